@@ -1,0 +1,113 @@
+"""The Tesseract engine: every call to the ``tesseract`` program goes through here.
+
+The version and installed languages are probed once per process. Tesseract runs with
+``OMP_THREAD_LIMIT=1``: the orchestrator already runs one page per core, and letting
+Tesseract spawn OpenMP threads as well oversubscribes the cores (OCRmyPDF issue #217).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+
+import numpy as np
+import pytesseract
+
+from .base import OcrEngine, OcrEngineError, OcrResult, Word
+
+log = logging.getLogger(__name__)
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-vie"
+
+
+@functools.cache
+def _probe() -> tuple[str, frozenset[str]]:
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+        raise OcrEngineError(f"tesseract is not installed; install it with: {INSTALL_HINT}")
+    try:
+        version = str(pytesseract.get_tesseract_version())
+        langs = frozenset(pytesseract.get_languages(config=""))
+    except (pytesseract.TesseractError, OSError) as exc:
+        raise OcrEngineError(
+            f"tesseract does not run: {exc}; reinstall with: {INSTALL_HINT}") from exc
+    return version, langs
+
+
+class TesseractEngine(OcrEngine):
+    """Tesseract 4/5 LSTM through pytesseract, with word boxes and confidences."""
+
+    name = "tesseract"
+
+    def __init__(self, *, timeout: float = 180.0, psm: int = 3) -> None:
+        self.timeout = timeout
+        self.psm = psm
+
+    def version(self) -> str:
+        return _probe()[0]
+
+    def languages(self) -> set[str]:
+        return set(_probe()[1])
+
+    def check(self, languages: Sequence[str] = ("vie",)) -> None:
+        missing = set(languages) - self.languages()
+        if missing:
+            packages = " ".join(f"tesseract-ocr-{lang}" for lang in sorted(missing))
+            raise OcrEngineError(
+                f"Tesseract language data missing: {', '.join(sorted(missing))}; "
+                f"install it with: apt-get install {packages}"
+            )
+
+    def _data(self, image: np.ndarray, languages: Sequence[str], dpi: int,
+              psm: int) -> dict[str, list]:
+        config = f"--oem 1 --psm {psm} --dpi {dpi} -c preserve_interword_spaces=0"
+        try:
+            return pytesseract.image_to_data(
+                image, lang="+".join(languages), config=config,
+                output_type=pytesseract.Output.DICT, timeout=self.timeout,
+            )
+        except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
+            raise OcrEngineError(f"tesseract timed out after {self.timeout:.0f} s") from exc
+        except pytesseract.TesseractError as exc:
+            raise OcrEngineError(f"tesseract failed: {exc.message}") from exc
+
+    def recognize(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",),
+                  dpi: int = 300) -> OcrResult:
+        data = self._data(image, languages, dpi, self.psm)
+        words = tuple(_words(data))
+        height, width = image.shape[:2]
+        return OcrResult(words=words, engine=f"tesseract {self.version()}",
+                         size=(width, height))
+
+    def orientation_scores(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",)
+                           ) -> dict[int, float]:
+        """Mean word confidence of a text sample read as is (0) and turned over (180)."""
+        scores: dict[int, float] = {}
+        for turn, sample in ((0, image), (180, np.ascontiguousarray(image[::-1, ::-1]))):
+            data = self._data(sample, languages, 300, 6)
+            words = list(_words(data))
+            chars = sum(len(w.text) for w in words)
+            scores[turn] = (sum(w.confidence * len(w.text) for w in words) / chars
+                            if chars else 0.0)
+        return scores
+
+
+def _words(data: dict[str, list]) -> list[Word]:
+    words = []
+    for i, text in enumerate(data["text"]):
+        text = (text or "").strip()
+        conf = float(data["conf"][i])
+        if not text or conf < 0:
+            continue
+        words.append(Word(
+            text=text, left=int(data["left"][i]), top=int(data["top"][i]),
+            width=int(data["width"][i]), height=int(data["height"][i]),
+            confidence=max(0.0, min(1.0, conf / 100.0)),
+            block=int(data["block_num"][i]), par=int(data["par_num"][i]),
+            line=int(data["line_num"][i]),
+        ))
+    return words

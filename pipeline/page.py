@@ -1,0 +1,206 @@
+"""The per-page stage: load → blank check → orientation and skew → clean → OCR → text.
+
+``process_page`` is a plain function of a :class:`~pipeline.intake.PageRef` and
+:class:`PageOptions`; it does not know whether it runs in-process, in a process pool or
+in a dramatiq worker. It returns a picklable :class:`PageResult`; when asked, it also
+writes the page's corrected image and one-page searchable PDF into ``workdir``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ocr_models import OcrEngine, Word, get_engine
+from ocr_models.vietnamese import correct_token, default_lexicon, nfc
+
+from . import clean, geometry
+from .errors import PageProcessingError, SohoaError
+from .intake import MAX_PIXELS, PageRef, load_page
+
+log = logging.getLogger(__name__)
+
+OCR_DPI = 300  # Tesseract reads Vietnamese diacritics best around 300 dpi
+UPDOWN_SURE = 0.12  # below this the geometric up/down cue asks the OCR engine
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    engine: str = "tesseract"
+    languages: tuple[str, ...] = ("vie",)
+    correct_text: bool = True
+    workdir: str | None = None  # write page image + one-page PDF here when set
+    jpeg_quality: int = 80
+    max_pixels: int = MAX_PIXELS
+
+
+@dataclass
+class PageResult:
+    source: str
+    index: int
+    rotation: int = 0
+    skew_deg: float = 0.0
+    blank: bool = False
+    text: str = ""
+    confidence: float = 0.0
+    dpi: float = 0.0
+    colour: bool = False
+    words: list[Word] = field(default_factory=list)
+    pdf: str | None = None  # one-page searchable PDF in the workdir
+    seconds: float = 0.0
+    error: SohoaError | None = None
+
+    def to_json(self) -> dict:
+        """The page object of the CLI JSON contract (shared/DESIGN.md)."""
+        data = {
+            "source": Path(self.source).name,
+            "index": self.index,
+            "rotation": self.rotation,
+            "skew_deg": round(self.skew_deg, 2),
+            "blank": self.blank,
+            "text": self.text,
+            "confidence": round(self.confidence, 3),
+        }
+        if self.error is not None:
+            data["error"] = self.error.describe("vi")
+        return data
+
+    def words_json(self) -> list[dict]:
+        return [asdict(w) for w in self.words]
+
+
+_ENGINES: dict[str, OcrEngine] = {}
+
+
+def engine_for(name: str) -> OcrEngine:
+    """One engine instance per process and name."""
+    if name not in _ENGINES:
+        _ENGINES[name] = get_engine(name)
+    return _ENGINES[name]
+
+
+def process_page(ref: PageRef, options: PageOptions) -> PageResult:
+    """Run every stage on one page; errors are returned in the result, never raised."""
+    started = time.perf_counter()
+    result = PageResult(source=ref.source, index=ref.index)
+    try:
+        _process(ref, options, result)
+    except SohoaError as exc:
+        if exc.page is None and ref.count > 1:
+            exc.page = ref.index
+        result.error = exc
+    except MemoryError as exc:
+        result.error = PageProcessingError(ref.source, page=ref.index, detail="out of memory")
+        log.error("page %d of %s: out of memory", ref.index + 1, ref.source, exc_info=exc)
+    except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch
+        log.exception("page %d of %s failed", ref.index + 1, ref.source)
+        result.error = PageProcessingError(ref.source, page=ref.index, detail=repr(exc))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
+    loaded = load_page(ref, max_pixels=options.max_pixels)
+    result.dpi, result.colour = loaded.dpi, loaded.colour
+    grey = clean.to_grey(loaded.image)
+    norm = clean.normalize_background(grey, loaded.dpi)
+    image = loaded.image
+    if clean.is_blank(norm, loaded.dpi):
+        result.blank = True
+    else:
+        engine = engine_for(options.engine)
+        geo = geometry.estimate_geometry(clean.ink_mask(norm), loaded.dpi)
+        rotation, skew = geo.rotation, geo.skew_deg
+        norm = _upright(norm, rotation, skew, 255)
+        if geo.updown_score < UPDOWN_SURE:
+            rotation, norm = _ask_engine_updown(engine, norm, loaded.dpi, rotation, options)
+        result.rotation, result.skew_deg = rotation, skew
+        image = _upright(image, rotation, skew, _paper_colour(image))
+        ocr_input, scale = clean.resize_to_dpi(clean.denoise(norm, loaded.dpi), loaded.dpi,
+                                               OCR_DPI)
+        ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
+        lexicon = default_lexicon() if options.correct_text else None
+        result.words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
+        result.text = _page_text(result.words)
+        result.confidence = _confidence(result.words)
+    if options.workdir:
+        result.pdf = str(_write_page(image, result, options))
+
+
+def _upright(image: np.ndarray, rotation: int, skew: float, fill) -> np.ndarray:
+    return geometry.deskew(geometry.turn_to_upright(image, rotation), skew, fill=fill)
+
+
+def _ask_engine_updown(engine: OcrEngine, norm: np.ndarray, dpi: float, rotation: int,
+                       options: PageOptions) -> tuple[int, np.ndarray]:
+    """Geometry was unsure whether the page is upside down: compare OCR confidences."""
+    sample, _ = clean.resize_to_dpi(_text_band(norm), dpi, OCR_DPI)
+    scores = engine.orientation_scores(sample, languages=options.languages)
+    if scores and scores.get(180, 0.0) > scores.get(0, 0.0) + 0.05:
+        log.debug("engine says upside down (%s)", scores)
+        return (rotation + 180) % 360, np.ascontiguousarray(norm[::-1, ::-1])
+    return rotation, norm
+
+
+def _text_band(norm: np.ndarray) -> np.ndarray:
+    """The horizontal band of about a third of the page with the most ink."""
+    rows = (norm < 150).sum(axis=1).astype(np.float64)
+    band = max(1, len(rows) // 3)
+    window = np.convolve(rows, np.ones(band), mode="valid")
+    top = int(np.argmax(window)) if len(window) else 0
+    return norm[top:top + band]
+
+
+def _paper_colour(image: np.ndarray) -> int | tuple[int, int, int]:
+    """Fill for corners uncovered by deskewing: the brightest common tone of the page."""
+    sample = image[::16, ::16].reshape(-1, image.shape[2]) if image.ndim == 3 else \
+        image[::16, ::16].reshape(-1, 1)
+    tone = np.percentile(sample, 90, axis=0).astype(int)
+    return int(tone[0]) if image.ndim == 2 else tuple(int(v) for v in tone)
+
+
+def _rescale(word: Word, scale: float, lexicon, correct: bool) -> Word:
+    text = correct_token(word.text, lexicon) if correct else nfc(word.text)
+    if scale == 1.0:
+        return word.with_text(text)
+    return Word(text, round(word.left / scale), round(word.top / scale),
+                max(1, round(word.width / scale)), max(1, round(word.height / scale)),
+                word.confidence, word.block, word.par, word.line)
+
+
+def _page_text(words: list[Word]) -> str:
+    lines: list[list[str]] = []
+    last = None
+    for word in words:
+        if word.line_key != last:
+            lines.append([])
+            last = word.line_key
+        lines[-1].append(word.text)
+    return nfc("\n".join(" ".join(line) for line in lines))
+
+
+def _confidence(words: list[Word]) -> float:
+    chars = sum(len(w.text) for w in words)
+    return sum(w.confidence * len(w.text) for w in words) / chars if chars else 0.0
+
+
+def _write_page(image: np.ndarray, result: PageResult, options: PageOptions) -> Path:
+    from .pdfa import write_page_pdf  # lazy: pikepdf work only when a PDF is wanted
+
+    assert options.workdir is not None
+    tag = hashlib.sha1(result.source.encode()).hexdigest()[:12]
+    stem = Path(options.workdir) / f"{tag}-{result.index:05d}"
+    image_file = stem.with_suffix(".jpg")
+    ok = cv2.imwrite(str(image_file), image, [cv2.IMWRITE_JPEG_QUALITY, options.jpeg_quality])
+    if not ok:
+        raise PageProcessingError(result.source, page=result.index, detail="cannot write JPEG")
+    pdf = write_page_pdf(image_file, stem.with_suffix(".pdf"), dpi=result.dpi,
+                         words=result.words)
+    image_file.unlink(missing_ok=True)
+    return pdf

@@ -1,0 +1,521 @@
+"""Searchable PDF/A-2b output: one-page PDFs (scan image + invisible text) and their assembly.
+
+This module owns:
+
+- :func:`write_page_pdf`: one page = the page image covering the whole page plus an invisible
+  text layer (render mode 3) that puts each OCR word over its box. JPEG files are embedded
+  as they are (DCTDecode, no re-encode); anything else is decoded with Pillow and
+  Flate-compressed, keeping 1-bit as 1-bit and grey as DeviceGray.
+- :func:`assemble_pdfa`: concatenates one-page PDFs, in order, into one PDF/A-2b file
+  (XMP with pdfaid, an sRGB OutputIntent, /Lang, DocInfo consistent with the XMP), streaming
+  page data so that 500 pages never sit in memory together.
+
+The text layer uses a Type0 font (Identity-H) over a CIDFontType2 that embeds the glyphless
+TrueType font of ``data/glyphless.ttf``. Text is written as UTF-16BE code units used as CIDs
+and every CID maps to the font's single glyph, so any Unicode text (Vietnamese NFC letters
+such as ễ ặ ỹ Đ) is placed without real glyphs; the ToUnicode CMap gives it back exactly.
+Characters outside the BMP get private CIDs in the surrogate range (D800-DFFF, never a
+valid BMP character) that the page's ToUnicode maps to the full character.
+
+Words of one line share a baseline (the line's bottom) and a font size (the line's height);
+each word is stretched horizontally (``Tz``) to span its box, and a stretched space joins it
+to the next word of the line, so text extraction, search and copy see "word word word".
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import struct
+import tempfile
+import zlib
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, ObjectStreamMode, StreamDecodeLevel
+from PIL import Image, ImageCms, ImageOps
+
+from ocr_models.base import Word
+
+__all__ = ["GLYPHLESS_FONT", "assemble_pdfa", "write_page_pdf"]
+
+GLYPHLESS_FONT = Path(__file__).with_name("data") / "glyphless.ttf"
+FONT_NAME = "GlyphLessFont"  # /BaseFont; also how assembly recognises our fonts to share them
+
+FLATE_LEVEL = 6  # zlib level for decoded page images and small streams
+MAX_OPEN_SOURCES = 200  # files held open at once while assembling (lazy page data)
+_JPEG_FORMATS = {"JPEG", "MPO"}
+_JPEG_MODES = {"L": "/DeviceGray", "RGB": "/DeviceRGB"}
+_EXIF_ORIENTATION = 0x0112
+_PUA_FIRST, _PUA_LAST = 0xD800, 0xDFFF  # CIDs for characters outside the BMP
+_SRGB_ID = "sRGB IEC61966-2.1"
+
+
+# --------------------------------------------------------------------------- font data
+
+
+@lru_cache(maxsize=1)
+def _font_metrics() -> tuple[bytes, int]:
+    """(font file bytes, advance width of GID 1 in 1/1000 em), read from the font itself."""
+    data = GLYPHLESS_FONT.read_bytes()
+    num_tables = struct.unpack(">H", data[4:6])[0]
+    tables: dict[bytes, int] = {}
+    for i in range(num_tables):
+        tag, _checksum, offset, _length = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
+        tables[tag] = offset
+    units_per_em = struct.unpack(">H", data[tables[b"head"] + 18:tables[b"head"] + 20])[0]
+    num_hmetrics = struct.unpack(">H", data[tables[b"hhea"] + 34:tables[b"hhea"] + 36])[0]
+    gid = min(1, num_hmetrics - 1)  # glyphs past numberOfHMetrics repeat the last advance
+    advance = struct.unpack(">H", data[tables[b"hmtx"] + 4 * gid:tables[b"hmtx"] + 4 * gid + 2])[0]
+    return data, round(advance * 1000 / units_per_em)
+
+
+@lru_cache(maxsize=1)
+def _cid_to_gid_map() -> bytes:
+    """Flate-compressed CIDToGIDMap: all 65536 CIDs -> GID 1 (never .notdef)."""
+    return zlib.compress(b"\x00\x01" * 65536, 9)
+
+
+def _tounicode_cmap(extra: dict[int, int]) -> bytes:
+    """ToUnicode CMap: identity for BMP code units, plus ``extra`` (CID -> code point)."""
+    ranges = [f"<{hi:02X}00> <{hi:02X}FF> <{hi:02X}00>"
+              for hi in range(256) if not _PUA_FIRST >> 8 <= hi <= _PUA_LAST >> 8]
+    parts = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        "<0000> <FFFF>",
+        "endcodespacerange",
+    ]
+    for i in range(0, len(ranges), 100):  # at most 100 entries per block
+        chunk = ranges[i:i + 100]
+        parts += [f"{len(chunk)} beginbfrange", *chunk, "endbfrange"]
+    items = sorted(extra.items())
+    for i in range(0, len(items), 100):
+        chunk = items[i:i + 100]
+        parts.append(f"{len(chunk)} beginbfchar")
+        parts += [f"<{cid:04X}> <{chr(cp).encode('utf-16-be').hex().upper()}>"
+                  for cid, cp in chunk]
+        parts.append("endbfchar")
+    parts += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end", ""]
+    return zlib.compress("\n".join(parts).encode("ascii"), 9)
+
+
+@lru_cache(maxsize=1)
+def _base_tounicode() -> bytes:
+    return _tounicode_cmap({})
+
+
+def _add_font(pdf: pikepdf.Pdf, extra: dict[int, int]) -> pikepdf.Object:
+    """The Type0 glyphless font (indirect), with its ToUnicode CMap."""
+    font_data, advance = _font_metrics()
+    font_file = pdf.make_stream(b"", Length1=len(font_data))
+    font_file.write(zlib.compress(font_data, 9), filter=Name.FlateDecode)
+    descriptor = pdf.make_indirect(Dictionary(
+        Type=Name.FontDescriptor, FontName=Name("/" + FONT_NAME), Flags=5,
+        FontBBox=Array([0, 0, advance, 1000]), ItalicAngle=0, Ascent=1000, Descent=-1,
+        CapHeight=1000, StemV=80, FontFile2=font_file,
+    ))
+    cid_map = pdf.make_stream(b"")
+    cid_map.write(_cid_to_gid_map(), filter=Name.FlateDecode)
+    cid_font = pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=Name("/" + FONT_NAME),
+        CIDSystemInfo=Dictionary(Registry=pikepdf.String("Adobe"),
+                                 Ordering=pikepdf.String("Identity"), Supplement=0),
+        FontDescriptor=descriptor, DW=advance, CIDToGIDMap=cid_map,
+    ))
+    to_unicode = pdf.make_stream(b"")
+    to_unicode.write(_tounicode_cmap(extra) if extra else _base_tounicode(),
+                     filter=Name.FlateDecode)
+    return pdf.make_indirect(Dictionary(
+        Type=Name.Font, Subtype=Name.Type0, BaseFont=Name("/" + FONT_NAME),
+        Encoding=Name("/Identity-H"), DescendantFonts=Array([cid_font]), ToUnicode=to_unicode,
+    ))
+
+
+# --------------------------------------------------------------------------- text layer
+
+
+def _num(value: float) -> str:
+    """Compact decimal for content streams (no exponent, at most 3 decimals)."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+class _Encoder:
+    """Unicode text -> CIDs (UTF-16 code units; private CIDs for non-BMP characters)."""
+
+    def __init__(self) -> None:
+        self.extra: dict[int, int] = {}  # CID -> code point, for the ToUnicode CMap
+        self._by_cp: dict[int, int] = {}
+
+    def encode(self, text: str) -> list[int]:
+        cids: list[int] = []
+        for ch in text:
+            cp = ord(ch)
+            if cp < 0x20 or 0x7F <= cp < 0xA0 or _PUA_FIRST <= cp <= _PUA_LAST:
+                continue  # control characters and lone surrogates: nothing to show
+            if cp <= 0xFFFF:
+                cids.append(cp)
+                continue
+            cid = self._by_cp.get(cp)
+            if cid is None:
+                cid = _PUA_FIRST + len(self.extra)
+                if cid > _PUA_LAST:  # > 2048 distinct non-BMP characters on one page
+                    cids.append(0xFFFD)
+                    continue
+                self.extra[cid] = cp
+                self._by_cp[cp] = cid
+            cids.append(cid)
+        return cids
+
+
+def _lines(words: Sequence[Word]) -> Iterator[list[Word]]:
+    """Group words into lines: same (block, par, line), vertically overlapping, left to right.
+
+    The extra checks keep engines that leave the keys at 0 from putting a whole page on one
+    baseline.
+    """
+    line: list[Word] = []
+    top = bottom = 0
+    for word in words:
+        w_top, w_bottom = word.top, word.top + max(word.height, 1)
+        if line:
+            middle = (w_top + w_bottom) / 2
+            last = line[-1]
+            if (word.line_key == last.line_key and top <= middle <= bottom
+                    and word.left >= last.left):
+                line.append(word)
+                top, bottom = min(top, w_top), max(bottom, w_bottom)
+                continue
+            yield line
+        line, top, bottom = [word], w_top, w_bottom
+    if line:
+        yield line
+
+
+def _text_layer(words: Sequence[Word], scale: float, page_h: float, advance: int
+                ) -> tuple[str, dict[int, int]] | None:
+    """Content-stream text operators for ``words`` (pixel boxes, origin top-left)."""
+    encoder = _Encoder()
+    coded = [(w, encoder.encode(w.text)) for w in words if w.text]
+    coded_by_id = {id(w): cids for w, cids in coded if cids}
+    kept = [w for w, cids in coded if cids]
+    if not kept:
+        return None
+    em = advance / 1000  # glyph advance per unit of font size
+    space = "<0020>"
+    ops = ["BT", "3 Tr"]
+    for line in _lines(kept):
+        top = min(w.top for w in line)
+        bottom = max(w.top + max(w.height, 1) for w in line)
+        size = max(bottom - top, 1) * scale
+        baseline = page_h - bottom * scale
+        ops.append(f"/F0 {_num(size)} Tf")
+        for i, word in enumerate(line):
+            cids = coded_by_id[id(word)]
+            width = max(word.width, 1) * scale
+            ops.append(f"1 0 0 1 {_num(word.left * scale)} {_num(baseline)} Tm")
+            ops.append(f"{_num(100 * width / (len(cids) * size * em))} Tz")
+            ops.append("<" + b"".join(c.to_bytes(2, "big") for c in cids).hex() + "> Tj")
+            if i + 1 < len(line):
+                gap = (line[i + 1].left - word.left - max(word.width, 1)) * scale
+                gap = max(gap, 0.05 * size)
+                ops.append(f"{_num(100 * gap / (size * em))} Tz {space} Tj")
+    ops.append("ET")
+    return "\n".join(ops), encoder.extra
+
+
+# --------------------------------------------------------------------------- page image
+
+
+def _exif_orientation(img: Image.Image) -> int:
+    try:
+        value = img.getexif().get(_EXIF_ORIENTATION, 1)
+    except Exception:  # broken EXIF must not stop the page
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _to_display(orientation: int, x: float, y: float, w: int, h: int) -> tuple[float, float]:
+    """Stored-image point -> the point in the upright image (EXIF orientation applied)."""
+    return {
+        1: (x, y), 2: (w - x, y), 3: (w - x, h - y), 4: (x, h - y),
+        5: (y, x), 6: (h - y, x), 7: (h - y, w - x), 8: (y, w - x),
+    }[orientation]
+
+
+def _image_matrix(orientation: int, w: int, h: int, scale: float, page_h: float) -> list[float]:
+    """``cm`` matrix that maps the image's unit square onto the upright page."""
+
+    def point(u: float, v: float) -> tuple[float, float]:
+        # Unit square (u right, v up) -> stored pixel -> upright pixel -> PDF point.
+        x, y = _to_display(orientation, u * w, (1 - v) * h, w, h)
+        return x * scale, page_h - y * scale
+
+    e, f = point(0, 0)
+    ax, ay = point(1, 0)
+    cx, cy = point(0, 1)
+    return [ax - e, ay - f, cx - e, cy - f, e, f]
+
+
+def _flatten_alpha(img: Image.Image) -> Image.Image:
+    """Composite an image with alpha onto white (PDF/A: no transparency)."""
+    rgba = img.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, rgba).convert("RGB")
+
+
+def _decoded_image(img: Image.Image) -> tuple[bytes, str, int]:
+    """Decode to (raw samples, colour space, bits per component) that PDF takes as is."""
+    mode = img.mode
+    if mode == "P":
+        if "transparency" in img.info:
+            img = _flatten_alpha(img)
+        else:
+            palette = img.getpalette() or []
+            used = img.getcolors(256) or []
+            rgb = {tuple(palette[3 * i:3 * i + 3]) for _, i in used}
+            if all(r == g == b for r, g, b in rgb):
+                levels = {r for r, _, _ in rgb}
+                img = img.convert("1" if levels <= {0, 255} else "L")
+            else:
+                img = img.convert("RGB")
+    elif mode in ("RGBA", "RGBa", "LA", "La", "PA"):
+        grey = mode in ("LA", "La")
+        img = _flatten_alpha(img)
+        if grey:
+            img = img.convert("L")
+    elif mode.startswith("I;16") or mode in ("I", "F"):
+        img = _sixteen_to_eight(img)
+    elif mode not in ("1", "L", "RGB"):
+        img = img.convert("RGB")  # CMYK, YCbCr, LAB, HSV
+    if img.mode == "1":
+        return img.tobytes(), "/DeviceGray", 1
+    return img.tobytes(), "/DeviceGray" if img.mode == "L" else "/DeviceRGB", 8
+
+
+def _sixteen_to_eight(img: Image.Image) -> Image.Image:
+    import numpy as np
+
+    arr = np.asarray(img)
+    if arr.dtype.kind == "f":
+        peak = float(arr.max()) if arr.size else 0.0
+        arr = arr * (255.0 if peak <= 1.0 else 255.0 / 65535.0)
+    elif arr.size and int(arr.max()) > 255:
+        arr = arr.astype(np.uint32) >> 8
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
+
+
+def _add_image(pdf: pikepdf.Pdf, data: bytes, img: Image.Image
+               ) -> tuple[pikepdf.Object, int, int, int]:
+    """Image XObject for the page; returns (xobject, width, height, EXIF orientation)."""
+    width, height = img.size
+    if img.format in _JPEG_FORMATS and img.mode in _JPEG_MODES:
+        xobject = pdf.make_stream(b"", Type=Name.XObject, Subtype=Name.Image, Width=width,
+                                  Height=height, ColorSpace=Name(_JPEG_MODES[img.mode]),
+                                  BitsPerComponent=8)
+        xobject.write(data, filter=Name.DCTDecode)
+        return xobject, width, height, _exif_orientation(img)
+    if img.format in _JPEG_FORMATS:  # CMYK/YCCK JPEG: decode; turn it upright like intake
+        img = ImageOps.exif_transpose(img)
+        width, height = img.size
+    samples, colour_space, bits = _decoded_image(img)
+    xobject = pdf.make_stream(b"", Type=Name.XObject, Subtype=Name.Image, Width=width,
+                              Height=height, ColorSpace=Name(colour_space),
+                              BitsPerComponent=bits)
+    xobject.write(zlib.compress(samples, FLATE_LEVEL), filter=Name.FlateDecode)
+    return xobject, width, height, 1
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def write_page_pdf(image_file: Path, out_pdf: Path, *, dpi: float, words: Sequence[Word]) -> Path:
+    """One-page PDF: the page image covering the whole page and an invisible text layer.
+
+    The page is ``pixels / dpi * 72`` points. A JPEG file is embedded as it is (DCTDecode,
+    no re-encode); when it carries an EXIF orientation the page shows it upright (as intake
+    loads it) through the placement matrix. Other files are decoded with Pillow and
+    Flate-compressed: grey stays DeviceGray, colour is DeviceRGB, 1-bit stays 1-bit, alpha is
+    flattened onto white. Word boxes are pixels of the upright image, origin top-left; words
+    with empty text are skipped.
+    """
+    if not (isinstance(dpi, int | float) and math.isfinite(dpi) and dpi > 0):
+        raise ValueError(f"dpi must be a positive number, got {dpi!r}")
+    image_file, out_pdf = Path(image_file), Path(out_pdf)
+    data = image_file.read_bytes()
+    pdf = pikepdf.new()
+    with Image.open(io.BytesIO(data)) as img:
+        xobject, width, height, orientation = _add_image(pdf, data, img)
+    del data
+    upright_w, upright_h = (height, width) if orientation >= 5 else (width, height)
+    scale = 72.0 / dpi
+    page_w, page_h = upright_w * scale, upright_h * scale
+
+    matrix = " ".join(_num(v) for v in _image_matrix(orientation, width, height, scale, page_h))
+    content = [f"q {matrix} cm /Im0 Do Q"]
+    resources = Dictionary(XObject=Dictionary(Im0=xobject))
+    _, advance = _font_metrics()
+    layer = _text_layer(words, scale, page_h, advance)
+    if layer is not None:
+        text_ops, extra = layer
+        content.append(text_ops)
+        resources.Font = Dictionary(F0=_add_font(pdf, extra))
+    contents = pdf.make_stream(b"")
+    contents.write(zlib.compress("\n".join(content).encode("ascii"), FLATE_LEVEL),
+                   filter=Name.FlateDecode)
+    page = pdf.make_indirect(Dictionary(
+        Type=Name.Page, MediaBox=Array([0, 0, _round_pt(page_w), _round_pt(page_h)]),
+        Resources=resources, Contents=contents,
+    ))
+    pdf.pages.append(pikepdf.Page(page))
+    out_pdf.parent.mkdir(parents=True, exist_ok=True)
+    pdf.save(out_pdf, compress_streams=False, stream_decode_level=StreamDecodeLevel.none,
+             fix_metadata_version=False, min_version="1.7")
+    return out_pdf
+
+
+def _round_pt(value: float) -> float:
+    return round(value, 4)
+
+
+def assemble_pdfa(page_pdfs: Sequence[Path], out_pdf: Path, *, title: str | None = None,
+                  producer: str = "sohoa", lang: str = "vi-VN") -> Path:
+    """Concatenate one-page PDFs (in order) into one PDF/A-2b file.
+
+    Page data is copied lazily from the open sources while saving, so memory stays bounded;
+    past :data:`MAX_OPEN_SOURCES` inputs the pages are first merged in groups through
+    temporary files next to ``out_pdf`` (bounded open files). The result is written to a
+    temporary name and renamed, so ``out_pdf`` is never left half-written.
+    """
+    paths = [Path(p) for p in page_pdfs]
+    if not paths:
+        raise ValueError("assemble_pdfa needs at least one page PDF")
+    out_pdf = Path(out_pdf)
+    out_pdf.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".pdfa-", dir=out_pdf.parent) as tmp:
+        level = 0
+        while len(paths) > MAX_OPEN_SOURCES:
+            groups = [paths[i:i + MAX_OPEN_SOURCES]
+                      for i in range(0, len(paths), MAX_OPEN_SOURCES)]
+            merged = []
+            for n, group in enumerate(groups):
+                part = Path(tmp) / f"part-{level}-{n}.pdf"
+                _merge(group, part, pdfa=None)
+                merged.append(part)
+            paths, level = merged, level + 1
+        partial = Path(tmp) / "out.pdf"
+        _merge(paths, partial, pdfa=(title, producer, lang))
+        os.replace(partial, out_pdf)
+    return out_pdf
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _merge(paths: Sequence[Path], out: Path,
+           pdfa: tuple[str | None, str, str] | None) -> None:
+    pdf = pikepdf.new()
+    sources: list[pikepdf.Pdf] = []
+    try:
+        shared: dict[bytes, pikepdf.Object] = {}
+        for path in paths:
+            src = pikepdf.open(path)
+            sources.append(src)
+            start = len(pdf.pages)
+            pdf.pages.extend(src.pages)
+            for page in pdf.pages[start:]:
+                _share_fonts(page, shared)
+                _drop_interpolate(page)
+        if pdfa is not None:
+            _make_pdfa(pdf, *pdfa)
+        pdf.save(out, compress_streams=True, stream_decode_level=StreamDecodeLevel.none,
+                 object_stream_mode=ObjectStreamMode.generate, force_version="1.7",
+                 fix_metadata_version=pdfa is not None)
+    finally:
+        pdf.close()
+        for src in sources:
+            src.close()
+
+
+def _stream_key(obj: pikepdf.Object) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(obj.read_raw_bytes()).digest() + repr(obj.stream_dict).encode()
+
+
+def _share_fonts(page: pikepdf.Page, shared: dict[bytes, pikepdf.Object]) -> None:
+    """Point every page's identical glyphless fonts at one object (saves ~2 KB a page)."""
+    resources = page.obj.get("/Resources")
+    fonts = resources.get("/Font") if resources is not None else None
+    if not isinstance(fonts, Dictionary):
+        return
+    for key in list(fonts.keys()):
+        font = fonts[key]
+        if font.get("/BaseFont") != Name("/" + FONT_NAME) or "/DescendantFonts" not in font:
+            continue
+        try:
+            cid_font = font.DescendantFonts[0]
+            descriptor = cid_font.FontDescriptor
+            desc_key = (b"cid" + _stream_key(descriptor.FontFile2)
+                        + _stream_key(cid_font.CIDToGIDMap) + repr(cid_font.get("/DW")).encode())
+            font_key = b"t0" + desc_key + _stream_key(font.ToUnicode)
+        except (AttributeError, KeyError, IndexError, TypeError):
+            continue
+        if font_key in shared:
+            fonts[key] = shared[font_key]
+            continue
+        if desc_key in shared:
+            font.DescendantFonts = Array([shared[desc_key]])
+        else:
+            shared[desc_key] = cid_font
+        shared[font_key] = font
+
+
+def _drop_interpolate(page: pikepdf.Page) -> None:
+    """PDF/A forbids /Interpolate true on images."""
+    resources = page.obj.get("/Resources")
+    xobjects = resources.get("/XObject") if resources is not None else None
+    if not isinstance(xobjects, Dictionary):
+        return
+    for key in list(xobjects.keys()):
+        xobject = xobjects[key]
+        if xobject.get("/Subtype") == Name.Image and "/Interpolate" in xobject:
+            del xobject.Interpolate
+
+
+@lru_cache(maxsize=1)
+def srgb_icc() -> bytes:
+    """An sRGB ICC profile (LittleCMS built-in, via Pillow) for the PDF/A OutputIntent."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _make_pdfa(pdf: pikepdf.Pdf, title: str | None, producer: str, lang: str) -> None:
+    icc = pdf.make_stream(b"", N=3, Alternate=Name.DeviceRGB)
+    icc.write(zlib.compress(srgb_icc(), 9), filter=Name.FlateDecode)
+    pdf.Root.OutputIntents = Array([Dictionary(
+        Type=Name.OutputIntent, S=Name.GTS_PDFA1, OutputConditionIdentifier=_SRGB_ID,
+        Info=_SRGB_ID, RegistryName="http://www.color.org", DestOutputProfile=icc,
+    )])
+    pdf.Root.Lang = pikepdf.String(lang)
+    now = datetime.now().astimezone().replace(microsecond=0)
+    stamp = now.isoformat()
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=True) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+        if title:
+            meta["dc:title"] = title
+        meta["pdf:Producer"] = producer
+        meta["xmp:CreatorTool"] = producer
+        meta["xmp:CreateDate"] = stamp
+        meta["xmp:ModifyDate"] = stamp
+        meta["xmp:MetadataDate"] = stamp
