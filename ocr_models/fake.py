@@ -1,8 +1,8 @@
-"""A fake OCR engine for fast tests: it reads text from a sidecar instead of pixels.
+"""A fake OCR engine for fast tests: it returns scripted text instead of reading pixels.
 
-Tests register the text a page should produce (``FakeEngine.script``); without a script
-the engine returns one word per dark connected blob row, so geometry still flows
-through the pipeline without Tesseract installed.
+It returns the scripted lines (``FakeEngine.script``) laid out from the top-left of
+any page, so every other stage (geometry, PDF text layer, CLI) can be tested quickly
+and without Tesseract installed.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ class FakeEngine(OcrEngine):
     def recognize(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",),
                   dpi: int = 300) -> OcrResult:
         height, width = image.shape[:2]
-        line_h = max(1, height // (len(self.script) + 2))
+        line_h = max(2, min(height // (len(self.script) + 2), width // 40))
         words: list[Word] = []
         for n, line in enumerate(self.script, start=1):
             x = width // 10
             for token in line.split():
-                w = max(1, len(token) * line_h // 3)
+                w = max(1, len(token) * line_h // 2)
                 words.append(Word(token, x, n * line_h, w, line_h // 2, self.confidence, 1, 1, n))
-                x += w + line_h // 3
+                x += w + line_h // 2
         return OcrResult(words=tuple(words), engine="fake", size=(width, height))

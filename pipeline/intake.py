@@ -8,9 +8,10 @@ process asks, so a 500-page PDF never sits decoded in memory.
 
 from __future__ import annotations
 
-import io
 import logging
 import subprocess
+import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,9 @@ def load_page(ref: PageRef, *, max_pixels: int = MAX_PIXELS) -> LoadedPage:
 
 def _open_image(path: Path) -> Image.Image:
     try:
-        img = Image.open(path)
+        with warnings.catch_warnings():  # our own check below gives the user's message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(str(path), detail=str(exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -218,7 +221,7 @@ def _load_pdf_page(path: Path, index: int, max_pixels: int) -> LoadedPage:
 def _single_scan_image(page: pikepdf.Page, max_pixels: int, source: str,
                        index: int) -> Image.Image | None:
     """The page's one image if the page is a plain scan (one image, no text), else None."""
-    images = list(page.images.values())
+    images = list(page.get_images(recursive=False).values())
     if len(images) != 1:
         return None
     ops = {str(op) for _, op in pikepdf.parse_content_stream(page)}
@@ -252,18 +255,22 @@ def _rasterise(path: Path, index: int, width_pt: float, height_pt: float,
             raise ImageTooLargeError(source, page=index,
                                      detail=f"page {width_pt:.0f}x{height_pt:.0f} pt")
         raise CorruptFileError(source, page=index, detail="page has no size")
-    cmd = ["pdftoppm", "-r", str(dpi), "-f", str(index + 1), "-l", str(index + 1),
-           "-png", "-singlefile", source, "-"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=RASTER_TIMEOUT_S, check=False)
-    except FileNotFoundError as exc:
-        raise InputFileError(source, page=index,
-                             detail="pdftoppm missing: apt-get install poppler-utils") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise CorruptFileError(source, page=index, detail="pdftoppm timed out") from exc
-    if proc.returncode != 0 or not proc.stdout:
-        raise CorruptFileError(source, page=index,
-                               detail=proc.stderr.decode(errors="replace")[-300:])
-    with Image.open(io.BytesIO(proc.stdout)) as img:
-        img.load()
-        return _to_array(img, float(dpi))
+    with tempfile.TemporaryDirectory(prefix="sohoa-raster-") as tmp:
+        root = Path(tmp) / "page"
+        cmd = ["pdftoppm", "-r", str(dpi), "-f", str(index + 1), "-l", str(index + 1),
+               "-png", "-singlefile", source, str(root)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=RASTER_TIMEOUT_S,
+                                  check=False)
+        except FileNotFoundError as exc:
+            raise InputFileError(source, page=index,
+                                 detail="pdftoppm missing: apt-get install poppler-utils") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise CorruptFileError(source, page=index, detail="pdftoppm timed out") from exc
+        png = root.with_suffix(".png")
+        if proc.returncode != 0 or not png.exists():
+            raise CorruptFileError(source, page=index,
+                                   detail=proc.stderr.decode(errors="replace")[-300:])
+        with Image.open(png) as img:
+            img.load()
+            return _to_array(img, float(dpi))

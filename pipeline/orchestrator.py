@@ -9,6 +9,7 @@ level of parallelism only: one page per process, Tesseract single-threaded.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import tempfile
 from collections import deque
@@ -80,8 +81,11 @@ def run_pages(refs: Iterable[PageRef], options: PageOptions, *, workers: int | N
               ) -> Iterator[PageResult]:
     """Process pages in parallel and yield results in the order of ``refs``."""
     workers = workers or default_workers()
+    # forkserver, not fork: a forked child inherits OpenCV's thread-pool locks mid-use
+    # and can deadlock on its first cv2 call.
     executor = _InProcess() if workers == 1 else ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker)
+        max_workers=workers, initializer=_init_worker,
+        mp_context=multiprocessing.get_context("forkserver"))
     window: deque[Future] = deque()
     try:
         for ref in refs:

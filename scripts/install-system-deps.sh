@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian packages sohoa needs (Tesseract + Vietnamese, poppler, qpdf,
+# the Vietnamese syllable list, fonts with Vietnamese glyphs). Skips what is present.
+set -euo pipefail
+
+PACKAGES=(
+  tesseract-ocr tesseract-ocr-vie   # OCR engine + Vietnamese model
+  poppler-utils                     # pdftoppm (rasterise), pdftotext/pdfsig (checks)
+  qpdf                              # PDF structure checks
+  hunspell-vi                       # Vietnamese syllable list for diacritic repair
+  fonts-liberation2 fonts-noto-core fonts-dejavu-core  # Vietnamese glyphs for test scans
+  python3-venv
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present" >&2
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+echo "installing: ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
