@@ -32,12 +32,12 @@ class FakeEngine(OcrEngine):
     def recognize(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",),
                   dpi: int = 300) -> OcrResult:
         height, width = image.shape[:2]
-        line_h = max(2, min(height // (len(self.script) + 2), width // 40))
+        text_h = max(2, dpi // 6)  # ~12 pt text at the page's resolution
         words: list[Word] = []
         for n, line in enumerate(self.script, start=1):
-            x = width // 10
+            x, top = width // 10, n * 2 * text_h
             for token in line.split():
-                w = max(1, len(token) * line_h // 2)
-                words.append(Word(token, x, n * line_h, w, line_h // 2, self.confidence, 1, 1, n))
-                x += w + line_h // 2
+                w = max(1, len(token) * text_h * 6 // 10)
+                words.append(Word(token, x, top, w, text_h, self.confidence, 1, 1, n))
+                x += w + text_h * 3 // 10
         return OcrResult(words=tuple(words), engine="fake", size=(width, height))

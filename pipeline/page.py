@@ -20,7 +20,7 @@ import numpy as np
 from ocr_models import OcrEngine, Word, get_engine
 from ocr_models.vietnamese import correct_token, default_lexicon, nfc
 
-from . import clean, geometry
+from . import clean, geometry, layout
 from .errors import PageProcessingError, SohoaError
 from .intake import MAX_PIXELS, PageRef, load_page
 
@@ -126,8 +126,10 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
                                                OCR_DPI)
         ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
         lexicon = default_lexicon() if options.correct_text else None
-        result.words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
-        result.text = _page_text(result.words)
+        words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
+        lines = layout.reading_order(_drop_noise(words, lexicon))
+        result.words = [w for line in lines for w in line]
+        result.text = nfc("\n".join(" ".join(w.text for w in line) for line in lines))
         result.confidence = _confidence(result.words)
     if options.workdir:
         result.pdf = str(_write_page(image, result, options))
@@ -174,15 +176,28 @@ def _rescale(word: Word, scale: float, lexicon, correct: bool) -> Word:
                 word.confidence, word.block, word.par, word.line)
 
 
-def _page_text(words: list[Word]) -> str:
-    lines: list[list[str]] = []
-    last = None
-    for word in words:
-        if word.line_key != last:
-            lines.append([])
-            last = word.line_key
-        lines[-1].append(word.text)
-    return nfc("\n".join(" ".join(line) for line in lines))
+_PUNCTUATION = {"-", "–", "—", "/", ":", ",", ".", ";", "(", ")", "+", "*", "…", "\""}
+
+
+def _drop_noise(words: list[Word], lexicon) -> list[Word]:
+    """Drop what Tesseract "reads" in seals, photos and dust: symbols, and low-confidence
+    one- or two-character scraps that are neither a Vietnamese syllable nor a number."""
+    if not words:
+        return words
+    typical = float(np.median([w.height for w in words]))
+
+    def noise(word: Word) -> bool:
+        alnum = sum(ch.isalnum() for ch in word.text)
+        if alnum == 0:
+            return word.text not in _PUNCTUATION
+        if alnum > 2 or word.text.isdigit():
+            return False
+        letters = "".join(ch for ch in word.text if ch.isalpha())
+        if lexicon is not None and len(letters) >= 2 and letters in lexicon:
+            return False
+        return word.confidence < 0.6 or (word.height > 3 * typical and word.confidence < 0.9)
+
+    return [w for w in words if not noise(w)]
 
 
 def _confidence(words: list[Word]) -> float:

@@ -35,8 +35,9 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pikepdf
-from pikepdf import Array, Dictionary, Name, ObjectStreamMode, StreamDecodeLevel
+from pikepdf import Array, Dictionary, Name, StreamDecodeLevel
 from PIL import Image, ImageCms, ImageOps
 
 from ocr_models.base import Word
@@ -44,10 +45,10 @@ from ocr_models.base import Word
 __all__ = ["GLYPHLESS_FONT", "assemble_pdfa", "write_page_pdf"]
 
 GLYPHLESS_FONT = Path(__file__).with_name("data") / "glyphless.ttf"
-FONT_NAME = "GlyphLessFont"  # /BaseFont; also how assembly recognises our fonts to share them
+FONT_NAME = "GlyphLessFont"  # /BaseFont and /FontName of the text-layer font
 
 FLATE_LEVEL = 6  # zlib level for decoded page images and small streams
-MAX_OPEN_SOURCES = 200  # files held open at once while assembling (lazy page data)
+KEEP_FILES_OPEN_THRESHOLD = 200  # past this many inputs qpdf reopens files as it needs them
 _JPEG_FORMATS = {"JPEG", "MPO"}
 _JPEG_MODES = {"L": "/DeviceGray", "RGB": "/DeviceRGB"}
 _EXIF_ORIENTATION = 0x0112
@@ -159,9 +160,11 @@ class _Encoder:
 
     def encode(self, text: str) -> list[int]:
         cids: list[int] = []
-        for ch in text:
+        for ch in text.strip():
             cp = ord(ch)
-            if cp < 0x20 or 0x7F <= cp < 0xA0 or _PUA_FIRST <= cp <= _PUA_LAST:
+            if ch in "\t\n\r\v\f":
+                cp = 0x20
+            elif cp < 0x20 or 0x7F <= cp < 0xA0 or _PUA_FIRST <= cp <= _PUA_LAST:
                 continue  # control characters and lone surrogates: nothing to show
             if cp <= 0xFFFF:
                 cids.append(cp)
@@ -178,26 +181,30 @@ class _Encoder:
         return cids
 
 
-def _lines(words: Sequence[Word]) -> Iterator[list[Word]]:
+_Coded = tuple[Word, list[int]]  # a word and its CIDs
+
+
+def _lines(words: Sequence[_Coded]) -> Iterator[list[_Coded]]:
     """Group words into lines: same (block, par, line), vertically overlapping, left to right.
 
     The extra checks keep engines that leave the keys at 0 from putting a whole page on one
     baseline.
     """
-    line: list[Word] = []
+    line: list[_Coded] = []
     top = bottom = 0
-    for word in words:
+    for item in words:
+        word = item[0]
         w_top, w_bottom = word.top, word.top + max(word.height, 1)
         if line:
-            middle = (w_top + w_bottom) / 2
-            last = line[-1]
-            if (word.line_key == last.line_key and top <= middle <= bottom
-                    and word.left >= last.left):
-                line.append(word)
+            last = line[-1][0]
+            overlaps = (top <= (w_top + w_bottom) / 2 <= bottom
+                        or w_top <= (top + bottom) / 2 <= w_bottom)
+            if word.line_key == last.line_key and overlaps and word.left >= last.left:
+                line.append(item)
                 top, bottom = min(top, w_top), max(bottom, w_bottom)
                 continue
             yield line
-        line, top, bottom = [word], w_top, w_bottom
+        line, top, bottom = [item], w_top, w_bottom
     if line:
         yield line
 
@@ -207,27 +214,25 @@ def _text_layer(words: Sequence[Word], scale: float, page_h: float, advance: int
     """Content-stream text operators for ``words`` (pixel boxes, origin top-left)."""
     encoder = _Encoder()
     coded = [(w, encoder.encode(w.text)) for w in words if w.text]
-    coded_by_id = {id(w): cids for w, cids in coded if cids}
-    kept = [w for w, cids in coded if cids]
+    kept = [(w, cids) for w, cids in coded if any(c != 0x20 for c in cids)]
     if not kept:
         return None
     em = advance / 1000  # glyph advance per unit of font size
     space = "<0020>"
     ops = ["BT", "3 Tr"]
     for line in _lines(kept):
-        top = min(w.top for w in line)
-        bottom = max(w.top + max(w.height, 1) for w in line)
+        top = min(w.top for w, _ in line)
+        bottom = max(w.top + max(w.height, 1) for w, _ in line)
         size = max(bottom - top, 1) * scale
         baseline = page_h - bottom * scale
         ops.append(f"/F0 {_num(size)} Tf")
-        for i, word in enumerate(line):
-            cids = coded_by_id[id(word)]
+        for i, (word, cids) in enumerate(line):
             width = max(word.width, 1) * scale
             ops.append(f"1 0 0 1 {_num(word.left * scale)} {_num(baseline)} Tm")
             ops.append(f"{_num(100 * width / (len(cids) * size * em))} Tz")
             ops.append("<" + b"".join(c.to_bytes(2, "big") for c in cids).hex() + "> Tj")
             if i + 1 < len(line):
-                gap = (line[i + 1].left - word.left - max(word.width, 1)) * scale
+                gap = (line[i + 1][0].left - word.left - max(word.width, 1)) * scale
                 gap = max(gap, 0.05 * size)
                 ops.append(f"{_num(100 * gap / (size * em))} Tz {space} Tj")
     ops.append("ET")
@@ -304,8 +309,7 @@ def _decoded_image(img: Image.Image) -> tuple[bytes, str, int]:
 
 
 def _sixteen_to_eight(img: Image.Image) -> Image.Image:
-    import numpy as np
-
+    """16-bit / 32-bit / float grey -> 8-bit grey (Pillow's convert would clip, not scale)."""
     arr = np.asarray(img)
     if arr.dtype.kind == "f":
         peak = float(arr.max()) if arr.size else 0.0
@@ -349,7 +353,11 @@ def write_page_pdf(image_file: Path, out_pdf: Path, *, dpi: float, words: Sequen
     flattened onto white. Word boxes are pixels of the upright image, origin top-left; words
     with empty text are skipped.
     """
-    if not (isinstance(dpi, int | float) and math.isfinite(dpi) and dpi > 0):
+    try:
+        scale = 72.0 / float(dpi)
+    except (TypeError, ValueError, ZeroDivisionError):
+        scale = math.nan
+    if not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"dpi must be a positive number, got {dpi!r}")
     image_file, out_pdf = Path(image_file), Path(out_pdf)
     data = image_file.read_bytes()
@@ -358,7 +366,6 @@ def write_page_pdf(image_file: Path, out_pdf: Path, *, dpi: float, words: Sequen
         xobject, width, height, orientation = _add_image(pdf, data, img)
     del data
     upright_w, upright_h = (height, width) if orientation >= 5 else (width, height)
-    scale = 72.0 / dpi
     page_w, page_h = upright_w * scale, upright_h * scale
 
     matrix = " ".join(_num(v) for v in _image_matrix(orientation, width, height, scale, page_h))
@@ -374,7 +381,7 @@ def write_page_pdf(image_file: Path, out_pdf: Path, *, dpi: float, words: Sequen
     contents.write(zlib.compress("\n".join(content).encode("ascii"), FLATE_LEVEL),
                    filter=Name.FlateDecode)
     page = pdf.make_indirect(Dictionary(
-        Type=Name.Page, MediaBox=Array([0, 0, _round_pt(page_w), _round_pt(page_h)]),
+        Type=Name.Page, MediaBox=Array([0, 0, round(page_w, 4), round(page_h, 4)]),
         Resources=resources, Contents=contents,
     ))
     pdf.pages.append(pikepdf.Page(page))
@@ -384,113 +391,57 @@ def write_page_pdf(image_file: Path, out_pdf: Path, *, dpi: float, words: Sequen
     return out_pdf
 
 
-def _round_pt(value: float) -> float:
-    return round(value, 4)
-
-
 def assemble_pdfa(page_pdfs: Sequence[Path], out_pdf: Path, *, title: str | None = None,
                   producer: str = "sohoa", lang: str = "vi-VN") -> Path:
     """Concatenate one-page PDFs (in order) into one PDF/A-2b file.
 
-    Page data is copied lazily from the open sources while saving, so memory stays bounded;
-    past :data:`MAX_OPEN_SOURCES` inputs the pages are first merged in groups through
-    temporary files next to ``out_pdf`` (bounded open files). The result is written to a
-    temporary name and renamed, so ``out_pdf`` is never left half-written.
+    The document level (XMP with pdfaid 2B, sRGB OutputIntent, /Lang, DocInfo) is written
+    into a small template; qpdf's job runner then takes the pages of every input after it,
+    reading page data from the inputs while it writes (memory stays bounded; past 200
+    inputs qpdf opens files only when it needs them). The result is written to a temporary
+    name and renamed, so ``out_pdf`` is never left half-written.
     """
     paths = [Path(p) for p in page_pdfs]
     if not paths:
         raise ValueError("assemble_pdfa needs at least one page PDF")
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(path)
     out_pdf = Path(out_pdf)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".pdfa-", dir=out_pdf.parent) as tmp:
-        level = 0
-        while len(paths) > MAX_OPEN_SOURCES:
-            groups = [paths[i:i + MAX_OPEN_SOURCES]
-                      for i in range(0, len(paths), MAX_OPEN_SOURCES)]
-            merged = []
-            for n, group in enumerate(groups):
-                part = Path(tmp) / f"part-{level}-{n}.pdf"
-                _merge(group, part, pdfa=None)
-                merged.append(part)
-            paths, level = merged, level + 1
+        template = Path(tmp) / "template.pdf"
         partial = Path(tmp) / "out.pdf"
-        _merge(paths, partial, pdfa=(title, producer, lang))
+        _write_template(template, title, producer, lang)
+        job = pikepdf.Job({
+            "inputFile": str(template),
+            "outputFile": str(partial),
+            "pages": [{"file": str(path.resolve()), "range": "1-z"} for path in paths],
+            "objectStreams": "generate",
+            "decodeLevel": "none",  # copy image and font data as they are
+            "compressStreams": "y",
+            "forceVersion": "1.7",
+            "newlineBeforeEndstream": "",  # PDF/A 6.1.7.1
+            "keepFilesOpenThreshold": str(KEEP_FILES_OPEN_THRESHOLD),
+            "noWarn": "",
+        })
+        job.run()
+        if job.exit_code not in (0, pikepdf.Job.EXIT_WARNING) or not partial.is_file():
+            raise RuntimeError(f"qpdf could not assemble {len(paths)} pages "
+                               f"(exit code {job.exit_code})")
         os.replace(partial, out_pdf)
     return out_pdf
 
 
-# --------------------------------------------------------------------------- assembly
+# --------------------------------------------------------------------------- PDF/A level
 
 
-def _merge(paths: Sequence[Path], out: Path,
-           pdfa: tuple[str | None, str, str] | None) -> None:
+def _write_template(path: Path, title: str | None, producer: str, lang: str) -> None:
+    """A one-blank-page PDF carrying everything PDF/A-2b asks of the document level."""
     pdf = pikepdf.new()
-    sources: list[pikepdf.Pdf] = []
-    try:
-        shared: dict[bytes, pikepdf.Object] = {}
-        for path in paths:
-            src = pikepdf.open(path)
-            sources.append(src)
-            start = len(pdf.pages)
-            pdf.pages.extend(src.pages)
-            for page in pdf.pages[start:]:
-                _share_fonts(page, shared)
-                _drop_interpolate(page)
-        if pdfa is not None:
-            _make_pdfa(pdf, *pdfa)
-        pdf.save(out, compress_streams=True, stream_decode_level=StreamDecodeLevel.none,
-                 object_stream_mode=ObjectStreamMode.generate, force_version="1.7",
-                 fix_metadata_version=pdfa is not None)
-    finally:
-        pdf.close()
-        for src in sources:
-            src.close()
-
-
-def _stream_key(obj: pikepdf.Object) -> bytes:
-    import hashlib
-
-    return hashlib.sha256(obj.read_raw_bytes()).digest() + repr(obj.stream_dict).encode()
-
-
-def _share_fonts(page: pikepdf.Page, shared: dict[bytes, pikepdf.Object]) -> None:
-    """Point every page's identical glyphless fonts at one object (saves ~2 KB a page)."""
-    resources = page.obj.get("/Resources")
-    fonts = resources.get("/Font") if resources is not None else None
-    if not isinstance(fonts, Dictionary):
-        return
-    for key in list(fonts.keys()):
-        font = fonts[key]
-        if font.get("/BaseFont") != Name("/" + FONT_NAME) or "/DescendantFonts" not in font:
-            continue
-        try:
-            cid_font = font.DescendantFonts[0]
-            descriptor = cid_font.FontDescriptor
-            desc_key = (b"cid" + _stream_key(descriptor.FontFile2)
-                        + _stream_key(cid_font.CIDToGIDMap) + repr(cid_font.get("/DW")).encode())
-            font_key = b"t0" + desc_key + _stream_key(font.ToUnicode)
-        except (AttributeError, KeyError, IndexError, TypeError):
-            continue
-        if font_key in shared:
-            fonts[key] = shared[font_key]
-            continue
-        if desc_key in shared:
-            font.DescendantFonts = Array([shared[desc_key]])
-        else:
-            shared[desc_key] = cid_font
-        shared[font_key] = font
-
-
-def _drop_interpolate(page: pikepdf.Page) -> None:
-    """PDF/A forbids /Interpolate true on images."""
-    resources = page.obj.get("/Resources")
-    xobjects = resources.get("/XObject") if resources is not None else None
-    if not isinstance(xobjects, Dictionary):
-        return
-    for key in list(xobjects.keys()):
-        xobject = xobjects[key]
-        if xobject.get("/Subtype") == Name.Image and "/Interpolate" in xobject:
-            del xobject.Interpolate
+    pdf.add_blank_page()
+    _make_pdfa(pdf, title, producer, lang)
+    pdf.save(path, fix_metadata_version=False)
 
 
 @lru_cache(maxsize=1)
