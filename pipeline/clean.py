@@ -56,28 +56,45 @@ def ink_mask(norm: np.ndarray, *, threshold: int = 150) -> np.ndarray:
     return norm < threshold
 
 
-def significant_components(mask: np.ndarray, dpi: float) -> int:
-    """Connected ink blobs large enough to be text or marks (not dust, not scan edges)."""
+def _letter_boxes(mask: np.ndarray, dpi: float) -> np.ndarray:
+    """Boxes (x, y, w, h) of blobs shaped like letters: not dust, scratches or scan edges."""
     scale = dpi / 300.0
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     height, width = mask.shape
-    keep = 0
-    for x, y, w, h, area in stats[1:]:
-        if x == 0 or y == 0 or x + w >= width or y + h >= height:
-            continue  # scanner edge or shadow
-        if area >= 30 * scale * scale and h >= 8 * scale:
-            keep += 1
-    return keep
+    x, y, w, h, area = (stats[1:, i] for i in range(5))
+    inside = (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
+    sized = (area >= 30 * scale * scale) & (h >= 8 * scale) & (h <= 120 * scale)
+    shaped = (w <= 8 * h) & (h <= 6 * w) & (area >= 0.15 * w * h)
+    keep = inside & sized & shaped
+    return np.stack([x[keep], y[keep], w[keep], h[keep]], axis=1)
+
+
+def text_like_blobs(mask: np.ndarray, dpi: float) -> int:
+    """Letter-shaped blobs with a neighbour on the same line: how text looks, not dust."""
+    boxes = _letter_boxes(mask, dpi)
+    if len(boxes) < 2:
+        return 0
+    cx = boxes[:, 0] + boxes[:, 2] / 2
+    cy = boxes[:, 1] + boxes[:, 3] / 2
+    h = boxes[:, 3].astype(np.float64)
+    order = np.argsort(cx)
+    cx, cy, h = cx[order], cy[order], h[order]
+    paired = 0
+    for i in range(len(cx)):
+        near = (np.abs(cx - cx[i]) < 4 * h[i]) & (np.abs(cy - cy[i]) < 0.5 * h[i])
+        paired += int(near.sum() > 1)
+    return paired
 
 
 def is_blank(norm: np.ndarray, dpi: float) -> bool:
-    """A page with (almost) no ink: duplex backs, separator sheets.
+    """A page with no text: duplex backs, separator sheets.
 
     Faint bleed-through from the other side stays above the ink threshold after
-    background normalisation; dust specks are too small to count.
+    background normalisation; dust, hairs and scratches are not letter-shaped or have
+    no neighbour on a line. A page whose only content is a few words is still text.
     """
     small, scale = resize_to_dpi(norm, dpi, 100)
     mask = ink_mask(cv2.medianBlur(small, 3), threshold=128)
     if mask.mean() > 0.01:
         return False
-    return significant_components(mask, dpi * scale) < 8
+    return text_like_blobs(mask, dpi * scale) < 6
