@@ -85,17 +85,22 @@ def _free_gap(segments: list[_Box], min_gutter: float) -> tuple[int, int] | None
     return best if best and best[1] - best[0] >= min_gutter else None
 
 
+def _row_gap(upper: list[_Box], lower: list[_Box]) -> int:
+    return min(s.y0 for s in lower) - max(s.y1 for s in upper)
+
+
 def _column_run(rows: list[list[_Box]], start: int, min_gutter: float
                 ) -> tuple[int, tuple[int, int]]:
     """End (exclusive) and gutter of a two-column run starting at ``start``, else start.
 
-    The run grows while the rows' ink leaves a common vertical gutter; it counts only if
-    at least two rows have text on each side, and it ends at the last row with text on
-    the right (left-only rows after it belong to what follows).
+    The run grows while the rows' ink leaves a common vertical gutter and no wide
+    vertical gap opens; it counts only if at least two rows have text on each side.
     """
     best_end, best_gutter = start, (0, 0)
     segments: list[_Box] = []
     for end in range(start, len(rows)):
+        if end > start and _row_gap(rows[end - 1], rows[end]) > 3 * min_gutter:
+            break  # a wide vertical gap: what follows is another part of the page
         segments.extend(rows[end])
         gutter = _free_gap(segments, min_gutter)
         if gutter is None:
@@ -105,7 +110,7 @@ def _column_run(rows: list[list[_Box]], start: int, min_gutter: float
         run = rows[start:end + 1]
         left = sum(any(s.x1 <= gutter[0] for s in row) for row in run)
         right = sum(any(s.x0 >= gutter[1] for s in row) for row in run)
-        if left >= 2 and right >= 2 and any(s.x0 >= gutter[1] for s in rows[end]):
+        if left >= 2 and right >= 2:
             best_end, best_gutter = end + 1, gutter
     return best_end, best_gutter
 
