@@ -148,20 +148,21 @@ def degrade(image: Image.Image, rng: random.Random, *, rotation: int, skew_deg: 
 
 def blank_page(size: tuple[int, int], rng: random.Random,
                bleed: Image.Image | None = None) -> Image.Image:
-    """The back of a one-sided sheet: white paper, optionally with the mirrored, very faint
-    bleed-through of the page printed on the front; add specks of dust. Upright, clean."""
+    """The back of a one-sided sheet, upright: tinted paper with a little grain, optionally the
+    mirrored, blurred, very faint (2-5 % contrast) show-through of the page printed on the
+    front, and a few specks of dust."""
     w, h = size
+    scale = max(w, h) / 3508
     if bleed is None:
-        arr = np.full((h, w, 3), 255, dtype=np.uint8)
+        grey = np.full((h, w), 255.0, dtype=np.float32)
     else:
         g = np.asarray(bleed.convert("L").resize((w, h)).transpose(Image.FLIP_LEFT_RIGHT),
                        dtype=np.float32)
-        sigma = 2.0 * max(w, h) / 3508
-        g = cv2.GaussianBlur(g, (0, 0), sigmaX=sigma)
-        alpha = rng.uniform(0.03, 0.08)
-        v = 255.0 - (255.0 - g) * alpha
-        arr = np.repeat(v[:, :, None], 3, axis=2).clip(0, 255).astype(np.uint8)
-    arr = np.ascontiguousarray(arr)
-    scale = max(w, h) / 3508
-    add_specks(arr, rng, rng.randint(5, 40), scale * 3)
+        g = cv2.GaussianBlur(g, (0, 0), sigmaX=4.0 * scale)
+        grey = 255.0 - (255.0 - g) * rng.uniform(0.02, 0.05)
+    grey += _np_rng(rng).standard_normal((h, w), dtype=np.float32) * rng.uniform(1.0, 2.5)
+    tint = (rng.uniform(0.95, 1.0), rng.uniform(0.94, 0.995), rng.uniform(0.9, 0.985))
+    arr = np.clip(grey[:, :, None] * np.array(tint, dtype=np.float32) / max(tint), 0, 255)
+    arr = np.ascontiguousarray(arr.astype(np.uint8))
+    add_specks(arr, rng, rng.randint(3, 25), scale * 3)
     return Image.fromarray(arr, "RGB")

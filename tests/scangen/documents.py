@@ -179,13 +179,17 @@ def national_header(flow: Flow, st: Style, issuer: Issuer | None, *, number: str
         spans = flow.para(MOTTO_2, size + 1, style="b", align="center", spacing=1.2)
         flow.rule(spans[0][0], spans[0][1], spans[0][2], size + 1)
         return
-    size = flow.fit_size(MOTTO_1, st.header, page.mm(96), "b")
-    pitch = page.pt(size) * 1.3
-    motto_w = flow.text_width(MOTTO_1, size, "b")
-    date_w = flow.text_width(date_line, st.body, "i") if date_line else 0.0
-    rw = round(max(motto_w, date_w) + page.mm(2))
+    # the left column is at least 62 mm wide, 12 mm clear of the right one; the motto and the
+    # date line shrink to fit the rest
+    span_x0 = flow.x0 - page.mm(12)
+    rw = min(page.mm(100), flow.x1 - span_x0 - page.mm(62 + 12))
+    size = flow.fit_size(MOTTO_1, st.header, rw - page.mm(2), "b")
     right = flow.child(flow.x1 - rw, flow.x1)
-    left = flow.child(flow.x0 - page.mm(12), flow.x1 - rw - page.mm(14))
+    left = flow.child(span_x0, flow.x1 - rw - page.mm(12))
+    for text, _ in issuer.lines:  # short lines never wrap; long unit names may
+        if len(text) <= 24:
+            size = min(size, left.fit_size(text, size, left.width - page.mm(2), "b"))
+    pitch = page.pt(size) * 1.3
     left.pitch = right.pitch = pitch
     right.y = flow.y + round(pitch / 2)
     spans: list[tuple[float, float, int]] = []
@@ -204,7 +208,8 @@ def national_header(flow: Flow, st: Style, issuer: Issuer | None, *, number: str
     if subject:
         left.para(subject, size - 1, align="center")
     if date_line:
-        right.para(date_line, st.body, style="i", align="center")
+        right.para(date_line, right.fit_size(date_line, st.body, right.width, "i", 11.0),
+                   style="i", align="center")
     flow.merge(left, right)
     flow.skip_pt(6)
 
@@ -219,8 +224,8 @@ def title_block(flow: Flow, st: Style, lines: list[str], *, sub: str | None = No
                           max_width=flow.page.mm(140))
         if rule:
             mid = (spans[-1][0] + spans[-1][1]) / 2
-            flow.rule(mid - flow.page.mm(15), mid + flow.page.mm(15), spans[-1][2],
-                      st.body + 0.5)
+            flow.rule(mid - flow.page.mm(15), mid + flow.page.mm(15),
+                      spans[-1][2] + flow.page.pt(st.body) // 3, st.body + 0.5)
     flow.skip_pt(8)
 
 

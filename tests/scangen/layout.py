@@ -78,7 +78,6 @@ CARD_FAMILIES: tuple[tuple[str, float], ...] = (
 )
 
 INK = (22, 22, 26)
-RED = (200, 30, 36)
 BLUE_INK = (28, 46, 140)
 
 Color = tuple[int, int, int]
@@ -101,15 +100,16 @@ def get_font(family: str, style: str, px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), px, layout_engine=ImageFont.Layout.BASIC)
 
 
+STYLES = frozenset({"r", "b", "i", "bi"})
+
+
 def as_segs(segs: Segs, style: str = "r") -> list[Seg]:
+    """Text as a list of (text, style) runs: a plain string, one pair, or a list of pairs."""
     if isinstance(segs, str):
         return [(segs, style)]
-    if len(segs) == 2 and isinstance(segs[0], str) and segs[1] in FAMILIES_STYLES:
-        return [(segs[0], segs[1])]  # a single (text, style) pair
-    return [tuple(s) for s in segs]  # type: ignore[misc]
-
-
-FAMILIES_STYLES = frozenset({"r", "b", "i", "bi"})
+    if len(segs) == 2 and isinstance(segs[0], str) and segs[1] in STYLES:
+        return [(segs[0], segs[1])]  # type: ignore[list-item]
+    return [(str(t), str(s)) for t, s in segs]  # type: ignore[misc]
 
 
 @dataclass
@@ -324,15 +324,12 @@ class Flow:
         self.y = round(self.y) + self.page.pt(after_pt)
         return out
 
-    def line(self, segs: Segs, size: float, **kw: object) -> list[tuple[float, float, int]]:
-        return self.para(segs, size, **kw)  # type: ignore[arg-type]
-
     def rule(self, x_start: float, x_end: float, baseline: int, size: float, *,
              thickness_pt: float = 0.6, color: Color | None = None,
              advance: bool = True) -> None:
         """A horizontal line under a text line (given its baseline and size), clear of the
         descenders and dots below, as under the national motto."""
-        y = baseline + round(self.page.pt(size) * 0.34)
+        y = baseline + round(self.page.pt(size) * 0.42)
         t = max(1, self.page.pt(thickness_pt))
         c = color or self.page.ink
 
