@@ -48,7 +48,30 @@ def _segments(words: Sequence[Word]) -> list[_Box]:
     for word in words:
         lines.setdefault(word.line_key, []).append(word)
     segments = []
-    for line in lines.values():
+    for merged in lines.values():
+        for line in _sublines(merged):
+            segments.extend(_split_at_gaps(line))
+    return segments
+
+
+def _sublines(line: list[Word]) -> list[list[Word]]:
+    """Split an OCR line whose words sit on clearly different heights (two tight lines
+    that the engine merged) into visual lines, top to bottom."""
+    height = median(w.height for w in line)
+    by_centre = sorted(line, key=lambda w: w.top + w.height / 2)
+    groups: list[list[Word]] = [[by_centre[0]]]
+    for word in by_centre[1:]:
+        last = groups[-1]
+        centre = sum(w.top + w.height / 2 for w in last) / len(last)
+        if word.top + word.height / 2 - centre > 0.6 * height:
+            groups.append([])
+        groups[-1].append(word)
+    return groups
+
+
+def _split_at_gaps(line: list[Word]) -> list[_Box]:
+    segments = []
+    if line:
         line.sort(key=lambda w: w.left)
         height = median(w.height for w in line)
         current = [line[0]]
@@ -62,11 +85,15 @@ def _segments(words: Sequence[Word]) -> list[_Box]:
 
 
 def _rows(segments: list[_Box]) -> list[list[_Box]]:
-    """Segments on the same visual row (centre inside the row's extent), left to right."""
+    """Segments side by side on one visual row (centre inside the row's extent, no
+    horizontal overlap), left to right."""
     rows: list[list[_Box]] = []
     for seg in sorted(segments, key=lambda s: (s.y0 + s.y1) / 2):
         centre = (seg.y0 + seg.y1) / 2
-        if rows and min(s.y0 for s in rows[-1]) <= centre <= max(s.y1 for s in rows[-1]):
+        last = rows[-1] if rows else []
+        level = last and min(s.y0 for s in last) <= centre <= max(s.y1 for s in last)
+        beside = all(seg.x0 >= s.x1 or seg.x1 <= s.x0 for s in last)
+        if level and beside:
             rows[-1].append(seg)
         else:
             rows.append([seg])

@@ -189,13 +189,20 @@ def _drop_noise(words: list[Word], lexicon) -> list[Word]:
     def noise(word: Word) -> bool:
         alnum = sum(ch.isalnum() for ch in word.text)
         if alnum == 0:
-            return word.text not in _PUNCTUATION
-        if alnum > 2 or word.text.isdigit():
-            return False
+            return word.text not in _PUNCTUATION or word.confidence < 0.6
+        if word.height > 3 * typical and word.confidence < 0.6:
+            return True  # a fragment of a photo, seal or emblem
+        if alnum <= 2 and (word.height < 0.35 * typical or word.confidence < 0.15):
+            return True  # a speck, or a scrap nobody could read
         letters = "".join(ch for ch in word.text if ch.isalpha())
-        if lexicon is not None and len(letters) >= 2 and letters in lexicon:
+        if word.text.isdigit() or (lexicon is not None and len(letters) >= 2
+                                   and letters == word.text and letters in lexicon):
             return False
-        return word.confidence < 0.6 or (word.height > 3 * typical and word.confidence < 0.9)
+        if alnum <= 2:
+            return word.confidence < 0.6
+        mixed = any(ch.isdigit() for ch in word.text) and any(ch.isalpha() for ch in word.text)
+        odd = any(not ch.isalnum() and ch not in ".,:;/-()<" for ch in word.text)
+        return word.confidence < 0.3 and (mixed or odd)
 
     return [w for w in words if not noise(w)]
 
