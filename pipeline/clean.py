@@ -40,9 +40,8 @@ def normalize_background(grey: np.ndarray, dpi: float) -> np.ndarray:
     background = cv2.medianBlur(background, 9)
     background = cv2.resize(background, (grey.shape[1], grey.shape[0]),
                             interpolation=cv2.INTER_LINEAR)
-    background = np.maximum(background, 1).astype(np.float32)
-    norm = grey.astype(np.float32) * (255.0 / background)
-    return np.clip(norm, 0, 255).astype(np.uint8)
+    # uint8 division (saturating): no full-page float copies, ~1 byte per pixel
+    return cv2.divide(grey, np.maximum(background, 1), scale=255)
 
 
 def denoise(norm: np.ndarray, dpi: float) -> np.ndarray:

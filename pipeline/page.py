@@ -27,6 +27,7 @@ from .intake import MAX_PIXELS, PageRef, load_page
 log = logging.getLogger(__name__)
 
 OCR_DPI = 300  # Tesseract reads Vietnamese diacritics best around 300 dpi
+MAX_WORK_DPI = 350  # above this, analysis runs on a 300-dpi copy
 UPDOWN_SURE = 0.12  # below this the geometric up/down cue asks the OCR engine
 
 
@@ -108,23 +109,27 @@ def process_page(ref: PageRef, options: PageOptions) -> PageResult:
 def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
     loaded = load_page(ref, max_pixels=options.max_pixels)
     result.dpi, result.colour = loaded.dpi, loaded.colour
-    grey = clean.to_grey(loaded.image)
-    norm = clean.normalize_background(grey, loaded.dpi)
+    # High-resolution scans are analysed and OCR'd at 300 dpi; only the output image
+    # keeps the scan's own resolution.
+    target = OCR_DPI if loaded.dpi > MAX_WORK_DPI else loaded.dpi
+    grey, work_scale = clean.resize_to_dpi(clean.to_grey(loaded.image), loaded.dpi, target)
+    dpi = loaded.dpi * work_scale
+    norm = clean.normalize_background(grey, dpi)
     image = loaded.image
-    if clean.is_blank(norm, loaded.dpi):
+    if clean.is_blank(norm, dpi):
         result.blank = True
     else:
         engine = engine_for(options.engine)
-        geo = geometry.estimate_geometry(clean.ink_mask(norm), loaded.dpi)
+        geo = geometry.estimate_geometry(clean.ink_mask(norm), dpi)
         rotation, skew = geo.rotation, geo.skew_deg
         norm = _upright(norm, rotation, skew, 255)
         if geo.updown_score < UPDOWN_SURE:
-            rotation, norm = _ask_engine_updown(engine, norm, loaded.dpi, rotation, options)
+            rotation, norm = _ask_engine_updown(engine, norm, dpi, rotation, options)
         result.rotation, result.skew_deg = rotation, skew
         image = _upright(image, rotation, skew, _paper_colour(image))
-        ocr_input, scale = clean.resize_to_dpi(clean.denoise(norm, loaded.dpi), loaded.dpi,
-                                               OCR_DPI)
+        ocr_input, ocr_scale = clean.resize_to_dpi(clean.denoise(norm, dpi), dpi, OCR_DPI)
         ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
+        scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
         lexicon = default_lexicon() if options.correct_text else None
         words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
         lines = layout.reading_order(_drop_noise(words, lexicon))
