@@ -146,6 +146,18 @@ def updown_score(mask: np.ndarray, dpi: float) -> float:
     return (above - below) / total if total else 0.0
 
 
+def letters_only(mask: np.ndarray, dpi: float) -> np.ndarray:
+    """Keep letter-sized blobs: card outlines, photos, grey fills and rules would
+    otherwise dominate the row profiles."""
+    scale = dpi / 300.0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), 8)
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    keep = (h <= 90 * scale) & (w <= 8 * np.maximum(h, 1)) & (area >= 3) \
+        & (area <= 0.8 * w * h + 1)
+    keep[0] = False
+    return keep[labels]
+
+
 def turn_to_upright(image: np.ndarray, rotation: int) -> np.ndarray:
     """Undo a clockwise quarter-turn of ``rotation`` degrees."""
     k = (rotation // 90) % 4
@@ -172,9 +184,10 @@ def estimate_geometry(mask: np.ndarray, dpi: float, *, coarse_dpi: float = 75.0)
     mask_k = turn_to_upright(mask, 90 * k)
     small_k = turn_to_upright(small, 90 * k)
     skew, _ = estimate_skew(mask_k, coarse_mask=small_k)
+    factor = max(1, round(dpi / 150))
     straight = _downscale_mask(deskew(mask_k.astype(np.uint8) * 255, skew, fill=0) > 127,
-                               max(1, round(dpi / 150)))
-    score = updown_score(straight, dpi / max(1, round(dpi / 150)))
+                               factor)
+    score = updown_score(letters_only(straight, dpi / factor), dpi / factor)
     if score < 0:
         k += 2
         score = -score

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ocr_models import OcrEngine, Word, get_engine
+from ocr_models import OcrEngine, OcrResult, Word, get_engine
 from ocr_models.vietnamese import correct_token, default_lexicon, nfc
 
 from . import clean, geometry, layout
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 OCR_DPI = 300  # Tesseract reads Vietnamese diacritics best around 300 dpi
 MAX_WORK_DPI = 350  # above this, analysis runs on a 300-dpi copy
 UPDOWN_SURE = 0.12  # below this the geometric up/down cue asks the OCR engine
+RETRY_CONFIDENCE = 0.6  # a page read with less confidence is also read turned over
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,13 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         norm = _upright(norm, rotation, skew, 255)
         if geo.updown_score < UPDOWN_SURE:
             rotation, norm = _ask_engine_updown(engine, norm, dpi, rotation, options)
-        result.rotation, result.skew_deg = rotation, skew
-        image = _upright(image, rotation, skew, _paper_colour(image))
         ocr_input, ocr_scale = clean.resize_to_dpi(clean.denoise(norm, dpi), dpi, OCR_DPI)
         ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
+        if ocr.confidence < RETRY_CONFIDENCE:
+            ocr, flipped = _better_reading(engine, ocr, ocr_input, options)
+            rotation = (rotation + 180) % 360 if flipped else rotation
+        result.rotation, result.skew_deg = rotation, skew
+        image = _upright(image, rotation, skew, _paper_colour(image))
         scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
         lexicon = default_lexicon() if options.correct_text else None
         words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
@@ -153,6 +157,18 @@ def _ask_engine_updown(engine: OcrEngine, norm: np.ndarray, dpi: float, rotation
         log.debug("engine says upside down (%s)", scores)
         return (rotation + 180) % 360, np.ascontiguousarray(norm[::-1, ::-1])
     return rotation, norm
+
+
+def _better_reading(engine: OcrEngine, ocr: OcrResult, ocr_input: np.ndarray,
+                    options: PageOptions) -> tuple[OcrResult, bool]:
+    """Low confidence may mean the page is upside down after all: read it turned over
+    and keep whichever reading the engine is clearly surer of."""
+    turned = np.ascontiguousarray(ocr_input[::-1, ::-1])
+    other = engine.recognize(turned, languages=options.languages, dpi=OCR_DPI)
+    if other.confidence > ocr.confidence + 0.1:
+        log.debug("page read upside down (%.2f vs %.2f)", other.confidence, ocr.confidence)
+        return other, True
+    return ocr, False
 
 
 def _text_band(norm: np.ndarray) -> np.ndarray:

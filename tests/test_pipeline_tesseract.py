@@ -33,6 +33,8 @@ def _cer(truth: str, hyp: str) -> float:
     (11, "van_ban_hanh_chinh", 90, 7.3),
     (12, "giay_khai_sinh", 180, -12.4),
     (13, "giay_xac_nhan_tinh_trang_hon_nhan", 270, 2.1),
+    (14, "can_cuoc", 180, 2.6),
+    (15, "can_cuoc", 0, -6.0),
 ])
 def test_turned_skewed_scan_is_read(tmp_path: Path, seed: int, doc_type: str, rotation: int,
                                     skew: float) -> None:
@@ -45,7 +47,8 @@ def test_turned_skewed_scan_is_read(tmp_path: Path, seed: int, doc_type: str, ro
     assert result.rotation == rotation
     assert result.skew_deg == pytest.approx(skew, abs=0.3)
     assert unicodedata.is_normalized("NFC", result.text)
-    assert _cer(sample.truth.text, result.text) < 0.05
+    # card photocopies: 7-pt text and a machine-readable zone read less well
+    assert _cer(sample.truth.text, result.text) < (0.10 if doc_type == "can_cuoc" else 0.05)
 
 
 def test_blank_duplex_back_is_not_ocrd(tmp_path: Path) -> None:
