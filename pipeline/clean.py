@@ -15,6 +15,24 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
+def grey_without_seals(image: np.ndarray) -> np.ndarray:
+    """Grey page for analysis and OCR with red seal and stamp ink turned to paper.
+
+    Seals overlap the signer's title and name; black text under the red ink stays dark in
+    every channel, so only clearly red pixels are whitened. Blue ink is kept: forms are
+    filled in by hand in blue.
+    """
+    grey = to_grey(image)
+    if image.ndim == 2:
+        return grey
+    blue, green, red = (image[:, :, i].astype(np.int16) for i in range(3))
+    seal = (red - np.maximum(green, blue) > 60) & (red > 120)
+    if seal.any():
+        grey = grey.copy()
+        grey[seal] = 255
+    return grey
+
+
 def resize_to_dpi(image: np.ndarray, dpi: float, target_dpi: float) -> tuple[np.ndarray, float]:
     """Resample to ``target_dpi``; returns the image and the scale factor applied."""
     scale = target_dpi / dpi

@@ -113,7 +113,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
     # High-resolution scans are analysed and OCR'd at 300 dpi; only the output image
     # keeps the scan's own resolution.
     target = OCR_DPI if loaded.dpi > MAX_WORK_DPI else loaded.dpi
-    grey, work_scale = clean.resize_to_dpi(clean.to_grey(loaded.image), loaded.dpi, target)
+    grey, work_scale = clean.resize_to_dpi(clean.grey_without_seals(loaded.image), loaded.dpi,
+                                           target)
     dpi = loaded.dpi * work_scale
     norm = clean.normalize_background(grey, dpi)
     image = loaded.image

@@ -181,7 +181,9 @@ def test_every_doc_type_renders(pages: list) -> None:
         assert img.mode == "RGB" and img.size == a4(100)
         assert len(text.splitlines()) >= 10, doc_type
         assert fields and set(fields) <= FIELD_KEYS, (doc_type, set(fields) - FIELD_KEYS)
-        assert np.asarray(img.convert("L")).min() < 80  # something dark was drawn
+        grey = np.asarray(img.convert("L"))
+        assert grey.min() < 80  # something dark was drawn
+        assert grey[-round(8 * 100 / 25.4):].min() > 150, doc_type  # nothing ran off the page
     assert seen == set(DOC_TYPES)
     img, _, _ = render_page("giay_khai_sinh", random.Random(0))
     assert img.size == (2480, 3508)
@@ -206,6 +208,26 @@ def test_text_is_clean_nfc(pages: list) -> None:
                 assert value.upper() in text or value in text, (doc_type, key, value)
             if key == "gioi_tinh":
                 assert value in ("Nam", "Nữ")
+
+
+def _printed_dates(d: date) -> tuple[str, ...]:
+    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
+    return f"{d.day:02d}/{d.month:02d}/{d.year}", f"ngày {d.day:02d} tháng {month} năm {d.year}"
+
+
+def test_fields_are_printed_on_the_page(pages: list) -> None:
+    """Every field is read off the page: its value (case aside, a line break as a space), or
+    for a date its printed form; only the issuing body's full name may be implied."""
+    for doc_type, _, text, fields in pages:
+        flat = text.replace("\n", " ").casefold()
+        for key, value in fields.items():
+            if key == "co_quan_ban_hanh":
+                continue
+            if key in DATE_KEYS:
+                forms = _printed_dates(date.fromisoformat(value))
+                assert any(f.casefold() in flat for f in forms), (doc_type, key, value)
+            else:
+                assert value.casefold() in flat, (doc_type, key, value)
 
 
 def _check_id(pid: str, born: date | None, female: bool | None) -> None:

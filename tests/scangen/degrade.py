@@ -79,24 +79,51 @@ def lighting_field(shape: tuple[int, int], strength: float, rng: random.Random) 
     return cv2.resize(small.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
 
 
-def add_specks(arr: np.ndarray, rng: random.Random, count: int, scale: float) -> None:
-    """Dust: small dark dots and short hairs, plus a few light pinholes; in place."""
+def ink_cells(arr: np.ndarray, paper: tuple[int, ...], cell: int = 8) -> np.ndarray:
+    """Where the page has ink: a boolean grid of ``cell``-pixel cells, grown by two cells."""
+    grey = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
+    h, w = grey.shape
+    small = cv2.resize(grey, (max(1, w // cell), max(1, h // cell)), interpolation=cv2.INTER_AREA)
+    level = 0.299 * paper[0] + 0.587 * paper[1] + 0.114 * paper[2]
+    ink = (small < level - 12).astype(np.uint8)
+    return cv2.dilate(ink, np.ones((5, 5), np.uint8)) > 0
+
+
+def add_specks(arr: np.ndarray, rng: random.Random, count: int, scale: float,
+               avoid: np.ndarray | None = None, cell: int = 8) -> None:
+    """Dust: small dark dots and short hairs, plus a few light pinholes; in place. Specks
+    never land on or right next to text (``avoid``: the :func:`ink_cells` grid), so that no
+    speck can pass for a diacritic."""
     h, w = arr.shape[:2]
+
+    def spot() -> tuple[int, int] | None:
+        for _ in range(8):
+            x, y = rng.randrange(w), rng.randrange(h)
+            if avoid is None or not avoid[min(y // cell, avoid.shape[0] - 1),
+                                          min(x // cell, avoid.shape[1] - 1)]:
+                return x, y
+        return None
+
     for _ in range(count):
-        x, y = rng.randrange(w), rng.randrange(h)
         r = max(1, round(rng.uniform(0.5, 2.2) * scale))
         v = rng.randint(20, 120)
-        color = (v,) * arr.shape[2] if arr.ndim == 3 else v
-        if rng.random() < 0.15:
-            length = round(rng.uniform(6, 30) * scale)
-            a = rng.uniform(0, np.pi)
+        hair = rng.random() < 0.15
+        length = round(rng.uniform(6, 30) * scale)
+        a = rng.uniform(0, np.pi)
+        at = spot()
+        if at is None:
+            continue
+        x, y = at
+        color = (v,) * arr.shape[2]
+        if hair:
             x2, y2 = int(x + length * np.cos(a)), int(y + length * np.sin(a))
             cv2.line(arr, (x, y), (x2, y2), color, max(1, round(scale * 0.8)), cv2.LINE_AA)
         else:
             cv2.circle(arr, (x, y), r, color, -1, cv2.LINE_AA)
     for _ in range(count // 4):
-        x, y = rng.randrange(w), rng.randrange(h)
-        cv2.circle(arr, (x, y), max(1, round(scale * 0.8)), (250,) * 3, -1)
+        at = spot()
+        if at is not None:
+            cv2.circle(arr, at, max(1, round(scale * 0.8)), (250,) * 3, -1)
 
 
 def jpeg_roundtrip(img: Image.Image, quality: int) -> Image.Image:
@@ -127,6 +154,7 @@ def degrade(image: Image.Image, rng: random.Random, *, rotation: int, skew_deg: 
     fill = paper_color(arr)
     arr = rotate_quarter(arr, rotation)
     arr = skew(arr, skew_deg, fill)
+    busy = ink_cells(arr, fill) if noise > 0 else None
     if lighting > 0:
         field = lighting_field(arr.shape[:2], lighting, rng)
         field8 = np.clip(field * 255.0 + 0.5, 0, 255).astype(np.uint8)
@@ -137,7 +165,7 @@ def degrade(image: Image.Image, rng: random.Random, *, rotation: int, skew_deg: 
         n = nrng.standard_normal(arr.shape[:2], dtype=np.float32)
         n *= np.float32(noise)
         arr = cv2.add(arr, cv2.cvtColor(n, cv2.COLOR_GRAY2RGB), dtype=cv2.CV_8U)
-        add_specks(arr, rng, round(noise * rng.uniform(2, 5) * scale), scale * 3)
+        add_specks(arr, rng, round(noise * rng.uniform(2, 5) * scale), scale * 3, busy)
     img = Image.fromarray(arr, "RGB")
     if grey:
         img = img.convert("L")

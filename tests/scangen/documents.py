@@ -3,10 +3,12 @@ where it says it, and :func:`render_page`, which turns a type into a clean uprig
 its ground-truth text and its fields.
 
 Layout rules that keep the ground truth unambiguous for an OCR engine: a page is one column
-of lines, except the header (issuing body left, national motto right) and the signature row
-(recipients or a second signer left, official signer right), whose blocks stand far apart;
-the text lists the whole left block before the right one. Seals and signatures never cover
-text.
+of lines except the header, where the issuing body (left) and the national motto (right)
+stand side by side, far apart, the right block half a line lower so that no two lines share
+a height; the text lists the whole left block, then the right one. At the foot, the
+recipients list ("Nơi nhận") sits beside the signer's signature space, level with none of
+the signer's text lines, and reads between the signer's titles and name; two signers are
+stacked, never side by side. Seals and signatures never cover text.
 """
 
 from __future__ import annotations
@@ -271,11 +273,10 @@ def signature_row(flow: Flow, st: Style, right: Callable[[Flow], None],
     """The bottom row: a signer block ``right`` and optionally a ``left`` block of
     ``left_lines`` plain lines (the recipients list).
 
-    The left block is set beside the signature space of the right block, level with none of
-    its text lines, and is read between the right block's titles and its signer's name, top
-    to bottom: an OCR engine merges side-by-side lines that share a height into one line
-    unless the blocks form clear columns, which a short block at the foot of a page does not.
-    (Two signers side by side are avoided for the same reason; stack them.)"""
+    As in real letters (Decree 30/2020), the left block starts level with the signer's
+    title, half a line lower, and the two are side-by-side columns: the whole left block
+    reads first. (The pipeline's layout stage splits lines an OCR engine merges across
+    the gap.) Two signers side by side are still avoided; stack them."""
     page = flow.page
     pitch = page.pt(st.body) * 1.3
     cut = flow.x0 + round(flow.width * split)
@@ -287,14 +288,10 @@ def signature_row(flow: Flow, st: Style, right: Callable[[Flow], None],
         return
     lflow = flow.child(flow.x0 - page.mm(5), cut - page.mm(14))
     lflow.pitch = pitch
-    rflow.min_gap = round((left_lines + 1) * pitch)
     right(rflow)
-    assert rflow.gap_at is not None, "the right block must be a signer"
-    index, top = rflow.gap_at
-    lflow.y = top + round(pitch * 0.3)
+    lflow.y = flow.y + round(pitch * 0.5)  # level with the signer's title (Decree 30/2020)
     left(lflow)
-    flow.lines.extend(rflow.lines[:index] + lflow.lines + rflow.lines[index:])
-    flow.y = max(flow.y, lflow.y, rflow.y)
+    flow.merge(lflow, rflow)  # side by side: the whole left block reads first
 
 
 def recipients(lines: list[str], st: Style) -> Callable[[Flow], None]:
@@ -308,12 +305,20 @@ def recipients(lines: list[str], st: Style) -> Callable[[Flow], None]:
     return draw
 
 
-def fit(lay: Callable[[int], tuple[Page, Flow]], most: int) -> tuple[Page, Flow]:
-    """Lay the page out with ``most`` optional items, dropping them until it fits."""
+def fit(lay: Callable[[int], tuple[Page, Flow]], most: int, st: Style) -> tuple[Page, Flow]:
+    """Lay the page out with ``most`` optional items, dropping them until it fits; then
+    tighten the line spacing and the body size (``st`` is shared with ``lay``)."""
     page, flow = lay(most)
     k = most
-    while k > 0 and flow.y > page.h - page.mm(12):
-        k -= 1
+    while flow.y > page.h - page.mm(12):
+        if k > 0:
+            k -= 1
+        elif st.spacing > 1.12:
+            st.spacing = max(1.1, st.spacing - 0.06)
+        elif st.body > 11.5:
+            st.body -= 0.5
+        else:
+            break
         page, flow = lay(k)
     return page, flow
 
@@ -402,7 +407,7 @@ def _khai_sinh(rng: random.Random, dpi: int) -> Rendered:
             f, st, sig_seed, ["NGƯỜI KÝ GIẤY KHAI SINH", *title], official.name, seal=seal))
         return page, flow
 
-    page, flow = fit(lay, 1)
+    page, flow = fit(lay, 1, st)
     fields = {
         "ho_ten": child.name, "ngay_sinh": born.isoformat(), "gioi_tinh": child.sex,
         "dan_toc": child.ethnicity, "quoc_tich": child.nationality, "que_quan": que_quan,
@@ -453,7 +458,7 @@ def _ket_hon(rng: random.Random, dpi: int) -> Rendered:
                                                        seal=seal))
         return page, flow
 
-    page, flow = fit(lay, 1)
+    page, flow = fit(lay, 1, st)
     fields = {
         "ho_ten_vo": wife.name, "ho_ten_chong": husband.name,
         "so_dinh_danh_vo": wife.pid, "so_dinh_danh_chong": husband.pid,
@@ -480,7 +485,6 @@ def _xac_nhan_hon_nhan(rng: random.Random, dpi: int) -> Rendered:
     purpose = rng.choice(vocab.PURPOSES).format(
         spouse_title="anh" if spouse.male else "chị", spouse=spouse.name,
         spouse_year=spouse.born.year)
-    valid = add_years(issued, 0) + timedelta(days=182)
     seed = rng.getrandbits(32)
     seal = rng.random() < 0.85
     official = random_person(rng)
@@ -522,13 +526,12 @@ def _xac_nhan_hon_nhan(rng: random.Random, dpi: int) -> Rendered:
                                                        seal=seal))
         return page, flow
 
-    page, flow = fit(lay, 2)
+    page, flow = fit(lay, 2, st)
     fields = {
         "ho_ten": person.name, "ngay_sinh": person.born.isoformat(), "gioi_tinh": person.sex,
         "dan_toc": person.ethnicity, "quoc_tich": person.nationality,
         "so_dinh_danh": person.pid, "noi_cu_tru": home.full(), "so": number,
-        "ngay_cap": issued.isoformat(), "co_gia_tri_den": valid.isoformat(),
-        "co_quan_ban_hanh": issuer.name,
+        "ngay_cap": issued.isoformat(), "co_quan_ban_hanh": issuer.name,
     }
     return page, flow.lines, fields
 
@@ -692,16 +695,18 @@ def _to_khai(rng: random.Random, dpi: int) -> Rendered:
         made_line = f"Làm tại: {issuer.town}, {long_date(made)}"
         flow.para(made_line, st.body, style="i", align="right", spacing=1.3)
         if signer_name:
+            flow.skip_pt(4)
             signature_row(flow, st, right=lambda f: signer(f, st, seed, ["Người yêu cầu"],
                                                            signer_name, note=SIGN_NOTE))
         else:
             for i, (who, key) in enumerate((("Bên nữ", "ho_ten_vo"),
                                             ("Bên nam", "ho_ten_chong"))):
+                flow.skip_pt(6 if i == 0 else 12)
                 signature_row(flow, st, right=lambda f, w=who, n=fields[key], i=i: signer(
                     f, st, seed + i, [w], n, note=SIGN_NOTE, gap_mm=18.0))
         return page, flow
 
-    page, flow = fit(lay, 1)
+    page, flow = fit(lay, 1, st)
     return page, flow.lines, fields
 
 
@@ -803,7 +808,7 @@ def _qsdd(rng: random.Random, dpi: int) -> Rendered:
         flow.para(f"Số vào sổ cấp GCN: {book}", st.body, spacing=1.3)
         return page, flow
 
-    page, flow = fit(lay, 2)
+    page, flow = fit(lay, 2, st)
     fields = {
         "ho_ten": owner.name, "so_dinh_danh": owner.pid, "noi_thuong_tru": land.full(),
         "so_phat_hanh": serial, "so_vao_so": book, "thua_dat_so": parcel, "to_ban_do_so": sheet,
@@ -897,7 +902,7 @@ def _van_ban(rng: random.Random, dpi: int) -> Rendered:
                                                  seal=seal))
             return page, flow
 
-        page, flow = fit(lay, len(bases) - 1)
+        page, flow = fit(lay, len(bases) - 1, st)
     else:
         suffix = {"UBND": ("VP", "TP", "NV", "VX", "KT"), "STP": ("VP", "HCTP", "BTTP"),
                   "SNV": ("VP", "CCVC", "TĐKT"), "STNMT": ("VP", "QLĐĐ", "ĐĐBĐ")}[issuer.code]
@@ -940,7 +945,7 @@ def _van_ban(rng: random.Random, dpi: int) -> Rendered:
                                                  seal=seal))
             return page, flow
 
-        page, flow = fit(lay, max(0, len(body) - 2))
+        page, flow = fit(lay, max(0, len(body) - 2), st)
     return page, flow.lines, fields
 
 
