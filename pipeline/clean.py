@@ -15,22 +15,32 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
-def grey_without_seals(image: np.ndarray) -> np.ndarray:
-    """Grey page for analysis and OCR with red seal and stamp ink turned to paper.
+def grey_without_seals(image: np.ndarray, dpi: float) -> np.ndarray:
+    """Grey page for analysis and OCR with red seals turned to paper.
 
-    Seals overlap the signer's title and name; black text under the red ink stays dark in
-    every channel, so only clearly red pixels are whitened. Blue ink is kept: forms are
-    filled in by hand in blue.
+    Seals overlap the signer's title and name. Only red ink inside a seal-shaped region
+    (a red component 15-60 mm across and roughly round; not a page frame) is whitened: red *text*
+    (titles and serials of land-use certificates) is kept, and so is blue ink (forms are
+    filled in by hand in blue). Black text under a seal stays dark in every channel.
     """
     grey = to_grey(image)
     if image.ndim == 2:
         return grey
     blue, green, red = (image[:, :, i].astype(np.int16) for i in range(3))
-    seal = (red - np.maximum(green, blue) > 60) & (red > 120)
-    if seal.any():
-        grey = grey.copy()
-        grey[seal] = 255
-    return grey
+    reddish = (red - np.maximum(green, blue) > 60) & (red > 120)
+    if not reddish.any():
+        return grey
+    grown = cv2.dilate(reddish.astype(np.uint8), np.ones((5, 5), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    least, most = 15 / 25.4 * dpi, 60 / 25.4 * dpi  # seals are 30-45 mm across
+    out = grey
+    for x, y, w, h, _ in stats[1:]:
+        if least <= w <= most and least <= h <= most and 0.7 <= w / h <= 1.4:
+            if out is grey:
+                out = grey.copy()
+            box = (slice(y, y + h), slice(x, x + w))
+            out[box][reddish[box]] = 255
+    return out
 
 
 def resize_to_dpi(image: np.ndarray, dpi: float, target_dpi: float) -> tuple[np.ndarray, float]:

@@ -113,8 +113,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
     # High-resolution scans are analysed and OCR'd at 300 dpi; only the output image
     # keeps the scan's own resolution.
     target = OCR_DPI if loaded.dpi > MAX_WORK_DPI else loaded.dpi
-    grey, work_scale = clean.resize_to_dpi(clean.grey_without_seals(loaded.image), loaded.dpi,
-                                           target)
+    grey, work_scale = clean.resize_to_dpi(clean.grey_without_seals(loaded.image, loaded.dpi),
+                                           loaded.dpi, target)
     dpi = loaded.dpi * work_scale
     norm = clean.normalize_background(grey, dpi)
     image = loaded.image
@@ -210,8 +210,8 @@ def _drop_noise(words: list[Word], lexicon) -> list[Word]:
 
     def noise(word: Word) -> bool:
         alnum = sum(ch.isalnum() for ch in word.text)
-        if alnum == 0:
-            return word.text not in _PUNCTUATION or word.confidence < 0.6
+        if alnum == 0:  # "-", "/", "-/-" (nothing to declare) are real text
+            return not set(word.text) <= _PUNCTUATION or word.confidence < 0.6
         if word.height > 3 * typical and word.confidence < 0.6:
             return True  # a fragment of a photo, seal or emblem
         if alnum <= 2 and (word.height < 0.35 * typical or word.confidence < 0.15):
