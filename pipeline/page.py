@@ -137,7 +137,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
         lexicon = default_lexicon() if options.correct_text else None
         words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
-        lines = layout.reading_order(_drop_noise(words, lexicon))
+        lines = [line for line in layout.reading_order(_drop_noise(words, lexicon))
+                 if not _noise_line(line)]
         result.words = [w for line in lines for w in line]
         result.text = nfc("\n".join(" ".join(w.text for w in line) for line in lines))
         result.confidence = _confidence(result.words)
@@ -227,6 +228,13 @@ def _drop_noise(words: list[Word], lexicon) -> list[Word]:
         return word.confidence < 0.3 and (mixed or odd)
 
     return [w for w in words if not noise(w)]
+
+
+def _noise_line(line: list[Word]) -> bool:
+    """A whole "line" read out of a fingerprint, photo or emblem: confidence under 0.3
+    (real text lines, even an ID card's machine-readable zone, read at 0.33 or more)."""
+    mean = sum(w.confidence for w in line) / len(line)
+    return mean < 0.3 and not any("<<" in w.text for w in line)
 
 
 def _confidence(words: list[Word]) -> float:

@@ -6,6 +6,7 @@ import re
 import resource
 import subprocess
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -74,9 +75,9 @@ def test_searchable_pdf_has_vietnamese_text_layer(tmp_path: Path) -> None:
     name = sample.truth.fields["ho_ten"].upper()
     lines = [line for line in text.upper().splitlines() if "QUANG" in line or "NGUY" in line]
     assert min(Levenshtein.distance(name, line.split(":")[-1].strip()) for line in lines) <= 1
-    # the text layer carries exactly the words OCR produced
+    # the text layer carries exactly the words OCR produced (pdftotext has its own order)
     result = process_page(list_pages(scan)[0], PageOptions())
-    assert text.split() == result.text.split()
+    assert Counter(text.split()) == Counter(result.text.split())
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
     assert re.search(r"Pages:\s+1\b", info)
     # the page image was turned upright: portrait A4
