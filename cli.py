@@ -2,8 +2,9 @@
 
 User-facing messages are Vietnamese by default (``--ui en`` or ``SOHOA_UI_LANG=en`` for
 English); logs are English and go to stderr; ``--json`` output goes to stdout alone.
-Exit codes: 0 all pages read; 2 an input file could not be read; 3 a page failed;
-4 the OCR engine is missing; 130 interrupted.
+Exit codes: 0 all pages read; 2 an input file or the request was bad; 3 a page failed;
+4 the OCR engine is missing; 5 object store; 6 signing key; 7 index database;
+8 no such document; 9 a stored document failed verification; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,9 +18,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipeline.config import Settings
+from pipeline.doctypes import DOC_TYPES
+from pipeline.dossier import DossierScanner, InvalidRequestError, ScanRequest
 from pipeline.errors import SohoaError, describe_error
 from pipeline.orchestrator import FileResult, check_engine, ocr_to_pdf, process_files
 from pipeline.page import PageOptions, PageResult
+from pipeline.signing import SigningConfig, create_demo_pki, load_signer
+from pipeline.warehouse import IntegrityError, Warehouse
 
 log = logging.getLogger("sohoa")
 
@@ -93,7 +99,167 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--words", action="store_true", help="include word boxes in the JSON")
     ocr.add_argument("--quiet", action="store_true", help="no progress on stderr")
     ocr.set_defaults(handler=cmd_ocr)
+    _warehouse_commands(sub)
     return parser
+
+
+def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
+    keys = sub.add_parser("keys", help="khoá ký số / signing keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    demo = keys_sub.add_parser(
+        "demo", help="tạo CA và chứng thư THỬ NGHIỆM / demo CA (not for production)")
+    demo.add_argument("--agency-name", default=None, help="tên cơ quan trên chứng thư")
+    demo.add_argument("--force", action="store_true", help="overwrite existing demo keys")
+    demo.add_argument("--json", action="store_true")
+    demo.set_defaults(handler=cmd_keys_demo)
+
+    scan = sub.add_parser("scan", help="số hoá một hồ sơ vào kho / digitize one dossier")
+    scan.add_argument("files", nargs="+", type=Path)
+    scan.add_argument("--dossier", required=True, help="mã hồ sơ")
+    scan.add_argument("--procedure", required=True, help="mã TTHC, e.g. 1.001193")
+    scan.add_argument("--agency", required=True, help="mã cơ quan, e.g. H12.19")
+    scan.add_argument("--agency-name", default=None, help="tên cơ quan (SOHOA_AGENCY_NAME)")
+    scan.add_argument("--type", default="khac", choices=sorted(DOC_TYPES), help="loại giấy tờ")
+    scan.add_argument("--component", default=None, help="mã thành phần hồ sơ")
+    scan.add_argument("--owner-id", default=None, help="số định danh cá nhân của chủ giấy tờ")
+    scan.add_argument("--owner-name", default=None, help="họ tên chủ giấy tờ")
+    scan.add_argument("--workers", type=int, default=None)
+    scan.add_argument("--engine", default=os.environ.get("SOHOA_OCR_ENGINE", "tesseract"))
+    scan.add_argument("--json", action="store_true")
+    scan.add_argument("--quiet", action="store_true")
+    scan.set_defaults(handler=cmd_scan)
+
+    search = sub.add_parser("search", help="tìm giấy tờ đã số hoá / find digitized papers")
+    search.add_argument("--id", dest="owner_id", help="số định danh cá nhân (exact)")
+    search.add_argument("--name", help="họ tên, không cần dấu")
+    search.add_argument("--type", dest="doc_type", choices=sorted(DOC_TYPES))
+    search.add_argument("--agency")
+    search.add_argument("--limit", type=int, default=50)
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=cmd_search)
+
+    get = sub.add_parser("get", help="lấy bản sao đã kiểm tra / a verified copy")
+    get.add_argument("doc_id")
+    get.add_argument("--out", type=Path, required=True)
+    get.add_argument("--dossier", default=None, help="for which dossier (access log)")
+    get.add_argument("--json", action="store_true")
+    get.set_defaults(handler=cmd_get)
+
+    verify = sub.add_parser("verify", help="kiểm tra toàn vẹn và chữ ký / check hash+signature")
+    verify.add_argument("doc_ids", nargs="*")
+    verify.add_argument("--all", action="store_true")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=cmd_verify)
+
+
+def _settings() -> Settings:
+    return Settings.load()
+
+
+def cmd_keys_demo(args: argparse.Namespace) -> int:
+    settings = _settings()
+    agency = args.agency_name or settings.agency_name or "Cơ quan thử nghiệm sohoa"
+    pki = create_demo_pki(settings.home, agency_name=agency, overwrite=args.force)
+    info = {"ca_cert": str(pki.ca_cert), "p12": str(pki.p12),
+            "password_file": str(pki.password_file), "production": False}
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False))
+    msg = {"vi": "Đã tạo khoá THỬ NGHIỆM (không dùng cho văn bản thật): {p12}",
+           "en": "Created DEMO keys (not for production): {p12}"}[args.ui]
+    print(msg.format(p12=pki.p12), file=sys.stderr)
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    settings = _settings()
+    signing = SigningConfig.from_env(settings.env, home=settings.home)
+    if not signing.configured():
+        raise NoSigningKeyError()
+    signer = load_signer(signing)  # a wrong password is refused before any work
+    agency_name = args.agency_name or settings.agency_name or signing.agency_name or args.agency
+    options = PageOptions(engine=args.engine)
+    check_engine(options)
+    warehouse = Warehouse.open(settings)
+    try:
+        scanner = DossierScanner(store=warehouse.store, index=warehouse.index, signer=signer,
+                                 options=options, workers=args.workers,
+                                 on_page=Progress(args.ui, enabled=not args.quiet))
+        request = ScanRequest(dossier=args.dossier, procedure=args.procedure,
+                              agency=args.agency, agency_name=agency_name,
+                              actor=settings.actor, doc_type=args.type,
+                              component=args.component, owner_id=args.owner_id,
+                              owner_name=args.owner_name)
+        result = scanner.scan(args.files, request)
+    finally:
+        warehouse.close()
+    for err in result.errors:
+        print(f"{UI[args.ui]['error']}: {err.describe(args.ui)}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        for doc in result.documents:
+            state = "đã có từ trước" if doc.skipped else "đã lưu"
+            print(f"{doc.record.id}  {doc.record.doc_type}  {doc.record.pdf_key}  ({state})")
+    return result.errors[0].exit_code if result.errors else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not (args.owner_id or args.name or args.doc_type or args.agency):
+        raise InvalidRequestError(detail="give --id, --name, --type or --agency")
+    warehouse = Warehouse.open(settings)
+    try:
+        found = warehouse.index.search(owner_id=args.owner_id, name=args.name,
+                                       doc_type=args.doc_type, agency=args.agency,
+                                       limit=args.limit)
+        warehouse.index.record_event("accessed", actor=settings.actor, detail={
+            "action": "search", "id": args.owner_id, "name": args.name,
+            "type": args.doc_type, "agency": args.agency, "results": len(found)})
+    finally:
+        warehouse.close()
+    if args.json:
+        print(json.dumps([r.to_dict() for r in found], ensure_ascii=False))
+    else:
+        for r in found:
+            print(f"{r.id}  {r.doc_type}  {r.owner_id or '-'}  {r.owner_name or '-'}  "
+                  f"{r.digitized_at:%Y-%m-%d}  {r.pdf_key}")
+    return 0
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    settings = _settings()
+    warehouse = Warehouse.open(settings)
+    try:
+        data = warehouse.fetch(args.doc_id, actor=settings.actor, dossier=args.dossier)
+    finally:
+        warehouse.close()
+    partial = args.out.with_name(args.out.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(args.out)
+    if args.json:
+        print(json.dumps({"id": args.doc_id, "out": str(args.out), "verified": True}))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not args.all and not args.doc_ids:
+        raise InvalidRequestError(detail="give document ids or --all")
+    warehouse = Warehouse.open(settings)
+    try:
+        if args.all:
+            checks = list(warehouse.verify_all())
+        else:
+            checks = [warehouse.verify(warehouse.document(d))[0] for d in args.doc_ids]
+    finally:
+        warehouse.close()
+    if args.json:
+        print(json.dumps([c.to_json() for c in checks], ensure_ascii=False))
+    else:
+        for c in checks:
+            state = "OK" if c.ok else "LỖI: " + ", ".join(c.problems)
+            print(f"{c.document_id}  {state}")
+    return 0 if all(c.ok for c in checks) else IntegrityError.exit_code
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
@@ -143,6 +309,16 @@ def ocr_json(results: Sequence[FileResult], *, words: bool = False) -> dict:
     return {"pages": pages, "documents": [], "errors": errors}
 
 
+class NoSigningKeyError(SohoaError):
+    exit_code = 6
+    message_vi = ("Chưa cấu hình khoá ký số của cơ quan nên không ký được bản sao điện tử. "
+                  "Đặt SOHOA_SIGNING_P12 và SOHOA_SIGNING_PASSWORD (hoặc "
+                  "SOHOA_SIGNING_PASSWORD_FILE); để thử nghiệm: sohoa keys demo")
+    message_en = ("No agency signing key is configured, so copies cannot be signed. Set "
+                  "SOHOA_SIGNING_P12 and SOHOA_SIGNING_PASSWORD (or SOHOA_SIGNING_PASSWORD_FILE);"
+                  " for a demo: sohoa keys demo")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -158,6 +334,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("%s", exc.detail)
         print(f"{UI[args.ui]['error']}: {describe_error(exc, args.ui)}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:
+        # store, index and signing errors carry their own user message and exit code
+        if not hasattr(exc, "message_vi") or not hasattr(exc, "exit_code"):
+            raise
+        log.info("%s: %s", type(exc).__name__, exc)
+        text = exc.message_vi if args.ui == "vi" else str(exc)
+        print(f"{UI[args.ui]['error']}: {text}", file=sys.stderr)
+        return int(exc.exit_code)
 
 
 if __name__ == "__main__":

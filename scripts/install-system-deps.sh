@@ -9,6 +9,8 @@ PACKAGES=(
   qpdf                              # PDF structure checks
   hunspell-vi                       # Vietnamese syllable list for diacritic repair
   fonts-liberation2 fonts-noto-core fonts-dejavu-core  # Vietnamese glyphs for test scans
+  libnss3-tools                     # certutil: NSS trust store for pdfsig in signature tests
+  softhsm2                          # software PKCS#11 token for the token-signing test
   python3-venv
 )
 

@@ -1,0 +1,234 @@
+"""Scanning a dossier to the warehouse: originals first, then OCR, PDF/A, signature,
+store and index.
+
+Order matters and is the contract of shared/DESIGN.md: each original's bytes are written
+to the object store (write-once, keyed by SHA-256) *before* any processing, so nothing
+later can lose them; re-submitting the same bytes finds the earlier document instead of
+making a second one. Signing is the last change to the PDF. The index entry is written
+last: a crash before it leaves stored objects that a rerun finds and reuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from reuse_index import DocumentRecord, ReuseIndex
+from storage import ObjectStore
+from storage.keys import document_key, original_key
+
+from .doctypes import PROCEDURE_CODE, type_name
+from .errors import InputFileError, PageProcessingError, SohoaError
+from .intake import sniff
+from .orchestrator import ocr_to_pdf
+from .page import PageOptions, PageResult
+from .signing import AgencySigner
+
+log = logging.getLogger(__name__)
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CONTENT_TYPES = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg",
+                 "png": "image/png"}
+EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}
+
+
+class InvalidRequestError(SohoaError):
+    exit_code = 2
+    message_vi = "Thông tin hồ sơ không hợp lệ"
+    message_en = "Invalid dossier information"
+
+    def describe(self, lang: str = "vi") -> str:
+        return f"{super().describe(lang)}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """What the counter clerk says about the dossier being scanned."""
+
+    dossier: str
+    procedure: str
+    agency: str
+    agency_name: str
+    actor: str
+    doc_type: str = "khac"
+    component: str | None = None
+    owner_id: str | None = None
+    owner_name: str | None = None
+
+    def validate(self) -> None:
+        if not self.dossier.strip():
+            raise InvalidRequestError(detail="--dossier (mã hồ sơ) is required")
+        if not PROCEDURE_CODE.match(self.procedure):
+            raise InvalidRequestError(
+                detail=f"mã TTHC {self.procedure!r} phải có dạng 1.001193")
+        if not self.agency.strip():
+            raise InvalidRequestError(detail="--agency (mã cơ quan) is required")
+
+
+@dataclass
+class ScannedDocument:
+    record: DocumentRecord
+    source: str
+    skipped: bool = False  # found already digitized (same original bytes)
+    pages: list[PageResult] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        rec = self.record
+        return {
+            "id": rec.id, "type": rec.doc_type, "source": Path(self.source).name,
+            "pages": list(range(rec.pages)), "fields": rec.fields, "sha256": rec.pdf_sha256,
+            "pdf_key": rec.pdf_key, "original_keys": list(rec.original_keys),
+            "signed": rec.signed, "skipped": self.skipped, "owner_id": rec.owner_id,
+            "owner_name": rec.owner_name, "metadata": rec.metadata,
+        }
+
+
+@dataclass
+class ScanResult:
+    dossier: str
+    documents: list[ScannedDocument] = field(default_factory=list)
+    errors: list[SohoaError] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "dossier": self.dossier,
+            "documents": [d.to_json() for d in self.documents],
+            "errors": [{"source": Path(e.source).name, "page": e.page, "code": type(e).__name__,
+                        "message": e.describe("vi"), "message_en": e.describe("en")}
+                       for e in self.errors],
+        }
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def document_id(original_sha256: str) -> str:
+    """Stable id of the document made from one original: a rescan computes the same."""
+    return hashlib.sha256(f"sohoa-doc:{original_sha256}".encode()).hexdigest()[:24]
+
+
+class DossierScanner:
+    """Runs the scan flow with an already opened store, index and signer."""
+
+    def __init__(self, *, store: ObjectStore, index: ReuseIndex, signer: AgencySigner,
+                 options: PageOptions, workers: int | None = None,
+                 on_page: Callable[[PageResult, int], None] | None = None) -> None:
+        self.store, self.index, self.signer = store, index, signer
+        self.options, self.workers, self.on_page = options, workers, on_page
+
+    def scan(self, files: Sequence[Path], request: ScanRequest) -> ScanResult:
+        request.validate()
+        now = datetime.now(UTC)
+        self.index.upsert_dossier(request.dossier, procedure_code=request.procedure,
+                                  agency_code=request.agency, received_at=now, channel=1)
+        self.index.record_event("received", dossier_code=request.dossier, actor=request.actor,
+                                detail={"files": len(files)})
+        result = ScanResult(dossier=request.dossier)
+        for path in files:
+            try:
+                doc = self._scan_file(Path(path), request)
+            except SohoaError as exc:
+                log.warning("%s: %s", path, exc.describe("en"))
+                result.errors.append(exc)
+                continue
+            if doc is not None:
+                result.documents.append(doc)
+                result.errors.extend(p.error for p in doc.pages if p.error)
+        return result
+
+    def _scan_file(self, path: Path, request: ScanRequest) -> ScannedDocument | None:
+        kind = sniff(path)
+        sha = sha256_file(path)
+        okey = original_key(sha, EXTENSIONS[kind])
+        self.store.put_file(okey, path, content_type=CONTENT_TYPES[kind])  # originals first
+        earlier = self.index.find_by_original(sha)
+        if earlier is not None:
+            log.info("original %s already digitized as %s", sha[:12], earlier.id)
+            return ScannedDocument(record=earlier, source=str(path), skipped=True)
+        with tempfile.TemporaryDirectory(prefix="sohoa-scan-") as tmp:
+            plain, signed = Path(tmp) / "ocr.pdf", Path(tmp) / "signed.pdf"
+            files = ocr_to_pdf([path], plain, self.options, workers=self.workers,
+                               title=f"{request.dossier} {path.name}", on_page=self.on_page)
+            pages = files[0].pages
+            if files[0].error:
+                raise files[0].error
+            if not plain.exists():
+                raise PageProcessingError(str(path), detail="no readable page")
+            return self._store_document(path, request, sha, okey, pages, plain, signed)
+
+    def _store_document(self, path: Path, request: ScanRequest, sha: str, okey: str,
+                        pages: list[PageResult], plain: Path, signed: Path) -> ScannedDocument:
+        doc_id = document_id(sha)
+        digitized_at = datetime.now(UTC)
+        self.signer.sign_pdf(plain, signed, agency_name=request.agency_name,
+                             when=digitized_at)
+        pdf_key = document_key(request.agency, digitized_at.astimezone(VN_TZ), doc_id, ".pdf")
+        pdf_sha = sha256_file(signed)
+        if self.store.exists(pdf_key):  # a crashed earlier run stored it but never indexed
+            pdf_sha = self.store.stat(pdf_key).sha256 or pdf_sha
+            log.info("document %s already stored; reusing the stored copy", doc_id)
+        else:
+            self.store.put_file(pdf_key, signed, content_type="application/pdf")
+        fields: dict = {}
+        record = DocumentRecord(
+            id=doc_id, doc_type=request.doc_type, owner_id=request.owner_id,
+            owner_name=request.owner_name, fields=fields, metadata={}, pdf_key=pdf_key,
+            pdf_sha256=pdf_sha, original_keys=(okey,), original_sha256s=(sha,),
+            valid_until=None, dossier_code=request.dossier, procedure_code=request.procedure,
+            agency_code=request.agency, digitized_at=digitized_at, signed=True,
+            pages=sum(1 for p in pages if p.pdf and not p.error),
+        )
+        metadata = portal_metadata(record, request)
+        record = DocumentRecord(**{**record.__dict__, "metadata": metadata})
+        json_key = pdf_key[: -len(".pdf")] + ".json"
+        body = json.dumps(metadata, ensure_ascii=False, indent=1).encode()
+        if not self.store.exists(json_key):
+            self.store.put_bytes(json_key, body, content_type="application/json")
+        self.index.add_document(record)
+        self.index.record_event("digitized", document_id=doc_id, dossier_code=request.dossier,
+                                actor=request.actor)
+        return ScannedDocument(record=record, source=str(path), pages=pages)
+
+
+def portal_metadata(record: DocumentRecord, request: ScanRequest) -> dict:
+    """The fields the national portal exchanges (shared/DESIGN.md, "Stored metadata")."""
+    fields = record.fields
+    return {
+        "MaGiayTo": record.doc_type,
+        "TenGiayTo": type_name(record.doc_type),
+        "SoKyHieu": fields.get("so_ky_hieu") or fields.get("so"),
+        "TrichYeuNoiDung": fields.get("trich_yeu"),
+        "NgayCap": fields.get("ngay_cap") or fields.get("ngay_ban_hanh")
+        or fields.get("ngay_dang_ky"),
+        "ThoiHanHieuLuc": record.valid_until.isoformat() if record.valid_until else None,
+        "PhamViHieuLuc": None,
+        "MaCoQuan": request.agency,
+        "TenCoQuan": request.agency_name,
+        "LoaiDinhDanhCHS": "CCCD" if record.owner_id else None,
+        "MaChuGiayTo": record.owner_id,
+        "TenChuGiayTo": record.owner_name,
+        "NgaySoHoa": record.digitized_at.astimezone(VN_TZ).isoformat(timespec="seconds"),
+        "MaHoSo": request.dossier,
+        "MaTTHC": request.procedure,
+        "MaThanhPhanHoSo": request.component,
+        "DuocSoHoa": True,
+        "DuocTaiSuDung": False,
+        "SHA256": record.pdf_sha256,
+        "SHA256BanGoc": list(record.original_sha256s),
+    }
+
+
+__all__ = ["DossierScanner", "InputFileError", "InvalidRequestError", "ScanRequest",
+           "ScanResult", "ScannedDocument", "document_id", "portal_metadata", "sha256_file"]

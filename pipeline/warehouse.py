@@ -1,0 +1,111 @@
+"""The warehouse seen from the CLI: open the configured store and index, verify stored
+documents (hash and signature) and hand out verified copies, recording every access.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from reuse_index import DocumentRecord, ReuseIndex
+from storage import ObjectNotFoundError, ObjectStore, StoreConfig, open_store
+
+from .config import Settings
+from .errors import SohoaError
+from .signing import SigningConfig, verify_pdf
+
+log = logging.getLogger(__name__)
+
+
+class DocumentNotFoundError(SohoaError):
+    exit_code = 8
+    message_vi = "Không tìm thấy tài liệu trong kho"
+    message_en = "No such document in the warehouse"
+
+    def describe(self, lang: str = "vi") -> str:
+        return f"{super().describe(lang)}: {self.detail}"
+
+
+class IntegrityError(SohoaError):
+    exit_code = 9
+    message_vi = ("Tài liệu lưu trữ không còn nguyên vẹn hoặc chữ ký không hợp lệ; "
+                  "không cấp bản sao. Báo cho bộ phận quản trị kho dữ liệu.")
+    message_en = ("The stored document is not intact or its signature is not valid; "
+                  "no copy was handed out. Tell the data-warehouse team.")
+
+    def describe(self, lang: str = "vi") -> str:
+        return f"{super().describe(lang)} ({self.detail})"
+
+
+@dataclass(frozen=True)
+class Verification:
+    document_id: str
+    stored: bool
+    hash_ok: bool
+    signature: dict | None
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.stored and self.hash_ok and not self.problems
+
+    def to_json(self) -> dict:
+        return {"id": self.document_id, "ok": self.ok, "stored": self.stored,
+                "hash_ok": self.hash_ok, "signature": self.signature,
+                "problems": list(self.problems)}
+
+
+@dataclass
+class Warehouse:
+    settings: Settings
+    store: ObjectStore
+    index: ReuseIndex
+    trust_roots: tuple[Path, ...]
+
+    @classmethod
+    def open(cls, settings: Settings) -> Warehouse:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        store = open_store(StoreConfig.from_env(settings.env, default_root=settings.home / "store"))
+        store.check()
+        index = ReuseIndex.from_env(settings.env, home=settings.home)
+        signing = SigningConfig.from_env(settings.env, home=settings.home)
+        return cls(settings, store, index, tuple(signing.trust_roots))
+
+    def close(self) -> None:
+        self.index.close()
+
+    def document(self, doc_id: str) -> DocumentRecord:
+        record = self.index.get(doc_id)
+        if record is None:
+            raise DocumentNotFoundError(detail=doc_id)
+        return record
+
+    def verify(self, record: DocumentRecord) -> tuple[Verification, bytes | None]:
+        """Check the stored PDF against the recorded SHA-256 and its signature."""
+        try:
+            data = self.store.get_bytes(record.pdf_key or "")
+        except ObjectNotFoundError:
+            return Verification(record.id, False, False, None, ("object missing",)), None
+        hash_ok = hashlib.sha256(data).hexdigest() == record.pdf_sha256
+        report = verify_pdf(data, trust_roots=self.trust_roots)
+        problems = [] if hash_ok else ["sha256 mismatch"]
+        if not report.ok:
+            problems.extend(report.problems or ("signature not valid",))
+        return Verification(record.id, True, hash_ok, report.to_dict(), tuple(problems)), data
+
+    def verify_all(self) -> Iterator[Verification]:
+        for record in self.index.iter_documents():
+            yield self.verify(record)[0]
+
+    def fetch(self, doc_id: str, *, actor: str, dossier: str | None = None) -> bytes:
+        """A verified copy of the signed PDF; the access is recorded either way."""
+        record = self.document(doc_id)
+        check, data = self.verify(record)
+        self.index.record_event("accessed", document_id=doc_id, dossier_code=dossier,
+                                actor=actor, detail={"action": "get", "ok": check.ok})
+        if not check.ok or data is None:
+            raise IntegrityError(detail=", ".join(check.problems))
+        return data

@@ -1,0 +1,135 @@
+"""Engines and connections: URL handling, SQLite PRAGMAs, transactions, error translation.
+
+One SQLAlchemy Core code path serves SQLite (embedded default) and PostgreSQL (psycopg 3).
+SQLite connections run in WAL mode with foreign keys on; SQLAlchemy emits BEGIN itself
+(pysqlite's own transaction handling is switched off) so DDL is transactional and write
+transactions can take the write lock up front (``BEGIN IMMEDIATE``). PostgreSQL
+connections time out after ``CONNECT_TIMEOUT_S`` so an unreachable server is reported fast.
+Every database error leaves this module as an ``IndexStoreError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+
+from .errors import IndexStoreError, IndexUnavailableError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 3
+SQLITE_BUSY_TIMEOUT_S = 30  # how long a writer waits for another process's write lock
+SQLITE_CACHE_KIB = 65536
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Parse a database URL; plain ``postgresql://`` / ``postgres://`` use psycopg 3."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise IndexUnavailableError(f"unsupported database URL scheme {parsed.drivername!r}")
+    return parsed
+
+
+def safe_url(url: URL) -> str:
+    """The URL for messages and logs: password hidden."""
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(url: str | URL) -> Engine:
+    """An engine for ``url`` with this module's connection settings and listeners."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return _postgres_engine(parsed)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IndexUnavailableError(f"{safe_url(url)}: {exc}") from exc
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (see _sqlite_on_begin)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL except on power loss
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("sohoa_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _postgres_engine(url: URL) -> Engine:
+    connect_args: dict[str, Any] = {"application_name": "sohoa"}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+@contextlib.contextmanager
+def translate_errors(url: URL) -> Iterator[None]:
+    """Turn SQLAlchemy/driver errors into ``IndexStoreError`` (no personal data in them)."""
+    try:
+        yield
+    except IndexStoreError:
+        raise
+    except sa_exc.DBAPIError as exc:
+        detail = f"{safe_url(url)}: {type(exc.orig).__name__}: {_first_line(exc.orig)}"
+        if exc.connection_invalidated:
+            raise IndexUnavailableError(detail) from exc
+        raise IndexStoreError(detail) from exc
+    except sa_exc.SQLAlchemyError as exc:
+        raise IndexStoreError(f"{safe_url(url)}: {type(exc).__name__}: {exc}") from exc
+
+
+@contextlib.contextmanager
+def connect(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
+    """A pooled connection; ``write=True`` makes SQLite take the write lock at BEGIN.
+
+    Failing to connect at all raises ``IndexUnavailableError``.
+    """
+    try:
+        conn = engine.connect()
+    except sa_exc.DBAPIError as exc:
+        detail = f"{safe_url(engine.url)}: {type(exc.orig).__name__}: {_first_line(exc.orig)}"
+        raise IndexUnavailableError(detail) from exc
+    with conn:
+        if write:
+            conn.execution_options(sohoa_write=True)
+        with translate_errors(engine.url):
+            yield conn
+
+
+@contextlib.contextmanager
+def transaction(engine: Engine, *, write: bool = True) -> Iterator[Connection]:
+    """``connect`` plus one transaction, committed on success, rolled back on error."""
+    with connect(engine, write=write) as conn, conn.begin():
+        yield conn
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,346 @@
+"""``ReuseIndex``: the index of digitized documents, dossiers and events, and its queries.
+
+Opening an index (the constructor) applies pending schema migrations unless told not to
+(``migrate=False``); ``migrate()`` can also be called explicitly and is idempotent.
+Nothing here logs personal data (ID numbers, names) at INFO or above.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Select, exists, func, insert, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+
+from . import bulk, migrations
+from .db import connect, make_engine, safe_url, transaction
+from .errors import DuplicateDocumentError
+from .names import term_range
+from .records import EVENT_KINDS, DocumentRecord, Dossier, Event
+from .rows import (
+    aware,
+    clean_key,
+    clean_owner_id,
+    clean_sha256,
+    dossier_from_row,
+    event_from_row,
+    index_rows,
+    record_from_row,
+    to_json,
+)
+from .schema import documents, dossiers, events, name_terms, originals
+
+log = logging.getLogger(__name__)
+
+ENV_URL = "SOHOA_DATABASE_URL"
+MAX_LIMIT = 10_000
+
+
+class ReuseIndex:
+    """The reuse index on SQLite (``sqlite:///path``) or PostgreSQL (``postgresql://...``)."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self._engine = make_engine(url)
+        self._url = self._engine.url
+        try:
+            if migrate:
+                self.migrate()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, home: Path, migrate: bool = True
+                 ) -> ReuseIndex:
+        """``SOHOA_DATABASE_URL`` if set, else SQLite at ``home/index.db``."""
+        url = env.get(ENV_URL, "").strip() or f"sqlite:///{Path(home) / 'index.db'}"
+        return cls(url, migrate=migrate)
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return safe_url(self._url)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Apply pending migrations (idempotent, safe across processes); return the version."""
+        return migrations.migrate(self._engine)
+
+    def schema_version(self) -> int:
+        with connect(self._engine) as conn:
+            return migrations.current_version(conn)
+
+    # -- documents ------------------------------------------------------------------------
+
+    def add_document(self, rec: DocumentRecord) -> None:
+        """Index one document; an id already indexed raises ``DuplicateDocumentError``."""
+        rows = index_rows(rec)
+        with transaction(self._engine) as conn:
+            try:
+                conn.execute(insert(documents), rows.document)
+            except sa_exc.IntegrityError as exc:
+                raise DuplicateDocumentError(f"document id {rows.document['id']!r}") from exc
+            if rows.terms:
+                conn.execute(insert(name_terms), rows.terms)
+            if rows.originals:
+                conn.execute(insert(originals), rows.originals)
+        log.debug("indexed one document of type %s", rows.document["doc_type"])
+
+    def bulk_add(self, records: Iterable[DocumentRecord], *, batch: int = 5000) -> int:
+        """Index many documents fast (COPY / executemany); return how many were added.
+
+        Each batch of ``batch`` documents is one transaction: a duplicate id fails its
+        batch (``DuplicateDocumentError``) and leaves earlier batches committed.
+        """
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        added = 0
+        iterator = iter(records)
+        while chunk := [index_rows(rec) for rec in islice(iterator, batch)]:
+            with transaction(self._engine) as conn:
+                try:
+                    bulk.write_batch(conn, chunk)
+                except sa_exc.IntegrityError as exc:
+                    raise DuplicateDocumentError(
+                        f"duplicate document id in the batch after {added} added") from exc
+            added += len(chunk)
+        log.info("bulk-indexed %d documents", added)
+        return added
+
+    def get(self, doc_id: str) -> DocumentRecord | None:
+        key = clean_key(doc_id)
+        if key is None:
+            return None
+        with connect(self._engine) as conn:
+            row = conn.execute(select(documents).where(documents.c.id == key)).mappings().first()
+        return record_from_row(row) if row else None
+
+    def find_by_original(self, sha256: str) -> DocumentRecord | None:
+        """The earliest-digitized document scanned from the original with this SHA-256."""
+        found = self.find_all_by_original(sha256, limit=1)
+        return found[0] if found else None
+
+    def find_all_by_original(self, sha256: str, *, limit: int = 100) -> list[DocumentRecord]:
+        """Every document scanned from that original (one file can hold a whole dossier)."""
+        stmt = (select(documents)
+                .join(originals, originals.c.document_id == documents.c.id)
+                .where(originals.c.sha256 == clean_sha256(sha256))
+                .order_by(documents.c.digitized_at, documents.c.id)
+                .limit(_check_limit(limit)))
+        return self._records(stmt)
+
+    def search(self, *, owner_id: str | None = None, name: str | None = None,
+               doc_type: str | None = None, agency: str | None = None,
+               birth_date: date | None = None, limit: int = 50) -> list[DocumentRecord]:
+        """Documents matching every criterion given.
+
+        ``owner_id`` matches exactly (whitespace ignored). ``name`` ignores case and
+        diacritics and matches whole tokens from any token of the owner's name on
+        ("hong nhung" finds "Nguyễn Thị Hồng Nhung"); a name without any letter or digit
+        matches nothing. Name-only searches come back in the order of the matched name
+        part (shortest, i.e. closest, first), everything else newest first.
+        """
+        limit = _check_limit(limit)
+        bounds = term_range(name) if name is not None else None
+        if name is not None and bounds is None:
+            return []
+        conditions = _filters(owner_id=owner_id, doc_type=doc_type, agency=agency,
+                              birth_date=birth_date)
+        if bounds is None or owner_id is not None:
+            if bounds is not None:
+                conditions.append(_has_term(*bounds))
+            stmt = (select(documents).where(*conditions)
+                    .order_by(documents.c.digitized_at.desc(), documents.c.id.desc())
+                    .limit(limit))
+            return self._records(stmt)
+        return self._search_by_name(bounds, conditions, limit)
+
+    def iter_documents(self, *, batch: int = 1000) -> Iterator[DocumentRecord]:
+        """Every document in id order, fetched ``batch`` at a time (keyset pagination)."""
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        last: str | None = None
+        while True:
+            stmt = select(documents).order_by(documents.c.id).limit(batch)
+            if last is not None:
+                stmt = stmt.where(documents.c.id > last)
+            page = self._records(stmt)
+            yield from page
+            if len(page) < batch:
+                return
+            last = page[-1].id
+
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics; worth calling after a big import."""
+        with transaction(self._engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("ANALYZE documents, name_terms, originals")
+            else:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+                conn.exec_driver_sql("ANALYZE")
+
+    def count_documents(self) -> int:
+        with connect(self._engine) as conn:
+            return int(conn.execute(select(func.count()).select_from(documents)).scalar() or 0)
+
+    # -- dossiers -------------------------------------------------------------------------
+
+    def upsert_dossier(self, code: str, *, procedure_code: str | None,
+                       agency_code: str | None, received_at: datetime | None,
+                       channel: int | None = None, returns_result: bool | None = None) -> None:
+        """Create or update a dossier; ``None`` keeps the value already stored."""
+        key = clean_key(code)
+        if key is None:
+            raise ValueError("dossier code is empty")
+        values = {"code": key, "procedure_code": clean_key(procedure_code),
+                  "agency_code": clean_key(agency_code),
+                  "received_at": aware(received_at, "received_at"),
+                  "channel": channel, "returns_result": returns_result,
+                  "updated_at": datetime.now(UTC)}
+        with transaction(self._engine) as conn:
+            conn.execute(_upsert_dossier_stmt(conn, values))
+
+    def get_dossier(self, code: str) -> Dossier | None:
+        key = clean_key(code)
+        with connect(self._engine) as conn:
+            row = conn.execute(select(dossiers).where(dossiers.c.code == key)).mappings().first()
+        return dossier_from_row(row) if row else None
+
+    # -- events ---------------------------------------------------------------------------
+
+    def record_event(self, kind: str, *, document_id: str | None = None,
+                     dossier_code: str | None = None, actor: str | None = None,
+                     detail: dict[str, Any] | None = None, at: datetime | None = None) -> int:
+        """Append an audit event (kinds: ``EVENT_KINDS``); return its id."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r}; expected one of "
+                             f"{sorted(EVENT_KINDS)}")
+        values = {"kind": kind, "at": aware(at, "at") or datetime.now(UTC),
+                  "document_id": clean_key(document_id),
+                  "dossier_code": clean_key(dossier_code), "actor": clean_key(actor),
+                  "detail_json": to_json(detail or {})}
+        with transaction(self._engine) as conn:
+            result = conn.execute(insert(events).values(values))
+            event_id = int(result.inserted_primary_key[0])
+        log.debug("recorded a %s event", kind)
+        return event_id
+
+    def events(self, *, document_id: str | None = None, dossier_code: str | None = None,
+               kind: str | None = None, since: datetime | None = None,
+               until: datetime | None = None, limit: int = 1000) -> list[Event]:
+        """Events matching every filter, newest first (``since`` ≤ at < ``until``)."""
+        conditions = []
+        if document_id is not None:
+            conditions.append(events.c.document_id == clean_key(document_id))
+        if dossier_code is not None:
+            conditions.append(events.c.dossier_code == clean_key(dossier_code))
+        if kind is not None:
+            conditions.append(events.c.kind == kind)
+        if since is not None:
+            conditions.append(events.c.at >= aware(since, "since"))
+        if until is not None:
+            conditions.append(events.c.at < aware(until, "until"))
+        stmt = (select(events).where(*conditions)
+                .order_by(events.c.at.desc(), events.c.id.desc()).limit(_check_limit(limit)))
+        with connect(self._engine) as conn:
+            return [event_from_row(row) for row in conn.execute(stmt).mappings()]
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> ReuseIndex:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ReuseIndex({self.url!r})"
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _records(self, stmt: Select[Any]) -> list[DocumentRecord]:
+        with connect(self._engine) as conn:
+            return [record_from_row(row) for row in conn.execute(stmt).mappings()]
+
+    def _search_by_name(self, bounds: tuple[str, str], conditions: list[Any],
+                        limit: int) -> list[DocumentRecord]:
+        """Walk ``name_terms`` in term order (an index range scan), join the documents.
+
+        A name can match at two positions ("văn" in "Nguyễn Văn Văn"); such repeats are
+        dropped and the page refetched larger until ``limit`` distinct documents are found.
+        """
+        fetch = limit
+        while True:
+            stmt = name_search_statement(bounds, conditions, limit=fetch)
+            with connect(self._engine) as conn:
+                rows = conn.execute(stmt).mappings().all()
+            unique = list({row["id"]: row for row in rows}.values())
+            if len(unique) >= limit or len(rows) < fetch:
+                return [record_from_row(row) for row in unique[:limit]]
+            fetch *= 2
+
+
+def name_search_statement(bounds: tuple[str, str], conditions: list[Any], *,
+                          limit: int) -> Select[Any]:
+    """Documents whose name terms fall in ``bounds``, in term order (the PK index order)."""
+    low, high = bounds
+    return (select(documents)
+            .join(name_terms, name_terms.c.document_id == documents.c.id)
+            .where(name_terms.c.term >= low, name_terms.c.term < high, *conditions)
+            .order_by(name_terms.c.term, name_terms.c.document_id)
+            .limit(limit))
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+def _filters(*, owner_id: str | None, doc_type: str | None, agency: str | None,
+             birth_date: date | None) -> list[Any]:
+    conditions: list[Any] = []
+    if owner_id is not None:
+        conditions.append(documents.c.owner_id == clean_owner_id(owner_id))
+    if doc_type is not None:
+        conditions.append(documents.c.doc_type == clean_key(doc_type))
+    if agency is not None:
+        conditions.append(documents.c.agency_code == clean_key(agency))
+    if birth_date is not None:
+        conditions.append(documents.c.birth_date == birth_date)
+    return conditions
+
+
+def _has_term(low: str, high: str) -> Any:
+    return exists().where(name_terms.c.document_id == documents.c.id,
+                          name_terms.c.term >= low, name_terms.c.term < high)
+
+
+def _upsert_dossier_stmt(conn: Connection, values: dict[str, Any]) -> Any:
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(dossiers).values(values)
+    keep = ("procedure_code", "agency_code", "received_at", "channel", "returns_result")
+    updates = {name: _coalesce(stmt.excluded[name], dossiers.c[name]) for name in keep}
+    updates["updated_at"] = stmt.excluded.updated_at
+    return stmt.on_conflict_do_update(index_elements=[dossiers.c.code], set_=updates)
+
+
+def _coalesce(new: Any, old: Any) -> Any:
+    return func.coalesce(new, old)

@@ -1,0 +1,89 @@
+"""Versioned schema migrations, applied in one transaction and recorded in ``schema_version``.
+
+``MIGRATIONS`` lists ``(version, steps)``; a step is SQL text (portable to SQLite and
+PostgreSQL) or a callable taking the connection. Released steps are never edited: a schema
+change is a new version at the end. ``migrate`` is idempotent and safe when several
+processes call it at once: PostgreSQL serialises them with a transaction-scoped advisory
+lock, SQLite with ``BEGIN IMMEDIATE`` (the write lock); the loser then sees the new
+version and applies nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, func, insert, inspect, select, text
+
+from .db import connect, transaction
+from .errors import SchemaTooNewError
+from .schema import VERSION_1_TABLES, schema_version
+
+log = logging.getLogger(__name__)
+
+Step = str | Callable[[Connection], None]
+
+ADVISORY_LOCK_KEY = 0x736F686F612D6978  # "sohoa-ix": serialises migrations per database
+
+
+def _create_version_1(conn: Connection) -> None:
+    for table in VERSION_1_TABLES:
+        table.create(conn)  # with its indexes
+
+
+MIGRATIONS: tuple[tuple[int, tuple[Step, ...]], ...] = (
+    (1, (_create_version_1,)),
+)
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    """The highest applied version; 0 for an empty database."""
+    if not inspect(conn).has_table(schema_version.name):
+        return 0
+    return int(conn.execute(select(func.max(schema_version.c.version))).scalar() or 0)
+
+
+def migrate(engine: Engine) -> int:
+    """Apply every pending migration; return the schema version now in force."""
+    with connect(engine) as conn:
+        version = current_version(conn)
+        conn.rollback()
+    _check_not_newer(version)
+    if version == LATEST_VERSION:
+        return version
+    with transaction(engine, write=True) as conn:
+        _lock(conn)
+        schema_version.create(conn, checkfirst=True)
+        before = current_version(conn)
+        _check_not_newer(before)
+        for step_version, steps in MIGRATIONS:
+            if step_version > before:
+                _apply(conn, step_version, steps)
+    if before < LATEST_VERSION:
+        log.info("index schema migrated from version %d to %d", before, LATEST_VERSION)
+    return LATEST_VERSION
+
+
+def _check_not_newer(version: int) -> None:
+    if version > LATEST_VERSION:
+        raise SchemaTooNewError(
+            f"database schema version {version}, this sohoa knows up to {LATEST_VERSION}")
+
+
+def _lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    # SQLite: the connection began with BEGIN IMMEDIATE and already holds the write lock.
+
+
+def _apply(conn: Connection, version: int, steps: tuple[Step, ...]) -> None:
+    for step in steps:
+        if isinstance(step, str):
+            conn.exec_driver_sql(step)
+        else:
+            step(conn)
+    conn.execute(insert(schema_version).values(version=version, applied_at=datetime.now(UTC)))
+    log.debug("applied index schema version %d", version)

@@ -1,0 +1,153 @@
+"""The index's tables (SQLAlchemy Core) and the column types shared by SQLite and PostgreSQL.
+
+These ``Table`` objects describe the *current* schema and are what queries use. Migration
+version 1 creates them as they are here. Rule for later changes: a new migration step
+(``migrations.py``) changes the database, and this file is edited to match; before editing
+a table that version 1 creates, freeze a copy of its version-1 definition in
+``migrations.py`` so a fresh database still goes through every version.
+
+Conventions: identifiers and codes are ``KEY`` columns (binary "C" collation on PostgreSQL,
+so range scans and ordering are byte-wise as on SQLite); datetimes are stored in UTC;
+``fields``/``metadata``/``detail`` are JSON text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+def key_type() -> TypeEngine[str]:
+    """Identifier/code text: binary collation on PostgreSQL whatever the database locale."""
+    return String().with_variant(String(collation="C"), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored in UTC; naive datetimes are refused (ambiguous)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: give a timezone-aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", UtcDateTime, nullable=False),
+)
+
+documents = Table(
+    "documents", metadata,
+    Column("id", key_type(), primary_key=True),
+    Column("doc_type", key_type(), nullable=False),
+    Column("owner_id", key_type()),
+    Column("owner_name", Text),
+    Column("birth_date", Date),  # from fields["ngay_sinh"], for search
+    Column("fields_json", Text, nullable=False),
+    Column("metadata_json", Text, nullable=False),
+    Column("pdf_key", Text),
+    Column("pdf_sha256", key_type()),
+    Column("original_keys_json", Text, nullable=False),
+    Column("original_sha256s_json", Text, nullable=False),
+    Column("valid_until", Date),
+    Column("dossier_code", key_type()),
+    Column("procedure_code", key_type()),
+    Column("agency_code", key_type()),
+    Column("digitized_at", UtcDateTime, nullable=False),
+    Column("signed", Boolean, nullable=False),
+    Column("pages", Integer, nullable=False),
+)
+
+# Every suffix of the owner's folded name tokens (see names.py), for prefix-from-any-token
+# search as an index range scan. SQLite: WITHOUT ROWID, so the primary key is the table.
+name_terms = Table(
+    "name_terms", metadata,
+    Column("term", key_type(), nullable=False),
+    Column("document_id", key_type(), ForeignKey("documents.id", ondelete="CASCADE"),
+           nullable=False),
+    PrimaryKeyConstraint("term", "document_id", name="pk_name_terms"),
+    sqlite_with_rowid=False,
+)
+
+# Original file SHA-256 → documents scanned from it. One original (a whole dossier scanned
+# into one PDF) can hold several documents, hence (sha256, document_id) as the key.
+originals = Table(
+    "originals", metadata,
+    Column("sha256", key_type(), nullable=False),
+    Column("document_id", key_type(), ForeignKey("documents.id", ondelete="CASCADE"),
+           nullable=False),
+    PrimaryKeyConstraint("sha256", "document_id", name="pk_originals"),
+    sqlite_with_rowid=False,
+)
+
+dossiers = Table(
+    "dossiers", metadata,
+    Column("code", key_type(), primary_key=True),
+    Column("procedure_code", key_type()),
+    Column("agency_code", key_type()),
+    Column("received_at", UtcDateTime),
+    Column("channel", SmallInteger),
+    Column("returns_result", Boolean),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Audit log; no foreign keys on purpose: recording an access or a reuse must never fail
+# because the document or dossier is indexed elsewhere or later.
+events = Table(
+    "events", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("kind", key_type(), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("document_id", key_type()),
+    Column("dossier_code", key_type()),
+    Column("actor", Text),
+    Column("detail_json", Text, nullable=False),
+)
+
+Index("ix_documents_owner_id", documents.c.owner_id, documents.c.digitized_at)
+Index("ix_documents_digitized_at", documents.c.digitized_at)
+Index("ix_documents_dossier_code", documents.c.dossier_code)
+Index("ix_documents_agency_code", documents.c.agency_code, documents.c.digitized_at)
+Index("ix_name_terms_document_id", name_terms.c.document_id)
+Index("ix_originals_document_id", originals.c.document_id)
+Index("ix_dossiers_received_at", dossiers.c.received_at)
+Index("ix_dossiers_agency_code", dossiers.c.agency_code, dossiers.c.received_at)
+Index("ix_events_document_id", events.c.document_id, events.c.at)
+Index("ix_events_dossier_code", events.c.dossier_code, events.c.at)
+Index("ix_events_kind_at", events.c.kind, events.c.at)
+
+VERSION_1_TABLES = (documents, name_terms, originals, dossiers, events)
