@@ -203,3 +203,11 @@ def test_s3_and_postgresql_full_flow(home: Path, scans: list[Path], tmp_path: Pa
     assert _run(capsys, "keys", "demo")[0] == 0
     _full_flow(capsys, scans, tmp_path)
     assert not (home / "store").exists() and not (home / "index.db").exists()
+
+
+def test_unreachable_database_gives_a_clear_message(home: Path, scans: list[Path], capsys,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _run(capsys, "keys", "demo")[0] == 0
+    monkeypatch.setenv("SOHOA_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/x")
+    code, _, err = _run(capsys, "scan", str(scans[0]), *DOSSIER, "--engine", "fake")
+    assert code == 7 and "Traceback" not in err and err.strip()
