@@ -43,9 +43,7 @@ class InvalidRequestError(SohoaError):
     exit_code = 2
     message_vi = "Thông tin hồ sơ không hợp lệ"
     message_en = "Invalid dossier information"
-
-    def describe(self, lang: str = "vi") -> str:
-        return f"{super().describe(lang)}: {self.detail}"
+    show_detail = True
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ class SohoaError(Exception):
     exit_code = 1
     message_vi = "Lỗi không xác định"
     message_en = "Unexpected error"
+    show_detail = False  # append the detail to the user message (when it helps the user)
 
     def __init__(self, source: str = "", *, page: int | None = None, detail: str = "") -> None:
         self.source = source
@@ -30,6 +31,8 @@ class SohoaError(Exception):
 
     def describe(self, lang: str = "vi") -> str:
         text = self.message_vi if lang == "vi" else self.message_en
+        if self.show_detail and self.detail:
+            text = f"{text}: {self.detail}"
         return f"{self.where(lang)}{text}"
 
 
@@ -85,9 +88,7 @@ class OcrUnavailableError(SohoaError):
     exit_code = 4
     message_vi = "Chưa cài đặt phần mềm nhận dạng chữ (OCR)"
     message_en = "The OCR engine is not installed"
-
-    def describe(self, lang: str = "vi") -> str:
-        return f"{super().describe(lang)}: {self.detail}"
+    show_detail = True
 
 
 def describe_error(exc: BaseException, lang: str = "vi") -> str:

@@ -24,9 +24,7 @@ class DocumentNotFoundError(SohoaError):
     exit_code = 8
     message_vi = "Không tìm thấy tài liệu trong kho"
     message_en = "No such document in the warehouse"
-
-    def describe(self, lang: str = "vi") -> str:
-        return f"{super().describe(lang)}: {self.detail}"
+    show_detail = True
 
 
 class IntegrityError(SohoaError):
@@ -35,9 +33,7 @@ class IntegrityError(SohoaError):
                   "không cấp bản sao. Báo cho bộ phận quản trị kho dữ liệu.")
     message_en = ("The stored document is not intact or its signature is not valid; "
                   "no copy was handed out. Tell the data-warehouse team.")
-
-    def describe(self, lang: str = "vi") -> str:
-        return f"{super().describe(lang)} ({self.detail})"
+    show_detail = True
 
 
 @dataclass(frozen=True)
