@@ -4,30 +4,115 @@ Used by ``ReuseIndex.bulk_add`` (imports, benchmarks). Rows are built by ``rows.
 exactly as for single inserts and converted with the same SQLAlchemy column types
 (their bind processors), so both paths store the same thing; only SQLAlchemy's per-row
 statement machinery is skipped. Each batch is one transaction.
+
+A load into empty tables can drop the secondary indexes (and, on PostgreSQL, the foreign
+keys of ``name_terms``/``originals``) first and rebuild them once at the end, which is
+much faster than maintaining them row by row. ``restore`` rebuilds whatever is missing;
+opening the index runs it too, so a load that died half-way heals on the next start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Dialect, ForeignKeyConstraint, Index, Table, inspect
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropIndex
 
-from .rows import IndexRows
-from .schema import documents, name_terms, originals
+from .db import SQLITE_CACHE_KIB
+from .records import DocumentRecord
+from .rows import index_rows
+from .schema import BULK_TABLES, documents, name_terms, originals
 
-SQLITE_BULK_CACHE_KIB = 262144  # larger page cache while a batch loads
+SQLITE_BULK_CACHE_KIB = 262144  # larger page cache during a load
 
 
-def write_batch(conn: Connection, batch: Sequence[IndexRows]) -> None:
-    """Insert one batch of documents with their terms and originals (inside a transaction)."""
-    tables = ((documents, [item.document for item in batch]),
-              (name_terms, [row for item in batch for row in item.terms]),
-              (originals, [row for item in batch for row in item.originals]))
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}")
-    for table, rows in tables:
+@dataclass(frozen=True)
+class PreparedBatch:
+    """One batch of documents as value tuples per table, ready for the driver."""
+
+    size: int
+    tables: tuple[tuple[Table, list[tuple[Any, ...]]], ...]
+
+
+def prepare(dialect: Dialect, records: Sequence[DocumentRecord]) -> PreparedBatch:
+    """Rows of ``records`` for every table, converted for ``dialect``."""
+    built = [index_rows(rec) for rec in records]
+    rows = ((documents, [item.document for item in built]),
+            (name_terms, [row for item in built for row in item.terms]),
+            (originals, [row for item in built for row in item.originals]))
+    return PreparedBatch(len(built), tuple((table, _tuples(dialect, table, table_rows))
+                                           for table, table_rows in rows))
+
+
+def prepared_batches(records: Iterable[DocumentRecord], *, batch: int,
+                     dialect: Dialect) -> Iterator[PreparedBatch]:
+    """``prepare``d batches; on PostgreSQL the next one is built while the caller writes.
+
+    While the server works on a COPY, building rows (pure Python) goes on in a worker
+    thread. Not on SQLite: its driver releases and retakes the GIL at every row, which a
+    busy second thread turns into waits (GIL convoy). Errors surface in the caller.
+    """
+    iterator = iter(records)
+
+    def build() -> PreparedBatch:
+        return prepare(dialect, list(islice(iterator, batch)))
+
+    if dialect.name != "postgresql":
+        while (ready := build()).size:
+            yield ready
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sohoa-bulk") as pool:
+        pending = pool.submit(build)
+        while (ready := pending.result()).size:
+            pending = pool.submit(build)
+            yield ready
+
+
+@contextlib.contextmanager
+def load_settings(conn: Connection, *, fresh: bool) -> Iterator[None]:
+    """Session settings for a bulk load on ``conn`` (no transaction open), undone after.
+
+    SQLite: a larger page cache; for a ``fresh`` load (into empty tables, which a crash
+    loses nothing of) also no fsync and no per-row foreign-key lookups (the rows of a
+    document are written together), then a checkpoint that syncs. PostgreSQL: commits
+    do not wait for the WAL flush (a crash can lose the last batches, never corrupt).
+    """
+    if conn.dialect.name == "postgresql":
+        with conn.begin():
+            conn.exec_driver_sql("SET synchronous_commit TO off")
+        try:
+            yield
+        finally:
+            with conn.begin():
+                conn.exec_driver_sql("RESET synchronous_commit")
+        return
+    raw = conn.connection.driver_connection  # outside SQLAlchemy's transaction: PRAGMAs
+    settings = [f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}"]
+    if fresh:
+        settings += ["PRAGMA synchronous=OFF", "PRAGMA foreign_keys=OFF"]
+    conn.rollback()
+    for statement in settings:
+        raw.execute(statement)
+    try:
+        yield
+    finally:
+        conn.rollback()
+        raw.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        raw.execute("PRAGMA synchronous=NORMAL")
+        raw.execute("PRAGMA foreign_keys=ON")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def write_batch(conn: Connection, prepared: PreparedBatch) -> None:
+    """Insert one prepared batch (inside the caller's transaction)."""
+    for table, rows in prepared.tables:
         if not rows:
             continue
         if conn.dialect.name == "postgresql":
@@ -36,31 +121,36 @@ def write_batch(conn: Connection, batch: Sequence[IndexRows]) -> None:
             _executemany(conn, table, rows)
 
 
-def _processors(conn: Connection, table: Table) -> list[Callable[[Any], Any] | None]:
+def _processors(dialect: Dialect, table: Table) -> list[Callable[[Any], Any] | None]:
     """Each column's bind processor for this dialect (what SQLAlchemy applies itself)."""
-    dialect = conn.dialect
     return [column.type.dialect_impl(dialect).bind_processor(dialect)
             for column in table.columns]
 
 
-def _tuples(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+def _tuples(dialect: Dialect, table: Table, rows: Sequence[dict[str, Any]]
             ) -> list[tuple[Any, ...]]:
-    names = [column.name for column in table.columns]
-    pairs = list(zip(names, _processors(conn, table), strict=True))
-    if all(proc is None for _, proc in pairs):
-        return [tuple(row[name] for name in names) for row in rows]
-    return [tuple(row[name] if proc is None else proc(row[name]) for name, proc in pairs)
-            for row in rows]
+    """Rows as tuples in column order, converted as SQLAlchemy would convert them."""
+    getter = itemgetter(*(column.name for column in table.columns))  # tables have 2+ columns
+    converters = [(i, proc) for i, proc in enumerate(_processors(dialect, table)) if proc]
+    if not converters:
+        return [getter(row) for row in rows]
+    out = []
+    for row in rows:
+        values = list(getter(row))
+        for i, proc in converters:
+            values[i] = proc(values[i])
+        out.append(tuple(values))
+    return out
 
 
-def _executemany(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def _executemany(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
     names = [column.name for column in table.columns]
     statement = (f"INSERT INTO {table.name} ({', '.join(names)}) "
                  f"VALUES ({', '.join('?' for _ in names)})")
-    conn.exec_driver_sql(statement, _tuples(conn, table, rows))
+    conn.exec_driver_sql(statement, rows)
 
 
-def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def _copy(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
     """``COPY table FROM STDIN`` through psycopg, in the connection's transaction."""
     names = [column.name for column in table.columns]
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
@@ -68,10 +158,57 @@ def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Non
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(statement) as copy:
-            for row in _tuples(conn, table, rows):
+            for row in rows:
                 copy.write_row(row)
     except dbapi_error as exc:  # raw driver call: wrap as SQLAlchemy would
         raise sa_exc.DBAPIError.instance(statement, None, exc, dbapi_error,
                                          dialect=conn.dialect) from exc
     finally:
         cursor.close()
+
+
+def secondary_indexes() -> list[Index]:
+    """The non-key indexes of the bulk-loaded tables."""
+    return [index for table in BULK_TABLES
+            for index in sorted(table.indexes, key=lambda i: str(i.name))]
+
+
+def droppable_foreign_keys(conn: Connection) -> list[ForeignKeyConstraint]:
+    """Foreign keys a bulk load may drop: PostgreSQL only (SQLite cannot drop them)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    return [fk for table in BULK_TABLES
+            for fk in sorted(table.foreign_key_constraints, key=lambda f: str(f.name))]
+
+
+def drop_deferrable(conn: Connection) -> None:
+    """Drop the secondary indexes (and PostgreSQL foreign keys) before a bulk load."""
+    for fk in droppable_foreign_keys(conn):
+        conn.exec_driver_sql(f"ALTER TABLE {fk.table.name} DROP CONSTRAINT IF EXISTS {fk.name}")
+    for index in secondary_indexes():
+        conn.execute(DropIndex(index, if_exists=True))
+
+
+def missing(conn: Connection) -> tuple[list[Index], list[ForeignKeyConstraint]]:
+    """The secondary indexes and foreign keys that should exist and do not."""
+    inspector = inspect(conn)
+    indexes = []
+    for table in BULK_TABLES:
+        present = {found["name"] for found in inspector.get_indexes(table.name)}
+        indexes += [index for index in table.indexes if index.name not in present]
+    fks = []
+    for fk in droppable_foreign_keys(conn):
+        present = {found["name"] for found in inspector.get_foreign_keys(fk.table.name)}
+        if fk.name not in present:
+            fks.append(fk)
+    return indexes, fks
+
+
+def restore(conn: Connection) -> int:
+    """Create whichever secondary index or foreign key is missing; return how many."""
+    indexes, fks = missing(conn)
+    for index in indexes:
+        conn.execute(CreateIndex(index, if_not_exists=True))
+    for fk in fks:
+        conn.execute(AddConstraint(fk))
+    return len(indexes) + len(fks)

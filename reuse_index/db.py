@@ -5,7 +5,8 @@ SQLite connections run in WAL mode with foreign keys on; SQLAlchemy emits BEGIN 
 (pysqlite's own transaction handling is switched off) so DDL is transactional and write
 transactions can take the write lock up front (``BEGIN IMMEDIATE``). PostgreSQL
 connections time out after ``CONNECT_TIMEOUT_S`` so an unreachable server is reported fast.
-Every database error leaves this module as an ``IndexStoreError``.
+Every database error leaves this module as an ``IndexStoreError``. Engines hide statement
+parameters (citizen IDs, names) from SQLAlchemy's logs and error messages.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def _sqlite_engine(url: URL) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise IndexUnavailableError(f"{safe_url(url)}: {exc}") from exc
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+                           hide_parameters=True)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
@@ -86,7 +88,8 @@ def _postgres_engine(url: URL) -> Engine:
     connect_args: dict[str, Any] = {"application_name": "sohoa"}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True,
+                         hide_parameters=True)
 
 
 @contextlib.contextmanager

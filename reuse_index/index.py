@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
-from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,6 +40,8 @@ log = logging.getLogger(__name__)
 
 ENV_URL = "SOHOA_DATABASE_URL"
 MAX_LIMIT = 10_000
+BULK_BATCH = 5_000  # documents per bulk transaction, indexes maintained
+FRESH_BULK_BATCH = 50_000  # ... loading an empty index: fewer, larger commits
 
 
 class ReuseIndex:
@@ -76,8 +77,19 @@ class ReuseIndex:
     # -- schema ---------------------------------------------------------------------------
 
     def migrate(self) -> int:
-        """Apply pending migrations (idempotent, safe across processes); return the version."""
-        return migrations.migrate(self._engine)
+        """Apply pending migrations (idempotent, safe across processes); return the version.
+
+        Also rebuilds any secondary index a bulk load dropped and did not get to rebuild.
+        """
+        version = migrations.migrate(self._engine)
+        with connect(self._engine) as conn:
+            incomplete = any(bulk.missing(conn))
+            conn.rollback()
+        if incomplete:
+            with transaction(self._engine) as conn:
+                rebuilt = bulk.restore(conn)
+            log.warning("rebuilt %d index(es) left out by an interrupted bulk load", rebuilt)
+        return version
 
     def schema_version(self) -> int:
         with connect(self._engine) as conn:
@@ -99,26 +111,53 @@ class ReuseIndex:
                 conn.execute(insert(originals), rows.originals)
         log.debug("indexed one document of type %s", rows.document["doc_type"])
 
-    def bulk_add(self, records: Iterable[DocumentRecord], *, batch: int = 5000) -> int:
+    def bulk_add(self, records: Iterable[DocumentRecord], *, batch: int | None = None,
+                 defer_indexes: bool | None = None) -> int:
         """Index many documents fast (COPY / executemany); return how many were added.
 
-        Each batch of ``batch`` documents is one transaction: a duplicate id fails its
+        ``batch`` documents make one transaction (default ``BULK_BATCH``, or
+        ``FRESH_BULK_BATCH`` for a load into an empty index): a duplicate id fails its
         batch (``DuplicateDocumentError``) and leaves earlier batches committed.
+        ``defer_indexes`` (default: when no document is indexed yet) drops the secondary
+        indexes during the load and rebuilds them at the end; searches in between are
+        correct but slow.
         """
-        if batch < 1:
+        if batch is not None and batch < 1:
             raise ValueError("batch must be at least 1")
-        added = 0
-        iterator = iter(records)
-        while chunk := [index_rows(rec) for rec in islice(iterator, batch)]:
+        if defer_indexes is None:
+            defer_indexes = self._is_empty()
+        if batch is None:
+            batch = FRESH_BULK_BATCH if defer_indexes else BULK_BATCH
+        if defer_indexes:
             with transaction(self._engine) as conn:
+                bulk.drop_deferrable(conn)
+        try:
+            with connect(self._engine, write=True) as conn, \
+                    bulk.load_settings(conn, fresh=defer_indexes):
+                added = self._bulk_batches(conn, records, batch)
+        finally:
+            if defer_indexes:
+                with transaction(self._engine) as conn:
+                    bulk.restore(conn)
+        log.info("bulk-indexed %d documents", added)
+        return added
+
+    @staticmethod
+    def _bulk_batches(conn: Connection, records: Iterable[DocumentRecord], batch: int) -> int:
+        added = 0
+        for prepared in bulk.prepared_batches(records, batch=batch, dialect=conn.dialect):
+            with conn.begin():
                 try:
-                    bulk.write_batch(conn, chunk)
+                    bulk.write_batch(conn, prepared)
                 except sa_exc.IntegrityError as exc:
                     raise DuplicateDocumentError(
                         f"duplicate document id in the batch after {added} added") from exc
-            added += len(chunk)
-        log.info("bulk-indexed %d documents", added)
+            added += prepared.size
         return added
+
+    def _is_empty(self) -> bool:
+        with connect(self._engine) as conn:
+            return conn.execute(select(documents.c.id).limit(1)).first() is None
 
     def get(self, doc_id: str) -> DocumentRecord | None:
         key = clean_key(doc_id)

@@ -15,20 +15,34 @@ import unicodedata
 
 MAX_NAME_TOKENS = 10  # OCR garbage in a name field must not explode the term table
 
-_APOSTROPHES = re.compile(r"['’ʼ`´]")
+_APOSTROPHES = re.compile(r"['’ʼ`´]|[\u0300-\u036f]")  # also marks left uncomposed
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_EXTRA_FOLD = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
+
+
+def _fold_table() -> dict[int, str]:
+    """Precomposed Latin letters → their base letter, lowercase (``ễ`` → ``e``); đ → d."""
+    table = {ord(c): "d" for c in "đĐðÐ"}
+    for code in range(0xC0, 0x2000):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", char)
+                       if not unicodedata.combining(c))
+        if base != char and len(base) == 1 and base.isascii():
+            table[code] = base.lower()
+    return table
+
+
+_FOLD = _fold_table()
 
 
 def name_key(name: str) -> str:
     """Comparable form of a name: ``"Nguyễn Thị Hồng"`` → ``"nguyen thi hong"``.
 
-    Apostrophes vanish (``"H'Hen Niê"`` → ``"hhen nie"``); any other non-alphanumeric run
-    separates tokens.
+    Apostrophes and combining marks vanish (``"H'Hen Niê"`` → ``"hhen nie"``); any other
+    non-alphanumeric run separates tokens.
     """
-    text = unicodedata.normalize("NFD", name.translate(_EXTRA_FOLD))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = _APOSTROPHES.sub("", text.translate(_EXTRA_FOLD))
+    if not unicodedata.is_normalized("NFC", name):
+        name = unicodedata.normalize("NFC", name)
+    text = _APOSTROPHES.sub("", name.translate(_FOLD).lower())
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

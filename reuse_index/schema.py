@@ -96,7 +96,8 @@ documents = Table(
 name_terms = Table(
     "name_terms", metadata,
     Column("term", key_type(), nullable=False),
-    Column("document_id", key_type(), ForeignKey("documents.id", ondelete="CASCADE"),
+    Column("document_id", key_type(),
+           ForeignKey("documents.id", ondelete="CASCADE", name="fk_name_terms_document"),
            nullable=False),
     PrimaryKeyConstraint("term", "document_id", name="pk_name_terms"),
     sqlite_with_rowid=False,
@@ -107,7 +108,8 @@ name_terms = Table(
 originals = Table(
     "originals", metadata,
     Column("sha256", key_type(), nullable=False),
-    Column("document_id", key_type(), ForeignKey("documents.id", ondelete="CASCADE"),
+    Column("document_id", key_type(),
+           ForeignKey("documents.id", ondelete="CASCADE", name="fk_originals_document"),
            nullable=False),
     PrimaryKeyConstraint("sha256", "document_id", name="pk_originals"),
     sqlite_with_rowid=False,
@@ -151,3 +153,6 @@ Index("ix_events_dossier_code", events.c.dossier_code, events.c.at)
 Index("ix_events_kind_at", events.c.kind, events.c.at)
 
 VERSION_1_TABLES = (documents, name_terms, originals, dossiers, events)
+
+# What a bulk load into empty tables may drop and rebuild afterwards (see bulk.py).
+BULK_TABLES = (documents, name_terms, originals)
