@@ -36,8 +36,11 @@ test: setup
 lint: venv
 	$(BIN)/ruff check .
 
+# Figures for the closing notes: OCR quality/speed, sign+store+index cost, index at 1M docs.
 bench: setup
-	$(BIN)/python benchmarks/ocr_bench.py --pages 30
+	$(BIN)/python benchmarks/ocr_bench.py --pages 32 --seed 1
+	$(BIN)/python benchmarks/store_bench.py --docs 200
+	$(BIN)/python benchmarks/index_bench.py --docs 1000000
 
 clean:
 	rm -rf $(SAMPLES) $(OUT) bench-out
