@@ -334,14 +334,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("%s", exc.detail)
         print(f"{UI[args.ui]['error']}: {describe_error(exc, args.ui)}", file=sys.stderr)
         return exc.exit_code
-    except Exception as exc:
-        # store, index and signing errors carry their own user message and exit code
-        if not hasattr(exc, "message_vi") or not hasattr(exc, "exit_code"):
-            raise
-        log.info("%s: %s", type(exc).__name__, exc)
-        text = exc.message_vi if args.ui == "vi" else str(exc)
-        print(f"{UI[args.ui]['error']}: {text}", file=sys.stderr)
-        return int(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from storage import ObjectStore
 from storage.keys import document_key, original_key
 
 from .doctypes import PROCEDURE_CODE, type_name
-from .errors import InputFileError, PageProcessingError, SohoaError
+from .errors import PageProcessingError, SohoaError
 from .intake import sniff
 from .orchestrator import ocr_to_pdf
 from .page import PageOptions, PageResult
@@ -189,7 +189,7 @@ class DossierScanner:
             pages=sum(1 for p in pages if p.pdf and not p.error),
         )
         metadata = portal_metadata(record, request)
-        record = DocumentRecord(**{**record.__dict__, "metadata": metadata})
+        record = replace(record, metadata=metadata)
         json_key = pdf_key[: -len(".pdf")] + ".json"
         body = json.dumps(metadata, ensure_ascii=False, indent=1).encode()
         if not self.store.exists(json_key):
@@ -228,5 +228,5 @@ def portal_metadata(record: DocumentRecord, request: ScanRequest) -> dict:
     }
 
 
-__all__ = ["DossierScanner", "InputFileError", "InvalidRequestError", "ScanRequest",
+__all__ = ["DossierScanner", "InvalidRequestError", "ScanRequest",
            "ScanResult", "ScannedDocument", "document_id", "portal_metadata", "sha256_file"]

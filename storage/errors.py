@@ -2,15 +2,17 @@
 
 Each error carries ``message_vi`` (what counter staff or the warehouse team read),
 ``message_en`` and an English technical ``detail``; ``str(exc)`` is the detail, so logs
-and tracebacks stay in English. All exit with code 5 in the CLI. The interface mirrors
-``pipeline.errors.SohoaError`` (``exit_code``, ``detail``, ``describe(lang)``) without
-depending on it, so the CLI can report both the same way.
+and tracebacks stay in English. All exit with code 5 in the CLI. They are
+``pipeline.errors.SohoaError``s (as the index's errors are), so the CLI reports every
+failure through one handler.
 """
 
 from __future__ import annotations
 
+from pipeline.errors import SohoaError
 
-class StoreError(Exception):
+
+class StoreError(SohoaError):
     """Base class of every object-store failure."""
 
     exit_code = 5
@@ -18,9 +20,11 @@ class StoreError(Exception):
     message_en = "Object store error."
 
     def __init__(self, detail: str = "", *, key: str | None = None) -> None:
-        self.detail = detail or self.message_en
         self.key = key
-        super().__init__(self.detail)
+        super().__init__(detail=detail or self.message_en)
+
+    def __str__(self) -> str:
+        return self.detail
 
     def describe(self, lang: str = "vi") -> str:
         """User-facing text: the message, plus the object key when there is one."""
