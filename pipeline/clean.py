@@ -97,18 +97,27 @@ def _letter_boxes(mask: np.ndarray, dpi: float) -> np.ndarray:
 
 
 def text_like_blobs(mask: np.ndarray, dpi: float) -> int:
-    """Letter-shaped blobs with a neighbour on the same line: how text looks, not dust."""
+    """Letter-shaped blobs with a neighbour on the same line: how text looks, not dust.
+
+    Lines may run across the page or, on a page scanned a quarter-turn off, down it:
+    both are tried and the larger count is kept."""
     boxes = _letter_boxes(mask, dpi)
     if len(boxes) < 2:
         return 0
-    cx = boxes[:, 0] + boxes[:, 2] / 2
-    cy = boxes[:, 1] + boxes[:, 3] / 2
-    h = boxes[:, 3].astype(np.float64)
-    order = np.argsort(cx)
-    cx, cy, h = cx[order], cy[order], h[order]
+    x = boxes[:, 0] + boxes[:, 2] / 2
+    y = boxes[:, 1] + boxes[:, 3] / 2
+    across = _paired(x, y, boxes[:, 3].astype(np.float64))
+    down = _paired(y, x, boxes[:, 2].astype(np.float64))
+    return max(across, down)
+
+
+def _paired(along: np.ndarray, across: np.ndarray, size: np.ndarray) -> int:
+    """Blobs with another blob within 4 letter sizes along the line and half a letter
+    size across it."""
     paired = 0
-    for i in range(len(cx)):
-        near = (np.abs(cx - cx[i]) < 4 * h[i]) & (np.abs(cy - cy[i]) < 0.5 * h[i])
+    for i in range(len(along)):
+        near = (np.abs(along - along[i]) < 4 * size[i]) & \
+            (np.abs(across - across[i]) < 0.5 * size[i])
         paired += int(near.sum() > 1)
     return paired
 

@@ -33,6 +33,17 @@ def test_a_few_words_are_not_blank() -> None:
     assert not clean.is_blank(clean.normalize_background(page, 100), 100)
 
 
+def test_a_short_page_turned_a_quarter_is_not_blank() -> None:
+    """A continuation page (a few paragraphs) scanned sideways, 13° skewed, faint: its
+    lines run down the scan, and it was once taken for a blank back."""
+    from tests.scangen.samples import make_document
+
+    page = make_document(11 * 1_000_003 + 6, doc_type="van_ban_hanh_chinh", pages=2)[1]
+    assert page.truth.rotation in (90, 270)
+    norm, dpi = _norm(page)
+    assert not clean.is_blank(norm, dpi)
+
+
 def test_only_seal_shaped_red_ink_is_removed_for_ocr() -> None:
     import cv2
 

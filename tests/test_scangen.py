@@ -304,7 +304,64 @@ def test_truth_round_trip() -> None:
     t = make_sample(1, dpi=200, level="mild").truth
     d = json.loads(json.dumps(t.to_dict(), ensure_ascii=False))
     assert Truth.from_dict(d) == t
-    assert set(d) == {"doc_type", "text", "fields", "rotation", "skew_deg", "dpi", "blank"}
+    assert set(d) == {"doc_type", "text", "fields", "rotation", "skew_deg", "dpi", "blank",
+                      "document", "document_page"}
+
+
+def test_documents_set_covers_every_type_with_two_page_papers(tmp_path: Path) -> None:
+    from tests.scangen import DOC_TYPES
+
+    results = generate_set(tmp_path, 30, seed=5, level="mild", documents=True)
+    truths = [t for _, t in results]
+    assert len(truths) == 30
+    assert {t.doc_type for t in truths} == set(DOC_TYPES)
+    papers: dict[int, list] = {}
+    for t in truths:
+        papers.setdefault(t.document, []).append(t)
+    assert [t.document for t in truths] == sorted(t.document for t in truths)  # in order
+    for pages in papers.values():
+        assert [t.document_page for t in pages] == list(range(len(pages)))
+        assert all(t.fields == pages[0].fields and t.doc_type == pages[0].doc_type
+                   for t in pages)
+    assert any(len(p) == 2 for p in papers.values())
+    saved = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    assert [e["truth"]["document"] for e in saved] == [t.document for t in truths]
+
+
+def test_card_sides_on_separate_sheets_are_one_card() -> None:
+    from tests.scangen.samples import make_document
+
+    front, back = make_document(3, doc_type="can_cuoc", level="clean", pages=2)
+    assert front.truth.fields == back.truth.fields
+    assert "Date of birth" in front.truth.text and "Date of birth" not in back.truth.text
+    assert "<<" in back.truth.text and "<<" not in front.truth.text
+
+
+def test_card_front_carries_a_decodable_qr() -> None:
+    import cv2
+    import numpy as np
+
+    from pipeline.qr import find_card_qr
+
+    for seed in range(6):
+        sample = make_sample(seed, doc_type="can_cuoc", level="clean")
+        image = cv2.cvtColor(np.asarray(sample.image.convert("RGB")), cv2.COLOR_RGB2BGR)
+        card = find_card_qr(image)
+        if card is not None:
+            fields = sample.truth.fields
+            assert card.personal_id == fields["so_dinh_danh"]
+            assert card.name == fields["ho_ten"] and card.sex == fields["gioi_tinh"]
+            assert card.birth.isoformat() == fields["ngay_sinh"]
+            return
+    pytest.fail("no card QR decoded in 6 clean samples")
+
+
+def test_land_certificate_prints_its_issuer() -> None:
+    for seed in range(4):
+        t = make_sample(seed, doc_type="giay_chung_nhan_qsdd", level="clean").truth
+        issuer = t.fields["co_quan_ban_hanh"]
+        place = issuer.split(" ", 4)[-1] if issuer.startswith("Ủy ban") else issuer
+        assert place.split()[-1].upper() in t.text
 
 
 # -- files ----------------------------------------------------------------------------------

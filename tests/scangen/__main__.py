@@ -1,6 +1,6 @@
 """Command line: ``python -m tests.scangen OUT_DIR --pages N --seed S [--level degraded]
-[--format jpg] [--blank-every K] [--combine]`` writes a sample set and truth.json, one line per
-file on stderr."""
+[--format jpg] [--blank-every K] [--combine] [--documents]`` writes a sample set and
+truth.json, one line per file on stderr."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="make every K-th page a blank duplex back (0: none)")
     ap.add_argument("--combine", action="store_true",
                     help="with --format pdf: one multi-page scans.pdf")
+    ap.add_argument("--documents", action="store_true",
+                    help="whole papers, every type in turn, some of two pages")
     args = ap.parse_args(argv)
     if args.pages < 0:
         ap.error("--pages must be >= 0")
@@ -31,9 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--combine needs --format pdf")
     start = time.perf_counter()
     results = generate_set(args.out_dir, args.pages, seed=args.seed, level=args.level,
-                           fmt=args.fmt, blank_every=args.blank_every, combine=args.combine)
+                           fmt=args.fmt, blank_every=args.blank_every, combine=args.combine,
+                           documents=args.documents)
     for i, (path, truth) in enumerate(results):
-        print(f"{path}\tpage={i}\t{truth.doc_type}\tdpi={truth.dpi}\trotation={truth.rotation}"
+        print(f"{path}\tpage={i}\tdoc={truth.document}\t{truth.doc_type}\tdpi={truth.dpi}\trotation={truth.rotation}"
               f"\tskew={truth.skew_deg:+.2f}", file=sys.stderr)
     print(f"wrote {len(results)} pages and {args.out_dir / 'truth.json'} in "
           f"{time.perf_counter() - start:.1f} s", file=sys.stderr)

@@ -27,6 +27,7 @@ from .layout import (
     guilloche_op,
     photo_op,
     pick_weighted,
+    qr_op,
     signature_op,
 )
 from .people import (
@@ -41,10 +42,15 @@ from .people import (
 from .vocab import MARKS
 
 CARD_W, CARD_H = 85.6, 54.0
+QR_MM = 14.0  # the front's QR code, top right
 RED_TITLE = (190, 30, 40)
 
 
-def build_can_cuoc(rng: random.Random, dpi: int) -> Rendered:
+def build_can_cuoc(rng: random.Random, dpi: int, side: str = "both") -> Rendered:
+    """A photocopy of a card; ``side`` "front" or "back" copies that side alone on its own
+    sheet (the same card as "both" for the same rng), with the whole card's fields."""
+    if side not in ("both", "front", "back"):
+        raise ValueError(f"side must be both, front or back, got {side!r}")
     model = "cccd" if rng.random() < 0.55 else "cc"
     photocopy = rng.random() < 0.6
     with_back = rng.random() < 0.75
@@ -97,7 +103,9 @@ def build_can_cuoc(rng: random.Random, dpi: int) -> Rendered:
         lines: list[str] = []
         card_base(y, seeds[0])
         page.ops.append(emblem_op(page.mm(x + 9.5), page.mm(y + 9.0), page.mm(6.3), photocopy))
-        head = col(17.0, CARD_W - 3.0, y + 1.8)
+        page.ops.append(qr_op(page.mm(x + CARD_W - QR_MM - 2.0), page.mm(y + 2.0),
+                              page.mm(QR_MM), qr_payload, photocopy))
+        head = col(17.0, CARD_W - QR_MM - 3.0, y + 1.8)
         head.para("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 6.5 * k, style="b", align="center",
                   spacing=sp)
         head.para("SOCIALIST REPUBLIC OF VIET NAM", 5.5 * k, style="b", align="center",
@@ -220,12 +228,18 @@ def build_can_cuoc(rng: random.Random, dpi: int) -> Rendered:
 
     origin = person.origin.short(detail=False)
     residence = person.residence.short()
-    lines = fitted(front, y + CARD_H - 0.8)
+    old_id = f"{seeds[1] % 10**9:09d}" if model == "cccd" and seeds[1] % 3 else ""
+    qr_payload = "|".join((person.pid, old_id, person.name, born.strftime("%d%m%Y"), person.sex,
+                           residence, issued.strftime("%d%m%Y")))
+    lines = fitted(front, y + CARD_H - 0.8) if side != "back" else []
     if model == "cccd":
         fields.update({"que_quan": origin, "noi_thuong_tru": residence,
                        "co_gia_tri_den": expiry.isoformat()})
+    if side != "both":
+        with_back = True  # one side per sheet: the paper is both sheets
     if with_back:
-        lines += fitted(back, y_back + CARD_H - 0.3)
+        if side != "front":
+            lines += fitted(back, y_back + CARD_H - 0.3)
         if model == "cccd":
             fields.update({"ngay_cap": issued.isoformat(),
                            "noi_cap": "Cục Cảnh sát quản lý hành chính về trật tự xã hội"})

@@ -724,11 +724,14 @@ def _qsdd(rng: random.Random, dpi: int) -> Rendered:
             lines=[], name=f"Sở Tài nguyên và Môi trường {prov[0].lower()}{prov[1:]}",
             town=land.province_name, chief=("GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"),
             body="SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", code="STNMT", unit="", level="so")
-        signer_titles = rng.choice((["GIÁM ĐỐC"], ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]))
+        signer_titles = ["SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", upper(prov)] + rng.choice(
+            (["GIÁM ĐỐC"], ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]))
     else:
         issuer = district_issuer(land)
+        # the issuing body is printed in the signature block, the unit on a line of its own
         signer_titles = rng.choice((["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
                                     ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]))
+        signer_titles.insert(1, upper(land.district))
     owner = random_person(rng, born=_born_adult(rng, issued, 25, 70), residence=land)
     spouse = random_person(rng, male=not owner.male, born=_born_adult(rng, issued, 23, 68),
                            residence=land) if rng.random() < 0.6 else None
@@ -968,14 +971,52 @@ def _builders() -> dict[str, Builder]:
     }
 
 
-def render_page(doc_type: str, rng: random.Random, *,
-                dpi: int = 300) -> tuple[Image.Image, str, dict[str, str]]:
+def _continuation(rng: random.Random, dpi: int, number: int = 2) -> Rendered:
+    """Page ``number`` of a long letter: the page number at the top centre (Decree 30/2020),
+    then body paragraphs; no header, no title — it only makes sense after page 1."""
+    st = Style.draw(rng)
+    topic = rng.choice(vocab.TOPICS)
+    slots = {"org": "Ủy ban nhân dân", "unit": "địa bàn", "year": rng.randint(2019, 2025),
+             "pct": rng.randint(35, 92), "pct2": rng.randint(10, 60), "n": rng.randint(7, 60),
+             "day": f"{rng.randint(1, 28):02d}", "month": str(rng.randint(1, 12))}
+    body = [nfc(str(t).format(**slots)) for t in topic["body"]]  # type: ignore[union-attr]
+    closing = nfc(rng.choice(vocab.LETTER_CLOSINGS).format(**slots))
+
+    def lay(k: int) -> tuple[Page, Flow]:
+        page, flow = new_page(st, dpi)
+        flow.para(str(number), st.body, align="center", spacing=1.3, after_pt=10)
+        for text in body[: 2 + k]:
+            flow.para(text, st.body, align="justify", first_indent_mm=st.indent,
+                      spacing=st.spacing, after_pt=4)
+        flow.para(closing, st.body, align="justify", first_indent_mm=st.indent,
+                  spacing=st.spacing, after_pt=4)
+        return page, flow
+
+    page, flow = fit(lay, max(0, len(body) - 2), st)
+    return page, flow.lines, {}
+
+
+def render_continuation(rng: random.Random, *, dpi: int = 300,
+                        number: int = 2) -> tuple[Image.Image, str]:
+    """A clean continuation page (page ``number`` of a letter): (image, text)."""
+    page, lines, _ = _continuation(rng, dpi, number)
+    return page.render(), nfc("\n".join(" ".join(ln.split()) for ln in lines if ln.strip()))
+
+
+def render_page(doc_type: str, rng: random.Random, *, dpi: int = 300,
+                side: str = "both") -> tuple[Image.Image, str, dict[str, str]]:
     """A clean upright A4 page of ``doc_type`` at ``dpi``: (RGB image, ground-truth text,
-    fields). The text is every drawn line in reading order, NFC, words single-spaced."""
+    fields). The text is every drawn line in reading order, NFC, words single-spaced.
+    ``side`` (ID cards only): "front" or "back" alone on the sheet."""
     builders = _builders()
     if doc_type not in builders:
         raise ValueError(f"unknown doc_type {doc_type!r}; expected one of {DOC_TYPES}")
-    page, lines, fields = builders[doc_type](rng, dpi)
+    if doc_type == "can_cuoc":
+        from .card import build_can_cuoc
+
+        page, lines, fields = build_can_cuoc(rng, dpi, side)
+    else:
+        page, lines, fields = builders[doc_type](rng, dpi)
     text = nfc("\n".join(" ".join(line.split()) for line in lines if line.strip()))
     fields = {k: nfc(" ".join(v.split())) for k, v in fields.items()}
     return page.render(), text, fields

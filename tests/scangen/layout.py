@@ -520,3 +520,24 @@ def guilloche_op(box: tuple[int, int, int, int], color: Color, seed: int, step: 
             draw.line(pts, fill=color, width=1)
 
     return op
+
+
+def qr_op(x: int, y: int, size: int, payload: str, grey: bool) -> Op:
+    """A QR code (segno, error correction M) filling a ``size`` square at (x, y), with its
+    quiet zone; dark modules slightly lighter on a photocopy."""
+
+    def op(img: Image.Image, draw: ImageDraw.ImageDraw) -> None:
+        import segno
+
+        qr = segno.make(payload, error="m", micro=False, encoding="utf-8")
+        rows = [[0 if v else 255 for v in row] for row in qr.matrix_iter(border=2)]
+        n = len(rows)
+        cells = Image.new("L", (n, n))
+        cells.putdata([v for row in rows for v in row])
+        code = cells.resize((max(1, size), max(1, size)), Image.NEAREST)
+        dark = (40, 40, 40) if grey else (10, 10, 20)
+        tile = Image.new("RGB", code.size, (250, 250, 250))
+        tile.paste(Image.new("RGB", code.size, dark), mask=code.point(lambda v: 255 - v))
+        img.paste(tile, (x, y))
+
+    return op
