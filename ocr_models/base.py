@@ -102,6 +102,14 @@ class OcrEngine(ABC):
         if missing:
             raise OcrEngineError(f"{self.name}: missing language data {sorted(missing)}")
 
+    def recognize_line(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",),
+                       dpi: int = 300) -> OcrResult:
+        """Optional: OCR a crop holding one line of text (a field value re-read).
+
+        The default reads it as a page; engines with a single-line mode override this.
+        """
+        return self.recognize(image, languages=languages, dpi=dpi)
+
     def orientation_scores(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",)
                            ) -> dict[int, float] | None:
         """Optional: a plausibility score per quarter-turn (0/180) of a text sample.

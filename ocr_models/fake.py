@@ -41,3 +41,9 @@ class FakeEngine(OcrEngine):
                 words.append(Word(token, x, top, w, text_h, self.confidence, 1, 1, n))
                 x += w + text_h * 3 // 10
         return OcrResult(words=tuple(words), engine="fake", size=(width, height))
+
+    def recognize_line(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",),
+                       dpi: int = 300) -> OcrResult:
+        """Scripted pages have no pixels to re-read: no second reading."""
+        height, width = image.shape[:2]
+        return OcrResult(words=(), engine="fake", size=(width, height))

@@ -94,6 +94,13 @@ class TesseractEngine(OcrEngine):
         return OcrResult(words=words, engine=f"tesseract {self.version()}",
                          size=(width, height))
 
+    def recognize_line(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",),
+                       dpi: int = 300) -> OcrResult:
+        data = self._data(image, languages, dpi, 7)
+        height, width = image.shape[:2]
+        return OcrResult(words=tuple(_words(data)), engine=f"tesseract {self.version()}",
+                         size=(width, height))
+
     def orientation_scores(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",)
                            ) -> dict[int, float]:
         """Mean word confidence of a text sample read as is (0) and turned over (180)."""

@@ -22,6 +22,7 @@ from ocr_models.vietnamese import correct_token, default_lexicon, nfc
 
 from . import clean, geometry, layout
 from .errors import PageProcessingError, SohoaError
+from .fields import PageFacts, page_facts
 from .intake import MAX_PIXELS, PageRef, load_page
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ OCR_DPI = 300  # Tesseract reads Vietnamese diacritics best around 300 dpi
 MAX_WORK_DPI = 350  # above this, analysis runs on a 300-dpi copy
 UPDOWN_SURE = 0.12  # below this the geometric up/down cue asks the OCR engine
 RETRY_CONFIDENCE = 0.6  # a page read with less confidence is also read turned over
+REREAD_SCALE = 0.67  # field values are read again at 2/3 size: a second, independent reading
+REREAD_KINDS = ("name", "date", "id")
+REREAD_EXTRA = (0.5, 0.8)  # more sizes for a name no reading of which passes the checks
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class PageResult:
     dpi: float = 0.0
     colour: bool = False
     words: list[Word] = field(default_factory=list)
+    facts: PageFacts | None = None  # type, field candidates, QR: for the document stage
     pdf: str | None = None  # one-page searchable PDF in the workdir
     seconds: float = 0.0
     error: SohoaError | None = None
@@ -69,6 +74,8 @@ class PageResult:
             "text": self.text,
             "confidence": round(self.confidence, 3),
         }
+        if self.facts is not None:
+            data["type"] = self.facts.page_class.doc_type
         if self.error is not None:
             data["error"] = self.error.describe("vi")
         return data
@@ -142,8 +149,68 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         result.words = [w for line in lines for w in line]
         result.text = nfc("\n".join(" ".join(w.text for w in line) for line in lines))
         result.confidence = _confidence(result.words)
+        result.facts = _facts(result, engine, ocr_input, scale, image, options)
     if options.workdir:
         result.pdf = str(_write_page(image, result, options))
+
+
+def _facts(result: PageResult, engine: OcrEngine, ocr_input: np.ndarray, scale: float,
+           upright: np.ndarray, options: PageOptions) -> PageFacts:
+    """Classify the page, find its field candidates, read an ID card's QR code, and read
+    names, dates and ID numbers a second time from their crops."""
+    facts = page_facts(result.words, result.text, page=result.index)
+    if facts.page_class.doc_type in ("can_cuoc", "khac"):
+        from .qr import find_card_qr
+
+        qr = find_card_qr(upright, page=result.index)
+        if qr is not None:
+            facts = page_facts(result.words, result.text, page=result.index, qr=qr)
+    for cand in facts.candidates:
+        if cand.kind in REREAD_KINDS and cand.words:
+            text = _reread(engine, ocr_input, cand.words, scale, options)
+            if text:
+                cand.alternatives.append(text)
+            if cand.kind == "name" and not _any_sound_name(cand):
+                # e.g. capital "NGUYỄN" read as "NGUYÊN" at two sizes: try two more
+                for extra in REREAD_EXTRA:
+                    text = _reread(engine, ocr_input, cand.words, scale, options, extra)
+                    if text:
+                        cand.alternatives.append(text)
+    return facts
+
+
+def _any_sound_name(cand) -> bool:
+    from .fields import _name
+    from .validate import check_name
+
+    return any(not check_name(_name(raw)) for raw in [cand.raw, *cand.alternatives])
+
+
+def _reread(engine: OcrEngine, ocr_input: np.ndarray, words: list[Word], scale: float,
+            options: PageOptions, size: float = 0.0) -> str:
+    """The words' crop of the OCR image, read again as one line at ``size`` (default
+    REREAD_SCALE) of its resolution."""
+    size = size or REREAD_SCALE
+    x0 = min(w.left for w in words) * scale
+    y0 = min(w.top for w in words) * scale
+    x1 = max(w.left + w.width for w in words) * scale
+    y1 = max(w.top + w.height for w in words) * scale
+    pad = 0.35 * (y1 - y0)
+    h, w = ocr_input.shape[:2]
+    crop = ocr_input[max(0, int(y0 - pad)):min(h, int(y1 + pad)),
+                     max(0, int(x0 - pad)):min(w, int(x1 + pad))]
+    if crop.size == 0:
+        return ""
+    small = cv2.resize(crop, None, fx=size, fy=size,
+                       interpolation=cv2.INTER_AREA if size < 1 else cv2.INTER_CUBIC)
+    small = cv2.copyMakeBorder(small, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+    try:
+        read = engine.recognize_line(small, languages=options.languages,
+                                     dpi=round(OCR_DPI * size))
+    except Exception as exc:  # noqa: BLE001 - a failed re-read just means one reading
+        log.debug("field re-read failed: %s", exc)
+        return ""
+    return nfc(" ".join(w.text for w in read.words))
 
 
 def _upright(image: np.ndarray, rotation: int, skew: float, fill) -> np.ndarray:
