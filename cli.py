@@ -22,6 +22,7 @@ from pipeline.config import Settings
 from pipeline.doctypes import DOC_TYPES
 from pipeline.dossier import DossierScanner, InvalidRequestError, ScanRequest
 from pipeline.errors import SohoaError, describe_error
+from pipeline.fields import documents_for_pages
 from pipeline.orchestrator import FileResult, check_engine, ocr_to_pdf, process_files
 from pipeline.page import PageOptions, PageResult
 from pipeline.signing import SigningConfig, create_demo_pki, load_signer
@@ -119,7 +120,9 @@ def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
     scan.add_argument("--procedure", required=True, help="mã TTHC, e.g. 1.001193")
     scan.add_argument("--agency", required=True, help="mã cơ quan, e.g. H12.19")
     scan.add_argument("--agency-name", default=None, help="tên cơ quan (SOHOA_AGENCY_NAME)")
-    scan.add_argument("--type", default="khac", choices=sorted(DOC_TYPES), help="loại giấy tờ")
+    scan.add_argument("--type", default=None, choices=sorted(DOC_TYPES),
+                      help="loại giấy tờ: cả tệp là một giấy tờ loại này "
+                           "(mặc định: tự nhận dạng, tách các giấy tờ trong tệp)")
     scan.add_argument("--component", default=None, help="mã thành phần hồ sơ")
     scan.add_argument("--owner-id", default=None, help="số định danh cá nhân của chủ giấy tờ")
     scan.add_argument("--owner-name", default=None, help="họ tên chủ giấy tờ")
@@ -305,8 +308,9 @@ def ocr_json(results: Sequence[FileResult], *, words: bool = False) -> dict:
     errors = [{"source": Path(e.source).name, "page": e.page, "code": type(e).__name__,
                "message": e.describe("vi"), "message_en": e.describe("en")}
               for r in results for e in r.errors]
-    # Classification and fields land with issue 4; until then no document is claimed.
-    return {"pages": pages, "documents": [], "errors": errors}
+    # Papers over the whole page stream: an ID card's two sides may be two files.
+    documents = documents_for_pages([p for r in results for p in r.pages])
+    return {"pages": pages, "documents": [d.to_json() for d in documents], "errors": errors}
 
 
 class NoSigningKeyError(SohoaError):

@@ -21,14 +21,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reuse_index import DocumentRecord, ReuseIndex
+from reuse_index.rows import field_value
 from storage import ObjectStore
 from storage.keys import document_key, original_key
 
 from .doctypes import PROCEDURE_CODE, type_name
 from .errors import PageProcessingError, SohoaError
+from .fields import Document, documents_for_pages
 from .intake import sniff
-from .orchestrator import ocr_to_pdf
+from .orchestrator import process_files
 from .page import PageOptions, PageResult
+from .pdfa import assemble_pdfa
 from .signing import AgencySigner
 
 log = logging.getLogger(__name__)
@@ -55,7 +58,7 @@ class ScanRequest:
     agency: str
     agency_name: str
     actor: str
-    doc_type: str = "khac"
+    doc_type: str | None = None  # None: classify; a type: each file is one paper of it
     component: str | None = None
     owner_id: str | None = None
     owner_name: str | None = None
@@ -112,9 +115,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def document_id(original_sha256: str) -> str:
-    """Stable id of the document made from one original: a rescan computes the same."""
-    return hashlib.sha256(f"sohoa-doc:{original_sha256}".encode()).hexdigest()[:24]
+def document_id(original_sha256: str, first_page: int = 0) -> str:
+    """Stable id of the paper starting at ``first_page`` of one original: a rescan computes
+    the same (the paper at page 0 keeps the id one-paper-per-file scans had)."""
+    tag = f"sohoa-doc:{original_sha256}" + (f":{first_page}" if first_page else "")
+    return hashlib.sha256(tag.encode()).hexdigest()[:24]
 
 
 class DossierScanner:
@@ -136,39 +141,50 @@ class DossierScanner:
         result = ScanResult(dossier=request.dossier)
         for path in files:
             try:
-                doc = self._scan_file(Path(path), request)
+                docs = self._scan_file(Path(path), request)
             except SohoaError as exc:
                 log.warning("%s: %s", path, exc.describe("en"))
                 result.errors.append(exc)
                 continue
-            if doc is not None:
-                result.documents.append(doc)
+            result.documents.extend(docs)
+            for doc in docs:
                 result.errors.extend(p.error for p in doc.pages if p.error)
         return result
 
-    def _scan_file(self, path: Path, request: ScanRequest) -> ScannedDocument | None:
+    def _scan_file(self, path: Path, request: ScanRequest) -> list[ScannedDocument]:
         kind = sniff(path)
         sha = sha256_file(path)
         okey = original_key(sha, EXTENSIONS[kind])
         self.store.put_file(okey, path, content_type=CONTENT_TYPES[kind])  # originals first
-        earlier = self.index.find_by_original(sha)
-        if earlier is not None:
-            log.info("original %s already digitized as %s", sha[:12], earlier.id)
-            return ScannedDocument(record=earlier, source=str(path), skipped=True)
+        earlier = self.index.find_all_by_original(sha)
+        if earlier:
+            log.info("original %s already digitized as %s", sha[:12],
+                     ", ".join(e.id for e in earlier))
+            return [ScannedDocument(record=e, source=str(path), skipped=True) for e in earlier]
         with tempfile.TemporaryDirectory(prefix="sohoa-scan-") as tmp:
-            plain, signed = Path(tmp) / "ocr.pdf", Path(tmp) / "signed.pdf"
-            files = ocr_to_pdf([path], plain, self.options, workers=self.workers,
-                               title=f"{request.dossier} {path.name}", on_page=self.on_page)
-            pages = files[0].pages
+            files = process_files([path], replace(self.options, workdir=tmp),
+                                  workers=self.workers, on_page=self.on_page)
             if files[0].error:
                 raise files[0].error
-            if not plain.exists():
+            pages = files[0].pages
+            papers = documents_for_pages(pages, force_type=request.doc_type)
+            if not papers:
                 raise PageProcessingError(str(path), detail="no readable page")
-            return self._store_document(path, request, sha, okey, pages, plain, signed)
+            stored = []
+            for paper in papers:
+                page_pdfs = [Path(pages[i].pdf) for i in paper.pages if pages[i].pdf]
+                plain = Path(tmp) / f"ocr-{paper.pages[0]}.pdf"
+                signed = Path(tmp) / f"signed-{paper.pages[0]}.pdf"
+                assemble_pdfa(page_pdfs, plain, title=f"{request.dossier} {path.name}")
+                stored.append(self._store_document(path, request, sha, okey, paper,
+                                                   [pages[i] for i in paper.pages],
+                                                   plain, signed))
+            return stored
 
     def _store_document(self, path: Path, request: ScanRequest, sha: str, okey: str,
-                        pages: list[PageResult], plain: Path, signed: Path) -> ScannedDocument:
-        doc_id = document_id(sha)
+                        paper: Document, pages: list[PageResult], plain: Path,
+                        signed: Path) -> ScannedDocument:
+        doc_id = document_id(sha, paper.pages[0])
         digitized_at = datetime.now(UTC)
         self.signer.sign_pdf(plain, signed, agency_name=request.agency_name,
                              when=digitized_at)
@@ -179,12 +195,14 @@ class DossierScanner:
             log.info("document %s already stored; reusing the stored copy", doc_id)
         else:
             self.store.put_file(pdf_key, signed, content_type="application/pdf")
-        fields: dict = {}
+        owner_id, owner_name = paper.owner()
         record = DocumentRecord(
-            id=doc_id, doc_type=request.doc_type, owner_id=request.owner_id,
-            owner_name=request.owner_name, fields=fields, metadata={}, pdf_key=pdf_key,
-            pdf_sha256=pdf_sha, original_keys=(okey,), original_sha256s=(sha,),
-            valid_until=None, dossier_code=request.dossier, procedure_code=request.procedure,
+            id=doc_id, doc_type=paper.doc_type, owner_id=request.owner_id or owner_id,
+            owner_name=request.owner_name or owner_name,
+            fields={k: f.to_json() for k, f in paper.fields.items()}, metadata={},
+            pdf_key=pdf_key, pdf_sha256=pdf_sha, original_keys=(okey,),
+            original_sha256s=(sha,), valid_until=paper.valid_until(),
+            dossier_code=request.dossier, procedure_code=request.procedure,
             agency_code=request.agency, digitized_at=digitized_at, signed=True,
             pages=sum(1 for p in pages if p.pdf and not p.error),
         )
@@ -202,11 +220,13 @@ class DossierScanner:
 
 def portal_metadata(record: DocumentRecord, request: ScanRequest) -> dict:
     """The fields the national portal exchanges (shared/DESIGN.md, "Stored metadata")."""
-    fields = record.fields
+    fields = {k: field_value(record.fields, k) for k in record.fields}
+    review = sorted(k for k, v in record.fields.items()
+                    if isinstance(v, dict) and v.get("needs_review"))
     return {
         "MaGiayTo": record.doc_type,
         "TenGiayTo": type_name(record.doc_type),
-        "SoKyHieu": fields.get("so_ky_hieu") or fields.get("so"),
+        "SoKyHieu": fields.get("so_ky_hieu") or fields.get("so") or fields.get("so_phat_hanh"),
         "TrichYeuNoiDung": fields.get("trich_yeu"),
         "NgayCap": fields.get("ngay_cap") or fields.get("ngay_ban_hanh")
         or fields.get("ngay_dang_ky"),
@@ -225,6 +245,8 @@ def portal_metadata(record: DocumentRecord, request: ScanRequest) -> dict:
         "DuocTaiSuDung": False,
         "SHA256": record.pdf_sha256,
         "SHA256BanGoc": list(record.original_sha256s),
+        "CoQuanBanHanh": fields.get("co_quan_ban_hanh"),
+        "CanKiemTra": review,  # fields an officer must check (needs_review)
     }
 
 

@@ -41,7 +41,9 @@ def test_json_contract_and_bad_file_does_not_stop_batch(tmp_path: Path, capsys) 
     assert page["rotation"] in (0, 90, 180, 270) and page["text"] == "Văn bản mẫu"
     assert {e["source"] for e in out["errors"]} == {"hong.pdf", "rong.jpg"}
     assert all(e["message"] for e in out["errors"])
-    assert out["documents"] == []
+    # the readable page is one paper; with no title it is "khac", pages index into "pages"
+    assert [(d["type"], d["pages"]) for d in out["documents"]] == [("khac", [0])]
+    assert page["type"] == "khac"
 
 
 def test_pdf_output_with_fake_engine(tmp_path: Path) -> None:
