@@ -20,13 +20,14 @@ $(BIN)/sohoa: pyproject.toml
 
 venv: $(BIN)/sohoa
 
-# Generate sample scans (Vietnamese admin papers, skewed, turned, noisy), OCR them,
-# and write one searchable PDF/A plus the JSON result into out/.
+# Generate sample scans (Vietnamese admin papers, skewed, turned, noisy), OCR, type and
+# read them, and write one searchable PDF/A plus the JSON result into out/.
 demo: setup
-	$(BIN)/python -m tests.scangen $(SAMPLES) --pages 6 --seed 7 --level degraded --format jpg
+	rm -rf $(SAMPLES)
+	$(BIN)/python -m tests.scangen $(SAMPLES) --pages 9 --seed 7 --level degraded --format jpg --documents
 	mkdir -p $(OUT)
 	$(BIN)/sohoa ocr $(SAMPLES)/*.jpg --pdf $(OUT)/demo.pdf --json > $(OUT)/demo.json
-	$(BIN)/python -c 'import json,sys; d=json.load(sys.stdin); [print(p["source"], "rotation", p["rotation"], "skew", p["skew_deg"], "|", p["text"][:70].replace("\n", " / ")) for p in d["pages"]]' < $(OUT)/demo.json
+	$(BIN)/python scripts/demo_summary.py < $(OUT)/demo.json
 	@echo "PDF/A: $(OUT)/demo.pdf   JSON: $(OUT)/demo.json"
 
 test: setup
@@ -39,6 +40,7 @@ lint: venv
 # Figures for the closing notes: OCR quality/speed, sign+store+index cost, index at 1M docs.
 bench: setup
 	$(BIN)/python benchmarks/ocr_bench.py --pages 32 --seed 1
+	$(BIN)/python benchmarks/fields_bench.py --pages 70 --seed 11
 	$(BIN)/python benchmarks/store_bench.py --docs 200
 	$(BIN)/python benchmarks/index_bench.py --docs 1000000
 
