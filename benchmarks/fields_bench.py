@@ -67,6 +67,7 @@ def main() -> int:
     right: collections.Counter[str] = collections.Counter()
     wrong_flagged = wrong_unflagged = missing = 0
     flagged_right = 0
+    reasons_right: collections.Counter[str] = collections.Counter()
     wrong_list = []
     for paper, idx in sorted(papers.items()):
         truth = truths[idx[0]]
@@ -87,6 +88,8 @@ def main() -> int:
             elif got.value == value:
                 right[key] += 1
                 flagged_right += got.needs_review
+                for problem in got.problems:
+                    reasons_right[problem.code] += 1
             elif got.needs_review:
                 wrong_flagged += 1
                 wrong_list.append((paper, key, value, got.value, "flagged"))
@@ -112,7 +115,8 @@ def main() -> int:
     print(f"unflagged wrong: {100 * wrong_unflagged / max(1, wrong):.1f} % of wrong values, "
           f"{100 * wrong_unflagged / n_values:.2f} % of all values   (target <= 0.5 %)")
     print(f"right values flagged for review: {flagged_right} "
-          f"({100 * flagged_right / n_values:.1f} % of all values)")
+          f"({100 * flagged_right / n_values:.1f} % of all values): "
+          + ", ".join(f"{code} {n}" for code, n in reasons_right.most_common()))
     if args.verbose:
         for paper, key, want, got, how in wrong_list:
             print(f"  paper {paper:3d} {how:9s} {key:26s} {want!r} -> {got!r}")

@@ -59,6 +59,7 @@ class PageClass:
     starts: bool  # has a title of its own
     card_back: bool = False
     cues: list[str] = field(default_factory=list)
+    card_cues: int = 0  # lines that look like an ID card's back (labels, MRZ)
 
     def to_json(self) -> dict:
         return {"type": self.doc_type, "confidence": round(self.confidence, 3),
@@ -109,7 +110,7 @@ def classify_page(lines: Sequence[Line], blank: bool = False) -> PageClass:
         return PageClass("van_ban_hanh_chinh", 0.7, True, cues=["kinh gui"])
     if has_motto:
         return PageClass("khac", 0.6, True, cues=["motto, no known title"])
-    return PageClass("khac", 0.5, False, cues=["no title"])
+    return PageClass("khac", 0.5, False, cues=["no title"], card_cues=back)
 
 
 @dataclass
@@ -142,6 +143,11 @@ def group_pages(classes: Sequence[PageClass]) -> list[PageGroup]:
             continue
         if not pc.starts and last is not None and last.doc_type != "can_cuoc":
             last.pages.append(i)
+            continue
+        if not pc.starts and pc.card_cues and last is not None and \
+                last.doc_type == "can_cuoc" and id(last) not in backs_seen:
+            last.pages.append(i)  # a badly read card back: one cue is enough after a front
+            backs_seen.add(id(last))
             continue
         last = PageGroup(pc.doc_type, [i], pc.confidence)
         groups.append(last)

@@ -262,6 +262,15 @@ def _continues(prev: Line, nxt: Line, page_right: int) -> bool:
     return prev.right >= page_right - 3 * prev.height and len(nxt.words) <= 8
 
 
+def _name_tail(prev: Line, nxt: Line) -> bool:
+    """Is ``nxt`` the end of a capitalised name that ``prev`` ends with?"""
+    if len(nxt.words) > 2 or _find_labels(nxt) or not nxt.text.isupper():
+        return False
+    if not all(w.text.isalpha() for w in nxt.words):
+        return False
+    return nxt.top - (prev.top + prev.height) < 1.2 * prev.height
+
+
 def extract_lines(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
     """Every labelled value of a page, in reading order, with the person context applied."""
     found: list[Candidate] = []
@@ -292,6 +301,12 @@ def extract_lines(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
                 k = i + 1
                 raw, words = lines[k].text, list(lines[k].words)
                 used.add(k)
+            if hit.label.kind == "name" and j == len(hits) - 1 and raw.isupper() \
+                    and k + 1 < len(lines) and _name_tail(lines[k], lines[k + 1]):
+                k += 1  # a long name in capitals wrapped onto the next line
+                used.add(k)
+                raw = f"{raw} {lines[k].text}"
+                words += lines[k].words
             if hit.label.kind in ("address", "text") and j == len(hits) - 1:
                 while k + 1 < len(lines) and _continues(lines[k], lines[k + 1], page_right):
                     k += 1

@@ -250,7 +250,10 @@ def _closest_body(folded: str) -> str | None:
 
     key = folded.replace(" ", "")
     best = difflib.get_close_matches(key, list(AGENCY_BODIES), n=2, cutoff=0.85)
-    return AGENCY_BODIES[best[0]] if len(best) == 1 else None
+    if len(best) == 1:
+        return AGENCY_BODIES[best[0]]
+    cut = [k for k in AGENCY_BODIES if len(key) >= 12 and k.startswith(key)]  # a word lost
+    return AGENCY_BODIES[cut[0]] if len(cut) == 1 else None
 
 
 def _agency(raw: str) -> str:
@@ -368,6 +371,19 @@ def _sound(key: str, kind: str, value: str) -> bool:
     return True
 
 
+PROSE_KINDS = ("address", "text", "agency")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _similarity(a: str, b: str) -> float:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
 def _reconcile(key: str, cand: Candidate, value: str) -> FieldValue:
     """One field from the page reading and the crop re-readings of the same words.
 
@@ -378,6 +394,11 @@ def _reconcile(key: str, cand: Candidate, value: str) -> FieldValue:
     others = []
     for alt in cand.alternatives:
         other = _normalise(Candidate(cand.key, alt, cand.kind, cand.words, cand.page))
+        if other and cand.kind in PROSE_KINDS:
+            if _squash(other) == _squash(value):
+                other = value  # spacing and punctuation are not a disagreement
+            elif _similarity(_squash(other), _squash(value)) < 0.9:
+                continue  # a garbled second reading says nothing about the first
         if other:
             others.append(other)
     if others and all(o == value for o in others):
@@ -533,8 +554,11 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
         elif key == "co_quan_ban_hanh":
             _check_place(fv, facts)
         elif base in ("gioi_tinh", "dan_toc", "quoc_tich"):
-            for p in check_choice(base, fv.value):
+            problems = check_choice(base, fv.value)
+            for p in problems:
                 fv.flag(p)
+            if not problems:  # a closed list: a short word's low engine score is no doubt
+                fv.problems = [p for p in fv.problems if p.code != "low_confidence"]
         elif base in ("so", "so_ky_hieu", "so_phat_hanh", "so_vao_so", "thua_dat_so",
                       "to_ban_do_so"):
             for p in check_pattern(base, fv.value):

@@ -32,7 +32,7 @@ MAX_WORK_DPI = 350  # above this, analysis runs on a 300-dpi copy
 UPDOWN_SURE = 0.12  # below this the geometric up/down cue asks the OCR engine
 RETRY_CONFIDENCE = 0.6  # a page read with less confidence is also read turned over
 REREAD_SCALE = 0.67  # field values are read again at 2/3 size: a second, independent reading
-REREAD_KINDS = ("name", "date", "id")
+REREAD_KINDS = ("name", "date", "id", "code", "number", "address", "text", "agency")
 REREAD_EXTRA = (0.5, 0.8)  # more sizes for a name no reading of which passes the checks
 
 
@@ -204,9 +204,10 @@ def _reread(engine: OcrEngine, ocr_input: np.ndarray, words: list[Word], scale: 
     small = cv2.resize(crop, None, fx=size, fy=size,
                        interpolation=cv2.INTER_AREA if size < 1 else cv2.INTER_CUBIC)
     small = cv2.copyMakeBorder(small, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+    lines = {(w.block, w.par, w.line) for w in words}
+    read_fn = engine.recognize_line if len(lines) == 1 else engine.recognize
     try:
-        read = engine.recognize_line(small, languages=options.languages,
-                                     dpi=round(OCR_DPI * size))
+        read = read_fn(small, languages=options.languages, dpi=round(OCR_DPI * size))
     except Exception as exc:  # noqa: BLE001 - a failed re-read just means one reading
         log.debug("field re-read failed: %s", exc)
         return ""
