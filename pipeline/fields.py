@@ -405,6 +405,10 @@ def _reconcile(key: str, cand: Candidate, value: str) -> FieldValue:
         fv.confidence = max(fv.confidence, 0.97)
         return fv
     low = cand.confidence < REVIEW_CONFIDENCE or cand.min_confidence < REVIEW_WORD
+    if cand.kind == "name" and len(_text(cand.raw).split()) != len(value.split()):
+        # scraps were dropped around a capitalised name: a word of it may be among them
+        fv.flag(Problem("name_partial", f"Có chữ không đọc được cạnh họ tên: {cand.raw}",
+                        f"unreadable text next to the name: {cand.raw}"))
     if others:
         sound = {v for v in [value, *others] if _sound(key, cand.kind, v)}
         if len(sound) == 1:

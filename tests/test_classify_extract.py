@@ -490,3 +490,31 @@ def test_card_nationality_wrapped_onto_two_lines():
     front = [ln.replace("Nationality: Việt Nam", "Nationality: Việt") for ln in CARD_FRONT]
     [doc] = build([*front, "Nam"])
     assert doc.values()["quoc_tich"] == "Việt Nam"
+
+
+def test_unreadable_scrap_beside_a_name_is_flagged_not_dropped_silently():
+    page = [line.replace("TRẦN MINH KHÔI", "TRẦN MINH lai)") for line in BIRTH_CERTIFICATE]
+    [doc] = build(page)
+    assert doc.fields["ho_ten"].value == "Trần Minh"
+    assert "name_partial" in codes(doc, "ho_ten")
+
+
+def test_capital_name_wrapped_onto_the_next_line_is_read_whole():
+    page = [line.replace("TRẦN MINH KHÔI", "TRẦN MINH") for line in BIRTH_CERTIFICATE]
+    at = next(i for i, line in enumerate(page) if line.endswith("TRẦN MINH"))
+    page.insert(at + 1, "KHÔI")
+    [doc] = build(page)
+    assert doc.fields["ho_ten"].value == "Trần Minh Khôi"
+
+
+def test_marital_status_certificate_is_valid_six_months():
+    from pipeline.fields import Document, FieldValue
+
+    doc = Document("giay_xac_nhan_tinh_trang_hon_nhan", [0], 1.0,
+                   {"ngay_cap": FieldValue("2024-08-31", 0.99)})
+    assert doc.valid_until() == date(2025, 2, 28)
+    card = Document("can_cuoc", [0], 1.0, {"co_gia_tri_den": FieldValue("2036-03-22", 0.99),
+                                           "so_dinh_danh": FieldValue("001090123456", 0.99),
+                                           "ho_ten": FieldValue("Nguyễn Văn An", 0.99)})
+    assert card.valid_until() == date(2036, 3, 22)
+    assert card.owner() == ("001090123456", "Nguyễn Văn An")
