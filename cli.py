@@ -38,6 +38,11 @@ UI = {
         "no_pdf": "Không có trang nào đọc được nên không tạo PDF.",
         "interrupted": "Đã dừng theo yêu cầu.",
         "error": "LỖI",
+        "batch": "Lô: {dossiers} hồ sơ, {done} xong, {failed} lỗi; {pages} trang, "
+                 "{documents} giấy tờ mới, {skipped} đã có từ trước.",
+        "queued": "Đã xếp hàng {pages} trang của {dossiers} hồ sơ cho các worker "
+                  "(sohoa status để theo dõi).",
+        "resume": "Chạy lại cùng lệnh để làm tiếp phần còn lại.",
     },
     "en": {
         "progress": "Processing: page {done}/{total} ({rate:.1f} pages/min, ~{eta} left)",
@@ -46,6 +51,11 @@ UI = {
         "no_pdf": "No readable page, so no PDF was written.",
         "interrupted": "Stopped on request.",
         "error": "ERROR",
+        "batch": "Batch: {dossiers} dossiers, {done} done, {failed} failed; {pages} pages, "
+                 "{documents} new documents, {skipped} found already done.",
+        "queued": "Queued {pages} pages of {dossiers} dossiers for the workers "
+                  "(watch with sohoa status).",
+        "resume": "Run the same command again to finish the rest.",
     },
 }
 
@@ -132,6 +142,31 @@ def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
     scan.add_argument("--quiet", action="store_true")
     scan.set_defaults(handler=cmd_scan)
 
+    batch = sub.add_parser("batch", help="số hoá cả lô: mỗi thư mục con là một hồ sơ / "
+                                         "a folder of dossiers")
+    batch.add_argument("root", type=Path, help="thư mục lô; tên thư mục con = mã hồ sơ")
+    batch.add_argument("--procedure", default=None,
+                       help="mã TTHC cho hồ sơ không có trong manifest.csv")
+    batch.add_argument("--agency", default=os.environ.get("SOHOA_AGENCY"),
+                       help="mã cơ quan (SOHOA_AGENCY)")
+    batch.add_argument("--agency-name", default=None, help="tên cơ quan (SOHOA_AGENCY_NAME)")
+    batch.add_argument("--component", default=None, help="mã thành phần hồ sơ")
+    batch.add_argument("--workers", type=int, default=None, help="processes (local mode)")
+    batch.add_argument("--engine", default=os.environ.get("SOHOA_OCR_ENGINE", "tesseract"))
+    batch.add_argument("--json", action="store_true", help="one JSON summary on stdout")
+    batch.add_argument("--quiet", action="store_true")
+    batch.set_defaults(handler=cmd_batch)
+
+    worker = sub.add_parser("worker", help="chạy worker dramatiq / run queue workers")
+    worker.add_argument("--processes", type=int, default=None, help="default: cores")
+    worker.add_argument("--threads", type=int, default=1, help="per process (OCR: keep 1)")
+    worker.set_defaults(handler=cmd_worker)
+
+    status = sub.add_parser("status", help="tình trạng hàng đợi / queue and work status")
+    status.add_argument("--dossier", default=None)
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=cmd_status)
+
     search = sub.add_parser("search", help="tìm giấy tờ đã số hoá / find digitized papers")
     search.add_argument("--id", dest="owner_id", help="số định danh cá nhân (exact)")
     search.add_argument("--name", help="họ tên, không cần dấu")
@@ -204,6 +239,112 @@ def cmd_scan(args: argparse.Namespace) -> int:
             state = "đã có từ trước" if doc.skipped else "đã lưu"
             print(f"{doc.record.id}  {doc.record.doc_type}  {doc.record.pdf_key}  ({state})")
     return result.errors[0].exit_code if result.errors else 0
+
+
+def _scanner_parts(args: argparse.Namespace, settings: Settings):
+    signing = SigningConfig.from_env(settings.env, home=settings.home)
+    if not signing.configured():
+        raise NoSigningKeyError()
+    signer = load_signer(signing)  # a wrong password is refused before any work
+    options = PageOptions(engine=args.engine)
+    check_engine(options)
+    return signer, options
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from pipeline.batch import BatchSummary, discover, enqueue, run_local
+
+    settings = _settings()
+    broker_url = settings.env.get("SOHOA_BROKER_URL")
+    agency_name = args.agency_name or settings.agency_name or args.agency or ""
+    template = ScanRequest(dossier="-", procedure=args.procedure or "", agency=args.agency or "",
+                           agency_name=agency_name, actor=settings.actor,
+                           component=args.component)
+    summary = BatchSummary()
+    jobs = discover(args.root, template, summary)
+    if broker_url:
+        signer, options = None, PageOptions(engine=args.engine)
+    else:
+        signer, options = _scanner_parts(args, settings)
+    warehouse = Warehouse.open(settings)
+    try:
+        if broker_url:
+            from pipeline import actors
+
+            scanner = DossierScanner(store=warehouse.store, index=warehouse.index,
+                                     signer=signer, options=options)
+            enqueue(jobs, scanner, actors.ocr_page.send, actors.assemble.send, summary=summary)
+        else:
+            progress = Progress(args.ui, enabled=not args.quiet)
+
+            def factory(**kw) -> DossierScanner:
+                return DossierScanner(store=warehouse.store, index=warehouse.index,
+                                      signer=signer, options=options, workers=args.workers,
+                                      **kw)
+
+            run_local(jobs, factory, workers=args.workers, summary=summary, on_page=progress)
+    finally:
+        warehouse.close()
+    for problem in summary.problems:
+        where = problem["source"] or ""
+        if problem["page"] is not None:
+            where += f", trang {problem['page'] + 1}" if args.ui == "vi" else \
+                f", page {problem['page'] + 1}"
+        print(f"{UI[args.ui]['error']}: [{problem['dossier']}] {where}: "
+              f"{problem['message' if args.ui == 'vi' else 'message_en']}", file=sys.stderr)
+    key = "queued" if summary.queued else "batch"
+    print(UI[args.ui][key].format(**summary.to_json()), file=sys.stderr)
+    if summary.interrupted:
+        print(UI[args.ui]["interrupted"] + " " + UI[args.ui]["resume"], file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary.to_json(), ensure_ascii=False))
+    if summary.interrupted:
+        return 130
+    return 2 if summary.failed or summary.problems else 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not settings.env.get("SOHOA_BROKER_URL"):
+        raise InvalidRequestError(detail="SOHOA_BROKER_URL is not set (redis://… or amqp://…)")
+    processes = args.processes or max(1, os.cpu_count() or 1)
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    env.setdefault("dramatiq_prom_host", "127.0.0.1")  # metrics on loopback unless told
+    cmd = [sys.executable, "-m", "dramatiq", "pipeline.actors", "--processes", str(processes),
+           "--threads", str(args.threads)]
+    log.info("starting %d worker process(es)", processes)
+    os.execvpe(cmd[0], cmd, env)
+    return 0  # not reached
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = _settings()
+    warehouse = Warehouse.open(settings)
+    try:
+        counts = warehouse.index.work_counts(dossier_code=args.dossier)
+        problems = warehouse.index.work_problems()
+    finally:
+        warehouse.close()
+    queues = None
+    if settings.env.get("SOHOA_BROKER_URL"):
+        from pipeline import actors
+
+        queues = actors.queue_depths()
+    pages = counts["pages"]
+    data = {**pages, "dead_lettered": pages["dead"] + counts["files"]["dead"],
+            "pages": pages, "files": counts["files"], "queues": queues, "problems": problems}
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        for name, row in (("trang / pages", pages), ("tệp / files", counts["files"])):
+            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in row.items()))
+        if queues is not None:
+            for name, q in queues.items():
+                print(f"hàng đợi / queue {name}: " + ", ".join(f"{k} {v}" for k, v in q.items()))
+        for p in problems:
+            page = "" if p["page"] is None else f" trang {p['page'] + 1}"
+            print(f"{p['state']}: [{p['dossier']}] {p['source']}{page}: {p['error']}")
+    return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -15,7 +15,8 @@ import json
 import logging
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ from .orchestrator import process_files
 from .page import PageOptions, PageResult
 from .pdfa import assemble_pdfa
 from .signing import AgencySigner
+from .work import done_key
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,20 @@ class ScanRequest:
     component: str | None = None
     owner_id: str | None = None
     owner_name: str | None = None
+    received_at: datetime | None = None  # when the counter received it (default: now)
+    channel: int | None = None  # 1 counter, 2 online, 3 postal (default 1)
+
+    def to_dict(self) -> dict:
+        """Plain values for a queue message (the received time as ISO 8601)."""
+        data = asdict(self)
+        data["received_at"] = self.received_at.isoformat() if self.received_at else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ScanRequest:
+        received = data.get("received_at")
+        return cls(**{**data, "received_at": datetime.fromisoformat(received)
+                      if received else None})
 
     def validate(self) -> None:
         if not self.dossier.strip():
@@ -79,6 +95,7 @@ class ScannedDocument:
     source: str
     skipped: bool = False  # found already digitized (same original bytes)
     pages: list[PageResult] = field(default_factory=list)
+    page_errors: list[SohoaError] = field(default_factory=list)  # unreadable pages of the file
 
     def to_json(self) -> dict:
         rec = self.record
@@ -127,59 +144,98 @@ class DossierScanner:
 
     def __init__(self, *, store: ObjectStore, index: ReuseIndex, signer: AgencySigner,
                  options: PageOptions, workers: int | None = None,
-                 on_page: Callable[[PageResult, int], None] | None = None) -> None:
+                 on_page: Callable[[PageResult, int], None] | None = None,
+                 executor: Executor | None = None) -> None:
         self.store, self.index, self.signer = store, index, signer
         self.options, self.workers, self.on_page = options, workers, on_page
+        self.executor = executor  # a pool shared by a whole batch, else one per call
+
+    def receive(self, request: ScanRequest, files: int) -> None:
+        """Record the dossier (received time and channel) and a ``received`` event."""
+        request.validate()
+        self.index.upsert_dossier(request.dossier, procedure_code=request.procedure,
+                                  agency_code=request.agency,
+                                  received_at=request.received_at or datetime.now(UTC),
+                                  channel=request.channel or 1)
+        self.index.record_event("received", dossier_code=request.dossier, actor=request.actor,
+                                detail={"files": files})
 
     def scan(self, files: Sequence[Path], request: ScanRequest) -> ScanResult:
-        request.validate()
-        now = datetime.now(UTC)
-        self.index.upsert_dossier(request.dossier, procedure_code=request.procedure,
-                                  agency_code=request.agency, received_at=now, channel=1)
-        self.index.record_event("received", dossier_code=request.dossier, actor=request.actor,
-                                detail={"files": len(files)})
+        self.receive(request, len(files))
         result = ScanResult(dossier=request.dossier)
         for path in files:
             try:
-                docs = self._scan_file(Path(path), request)
+                docs = self.scan_file(Path(path), request)
             except SohoaError as exc:
                 log.warning("%s: %s", path, exc.describe("en"))
                 result.errors.append(exc)
                 continue
             result.documents.extend(docs)
             for doc in docs:
-                result.errors.extend(p.error for p in doc.pages if p.error)
+                result.errors.extend(doc.page_errors)
         return result
 
-    def _scan_file(self, path: Path, request: ScanRequest) -> list[ScannedDocument]:
+    def scan_file(self, path: Path, request: ScanRequest) -> list[ScannedDocument]:
+        """One file of a received dossier: original first, then its papers."""
+        sha, okey = self.store_original(path)
+        earlier = self.finished(sha)
+        if earlier is not None:
+            return [replace(d, source=str(path)) for d in earlier]
+        with tempfile.TemporaryDirectory(prefix="sohoa-scan-") as tmp:
+            files = process_files([path], replace(self.options, workdir=tmp),
+                                  workers=self.workers, on_page=self.on_page,
+                                  executor=self.executor)
+            if files[0].error:
+                raise files[0].error
+            return self.store_papers(path, request, sha, okey, files[0].pages, Path(tmp))
+
+    def store_original(self, path: Path) -> tuple[str, str]:
+        """Write the original's bytes to the store (write-once, by SHA-256): always first."""
         kind = sniff(path)
         sha = sha256_file(path)
         okey = original_key(sha, EXTENSIONS[kind])
-        self.store.put_file(okey, path, content_type=CONTENT_TYPES[kind])  # originals first
+        self.store.put_file(okey, path, content_type=CONTENT_TYPES[kind])
+        return sha, okey
+
+    def finished(self, sha: str) -> list[ScannedDocument] | None:
+        """The papers of an original already fully digitized, or None to (re)do it."""
+        if not self.store.exists(done_key(sha)):
+            return None
         earlier = self.index.find_all_by_original(sha)
-        if earlier:
-            log.info("original %s already digitized as %s", sha[:12],
-                     ", ".join(e.id for e in earlier))
-            return [ScannedDocument(record=e, source=str(path), skipped=True) for e in earlier]
-        with tempfile.TemporaryDirectory(prefix="sohoa-scan-") as tmp:
-            files = process_files([path], replace(self.options, workdir=tmp),
-                                  workers=self.workers, on_page=self.on_page)
-            if files[0].error:
-                raise files[0].error
-            pages = files[0].pages
-            papers = documents_for_pages(pages, force_type=request.doc_type)
-            if not papers:
-                raise PageProcessingError(str(path), detail="no readable page")
-            stored = []
-            for paper in papers:
-                page_pdfs = [Path(pages[i].pdf) for i in paper.pages if pages[i].pdf]
-                plain = Path(tmp) / f"ocr-{paper.pages[0]}.pdf"
-                signed = Path(tmp) / f"signed-{paper.pages[0]}.pdf"
-                assemble_pdfa(page_pdfs, plain, title=f"{request.dossier} {path.name}")
-                stored.append(self._store_document(path, request, sha, okey, paper,
-                                                   [pages[i] for i in paper.pages],
-                                                   plain, signed))
-            return stored
+        if not earlier:
+            return None
+        log.info("original %s already digitized as %s", sha[:12],
+                 ", ".join(e.id for e in earlier))
+        return [ScannedDocument(record=e, source="", skipped=True) for e in earlier]
+
+    def store_papers(self, path: Path, request: ScanRequest, sha: str, okey: str,
+                     pages: list[PageResult], tmp: Path) -> list[ScannedDocument]:
+        """Group an original's processed pages into papers and store each one (PDF/A,
+        signature, store, index); papers already indexed are kept as they are, so a
+        rerun after a crash completes the original without duplicates."""
+        papers = documents_for_pages(pages, force_type=request.doc_type)
+        if not papers:
+            raise PageProcessingError(str(path), detail="no readable page")
+        stored = []
+        for paper in papers:
+            existing = self.index.get(document_id(sha, paper.pages[0]))
+            if existing is not None:
+                stored.append(ScannedDocument(record=existing, source=str(path),
+                                              skipped=True))
+                continue
+            page_pdfs = [Path(pages[i].pdf) for i in paper.pages if pages[i].pdf]
+            plain = tmp / f"ocr-{paper.pages[0]}.pdf"
+            signed = tmp / f"signed-{paper.pages[0]}.pdf"
+            assemble_pdfa(page_pdfs, plain, title=f"{request.dossier} {path.name}")
+            stored.append(self._store_document(path, request, sha, okey, paper,
+                                               [pages[i] for i in paper.pages],
+                                               plain, signed))
+        if stored:  # every unreadable page of the file, reported once
+            stored[0].page_errors = [p.error for p in pages if p.error]
+        marker = json.dumps({"documents": [d.record.id for d in stored]}).encode()
+        if not self.store.exists(done_key(sha)):
+            self.store.put_bytes(done_key(sha), marker, content_type="application/json")
+        return stored
 
     def _store_document(self, path: Path, request: ScanRequest, sha: str, okey: str,
                         paper: Document, pages: list[PageResult], plain: Path,

@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -77,29 +77,45 @@ class _InProcess:
         del wait, cancel_futures
 
 
-def run_pages(refs: Iterable[PageRef], options: PageOptions, *, workers: int | None = None
-              ) -> Iterator[PageResult]:
-    """Process pages in parallel and yield results in the order of ``refs``."""
+def make_pool(workers: int | None = None) -> ProcessPoolExecutor | _InProcess:
+    """The page executor: ``workers`` processes (default: cores), in-process for 1.
+
+    forkserver, not fork: a forked child inherits OpenCV's thread-pool locks mid-use and
+    can deadlock on its first cv2 call."""
     workers = workers or default_workers()
-    # forkserver, not fork: a forked child inherits OpenCV's thread-pool locks mid-use
-    # and can deadlock on its first cv2 call.
-    executor = _InProcess() if workers == 1 else ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker,
-        mp_context=multiprocessing.get_context("forkserver"))
+    if workers == 1:
+        return _InProcess()
+    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                               mp_context=multiprocessing.get_context("forkserver"))
+
+
+def run_pages(refs: Iterable[PageRef], options: PageOptions, *, workers: int | None = None,
+              executor: Executor | None = None) -> Iterator[PageResult]:
+    """Process pages in parallel and yield results in the order of ``refs``.
+
+    ``executor``: a pool kept across calls (a batch); else one is made for this call."""
+    own = executor is None
+    pool = make_pool(workers) if own else executor
+    width = 2 * (getattr(pool, "_max_workers", None) or workers or default_workers())
     window: deque[Future] = deque()
     try:
         for ref in refs:
-            window.append(executor.submit(process_page, ref, options))
-            if len(window) >= 2 * workers:
+            window.append(pool.submit(process_page, ref, options))
+            if len(window) >= width:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            for future in window:
+                future.cancel()
 
 
 def process_files(paths: Sequence[Path], options: PageOptions, *, workers: int | None = None,
-                  on_page: Callable[[PageResult, int], None] | None = None) -> list[FileResult]:
+                  on_page: Callable[[PageResult, int], None] | None = None,
+                  executor: Executor | None = None) -> list[FileResult]:
     """Read, correct and OCR every page of every file; bad files do not stop the rest.
 
     ``on_page(result, total_pages)`` is called as each page finishes (progress).
@@ -119,7 +135,8 @@ def process_files(paths: Sequence[Path], options: PageOptions, *, workers: int |
         refs.extend(pages)
         owners.extend([file_result] * len(pages))
     total = len(refs)
-    for owner, page in zip(owners, run_pages(refs, options, workers=workers), strict=True):
+    pages = run_pages(refs, options, workers=workers, executor=executor)
+    for owner, page in zip(owners, pages, strict=True):
         owner.pages.append(page)
         if page.error:
             detail = f" ({page.error.detail})" if page.error.detail else ""

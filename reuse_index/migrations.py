@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, func, insert, inspect, select, text
 
 from .db import connect, transaction
 from .errors import SchemaTooNewError
-from .schema import VERSION_1_TABLES, schema_version
+from .schema import VERSION_1_TABLES, VERSION_2_TABLES, schema_version
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,14 @@ def _create_version_1(conn: Connection) -> None:
         table.create(conn)  # with its indexes
 
 
+def _create_version_2(conn: Connection) -> None:
+    for table in VERSION_2_TABLES:
+        table.create(conn)
+
+
 MIGRATIONS: tuple[tuple[int, tuple[Step, ...]], ...] = (
     (1, (_create_version_1,)),
+    (2, (_create_version_2,)),  # batch work tracking
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

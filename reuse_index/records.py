@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 EVENT_KINDS = frozenset({"received", "digitized", "accessed", "reused", "reuse_refused"})
+WORK_STATES = ("queued", "running", "done", "failed", "dead")
 
 
 @dataclass(frozen=True, kw_only=True)

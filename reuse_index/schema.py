@@ -140,6 +140,23 @@ events = Table(
     Column("detail_json", Text, nullable=False),
 )
 
+# Batch work (migration 2): one row per page of an original, and one (page = -1) for
+# assembling the original's papers once its pages are done. States: queued, running,
+# done, failed (permanent: not retried), dead (retries exhausted).
+work = Table(
+    "work", metadata,
+    Column("sha256", key_type(), nullable=False),
+    Column("page", Integer, nullable=False),
+    Column("dossier_code", key_type(), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("pages_total", Integer, nullable=False),
+    Column("state", key_type(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("sha256", "page", name="pk_work"),
+)
+
 Index("ix_documents_owner_id", documents.c.owner_id, documents.c.digitized_at)
 Index("ix_documents_digitized_at", documents.c.digitized_at)
 Index("ix_documents_dossier_code", documents.c.dossier_code)
@@ -151,8 +168,11 @@ Index("ix_dossiers_agency_code", dossiers.c.agency_code, dossiers.c.received_at)
 Index("ix_events_document_id", events.c.document_id, events.c.at)
 Index("ix_events_dossier_code", events.c.dossier_code, events.c.at)
 Index("ix_events_kind_at", events.c.kind, events.c.at)
+Index("ix_work_state", work.c.state, work.c.updated_at)
+Index("ix_work_dossier", work.c.dossier_code)
 
 VERSION_1_TABLES = (documents, name_terms, originals, dossiers, events)
+VERSION_2_TABLES = (work,)
 
 # What a bulk load into empty tables may drop and rebuild afterwards (see bulk.py).
 BULK_TABLES = (documents, name_terms, originals)

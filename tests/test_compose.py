@@ -15,7 +15,7 @@ def _services() -> dict:
 
 def test_compose_services_are_configured() -> None:
     services = _services()
-    assert {"minio", "minio-setup", "postgres", "sohoa"} <= set(services)
+    assert {"minio", "minio-setup", "postgres", "redis", "worker", "sohoa"} <= set(services)
     for name, service in services.items():
         assert service.get("image"), f"{name}: no image"
         assert service.get("command"), f"{name}: no command"
@@ -29,3 +29,15 @@ def test_sohoa_service_points_at_the_compose_services() -> None:
     assert "@postgres:5432/" in env["SOHOA_DATABASE_URL"]
     assert env["SOHOA_SIGNING_P12"].startswith("/run/secrets/")
     assert "--with-lock" in " ".join(services["minio-setup"]["command"])
+
+
+def test_workers_share_the_queue_and_scale() -> None:
+    services = _services()
+    worker = services["worker"]
+    assert worker["command"][:2] == ["sohoa", "worker"]
+    assert worker["environment"]["SOHOA_BROKER_URL"].startswith("redis://redis:")
+    assert worker["environment"]["SOHOA_BROKER_URL"] == \
+        services["sohoa"]["environment"]["SOHOA_BROKER_URL"]
+    assert "container_name" not in worker  # --scale worker=N needs unnamed containers
+    assert "ports" not in worker  # published host ports would collide when scaled
+    assert set(worker["depends_on"]) >= {"redis", "postgres", "minio-setup"}
