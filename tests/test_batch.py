@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -323,3 +324,47 @@ def test_worker_metrics_and_broker_choice(monkeypatch: pytest.MonkeyPatch) -> No
 def test_worker_needs_a_broker(home: Path, capsys) -> None:
     code, _, err = _run(capsys, "worker")
     assert code == 2 and "SOHOA_BROKER_URL" in err
+
+
+def test_store_outage_is_retried_then_dead_lettered_and_shown(
+        home: Path, stack: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An object store that stays unreachable: the page is retried (transient), and when
+    retries run out it is dead-lettered and `status` shows it with the error."""
+    import dramatiq
+
+    from pipeline import actors, work
+    from storage.errors import StoreUnavailableError
+
+    monkeypatch.setattr(actors, "_CONTEXT", None)
+    monkeypatch.setenv("SOHOA_ENGINE", "fake")
+    monkeypatch.setenv("SOHOA_BROKER_URL", "stub://")
+    monkeypatch.setitem(actors.ocr_page.options, "max_retries", 1)
+    monkeypatch.setitem(actors.ocr_page.options, "min_backoff", 10)
+    monkeypatch.setitem(actors.ocr_page.options, "max_backoff", 20)
+    broker = actors.broker
+    broker.flush_all()
+    for folder in ("H12-0001", "H12-0003", "H12-0004"):
+        shutil.rmtree(stack / folder)
+    (stack / "manifest.csv").unlink()
+    code, out, _ = _run(capsys, "batch", str(stack), *ARGS)
+    assert out["pages"] == 1
+
+    attempts = {"n": 0}
+
+    def down(*args, **kwargs):
+        attempts["n"] += 1
+        raise StoreUnavailableError(detail="connection refused")
+
+    monkeypatch.setattr(work, "run_page", down)
+    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=1)
+    worker.start()
+    try:
+        broker.join(actors.PAGE_QUEUE, timeout=30_000, fail_fast=False)
+        worker.join()
+    finally:
+        worker.stop()
+    assert attempts["n"] == 2  # the first try and one retry
+    code, status, _ = _run(capsys, "status", "--json")
+    assert status["pages"]["dead"] == 1 and status["dead_lettered"] == 1
+    assert status["problems"][0]["state"] == "dead"
+    assert status["problems"][0]["dossier"] == "H12-0002"
