@@ -55,7 +55,7 @@ def _home(tmp: Path, name: str) -> Path:
 
 
 def _pdftotext(pdf: Path, page: int | None = None) -> str:
-    cmd = ["pdftotext", "-layout"]
+    cmd = ["pdftotext", "-raw"]  # content-stream order: each tool's own reading order
     if page is not None:
         cmd += ["-f", str(page), "-l", str(page)]
     return subprocess.run([*cmd, str(pdf), "-"], capture_output=True, text=True).stdout
@@ -98,16 +98,20 @@ def run_queue(tmp: Path, root: Path, processes: int, n_files: int) -> tuple[floa
     worker = subprocess.Popen([*SOHOA, "worker", "--processes", str(processes)], env=env,
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
-    try:
+    from reuse_index import ReuseIndex
+
+    index = ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home)
+    try:  # polled in-process: a `sohoa status` process per poll would eat a core
         while True:
-            status = json.loads(_sohoa(env, "status", "--json").stdout)
-            if status["files"]["done"] + status["files"]["failed"] >= n_files:
+            files = index.work_counts()["files"]
+            if files["done"] + files["failed"] >= n_files:
                 break
             if time.perf_counter() - started > 3600:
                 raise TimeoutError("queued batch did not finish in an hour")
-            time.sleep(0.5)
+            time.sleep(0.25)
         seconds = time.perf_counter() - started
     finally:
+        index.close()
         os.killpg(worker.pid, 15)
         worker.wait(timeout=60)
     return seconds, home

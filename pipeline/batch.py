@@ -203,15 +203,13 @@ def run_local(jobs: list[DossierJob], scanner_factory: Callable[..., DossierScan
             request = job.request
             scanner.receive(request, len(job.files))
             failed = 0
-            for path in job.files:
-                try:
-                    docs = scanner.scan_file(path, request)
-                except SohoaError as exc:
-                    log.warning("%s: %s", path.name, exc.describe("en"))
+            for path, outcome in scanner.scan_files(job.files, request):
+                if isinstance(outcome, SohoaError):
+                    log.warning("%s: %s", path.name, outcome.describe("en"))
                     failed += 1
-                    summary.problem(request.dossier, exc, source=path.name)
+                    summary.problem(request.dossier, outcome, source=path.name)
                     continue
-                for doc in docs:
+                for doc in outcome:
                     summary.documents += not doc.skipped
                     summary.skipped += doc.skipped
                     summary.pages += len(doc.pages)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -163,31 +163,55 @@ class DossierScanner:
     def scan(self, files: Sequence[Path], request: ScanRequest) -> ScanResult:
         self.receive(request, len(files))
         result = ScanResult(dossier=request.dossier)
-        for path in files:
-            try:
-                docs = self.scan_file(Path(path), request)
-            except SohoaError as exc:
-                log.warning("%s: %s", path, exc.describe("en"))
-                result.errors.append(exc)
+        for path, outcome in self.scan_files([Path(p) for p in files], request):
+            if isinstance(outcome, SohoaError):
+                log.warning("%s: %s", path, outcome.describe("en"))
+                result.errors.append(outcome)
                 continue
-            result.documents.extend(docs)
-            for doc in docs:
+            result.documents.extend(outcome)
+            for doc in outcome:
                 result.errors.extend(doc.page_errors)
         return result
 
+    def scan_files(self, paths: Sequence[Path], request: ScanRequest
+                   ) -> Iterator[tuple[Path, list[ScannedDocument] | SohoaError]]:
+        """The files of a received dossier: every original stored first, then the pages
+        of all files not done yet go through the pool together (both cores busy even when
+        each file is one page), then each file's papers are stored, in file order."""
+        pending: list[tuple[Path, str, str]] = []
+        for path in paths:
+            try:
+                sha, okey = self.store_original(path)
+                earlier = self.finished(sha)
+            except SohoaError as exc:
+                yield path, exc
+                continue
+            if earlier is not None:
+                yield path, [replace(d, source=str(path)) for d in earlier]
+            else:
+                pending.append((path, sha, okey))
+        if not pending:
+            return
+        with tempfile.TemporaryDirectory(prefix="sohoa-scan-") as tmp:
+            files = process_files([p for p, _, _ in pending],
+                                  replace(self.options, workdir=tmp), workers=self.workers,
+                                  on_page=self.on_page, executor=self.executor)
+            for (path, sha, okey), done in zip(pending, files, strict=True):
+                if done.error:
+                    yield path, done.error
+                    continue
+                try:
+                    yield path, self.store_papers(path, request, sha, okey, done.pages,
+                                                  Path(tmp))
+                except SohoaError as exc:
+                    yield path, exc
+
     def scan_file(self, path: Path, request: ScanRequest) -> list[ScannedDocument]:
         """One file of a received dossier: original first, then its papers."""
-        sha, okey = self.store_original(path)
-        earlier = self.finished(sha)
-        if earlier is not None:
-            return [replace(d, source=str(path)) for d in earlier]
-        with tempfile.TemporaryDirectory(prefix="sohoa-scan-") as tmp:
-            files = process_files([path], replace(self.options, workdir=tmp),
-                                  workers=self.workers, on_page=self.on_page,
-                                  executor=self.executor)
-            if files[0].error:
-                raise files[0].error
-            return self.store_papers(path, request, sha, okey, files[0].pages, Path(tmp))
+        [(_, outcome)] = list(self.scan_files([path], request))
+        if isinstance(outcome, SohoaError):
+            raise outcome
+        return outcome
 
     def store_original(self, path: Path) -> tuple[str, str]:
         """Write the original's bytes to the store (write-once, by SHA-256): always first."""
