@@ -183,6 +183,14 @@ def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
     get.add_argument("--json", action="store_true")
     get.set_defaults(handler=cmd_get)
 
+    reuse = sub.add_parser("reuse", help="tái sử dụng giấy tờ đã số hoá cho hồ sơ mới / "
+                                         "attach a stored paper to a dossier")
+    reuse.add_argument("doc_id")
+    reuse.add_argument("--dossier", required=True, help="mã hồ sơ đang giải quyết")
+    reuse.add_argument("--component", default=None, help="mã thành phần hồ sơ")
+    reuse.add_argument("--json", action="store_true")
+    reuse.set_defaults(handler=cmd_reuse)
+
     verify = sub.add_parser("verify", help="kiểm tra toàn vẹn và chữ ký / check hash+signature")
     verify.add_argument("doc_ids", nargs="*")
     verify.add_argument("--all", action="store_true")
@@ -382,6 +390,26 @@ def cmd_get(args: argparse.Namespace) -> int:
     partial.replace(args.out)
     if args.json:
         print(json.dumps({"id": args.doc_id, "out": str(args.out), "verified": True}))
+    return 0
+
+
+def cmd_reuse(args: argparse.Namespace) -> int:
+    settings = _settings()
+    warehouse = Warehouse.open(settings)
+    try:
+        record = warehouse.reuse(args.doc_id, dossier=args.dossier, actor=settings.actor,
+                                 component=args.component)
+    finally:
+        warehouse.close()
+    if args.json:
+        print(json.dumps({"id": record.id, "dossier": args.dossier,
+                          "component": args.component, "reused": True,
+                          "valid_until": record.valid_until.isoformat()
+                          if record.valid_until else None}, ensure_ascii=False))
+    else:
+        msg = {"vi": "Đã gắn {id} vào hồ sơ {dossier} (tái sử dụng, không sao chép).",
+               "en": "Attached {id} to dossier {dossier} (reused, not copied)."}[args.ui]
+        print(msg.format(id=record.id, dossier=args.dossier), file=sys.stderr)
     return 0
 
 

@@ -1,5 +1,6 @@
 """The warehouse seen from the CLI: open the configured store and index, verify stored
-documents (hash and signature) and hand out verified copies, recording every access.
+documents (hash and signature), hand out verified copies and attach papers to new
+dossiers (reuse), recording every access and every reuse.
 """
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from reuse_index import DocumentRecord, ReuseIndex
 from storage import ObjectNotFoundError, ObjectStore, StoreConfig, open_store
@@ -18,6 +21,7 @@ from .errors import SohoaError
 from .signing import SigningConfig, verify_pdf
 
 log = logging.getLogger(__name__)
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class DocumentNotFoundError(SohoaError):
@@ -33,6 +37,13 @@ class IntegrityError(SohoaError):
                   "không cấp bản sao. Báo cho bộ phận quản trị kho dữ liệu.")
     message_en = ("The stored document is not intact or its signature is not valid; "
                   "no copy was handed out. Tell the data-warehouse team.")
+    show_detail = True
+
+
+class ExpiredDocumentError(SohoaError):
+    exit_code = 10
+    message_vi = "Giấy tờ đã hết hiệu lực nên không được tái sử dụng"
+    message_en = "The paper has expired and cannot be reused"
     show_detail = True
 
 
@@ -105,3 +116,31 @@ class Warehouse:
         if not check.ok or data is None:
             raise IntegrityError(detail=", ".join(check.problems))
         return data
+
+
+    def reuse(self, doc_id: str, *, dossier: str, actor: str, component: str | None = None,
+              on: date | None = None) -> DocumentRecord:
+        """Attach a stored paper to a new dossier: checked intact and signed, and still
+        valid on ``on`` (today); recorded as a ``reused`` event (``DuocTaiSuDung``) or, when
+        refused, a ``reuse_refused`` event with the reason. The stored document is never
+        copied or changed."""
+        record = self.document(doc_id)
+        day = on or datetime.now(VN_TZ).date()
+        check, _ = self.verify(record)
+        reason = None
+        if not check.ok:
+            reason = "integrity: " + ", ".join(check.problems)
+        elif not record.is_valid_on(day):
+            reason = f"expired on {record.valid_until.isoformat()}"
+        detail = {"component": component, "valid_until": record.valid_until.isoformat()
+                  if record.valid_until else None, "checked_on": day.isoformat()}
+        if reason:
+            self.index.record_event("reuse_refused", document_id=doc_id, dossier_code=dossier,
+                                    actor=actor, detail={**detail, "reason": reason})
+            if not check.ok:
+                raise IntegrityError(detail=", ".join(check.problems))
+            raise ExpiredDocumentError(detail=f"{doc_id}: hết hạn ngày "
+                                              f"{record.valid_until:%d/%m/%Y}")
+        self.index.record_event("reused", document_id=doc_id, dossier_code=dossier,
+                                actor=actor, detail={**detail, "DuocTaiSuDung": True})
+        return record

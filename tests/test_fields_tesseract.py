@@ -134,3 +134,19 @@ def test_scan_fills_index_and_portal_metadata(home: Path, tmp_path: Path, capsys
     code, again, _ = _run(capsys, "scan", str(combined), *DOSSIER, "--json", "--quiet")
     assert code == 0 and all(d["skipped"] for d in again["documents"])
     assert {d["id"] for d in again["documents"]} == {d["id"] for d in docs}
+
+    # reuse: the expired certificate (issued ≤ 2025, valid 6 months) is refused, the birth
+    # certificate is attached to a new dossier; both outcomes are in the audit log
+    code, _, err = _run(capsys, "reuse", xn_doc["id"], "--dossier", "000.00.19.H12-261122-0099")
+    assert code == 10 and "hết hiệu lực" in err
+    code, out, _ = _run(capsys, "reuse", ks_doc["id"], "--dossier", "000.00.19.H12-261122-0099",
+                        "--component", "TP2", "--json")
+    assert code == 0 and out["reused"] and out["id"] == ks_doc["id"]
+    with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
+        refused = index.events(kind="reuse_refused")
+        reused = index.events(kind="reused")
+    assert [e.document_id for e in refused] == [xn_doc["id"]]
+    assert "expired" in refused[0].detail["reason"]
+    assert [(e.document_id, e.dossier_code, e.detail["component"]) for e in reused] == [
+        (ks_doc["id"], "000.00.19.H12-261122-0099", "TP2")]
+    assert reused[0].actor == "can-bo-mot-cua"
