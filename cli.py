@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
     ocr.add_argument("--no-correct", action="store_true",
                      help="keep OCR text as read (no Vietnamese syllable repair)")
+    ocr.add_argument("--no-fields", action="store_true",
+                     help="text only: no classification or field extraction (faster)")
     ocr.add_argument("--words", action="store_true", help="include word boxes in the JSON")
     ocr.add_argument("--quiet", action="store_true", help="no progress on stderr")
     ocr.set_defaults(handler=cmd_ocr)
@@ -436,7 +438,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_ocr(args: argparse.Namespace) -> int:
     options = PageOptions(engine=args.engine, languages=tuple(args.lang.split("+")),
-                          correct_text=not args.no_correct)
+                          correct_text=not args.no_correct, fields=not args.no_fields)
     check_engine(options)
     progress = Progress(args.ui, enabled=not args.quiet)
     if args.pdf:

@@ -44,6 +44,7 @@ class PageOptions:
     workdir: str | None = None  # write page image + one-page PDF here when set
     jpeg_quality: int = 80
     max_pixels: int = MAX_PIXELS
+    fields: bool = True  # classify and extract fields (with crop re-reads); off: text only
 
 
 @dataclass
@@ -149,7 +150,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         result.words = [w for line in lines for w in line]
         result.text = nfc("\n".join(" ".join(w.text for w in line) for line in lines))
         result.confidence = _confidence(result.words)
-        result.facts = _facts(result, engine, ocr_input, scale, image, options)
+        if options.fields:
+            result.facts = _facts(result, engine, ocr_input, scale, image, options)
     if options.workdir:
         result.pdf = str(_write_page(image, result, options))
 

@@ -64,3 +64,12 @@ def test_missing_engine_is_reported_at_start(tmp_path: Path) -> None:
                            "--engine", "khong-co"], capture_output=True, text=True)
     assert proc.returncode == 4
     assert "khong-co" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_no_fields_gives_text_without_documents(tmp_path: Path, capsys) -> None:
+    good = _scan(tmp_path / "trang1.png", dpi=(100, 100))
+    code = main(["ocr", str(good), "--json", "--engine", "fake", "--workers", "1", "--quiet",
+                 "--no-fields"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["pages"][0]["text"] == "Văn bản mẫu"
+    assert out["documents"] == [] and "type" not in out["pages"][0]
