@@ -17,41 +17,21 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from cli import main
 from reuse_index import ReuseIndex
+from tests.conftest import lined_page
+from tests.conftest import run_cli as _run
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _page(path: Path, shade: int) -> Path:
-    arr = np.full((1169, 827), 240, np.uint8)  # A4 at 100 dpi
-    for y in range(150, 900, 40):
-        arr[y:y + 10, 90:740] = shade
-        arr[y - 5:y - 2, 100:120] = shade
-    Image.fromarray(arr).save(path, dpi=(100, 100))
-    return path
-
-
-def _run(capsys, *argv: str) -> tuple[int, dict | list | None, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    out = captured.out.strip()
-    return code, (json.loads(out) if out.startswith(("{", "[")) else None), captured.err
-
-
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for key in list(os.environ):
-        if key.startswith("SOHOA_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("SOHOA_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SOHOA_USER", "can-bo-mot-cua")
+def home(home: Path) -> Path:
+    """The shared clean SOHOA_HOME, with demo signing keys."""
     assert main(["keys", "demo"]) == 0
-    return tmp_path / "home"
+    return home
 
 
 @pytest.fixture
@@ -62,7 +42,7 @@ def stack(tmp_path: Path) -> Path:
     for code, shades in (("H12-0001", (20, 30)), ("H12-0002", (40,)), ("H12-0003", (50,))):
         (root / code).mkdir(parents=True)
         for i, shade in enumerate(shades):
-            _page(root / code / f"trang{i}.png", shade)
+            lined_page(root / code / f"trang{i}.png", shade)
     (root / "H12-0003" / "hong.pdf").write_bytes(b"%PDF-1.4 truncated")
     (root / "H12-0004").mkdir()
     (root / "manifest.csv").write_text(

@@ -3,16 +3,14 @@ Tesseract, the CLI's JSON, and the scan flow into the store and the reuse index.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from cli import main
 from pipeline.fields import _add_months
 from reuse_index import ReuseIndex
+from tests.conftest import run_cli as _run
 from tests.scangen import make_sample
 from tests.scangen.samples import make_document
 
@@ -25,23 +23,6 @@ DOSSIER = ["--dossier", "000.00.19.H12-261122-0042", "--procedure", "1.004873",
 def _save(sample, path: Path) -> Path:
     sample.image.save(path, quality=92, dpi=(sample.truth.dpi, sample.truth.dpi))
     return path
-
-
-def _run(capsys, *argv: str) -> tuple[int, dict | list | None, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    out = captured.out.strip()
-    return code, (json.loads(out) if out.startswith(("{", "[")) else None), captured.err
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for key in list(os.environ):
-        if key.startswith("SOHOA_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("SOHOA_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SOHOA_USER", "can-bo-mot-cua")
-    return tmp_path / "home"
 
 
 def test_ocr_json_types_groups_and_fields(tmp_path: Path, capsys) -> None:

@@ -6,7 +6,6 @@ folder + SQLite embedded defaults, and S3 (SeaweedFS on loopback) + PostgreSQL.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -14,12 +13,11 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
-from cli import main
 from reuse_index import ReuseIndex
+from tests.conftest import lined_page
+from tests.conftest import run_cli as _run
 from tests.s3_server import s3_server_fixture  # noqa: F401  (fixture "s3_server")
 
 DOSSIER = ["--dossier", "000.00.19.H12-261122-0001", "--procedure", "1.001193",
@@ -27,35 +25,9 @@ DOSSIER = ["--dossier", "000.00.19.H12-261122-0001", "--procedure", "1.001193",
 PG_ADMIN = os.environ.get("SOHOA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def _scan_image(path: Path, shade: int) -> Path:
-    arr = np.full((1169, 827), 240, np.uint8)  # A4 at 100 dpi
-    for y in range(150, 900, 40):
-        arr[y:y + 10, 90:740] = shade
-        arr[y - 5:y - 2, 100:120] = shade
-    Image.fromarray(arr).save(path, dpi=(100, 100))
-    return path
-
-
-def _run(capsys, *argv: str) -> tuple[int, dict | list | None, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    out = captured.out.strip()
-    return code, (json.loads(out) if out.startswith(("{", "[")) else None), captured.err
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for key in list(os.environ):
-        if key.startswith("SOHOA_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("SOHOA_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SOHOA_USER", "can-bo-mot-cua")
-    return tmp_path / "home"
-
-
 @pytest.fixture
 def scans(tmp_path: Path) -> list[Path]:
-    return [_scan_image(tmp_path / "khai_sinh.png", 20), _scan_image(tmp_path / "cccd.png", 40)]
+    return [lined_page(tmp_path / "khai_sinh.png", 20), lined_page(tmp_path / "cccd.png", 40)]
 
 
 def _flip_byte(path: Path) -> None:
