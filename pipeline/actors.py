@@ -98,18 +98,13 @@ class _Context:
 
     def __init__(self) -> None:
         from .config import Settings
-        from .dossier import DossierScanner
         from .page import PageOptions
-        from .signing import SigningConfig, load_signer
         from .warehouse import Warehouse
 
         self.settings = Settings.load()
         self.warehouse = Warehouse.open(self.settings)
         self.options = PageOptions(engine=os.environ.get("SOHOA_ENGINE", "tesseract"))
-        self._signer = None
-        self._signing = SigningConfig.from_env(self.settings.env, home=self.settings.home)
-        self._load_signer = load_signer
-        self._scanner_cls = DossierScanner
+        self._scanner = None
 
     @property
     def index(self):
@@ -120,10 +115,17 @@ class _Context:
         return self.warehouse.store
 
     def scanner(self):
-        if self._signer is None:
-            self._signer = self._load_signer(self._signing)
-        return self._scanner_cls(store=self.store, index=self.index, signer=self._signer,
-                                 options=self.options, workers=1)
+        """The assembling scanner; the signing key is loaded on first use only (page
+        workers never need it)."""
+        if self._scanner is None:
+            from .dossier import DossierScanner
+            from .signing import SigningConfig, load_signer
+
+            signer = load_signer(SigningConfig.from_env(self.settings.env,
+                                                        home=self.settings.home))
+            self._scanner = DossierScanner(store=self.store, index=self.index, signer=signer,
+                                           options=self.options, workers=1)
+        return self._scanner
 
 
 _CONTEXT: _Context | None = None
@@ -155,8 +157,8 @@ def ocr_page(sha256: str, original_key: str, source: str, page: int,
             raise  # retried with backoff
         log.warning("page %d of %s failed for good: %s", page + 1, source, exc.describe("en"))
         ctx.index.work_set(sha256, page, "failed", error=exc.describe("vi"))
-        finished = ctx.index.work_pages_finished(sha256)[0] >= \
-            ctx.index.work_pages_finished(sha256)[1]
+        done, total = ctx.index.work_pages_finished(sha256)
+        finished = done >= total
     if finished:
         assemble.send(sha256, original_key, source, request)
 

@@ -123,6 +123,27 @@ def page_from_json(data: dict[str, Any], pdf: str | None = None) -> PageResult:
 
 # -- the two work units ----------------------------------------------------------------------------
 
+_ORIGINALS: dict[str, Path] = {}  # object key -> local copy, the few most recent
+_KEEP_ORIGINALS = 4
+_CACHE_DIR: tempfile.TemporaryDirectory | None = None
+
+
+def _local_original(store: ObjectStore, key: str) -> Path:
+    """A local copy of a stored original, downloaded once per worker process: the pages of
+    a 300-page PDF are 300 messages, and each must not fetch the whole file again."""
+    global _CACHE_DIR
+    if key in _ORIGINALS and _ORIGINALS[key].exists():
+        _ORIGINALS[key] = _ORIGINALS.pop(key)  # most recent last
+        return _ORIGINALS[key]
+    if _CACHE_DIR is None:
+        _CACHE_DIR = tempfile.TemporaryDirectory(prefix="sohoa-originals-")
+    while len(_ORIGINALS) >= _KEEP_ORIGINALS:
+        _ORIGINALS.pop(next(iter(_ORIGINALS))).unlink(missing_ok=True)
+    local = store.download(key, Path(_CACHE_DIR.name) / Path(key).name)
+    _ORIGINALS[key] = local
+    return local
+
+
 def run_page(store: ObjectStore, index: ReuseIndex, *, sha256: str, original_key: str,
              source: str, page: int, options: PageOptions) -> bool:
     """OCR page ``page`` of a stored original; store its PDF and JSON; record it.
@@ -132,11 +153,11 @@ def run_page(store: ObjectStore, index: ReuseIndex, *, sha256: str, original_key
     if not store.exists(json_key):
         index.work_set(sha256, page, "running")
         with tempfile.TemporaryDirectory(prefix="sohoa-page-") as tmp:
-            local = Path(tmp) / Path(original_key).name
-            store.download(original_key, local)
-            refs = list_pages(local)
+            refs = list_pages(_local_original(store, original_key))
             result = process_page(refs[page], replace(options, workdir=tmp))
             result.source = source
+            if result.error is not None:  # name the user's file, not the local copy
+                result.error.source = source
             if result.pdf and not result.error:
                 store.put_file(pdf_key, Path(result.pdf), content_type="application/pdf")
             body = json.dumps(page_to_json(result), ensure_ascii=False).encode()
