@@ -231,8 +231,6 @@ def enqueue(jobs: list[DossierJob], scanner: DossierScanner, send_page: Callable
             send_assemble: Callable[..., None], *, summary: BatchSummary) -> BatchSummary:
     """Store every original, record its pages as work, and queue one message per page
     (ids and object keys only); workers assemble each original when its pages are done."""
-    from .intake import list_pages as pages_of
-
     summary.queued = True
     for job in jobs:
         request = job.request
@@ -244,7 +242,7 @@ def enqueue(jobs: list[DossierJob], scanner: DossierScanner, send_page: Callable
                 if scanner.finished(sha) is not None:
                     summary.skipped += 1
                     continue
-                n = len(pages_of(path))
+                n = len(list_pages(path))
             except SohoaError as exc:
                 failed += 1
                 summary.problem(request.dossier, exc, source=path.name)

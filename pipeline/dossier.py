@@ -206,13 +206,6 @@ class DossierScanner:
                 except SohoaError as exc:
                     yield path, exc
 
-    def scan_file(self, path: Path, request: ScanRequest) -> list[ScannedDocument]:
-        """One file of a received dossier: original first, then its papers."""
-        [(_, outcome)] = list(self.scan_files([path], request))
-        if isinstance(outcome, SohoaError):
-            raise outcome
-        return outcome
-
     def store_original(self, path: Path) -> tuple[str, str]:
         """Write the original's bytes to the store (write-once, by SHA-256): always first."""
         kind = sniff(path)

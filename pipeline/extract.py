@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ocr_models import Word
 
-from .validate import fold, nfc
+from .validate import fold
 
 # -- lines ----------------------------------------------------------------------------------------
 
@@ -473,6 +473,3 @@ def card_id_fallback(lines: Sequence[Line], page: int = 0) -> Candidate | None:
                              ln.words_between(m.start(1), m.end(1)), page)
     return None
 
-
-def nfc_words(words: Iterable[str]) -> str:
-    return nfc(" ".join(words))

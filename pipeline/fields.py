@@ -13,12 +13,13 @@ guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from .classify import PageClass, PageGroup, classify_page, group_pages
 from .extract import (
+    UNIT_WORDS,
     Candidate,
     Line,
     Mrz,
@@ -145,9 +146,13 @@ class PageFacts:
 
 
 def page_facts(words, text: str, *, blank: bool = False, page: int = 0,
-               qr: CardQr | None = None) -> PageFacts:
+               qr: CardQr | None = None,
+               find_qr: Callable[[], CardQr | None] | None = None) -> PageFacts:
+    """``find_qr`` (reads the page image) is called only for pages that may be a card."""
     lines = page_lines(words, text)
     pc = classify_page(lines, blank=blank)
+    if qr is None and find_qr is not None and pc.doc_type in ("can_cuoc", "khac"):
+        qr = find_qr()
     if pc.doc_type == "khac" and qr is not None:
         pc = PageClass("can_cuoc", 0.95, True, cues=["qr"])
     cands = extract_lines(lines, page) + header_parts(lines, page)
@@ -265,7 +270,7 @@ def _agency(raw: str) -> str:
 
     def unit(text: str) -> str:
         f = fold(text)
-        for u in ("thanh pho", "thi tran", "thi xa", "phuong", "huyen", "quan", "tinh", "xa"):
+        for u in UNIT_WORDS:
             if f.startswith(u + " "):
                 n = len(u)
                 return text[:n].lower() + " " + title_case(text[n + 1:])
@@ -472,19 +477,19 @@ def _card(doc: Document, facts: Sequence[PageFacts]) -> None:
         _merge_qr(fields, qr)
 
 
-def _set(fields: dict[str, FieldValue], key: str, value: str, source: str,
-         confidence: float, page: int) -> None:
+def _set_from_mrz(fields: dict[str, FieldValue], key: str, value: str, page: int) -> None:
+    """A check-digit-verified MRZ value: confirms the printed reading, or replaces it and
+    says so."""
     old = fields.get(key)
     if old is not None and old.value == value:
-        old.confidence = max(old.confidence, confidence)
-        old.source = f"{old.source}+{source}" if source not in old.source else old.source
+        old.confidence = max(old.confidence, 0.99)
+        old.source = old.source if "mrz" in old.source else f"{old.source}+mrz"
         old.problems = [p for p in old.problems if p.code != "low_confidence"]
         return
-    fields[key] = FieldValue(value, confidence, source, page)
+    fields[key] = FieldValue(value, 0.99, "mrz", page)
     if old is not None:
-        fields[key].flag(Problem(
-            "disagrees", f"Khác với chữ in trên giấy ({old.value})",
-            f"differs from the printed text ({old.value})")) if source == "mrz" else None
+        fields[key].flag(Problem("disagrees", f"Khác với chữ in trên giấy ({old.value})",
+                                 f"differs from the printed text ({old.value})"))
 
 
 def _yymmdd(text: str, century: int) -> date | None:
@@ -498,14 +503,14 @@ def _merge_mrz(fields: dict[str, FieldValue], mrz: Mrz) -> None:
     page = fields["so_dinh_danh"].page if "so_dinh_danh" in fields else 0
     pid = mrz.personal_id
     if pid:
-        _set(fields, "so_dinh_danh", pid, "mrz", 0.99, page)
+        _set_from_mrz(fields, "so_dinh_danh", pid, page)
     century = None
     pid_now = fields.get("so_dinh_danh")
     if pid_now and re.fullmatch(r"\d{12}", pid_now.value):
         century = 1900 + 100 * (int(pid_now.value[3]) // 2)
     born = _yymmdd(mrz.birth, century) if mrz.birth and century else None
     if born:
-        _set(fields, "ngay_sinh", born.isoformat(), "mrz", 0.99, page)
+        _set_from_mrz(fields, "ngay_sinh", born.isoformat(), page)
     expiry = _yymmdd(mrz.expiry, 2000) if mrz.expiry else None
     if expiry and "co_gia_tri_den" not in fields:
         fields["co_gia_tri_den"] = FieldValue(expiry.isoformat(), 0.95, "mrz", page)

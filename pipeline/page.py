@@ -160,13 +160,10 @@ def _facts(result: PageResult, engine: OcrEngine, ocr_input: np.ndarray, scale: 
            upright: np.ndarray, options: PageOptions) -> PageFacts:
     """Classify the page, find its field candidates, read an ID card's QR code, and read
     names, dates and ID numbers a second time from their crops."""
-    facts = page_facts(result.words, result.text, page=result.index)
-    if facts.page_class.doc_type in ("can_cuoc", "khac"):
-        from .qr import find_card_qr
+    from .qr import find_card_qr
 
-        qr = find_card_qr(upright, page=result.index)
-        if qr is not None:
-            facts = page_facts(result.words, result.text, page=result.index, qr=qr)
+    facts = page_facts(result.words, result.text, page=result.index,
+                       find_qr=lambda: find_card_qr(upright, page=result.index))
     for cand in facts.candidates:
         if cand.kind in REREAD_KINDS and cand.words:
             text = _reread(engine, ocr_input, cand.words, scale, options)

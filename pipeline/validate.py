@@ -16,11 +16,10 @@ never change a value into a different one: they parse (dates into ISO form), nor
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from ocr_models.vietnamese import SyllableLexicon, default_lexicon, skeleton
+from ocr_models.vietnamese import SyllableLexicon, default_lexicon, nfc, skeleton
 
 from .reference import ETHNIC_GROUPS, FAMILY_NAMES, NATIONALITIES, PROVINCE_CODES, SEXES
 
@@ -35,10 +34,6 @@ class Problem:
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.vi, "message_en": self.en}
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 def fold(text: str) -> str:
@@ -190,7 +185,7 @@ def check_personal_id(value: str, born: date | None = None, birth_year: int | No
         problems.append(Problem("id_province", f"Mã tỉnh {value[:3]} không có trong danh mục",
                                 f"province code {value[:3]} is not in the 63-code table"))
     g = int(value[3])
-    if g > 9 or g % 2 not in (0, 1) or g > 5:
+    if g > 5:  # 0-5: born 1900-2199; later digits are not in use
         problems.append(Problem("id_century", "Chữ số thế kỷ/giới tính không hợp lệ",
                                 "invalid century/sex digit"))
     year = born.year if born else birth_year
