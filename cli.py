@@ -27,6 +27,7 @@ from pipeline.orchestrator import FileResult, check_engine, ocr_to_pdf, process_
 from pipeline.page import PageOptions, PageResult
 from pipeline.signing import SigningConfig, create_demo_pki, load_signer
 from pipeline.warehouse import IntegrityError, Warehouse
+from reuse_index.accounts import ROLES
 
 log = logging.getLogger("sohoa")
 
@@ -198,6 +199,49 @@ def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("--all", action="store_true")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=cmd_verify)
+
+    serve = sub.add_parser("serve", help="chạy trang web và API / run the web page and API")
+    serve.add_argument("--host", default=os.environ.get("SOHOA_HOST", "127.0.0.1"),
+                       help="địa chỉ lắng nghe (mặc định 127.0.0.1: chỉ máy này)")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("SOHOA_PORT", "8080")))
+    serve.add_argument("--workers", type=int, default=1, help="server processes")
+    serve.add_argument("--log-level", default="warning")
+    serve.set_defaults(handler=cmd_serve)
+
+    users = sub.add_parser("users", help="tài khoản trang web và API / web accounts")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="tạo tài khoản / create an account")
+    add.add_argument("username")
+    add.add_argument("--role", action="append", required=True, choices=ROLES,
+                     help="counter, officer, auditor, admin (repeat for several)")
+    add.add_argument("--name", default="", help="họ tên hiển thị")
+    how = add.add_mutually_exclusive_group()
+    how.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    how.add_argument("--no-password", action="store_true",
+                     help="no password: an account for API tokens only")
+    add.set_defaults(handler=cmd_users_add)
+    lst = users_sub.add_parser("list", help="danh sách tài khoản / list accounts")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=cmd_users_list)
+    change = users_sub.add_parser("set", help="đổi vai trò, mật khẩu, khoá / change an account")
+    change.add_argument("username")
+    change.add_argument("--role", action="append", choices=ROLES, help="replace the roles")
+    change.add_argument("--name", default=None)
+    change.add_argument("--password-stdin", action="store_true")
+    change.add_argument("--password", action="store_true", help="prompt for a new password")
+    state = change.add_mutually_exclusive_group()
+    state.add_argument("--disable", action="store_true", help="khoá tài khoản")
+    state.add_argument("--enable", action="store_true", help="mở khoá tài khoản")
+    change.set_defaults(handler=cmd_users_set)
+    token = users_sub.add_parser("token", help="cấp mã truy cập API / issue an API token")
+    token.add_argument("username")
+    token.add_argument("--label", required=True, help="e.g. mot-cua-tinh")
+    token.add_argument("--days", type=int, default=365, help="valid for (0: no expiry)")
+    token.add_argument("--json", action="store_true")
+    token.set_defaults(handler=cmd_users_token)
+    revoke = users_sub.add_parser("revoke", help="thu hồi mã truy cập / revoke a token")
+    revoke.add_argument("token_id")
+    revoke.set_defaults(handler=cmd_users_revoke)
 
 
 def _settings() -> Settings:
@@ -434,6 +478,153 @@ def cmd_verify(args: argparse.Namespace) -> int:
             state = "OK" if c.ok else "LỖI: " + ", ".join(c.problems)
             print(f"{c.document_id}  {state}")
     return 0 if all(c.ok for c in checks) else IntegrityError.exit_code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    warehouse = Warehouse.open(settings)  # fail here, with a clear message, not per worker
+    try:
+        have_accounts = warehouse.index.accounts.count() > 0
+    finally:
+        warehouse.close()
+    if not have_accounts:
+        print({"vi": "Chưa có tài khoản nào. Tạo quản trị viên: sohoa users add TEN --role admin",
+               "en": "No accounts yet. Create an admin: sohoa users add NAME --role admin"}
+              [args.ui], file=sys.stderr)
+    print(f"sohoa: http://{args.host}:{args.port}/  (API: /openapi.json)", file=sys.stderr)
+    uvicorn.run("web.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level=args.log_level, proxy_headers=False,
+                server_header=False)
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    import getpass
+
+    from web.security import check_password_strength
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Mật khẩu / password: ")
+        if getpass.getpass("Nhập lại / again: ") != password:
+            raise InvalidRequestError(detail="the two passwords differ")
+    reason = check_password_strength(password)
+    if reason:
+        raise InvalidRequestError(detail=reason)
+    return password
+
+
+def _account_event(warehouse: Warehouse, settings: Settings, **detail) -> None:
+    warehouse.index.record_event("account", actor=settings.actor,
+                                 detail={**detail, "via": "cli"})
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from reuse_index.accounts import DuplicateAccountError
+    from web.security import hash_password
+
+    settings = _settings()
+    password_hash = None if args.no_password else hash_password(_read_password(args))
+    warehouse = Warehouse.open(settings)
+    try:
+        try:
+            account = warehouse.index.accounts.add(args.username, display_name=args.name,
+                                                   password_hash=password_hash, roles=args.role)
+        except DuplicateAccountError as exc:
+            raise InvalidRequestError(detail=f"account {args.username!r} exists") from exc
+        except ValueError as exc:
+            raise InvalidRequestError(detail=str(exc)) from exc
+        _account_event(warehouse, settings, action="create", username=account.username,
+                       roles=list(account.roles))
+    finally:
+        warehouse.close()
+    print(f"{account.username}: {', '.join(account.roles)}", file=sys.stderr)
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    warehouse = Warehouse.open(_settings())
+    try:
+        found = warehouse.index.accounts.list()
+    finally:
+        warehouse.close()
+    if args.json:
+        print(json.dumps([a.to_dict() for a in found], ensure_ascii=False))
+    for a in [] if args.json else found:
+        state = "" if a.active else "  (khoá / disabled)"
+        print(f"{a.username}  {','.join(a.roles)}  {a.display_name}{state}")
+    return 0
+
+
+def cmd_users_set(args: argparse.Namespace) -> int:
+    from reuse_index.accounts import UnknownAccountError
+    from web.security import hash_password
+
+    settings = _settings()
+    password_hash = (hash_password(_read_password(args))
+                     if args.password or args.password_stdin else None)
+    active = True if args.enable else False if args.disable else None
+    warehouse = Warehouse.open(settings)
+    try:
+        try:
+            account = warehouse.index.accounts.update(
+                args.username, display_name=args.name, roles=args.role, active=active,
+                password_hash=password_hash)
+        except (UnknownAccountError, ValueError) as exc:
+            raise InvalidRequestError(detail=str(exc)) from exc
+        _account_event(warehouse, settings, action="change", username=account.username)
+    finally:
+        warehouse.close()
+    state = "" if account.active else "  (khoá / disabled)"
+    print(f"{account.username}: {', '.join(account.roles)}{state}", file=sys.stderr)
+    return 0
+
+
+def cmd_users_token(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from reuse_index.accounts import UnknownAccountError
+    from web.security import digest, new_api_token
+
+    settings = _settings()
+    token_id, text = new_api_token()
+    expires = datetime.now(UTC) + timedelta(days=args.days) if args.days > 0 else None
+    warehouse = Warehouse.open(settings)
+    try:
+        try:
+            token = warehouse.index.accounts.add_token(
+                token_id, token_sha256=digest(text), username=args.username,
+                label=args.label, expires_at=expires)
+        except (UnknownAccountError, ValueError) as exc:
+            raise InvalidRequestError(detail=str(exc)) from exc
+        _account_event(warehouse, settings, action="token_issued", username=token.username,
+                       token_id=token.id, label=token.label)
+    finally:
+        warehouse.close()
+    if args.json:
+        print(json.dumps({**token.to_dict(), "token": text}, ensure_ascii=False))
+    else:
+        print(text)
+        print({"vi": "Mã chỉ hiển thị một lần; lưu lại ngay.",
+               "en": "Shown once only; store it now."}[args.ui], file=sys.stderr)
+    return 0
+
+
+def cmd_users_revoke(args: argparse.Namespace) -> int:
+    settings = _settings()
+    warehouse = Warehouse.open(settings)
+    try:
+        token = warehouse.index.accounts.revoke_token(args.token_id)
+        if token is None:
+            raise InvalidRequestError(detail=f"no token {args.token_id!r}")
+        _account_event(warehouse, settings, action="token_revoked", username=token.username,
+                       token_id=token.id)
+    finally:
+        warehouse.close()
+    return 0
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:

@@ -274,3 +274,27 @@ def _rasterise(path: Path, index: int, width_pt: float, height_pt: float,
         with Image.open(png) as img:
             img.load()
             return _to_array(img, float(dpi))
+
+
+def render_page_jpeg(path: Path, index: int, *, longest_px: int = 1100,
+                     quality: int = 80) -> bytes:
+    """Page ``index`` of a PDF as a JPEG whose longer side is ``longest_px`` (previews)."""
+    source = str(path)
+    with tempfile.TemporaryDirectory(prefix="sohoa-preview-") as tmp:
+        root = Path(tmp) / "page"
+        cmd = ["pdftoppm", "-scale-to", str(longest_px), "-f", str(index + 1),
+               "-l", str(index + 1), "-jpeg", "-jpegopt", f"quality={quality}",
+               "-singlefile", source, str(root)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=RASTER_TIMEOUT_S,
+                                  check=False)
+        except FileNotFoundError as exc:
+            raise InputFileError(source, page=index,
+                                 detail="pdftoppm missing: apt-get install poppler-utils") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise CorruptFileError(source, page=index, detail="pdftoppm timed out") from exc
+        jpeg = root.with_suffix(".jpg")
+        if proc.returncode != 0 or not jpeg.exists():
+            raise CorruptFileError(source, page=index,
+                                   detail=proc.stderr.decode(errors="replace")[-300:])
+        return jpeg.read_bytes()

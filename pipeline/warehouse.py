@@ -117,12 +117,12 @@ class Warehouse:
             raise IntegrityError(detail=", ".join(check.problems))
         return data
 
-
     def reuse(self, doc_id: str, *, dossier: str, actor: str, component: str | None = None,
-              on: date | None = None) -> DocumentRecord:
+              on: date | None = None, extra: dict | None = None) -> DocumentRecord:
         """Attach a stored paper to a new dossier: checked intact and signed, and still
         valid on ``on`` (today); recorded as a ``reused`` event (``DuocTaiSuDung``) or, when
-        refused, a ``reuse_refused`` event with the reason. The stored document is never
+        refused, a ``reuse_refused`` event with the reason (``extra`` joins the event's
+        detail: how the caller signed in, from where). The stored document is never
         copied or changed."""
         record = self.document(doc_id)
         day = on or datetime.now(VN_TZ).date()
@@ -133,7 +133,8 @@ class Warehouse:
         elif not record.is_valid_on(day):
             reason = f"expired on {record.valid_until.isoformat()}"
         detail = {"component": component, "valid_until": record.valid_until.isoformat()
-                  if record.valid_until else None, "checked_on": day.isoformat()}
+                  if record.valid_until else None, "checked_on": day.isoformat(),
+                  "action": "attach", **(extra or {})}
         if reason:
             self.index.record_event("reuse_refused", document_id=doc_id, dossier_code=dossier,
                                     actor=actor, detail={**detail, "reason": reason})

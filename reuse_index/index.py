@@ -19,6 +19,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import bulk, migrations
+from .accounts import AccountStore
 from .db import connect, make_engine, safe_url, transaction
 from .errors import DuplicateDocumentError
 from .names import term_range
@@ -68,6 +69,16 @@ class ReuseIndex:
     def url(self) -> str:
         """The database URL, password hidden."""
         return safe_url(self._url)
+
+    @property
+    def accounts(self) -> AccountStore:
+        """Web accounts, API tokens and sessions (same database)."""
+        return AccountStore(self._engine)
+
+    def ping(self) -> None:
+        """Raise ``IndexStoreError`` unless the database answers a trivial query."""
+        with connect(self._engine) as conn:
+            conn.execute(select(1))
 
     @property
     def dialect(self) -> str:
@@ -181,10 +192,28 @@ class ReuseIndex:
                 .limit(_check_limit(limit)))
         return self._records(stmt)
 
+    def get_many(self, doc_ids: Iterable[str]) -> dict[str, DocumentRecord]:
+        """The documents among ``doc_ids`` that exist, by id."""
+        keys = sorted({k for k in (clean_key(d) for d in doc_ids) if k})
+        found: dict[str, DocumentRecord] = {}
+        for start in range(0, len(keys), 500):
+            stmt = select(documents).where(documents.c.id.in_(keys[start:start + 500]))
+            found.update((r.id, r) for r in self._records(stmt))
+        return found
+
+    def dossier_documents(self, code: str, *, limit: int = 1000) -> list[DocumentRecord]:
+        """Documents digitized into dossier ``code``, oldest first."""
+        stmt = (select(documents).where(documents.c.dossier_code == clean_key(code))
+                .order_by(documents.c.digitized_at, documents.c.id).limit(_check_limit(limit)))
+        return self._records(stmt)
+
     def search(self, *, owner_id: str | None = None, name: str | None = None,
                doc_type: str | None = None, agency: str | None = None,
-               birth_date: date | None = None, limit: int = 50) -> list[DocumentRecord]:
+               birth_date: date | None = None, digitized_from: datetime | None = None,
+               digitized_to: datetime | None = None, limit: int = 50) -> list[DocumentRecord]:
         """Documents matching every criterion given.
+
+        ``digitized_from`` ≤ digitized_at < ``digitized_to`` (timezone-aware datetimes).
 
         ``owner_id`` matches exactly (whitespace ignored). ``name`` ignores case and
         diacritics and matches whole tokens from any token of the owner's name on
@@ -198,6 +227,10 @@ class ReuseIndex:
             return []
         conditions = _filters(owner_id=owner_id, doc_type=doc_type, agency=agency,
                               birth_date=birth_date)
+        if digitized_from is not None:
+            conditions.append(documents.c.digitized_at >= aware(digitized_from, "from"))
+        if digitized_to is not None:
+            conditions.append(documents.c.digitized_at < aware(digitized_to, "to"))
         if bounds is None or owner_id is not None:
             if bounds is not None:
                 conditions.append(_has_term(*bounds))
@@ -278,24 +311,45 @@ class ReuseIndex:
         return event_id
 
     def events(self, *, document_id: str | None = None, dossier_code: str | None = None,
-               kind: str | None = None, since: datetime | None = None,
-               until: datetime | None = None, limit: int = 1000) -> list[Event]:
-        """Events matching every filter, newest first (``since`` ≤ at < ``until``)."""
-        conditions = []
-        if document_id is not None:
-            conditions.append(events.c.document_id == clean_key(document_id))
-        if dossier_code is not None:
-            conditions.append(events.c.dossier_code == clean_key(dossier_code))
-        if kind is not None:
-            conditions.append(events.c.kind == kind)
-        if since is not None:
-            conditions.append(events.c.at >= aware(since, "since"))
-        if until is not None:
-            conditions.append(events.c.at < aware(until, "until"))
+               kind: str | Iterable[str] | None = None, actor: str | None = None,
+               action: str | None = None, since: datetime | None = None,
+               until: datetime | None = None, before_id: int | None = None,
+               limit: int = 1000) -> list[Event]:
+        """Events matching every filter, last recorded first (``since`` ≤ at < ``until``).
+
+        ``action`` matches ``detail["action"]`` (searches, views, downloads ...);
+        ``before_id`` pages back through the log (events with a smaller id).
+        """
+        conditions = _event_filters(document_id=document_id, dossier_code=dossier_code,
+                                    kind=kind, actor=actor, since=since, until=until)
+        if before_id is not None:
+            conditions.append(events.c.id < before_id)
+        want = _check_limit(limit)
         stmt = (select(events).where(*conditions)
-                .order_by(events.c.at.desc(), events.c.id.desc()).limit(_check_limit(limit)))
+                .order_by(events.c.id.desc()).limit(want if action is None else MAX_LIMIT))
+        out: list[Event] = []
         with connect(self._engine) as conn:
-            return [event_from_row(row) for row in conn.execute(stmt).mappings()]
+            while True:
+                rows = conn.execute(stmt).mappings().all()
+                for row in rows:
+                    event = event_from_row(row)
+                    if action is None or event.detail.get("action") == action:
+                        out.append(event)
+                        if len(out) == want:
+                            return out
+                if action is None or len(rows) < MAX_LIMIT:
+                    return out
+                stmt = stmt.where(events.c.id < rows[-1]["id"])
+
+    def iter_events(self, *, batch: int = 2000, **filters: Any) -> Iterator[Event]:
+        """Every event matching ``events``' filters, newest first, fetched in batches."""
+        before: int | None = filters.pop("before_id", None)
+        while True:
+            page = self.events(before_id=before, limit=batch, **filters)
+            yield from page
+            if len(page) < batch:
+                return
+            before = page[-1].id
 
     # -- batch work -----------------------------------------------------------------------
 
@@ -431,6 +485,27 @@ def _filters(*, owner_id: str | None, doc_type: str | None, agency: str | None,
         conditions.append(documents.c.agency_code == clean_key(agency))
     if birth_date is not None:
         conditions.append(documents.c.birth_date == birth_date)
+    return conditions
+
+
+def _event_filters(*, document_id: str | None, dossier_code: str | None,
+                   kind: str | Iterable[str] | None, actor: str | None,
+                   since: datetime | None, until: datetime | None) -> list[Any]:
+    conditions: list[Any] = []
+    if document_id is not None:
+        conditions.append(events.c.document_id == clean_key(document_id))
+    if dossier_code is not None:
+        conditions.append(events.c.dossier_code == clean_key(dossier_code))
+    if isinstance(kind, str):
+        conditions.append(events.c.kind == kind)
+    elif kind is not None:
+        conditions.append(events.c.kind.in_(list(kind)))
+    if actor is not None:
+        conditions.append(events.c.actor == clean_key(actor))
+    if since is not None:
+        conditions.append(events.c.at >= aware(since, "since"))
+    if until is not None:
+        conditions.append(events.c.at < aware(until, "until"))
     return conditions
 
 

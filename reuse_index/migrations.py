@@ -18,7 +18,12 @@ from sqlalchemy import Connection, Engine, func, insert, inspect, select, text
 
 from .db import connect, transaction
 from .errors import SchemaTooNewError
-from .schema import VERSION_1_TABLES, VERSION_2_TABLES, schema_version
+from .schema import (
+    VERSION_1_TABLES,
+    VERSION_2_TABLES,
+    VERSION_3_TABLES,
+    schema_version,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +42,16 @@ def _create_version_2(conn: Connection) -> None:
         table.create(conn)
 
 
+def _create_version_3(conn: Connection) -> None:
+    for table in VERSION_3_TABLES:
+        table.create(conn)
+    conn.exec_driver_sql("CREATE INDEX ix_events_actor ON events (actor, at)")
+
+
 MIGRATIONS: tuple[tuple[int, tuple[Step, ...]], ...] = (
     (1, (_create_version_1,)),
     (2, (_create_version_2,)),  # batch work tracking
+    (3, (_create_version_3,)),  # web accounts, API tokens, sessions; access log by actor
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-EVENT_KINDS = frozenset({"received", "digitized", "accessed", "reused", "reuse_refused"})
+# ``account``: an admin created or changed an account or API token (the web service).
+EVENT_KINDS = frozenset({"received", "digitized", "accessed", "reused", "reuse_refused",
+                         "account"})
 WORK_STATES = ("queued", "running", "done", "failed", "dead")
 
 

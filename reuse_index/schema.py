@@ -157,6 +157,47 @@ work = Table(
     PrimaryKeyConstraint("sha256", "page", name="pk_work"),
 )
 
+# Accounts of the web service (migration 3). Passwords are stored as Argon2id hashes,
+# session and API tokens only as SHA-256 digests (they are long random secrets).
+accounts = Table(
+    "accounts", metadata,
+    Column("username", key_type(), primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", Text),  # None: token-only account (a system caller)
+    Column("roles", Text, nullable=False),  # comma-separated role names
+    Column("active", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("last_login_at", UtcDateTime),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", key_type(), primary_key=True),  # public id, part of the token text
+    Column("token_sha256", key_type(), nullable=False, unique=True),
+    Column("username", key_type(),
+           ForeignKey("accounts.username", ondelete="CASCADE", name="fk_api_tokens_account"),
+           nullable=False),
+    Column("label", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Column("last_used_at", UtcDateTime),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("token_sha256", key_type(), primary_key=True),
+    Column("username", key_type(),
+           ForeignKey("accounts.username", ondelete="CASCADE", name="fk_sessions_account"),
+           nullable=False),
+    Column("csrf_token", key_type(), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
 Index("ix_documents_owner_id", documents.c.owner_id, documents.c.digitized_at)
 Index("ix_documents_digitized_at", documents.c.digitized_at)
 Index("ix_documents_dossier_code", documents.c.dossier_code)
@@ -170,9 +211,14 @@ Index("ix_events_dossier_code", events.c.dossier_code, events.c.at)
 Index("ix_events_kind_at", events.c.kind, events.c.at)
 Index("ix_work_state", work.c.state, work.c.updated_at)
 Index("ix_work_dossier", work.c.dossier_code)
+IX_API_TOKENS_USERNAME = Index("ix_api_tokens_username", api_tokens.c.username)
+IX_SESSIONS_EXPIRES = Index("ix_sessions_expires_at", sessions.c.expires_at)
+# Migration 3 also adds ix_events_actor (actor, at) on events, the access log by person, as
+# SQL text: an Index object here would make version 1's ``events.create`` build it early.
 
 VERSION_1_TABLES = (documents, name_terms, originals, dossiers, events)
 VERSION_2_TABLES = (work,)
+VERSION_3_TABLES = (accounts, api_tokens, sessions)
 
 # What a bulk load into empty tables may drop and rebuild afterwards (see bulk.py).
 BULK_TABLES = (documents, name_terms, originals)

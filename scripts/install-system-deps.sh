@@ -12,6 +12,8 @@ PACKAGES=(
   libnss3-tools                     # certutil: NSS trust store for pdfsig in signature tests
   softhsm2                          # software PKCS#11 token for the token-signing test
   python3-venv
+  chromium                          # headless browser for the web end-to-end test
+  wrk                               # HTTP load generator for the web benchmark
 )
 
 missing=()

@@ -411,6 +411,7 @@ def test_events_recorded_and_listed(index: ReuseIndex) -> None:
     last = index.record_event("reused", document_id="doc-1", dossier_code="D2",
                               at=T0 + timedelta(days=3, minutes=1))
     index.record_event("reuse_refused", document_id="unknown-doc", detail={"why": "expired"})
+    index.record_event("account", actor="admin", detail={"action": "create", "username": "a"})
     assert last > first
     assert [e.kind for e in index.events(document_id="doc-1")] == [
         "reused", "accessed", "digitized"]
@@ -422,6 +423,12 @@ def test_events_recorded_and_listed(index: ReuseIndex) -> None:
     assert len(index.events(since=T0 + timedelta(days=1), until=T0 + timedelta(days=4))) == 2
     assert len(index.events(limit=2)) == 2
     assert {e.kind for e in index.events()} == EVENT_KINDS
+    assert [e.kind for e in index.events(actor="officer-7")] == ["accessed"]
+    assert [e.kind for e in index.events(kind=("reused", "received"))] == ["reused", "received"]
+    assert [e.actor for e in index.events(action="create")] == ["admin"]
+    older = index.events(before_id=last)
+    assert older and all(e.id < last for e in older)
+    assert [e.id for e in index.iter_events(batch=2)] == [e.id for e in index.events()]
     with pytest.raises(ValueError):
         index.record_event("deleted", document_id="doc-1")
 

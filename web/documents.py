@@ -1,0 +1,255 @@
+"""The officer's work: search, open (verified, with page previews), download, attach to a
+dossier (reuse), and a dossier's record. Every search, view, download and attach is
+recorded in the access log with who, when, which document and for which dossier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import FileResponse
+
+from pipeline.warehouse import DocumentNotFoundError, ExpiredDocumentError, IntegrityError
+from storage import ObjectNotFoundError
+
+from . import previews
+from .auth import Principal, require
+from .context import (
+    DOWNLOAD_TTL_S,
+    PREVIEW_TTL_S,
+    ApiError,
+    Service,
+    day_range,
+    invalid,
+    not_found,
+    service,
+)
+from .models import (
+    CODE_PATTERN,
+    DocType,
+    DocumentView,
+    DossierOut,
+    DossierRecord,
+    DownloadLink,
+    DownloadRequest,
+    PreviewLink,
+    ReusedPaper,
+    ReuseRequest,
+    ReuseResult,
+    SearchResults,
+    VerificationOut,
+    event_out,
+    field_out,
+    summary,
+)
+
+router = APIRouter(prefix="/api", tags=["documents"])
+Svc = Annotated[Service, Depends(service)]
+Officer = Annotated[Principal, Depends(require("officer"))]
+DocId = Annotated[str, Query(max_length=128)]
+
+
+@router.get("/documents", response_model=SearchResults, summary="Search digitized papers")
+def search(request: Request, svc: Svc, who: Officer,
+           owner_id: Annotated[str | None, Query(max_length=32,
+                                                 description="personal ID, exact")] = None,
+           name: Annotated[str | None, Query(max_length=200, description=(
+               "owner's name; case and diacritics ignored, whole words"))] = None,
+           birth_date: date | None = None,
+           type: Annotated[DocType | None, Query(description="document type key")] = None,  # noqa: A002
+           agency: Annotated[str | None, Query(max_length=64)] = None,
+           digitized_from: Annotated[date | None, Query(description="first day")] = None,
+           digitized_to: Annotated[date | None, Query(description="last day")] = None,
+           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> SearchResults:
+    owner_id = (owner_id or "").strip() or None
+    name = (name or "").strip() or None
+    agency = (agency or "").strip() or None
+    if not any((owner_id, name, birth_date, type, agency, digitized_from, digitized_to)):
+        raise invalid("Nhập ít nhất một điều kiện tìm kiếm (số định danh, họ tên, ...)",
+                      "Give at least one search criterion")
+    since, until = day_range(digitized_from, digitized_to)
+    found = svc.warehouse.index.search(owner_id=owner_id, name=name, doc_type=type,
+                                       agency=agency, birth_date=birth_date,
+                                       digitized_from=since, digitized_to=until, limit=limit)
+    query = {"owner_id": owner_id, "name": name, "birth_date": birth_date, "type": type,
+             "agency": agency, "digitized_from": digitized_from, "digitized_to": digitized_to}
+    svc.record("accessed", request, actor=who.username, via=who.via, action="search",
+               query={k: str(v) for k, v in query.items() if v is not None},
+               results=len(found))
+    today = svc.today()
+    return SearchResults(results=[summary(r, today=today) for r in found], count=len(found),
+                         limit=limit)
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentView,
+            summary="Open a document: fields, validity, hash and signature checked now")
+def view(doc_id: str, request: Request, svc: Svc, who: Officer,
+         dossier: Annotated[str | None, Query(pattern=CODE_PATTERN,
+                                              description="for which dossier")] = None
+         ) -> DocumentView:
+    record = _document(svc, doc_id)
+    check, _ = svc.warehouse.verify(record)
+    svc.record("accessed", request, actor=who.username, via=who.via, action="view",
+               document_id=record.id, dossier_code=dossier, ok=check.ok)
+    links = [PreviewLink(page=n, url="/api/previews/" + svc.links.sign(
+        "preview", {"d": record.id, "n": n, "u": who.username}, ttl_s=PREVIEW_TTL_S))
+        for n in range(1, record.pages + 1)] if check.stored else []
+    reuses = svc.warehouse.index.events(document_id=record.id,
+                                        kind=("reused", "reuse_refused"), limit=100)
+    return DocumentView(
+        document=summary(record, today=svc.today()),
+        fields={k: field_out(v) for k, v in (record.fields or {}).items()},
+        metadata=record.metadata or {},
+        verification=VerificationOut(ok=check.ok, stored=check.stored, hash_ok=check.hash_ok,
+                                     signature=check.signature, problems=list(check.problems),
+                                     checked_at=datetime.now(UTC)),
+        previews=links, reuses=[event_out(e) for e in reuses])
+
+
+@router.post("/documents/{doc_id}/download", response_model=DownloadLink,
+             summary="A short-lived link to the signed PDF (recorded)")
+def download(doc_id: str, request: Request, svc: Svc, who: Officer,
+             body: DownloadRequest | None = None) -> DownloadLink:
+    record = _document(svc, doc_id)
+    dossier = body.dossier_code if body else None
+    expires = datetime.now(UTC) + timedelta(seconds=DOWNLOAD_TTL_S)
+    if svc.download_mode == "presigned":
+        try:
+            url = svc.warehouse.store.presigned_get_url(
+                record.pdf_key or "", expires=timedelta(seconds=DOWNLOAD_TTL_S))
+        except ObjectNotFoundError as exc:
+            raise _integrity("object missing") from exc
+    else:
+        url = "/api/files/" + svc.links.sign("file", {"d": record.id, "u": who.username},
+                                             ttl_s=DOWNLOAD_TTL_S)
+    svc.record("accessed", request, actor=who.username, via=who.via, action="download",
+               document_id=record.id, dossier_code=dossier, link=svc.download_mode)
+    return DownloadLink(url=url, expires_at=expires)
+
+
+@router.post("/documents/{doc_id}/reuse", response_model=ReuseResult,
+             summary="Attach a stored paper to a dossier (reuse; never copied or changed)",
+             responses={409: {"description": "refused: expired, or the stored copy failed "
+                                              "its hash or signature check"}})
+def reuse(doc_id: str, body: ReuseRequest, request: Request, svc: Svc,
+          who: Officer) -> ReuseResult:
+    index = svc.warehouse.index
+    if body.procedure_code or body.agency_code or index.get_dossier(body.dossier_code) is None:
+        index.upsert_dossier(body.dossier_code, procedure_code=body.procedure_code,
+                             agency_code=body.agency_code, received_at=None)
+    try:
+        record = svc.warehouse.reuse(doc_id, dossier=body.dossier_code, actor=who.username,
+                                     component=body.component,
+                                     extra={"via": who.via, "ip": _ip(request)})
+    except DocumentNotFoundError as exc:
+        raise not_found() from exc
+    except ExpiredDocumentError as exc:
+        raise ApiError(409, "expired", f"Giấy tờ đã hết hiệu lực nên không được tái sử dụng "
+                       f"({exc.detail})", "The paper has expired; reuse refused") from exc
+    except IntegrityError as exc:
+        raise _integrity(str(exc.detail)) from exc
+    event = index.events(document_id=record.id, dossier_code=body.dossier_code,
+                         kind="reused", limit=1)[0]
+    return ReuseResult(document_id=record.id, dossier_code=body.dossier_code,
+                       component=body.component, event_id=event.id,
+                       valid_until=record.valid_until, reused=True)
+
+
+@router.get("/dossiers/{code}", response_model=DossierRecord,
+            summary="A dossier's record: papers digitized in it, papers reused into it")
+def dossier_record(code: str, request: Request, svc: Svc, who: Officer) -> DossierRecord:
+    index = svc.warehouse.index
+    code = code.strip()
+    if not code or len(code) > 64:
+        raise not_found("hồ sơ", "dossier")
+    dossier = index.get_dossier(code)
+    events = index.events(dossier_code=code, limit=500)
+    if dossier is None and not events:
+        raise not_found("hồ sơ", "dossier")
+    today = svc.today()
+    reused = [e for e in events if e.kind == "reused"]
+    docs = index.get_many(e.document_id for e in reused if e.document_id)
+    svc.record("accessed", request, actor=who.username, via=who.via, action="dossier",
+               dossier_code=code)
+    return DossierRecord(
+        code=code,
+        dossier=DossierOut(code=dossier.code, procedure_code=dossier.procedure_code,
+                           agency_code=dossier.agency_code, received_at=dossier.received_at,
+                           channel=dossier.channel) if dossier else None,
+        documents=[summary(r, today=today) for r in index.dossier_documents(code)],
+        reused=[ReusedPaper(event_id=e.id, at=e.at, actor=e.actor,
+                            component=e.detail.get("component"), document_id=e.document_id,
+                            document=summary(docs[e.document_id], today=today)
+                            if e.document_id in docs else None) for e in reused],
+        events=[event_out(e) for e in events])
+
+
+# -- signed links (no session needed: the link is the credential, for minutes) ---------------
+
+
+@router.get("/previews/{token}", response_class=Response, tags=["links"],
+            summary="A page preview (JPEG) from a link issued with the document",
+            responses={200: {"content": {"image/jpeg": {}}}})
+def preview(token: str, svc: Svc) -> Response:
+    claim = svc.links.check("preview", token)
+    if claim is None:
+        raise _bad_link()
+    record = svc.warehouse.index.get(str(claim.get("d")))
+    page = claim.get("n")
+    if record is None or not isinstance(page, int) or not 1 <= page <= record.pages:
+        raise not_found("trang", "page")
+    try:
+        image = previews.page_jpeg(svc.warehouse.store, record, page, cache=svc.cache_dir)
+    except ObjectNotFoundError as exc:
+        raise not_found("tệp lưu trữ", "stored file") from exc
+    except previews.PreviewError as exc:
+        raise _integrity(str(exc)) from exc
+    return Response(image, media_type="image/jpeg",
+                    headers={"Cache-Control": f"private, max-age={PREVIEW_TTL_S}"})
+
+
+@router.get("/files/{token}", response_class=FileResponse, tags=["links"],
+            summary="The signed PDF from a download link (local store)",
+            responses={200: {"content": {"application/pdf": {}}}})
+def file_link(token: str, svc: Svc) -> Response:
+    claim = svc.links.check("file", token)
+    if claim is None:
+        raise _bad_link()
+    record = svc.warehouse.index.get(str(claim.get("d")))
+    if record is None:
+        raise not_found()
+    try:
+        data = svc.warehouse.store.get_bytes(record.pdf_key or "")
+    except ObjectNotFoundError as exc:
+        raise _integrity("object missing") from exc
+    if hashlib.sha256(data).hexdigest() != record.pdf_sha256:
+        raise _integrity("sha256 mismatch")
+    name = f"{record.doc_type}-{record.id}.pdf"
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store"})
+
+
+def _document(svc: Service, doc_id: str):
+    record = svc.warehouse.index.get(doc_id) if len(doc_id) <= 128 else None
+    if record is None:
+        raise not_found()
+    return record
+
+
+def _integrity(detail: str) -> ApiError:
+    return ApiError(409, "integrity", "Tài liệu lưu trữ không còn nguyên vẹn hoặc chữ ký "
+                    f"không hợp lệ; không cấp bản sao ({detail})",
+                    f"The stored document failed its integrity check ({detail})")
+
+
+def _bad_link() -> ApiError:
+    return ApiError(403, "forbidden", "Liên kết không hợp lệ hoặc đã hết hạn; mở lại tài liệu",
+                    "The link is invalid or has expired; open the document again")
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
