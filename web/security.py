@@ -118,7 +118,7 @@ class LinkSigner:
     def check(self, purpose: str, token: str) -> dict[str, Any] | None:
         """The payload of a valid, unexpired link for ``purpose``, else ``None``."""
         raw, _, mac = token.partition(".")
-        if not raw or not hmac.compare_digest(mac, self._mac(raw)):
+        if not raw or not (raw + mac).isascii() or not hmac.compare_digest(mac, self._mac(raw)):
             return None
         try:
             body = json.loads(_unb64(raw))
