@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .dossier import DossierScanner, InvalidRequestError, ScanRequest
+from .dossier import DossierScanner, InvalidRequestError, ScannedDocument, ScanRequest
 from .errors import SohoaError
 from .intake import list_pages
 from .orchestrator import make_pool
@@ -188,8 +188,10 @@ def count_pages(jobs: list[DossierJob]) -> Iterator[tuple[DossierJob, Path, int]
 
 def run_local(jobs: list[DossierJob], scanner_factory: Callable[..., DossierScanner], *,
               workers: int | None, summary: BatchSummary,
-              on_page: Callable[[PageResult, int], None] | None = None) -> BatchSummary:
-    """Scan every dossier here with one process pool; Ctrl-C stops after cleaning up."""
+              on_page: Callable[[PageResult, int], None] | None = None,
+              on_document: Callable[[ScannedDocument], None] | None = None) -> BatchSummary:
+    """Scan every dossier here with one process pool; Ctrl-C stops after cleaning up.
+    ``on_page`` hears of each page done (and the total), ``on_document`` of each paper."""
     total = sum(n for _, _, n in count_pages(jobs))
     pool = make_pool(workers)
 
@@ -210,6 +212,8 @@ def run_local(jobs: list[DossierJob], scanner_factory: Callable[..., DossierScan
                     summary.problem(request.dossier, outcome, source=path.name)
                     continue
                 for doc in outcome:
+                    if on_document:
+                        on_document(doc)
                     summary.documents += not doc.skipped
                     summary.skipped += doc.skipped
                     summary.pages += len(doc.pages)

@@ -130,7 +130,7 @@ PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
              ("GET", "/api/access-log.csv"), ("GET", "/api/accounts"),
              ("POST", "/api/accounts"), ("PATCH", "/api/accounts/x"),
              ("GET", "/api/accounts/x/tokens"), ("POST", "/api/accounts/x/tokens"),
-             ("DELETE", "/api/tokens/x")]
+             ("DELETE", "/api/tokens/x"), ("POST", "/api/scans"), ("GET", "/api/scans/x")]
 
 
 def test_every_operation_but_the_public_ones_is_protected(client: TestClient) -> None:
@@ -157,6 +157,7 @@ def test_every_operation_but_the_public_ones_is_protected(client: TestClient) ->
     ("canbo", "GET", "/api/access-log"),
     ("canbo", "GET", "/api/accounts"),
     ("kiemtra", "POST", "/api/accounts"),
+    ("canbo", "POST", "/api/scans"),
 ])
 def test_a_role_without_the_right_gets_403(client: TestClient, seeded: Seeded, who: str,
                                            method: str, path: str) -> None:
@@ -357,6 +358,42 @@ def test_bad_input_gets_clear_4xx(client: TestClient, seeded: Seeded) -> None:
     assert "dossier_code" in bad.json()["message"]
     assert client.get("/api/documents", params={"birth_date": "31/12/1990"},
                       headers=headers).status_code == 422
+
+
+# -- the counter ----------------------------------------------------------------------------
+
+
+def test_counter_uploads_a_dossier_and_follows_it(seeded: Seeded, tmp_path: Path) -> None:
+    settings = Settings.load({**seeded.env, "SOHOA_OCR_ENGINE": "fake"})
+    page = lined_page(tmp_path / "giay to.png", 30)
+    with TestClient(create_app(settings)) as client:
+        headers = bearer(seeded, "motcua")
+        response = client.post("/api/scans", headers=headers, data={
+            "dossier_code": "000.00.19.H12-261124-0007", "procedure_code": "1.001193",
+            "agency_code": "H12.19", "doc_type": "to_khai", "owner_id": "001099000123",
+            "owner_name": "Lê Văn Tám"}, files=[
+            ("files", ("../../giay to.png", page.read_bytes(), "image/png")),
+            ("files", ("hong.pdf", b"%PDF-1.7 cut short", "application/pdf"))])
+        assert response.status_code == 202, response.text
+        job = response.json()
+        assert job["files"] == ["giay to.png", "hong.pdf"] and job["actor"] == "motcua"
+        for _ in range(300):
+            job = client.get(f"/api/scans/{job['id']}", headers=headers).json()
+            if job["state"] not in ("queued", "running"):
+                break
+            time.sleep(0.1)
+        assert job["state"] == "done", job
+        assert [d["type"] for d in job["documents"]] == ["to_khai"]
+        assert job["pages_done"] == job["pages_total"] == 1
+        assert [p["source"] for p in job["problems"]] == ["hong.pdf"]
+        assert not (seeded.home / "jobs" / "uploads" / job["id"]).exists()
+        found = client.get("/api/documents", params={"owner_id": "001099000123"},
+                           headers=bearer(seeded, "canbo")).json()["results"]
+        assert [r["id"] for r in found] == [job["documents"][0]["id"]]
+        assert client.get("/api/scans/0123456789abcdef", headers=headers).status_code == 404
+    with seeded.index() as index:
+        dossier = index.get_dossier("000.00.19.H12-261124-0007")
+        assert dossier and dossier.channel == 1 and dossier.received_at is not None
 
 
 # -- the auditor ----------------------------------------------------------------------------

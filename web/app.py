@@ -3,8 +3,9 @@ officers' page at ``/``.
 
 ``create_app(settings)`` opens the configured warehouse (store + index) once per process.
 Routers: ``auth`` (sessions, accounts, tokens), ``documents`` (search, view, previews,
-download, reuse, dossiers), ``audit`` (access log). Errors always come back as
-``{"code", "message", "message_en"}``; see ``web/API.md`` for roles and what is recorded.
+download, reuse, dossiers), ``audit`` (access log), ``scans`` (counter uploads). Errors
+always come back as ``{"code", "message", "message_en"}``; see ``web/API.md`` for roles and
+what is recorded.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pipeline.warehouse import Warehouse
 from reuse_index import IndexStoreError
 from storage import StoreError
 
-from . import audit, auth, documents
+from . import audit, auth, documents, scans
 from .context import ApiError, Service
 from .models import ErrorBody, Health
 from .security import LinkSigner, load_secret
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IndexStoreError, _unavailable)
     app.add_exception_handler(StoreError, _unavailable)
     app.add_exception_handler(SohoaError, _unavailable)
-    for module in (auth, documents, audit):
+    for module in (auth, documents, audit, scans):
         app.include_router(module.router)
 
     @app.get("/health", response_model=Health, tags=["service"],
@@ -101,7 +102,8 @@ def _service(settings: Settings) -> Service:
         mode = "server"  # a local folder store has no presigned URLs worth handing out
     return Service(settings=settings, warehouse=warehouse,
                    links=LinkSigner(load_secret(settings.env, settings.home)),
-                   cache_dir=settings.home / "cache", download_mode=mode)
+                   cache_dir=settings.home / "cache", download_mode=mode,
+                   jobs=scans.Jobs(settings.home / "jobs"))
 
 
 def _check(probe) -> str:

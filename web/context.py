@@ -61,8 +61,11 @@ class Service:
     links: LinkSigner
     cache_dir: Path
     download_mode: str  # "presigned" (S3 URL) or "server" (signed link to this server)
+    jobs: Any = None  # scans.Jobs: uploads being digitized
 
     def close(self) -> None:
+        if self.jobs is not None:
+            self.jobs.close()
         self.warehouse.close()
 
     @staticmethod
