@@ -15,7 +15,7 @@ def _services() -> dict:
 
 def test_compose_services_are_configured() -> None:
     services = _services()
-    assert {"minio", "minio-setup", "postgres", "redis", "worker", "sohoa"} <= set(services)
+    assert {"minio", "minio-setup", "postgres", "redis", "worker", "web", "sohoa"} <= set(services)
     for name, service in services.items():
         assert service.get("image"), f"{name}: no image"
         assert service.get("command"), f"{name}: no command"
@@ -41,3 +41,16 @@ def test_workers_share_the_queue_and_scale() -> None:
     assert "container_name" not in worker  # --scale worker=N needs unnamed containers
     assert "ports" not in worker  # published host ports would collide when scaled
     assert set(worker["depends_on"]) >= {"redis", "postgres", "minio-setup"}
+
+
+def test_web_service_serves_the_api_over_the_shared_warehouse() -> None:
+    services = _services()
+    web = services["web"]
+    assert web["command"][:2] == ["sohoa", "serve"] and "0.0.0.0" in web["command"]
+    env = web["environment"]
+    for key in ("SOHOA_S3_ENDPOINT", "SOHOA_DATABASE_URL", "SOHOA_BROKER_URL"):
+        assert env[key] == services["sohoa"]["environment"][key]
+    assert "SOHOA_SECRET_KEY" in env and env["SOHOA_DOWNLOAD_LINKS"] in ("server", "presigned")
+    assert all(p.startswith("127.0.0.1:") for p in web["ports"])  # behind a TLS proxy
+    assert "/health" in " ".join(web["healthcheck"]["test"])
+    assert set(web["depends_on"]) >= {"postgres", "minio-setup"}
