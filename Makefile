@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SAMPLES := samples
 OUT := out
 
-.PHONY: setup system venv demo test lint bench clean
+.PHONY: setup system venv demo web-demo test lint bench clean
 
 setup: system venv
 
@@ -30,6 +30,11 @@ demo: setup
 	$(BIN)/python scripts/demo_summary.py < $(OUT)/demo.json
 	@echo "PDF/A: $(OUT)/demo.pdf   JSON: $(OUT)/demo.json"
 
+# The officers' web page on a demo warehouse (real OCR of generated papers, demo key,
+# one account per role): http://127.0.0.1:8080/
+web-demo: setup
+	bash scripts/web_demo.sh
+
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
@@ -45,4 +50,4 @@ bench: setup
 	$(BIN)/python benchmarks/index_bench.py --docs 1000000
 
 clean:
-	rm -rf $(SAMPLES) $(OUT) bench-out
+	rm -rf $(SAMPLES) $(OUT) bench-out demo-scans demo-home
