@@ -321,6 +321,16 @@ def test_attach_records_reuse_without_touching_the_stored_paper(client: TestClie
     assert event.document_id == doc and event.detail["DuocTaiSuDung"] is True
 
 
+def test_dossier_codes_with_slashes_work_both_ways(client: TestClient, seeded: Seeded) -> None:
+    headers = bearer(seeded, "canbo")
+    code = "HS/2026/0007"
+    assert client.post(f"/api/documents/{seeded.doc_ids[1]}/reuse", headers=headers,
+                       json={"dossier_code": code}).status_code == 200
+    record = client.get("/api/dossiers/HS%2F2026%2F0007", headers=headers)
+    assert record.status_code == 200 and record.json()["code"] == code
+    assert [r["document_id"] for r in record.json()["reused"]] == [seeded.doc_ids[1]]
+
+
 def test_an_expired_paper_is_refused_and_the_refusal_recorded(client: TestClient,
                                                               seeded: Seeded) -> None:
     response = client.post(f"/api/documents/{seeded.expired_id}/reuse",

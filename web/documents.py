@@ -158,7 +158,7 @@ def reuse(doc_id: str, body: ReuseRequest, request: Request, svc: Svc,
                        valid_until=record.valid_until, reused=True)
 
 
-@router.get("/dossiers/{code}", response_model=DossierRecord,
+@router.get("/dossiers/{code:path}", response_model=DossierRecord,
             summary="A dossier's record: papers digitized in it, papers reused into it")
 def dossier_record(code: str, request: Request, svc: Svc, who: Officer) -> DossierRecord:
     index = svc.warehouse.index
