@@ -39,6 +39,7 @@ class PreparedBatch:
 
     size: int
     tables: tuple[tuple[Table, list[tuple[Any, ...]]], ...]
+    dossier_codes: frozenset[str] = frozenset()  # their facts are refreshed with the batch
 
 
 def prepare(dialect: Dialect, records: Sequence[DocumentRecord]) -> PreparedBatch:
@@ -47,8 +48,10 @@ def prepare(dialect: Dialect, records: Sequence[DocumentRecord]) -> PreparedBatc
     rows = ((documents, [item.document for item in built]),
             (name_terms, [row for item in built for row in item.terms]),
             (originals, [row for item in built for row in item.originals]))
+    codes = frozenset(item.document["dossier_code"] for item in built
+                      if item.document["dossier_code"])
     return PreparedBatch(len(built), tuple((table, _tuples(dialect, table, table_rows))
-                                           for table, table_rows in rows))
+                                           for table, table_rows in rows), codes)
 
 
 def prepared_batches(records: Iterable[DocumentRecord], *, batch: int,

@@ -5,6 +5,8 @@ SQLite connections run in WAL mode with foreign keys on; SQLAlchemy emits BEGIN 
 (pysqlite's own transaction handling is switched off) so DDL is transactional and write
 transactions can take the write lock up front (``BEGIN IMMEDIATE``). PostgreSQL
 connections time out after ``CONNECT_TIMEOUT_S`` so an unreachable server is reported fast.
+Engines on a server or a SQLite file keep ``POOL_SIZE`` connections (plus up to
+``POOL_MAX_OVERFLOW`` in bursts), sized for a web worker's concurrent requests.
 Every database error leaves this module as an ``IndexStoreError``. Engines hide statement
 parameters (citizen IDs, names) from SQLAlchemy's logs and error messages.
 """
@@ -28,6 +30,15 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 3
 SQLITE_BUSY_TIMEOUT_S = 30  # how long a writer waits for another process's write lock
 SQLITE_CACHE_KIB = 65536
+# Connections kept per process (engine), and how many more a burst may open for a while.
+# A web worker runs up to 40 requests at once (its thread pool) and each holds a
+# connection only while it queries; with SQLAlchemy's default 5 + 10 a busy worker kept
+# opening and closing connections (on PostgreSQL a new server process each; on SQLite a
+# cold page cache). 2 workers x (10 + 20) stays well under PostgreSQL's default
+# max_connections (100), with room for the batch workers and the CLI.
+POOL_SIZE = 10
+POOL_MAX_OVERFLOW = 20
+POOL_TIMEOUT_S = 30  # waiting for a free connection beyond that is an error
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -60,8 +71,12 @@ def _sqlite_engine(url: URL) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise IndexUnavailableError(f"{safe_url(url)}: {exc}") from exc
+    pool: dict[str, Any] = {}
+    if database and database != ":memory:" and url.query.get("mode") != "memory":
+        pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_MAX_OVERFLOW,
+                "pool_timeout": POOL_TIMEOUT_S}  # a file: a QueuePool like PostgreSQL's
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
-                           hide_parameters=True)
+                           hide_parameters=True, **pool)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
@@ -89,7 +104,8 @@ def _postgres_engine(url: URL) -> Engine:
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True,
-                         hide_parameters=True)
+                         pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW,
+                         pool_timeout=POOL_TIMEOUT_S, hide_parameters=True)
 
 
 @contextlib.contextmanager

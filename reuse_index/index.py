@@ -7,6 +7,8 @@ Nothing here logs personal data (ID numbers, names) at INFO or above.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
@@ -18,7 +20,7 @@ from sqlalchemy import Connection, Select, exists, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import bulk, migrations
+from . import bulk, facts, indicators, migrations
 from .accounts import AccountStore
 from .db import connect, make_engine, safe_url, transaction
 from .errors import DuplicateDocumentError
@@ -120,6 +122,9 @@ class ReuseIndex:
                 conn.execute(insert(name_terms), rows.terms)
             if rows.originals:
                 conn.execute(insert(originals), rows.originals)
+            if rows.document["dossier_code"]:
+                facts.note_digitized(conn, rows.document["dossier_code"],
+                                     rows.document["digitized_at"])
         log.debug("indexed one document of type %s", rows.document["doc_type"])
 
     def bulk_add(self, records: Iterable[DocumentRecord], *, batch: int | None = None,
@@ -145,16 +150,20 @@ class ReuseIndex:
         try:
             with connect(self._engine, write=True) as conn, \
                     bulk.load_settings(conn, fresh=defer_indexes):
-                added = self._bulk_batches(conn, records, batch)
+                added = self._bulk_batches(conn, records, batch,
+                                           refresh_facts=not defer_indexes)
         finally:
             if defer_indexes:
                 with transaction(self._engine) as conn:
                     bulk.restore(conn)
+                    # one grouped pass instead of one per batch over unindexed tables
+                    facts.refresh_digitized_all(conn)
         log.info("bulk-indexed %d documents", added)
         return added
 
     @staticmethod
-    def _bulk_batches(conn: Connection, records: Iterable[DocumentRecord], batch: int) -> int:
+    def _bulk_batches(conn: Connection, records: Iterable[DocumentRecord], batch: int, *,
+                      refresh_facts: bool) -> int:
         added = 0
         for prepared in bulk.prepared_batches(records, batch=batch, dialect=conn.dialect):
             with conn.begin():
@@ -163,8 +172,15 @@ class ReuseIndex:
                 except sa_exc.IntegrityError as exc:
                     raise DuplicateDocumentError(
                         f"duplicate document id in the batch after {added} added") from exc
+                if refresh_facts and prepared.dossier_codes:
+                    facts.refresh_digitized(conn, set(prepared.dossier_codes))
             added += prepared.size
         return added
+
+    def refresh_dossier_facts(self) -> None:
+        """Recompute every dossier's indicator facts from the documents and events."""
+        with transaction(self._engine) as conn:
+            facts.refresh_all(conn)
 
     def _is_empty(self) -> bool:
         with connect(self._engine) as conn:
@@ -259,7 +275,7 @@ class ReuseIndex:
         """Refresh the query planner's statistics; worth calling after a big import."""
         with transaction(self._engine) as conn:
             if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql("ANALYZE documents, name_terms, originals")
+                conn.exec_driver_sql("ANALYZE documents, name_terms, originals, dossiers")
             else:
                 conn.exec_driver_sql("PRAGMA analysis_limit=1000")
                 conn.exec_driver_sql("ANALYZE")
@@ -285,6 +301,25 @@ class ReuseIndex:
         with transaction(self._engine) as conn:
             conn.execute(_upsert_dossier_stmt(conn, values))
 
+    def known_dossiers(self, codes: Iterable[str]) -> set[str]:
+        """The codes among ``codes`` that have a dossier row."""
+        keys = sorted({k for k in (clean_key(c) for c in codes) if k})
+        found: set[str] = set()
+        with connect(self._engine) as conn:
+            for start in range(0, len(keys), 500):
+                found.update(conn.execute(select(dossiers.c.code).where(
+                    dossiers.c.code.in_(keys[start:start + 500]))).scalars())
+        return found
+
+    def indicator_counts(self, *, since: datetime, until: datetime,
+                         agency: str | None = None) -> list[indicators.DossierCounts]:
+        """Dossiers received in [since, until) per agency, procedure and month, and how
+        many were digitized, reused, return a result, got it electronically (as of
+        ``until``; see ``indicators.py``)."""
+        with connect(self._engine) as conn:
+            return indicators.counts(conn, since=aware(since, "since"),
+                                     until=aware(until, "until"), agency=clean_key(agency))
+
     def get_dossier(self, code: str) -> Dossier | None:
         key = clean_key(code)
         with connect(self._engine) as conn:
@@ -307,8 +342,37 @@ class ReuseIndex:
         with transaction(self._engine) as conn:
             result = conn.execute(insert(events).values(values))
             event_id = int(result.inserted_primary_key[0])
+            facts.note_event(conn, kind, values["dossier_code"], values["at"], detail or {})
         log.debug("recorded a %s event", kind)
         return event_id
+
+    def record_events(self, batch: Iterable[Mapping[str, Any]]) -> int:
+        """Append many audit events in one transaction; return how many.
+
+        Each item has ``kind`` and optionally ``document_id``, ``dossier_code``, ``actor``,
+        ``detail`` and ``at`` (default: now), as ``record_event`` takes them. For writers
+        that gather events (the web service's access log) instead of one commit each.
+        """
+        rows: list[dict[str, Any]] = []
+        for item in batch:
+            kind = item["kind"]
+            if kind not in EVENT_KINDS:
+                raise ValueError(f"unknown event kind {kind!r}")
+            rows.append({"kind": kind, "at": aware(item.get("at"), "at") or datetime.now(UTC),
+                         "document_id": clean_key(item.get("document_id")),
+                         "dossier_code": clean_key(item.get("dossier_code")),
+                         "actor": clean_key(item.get("actor")),
+                         "detail_json": to_json(item.get("detail") or {})})
+        if not rows:
+            return 0
+        with transaction(self._engine) as conn:
+            conn.execute(insert(events), rows)
+            for row in rows:
+                if row["kind"] in ("reused", facts.RESULT_KIND):
+                    facts.note_event(conn, row["kind"], row["dossier_code"], row["at"],
+                                     json.loads(row["detail_json"]))
+        log.debug("recorded %d events", len(rows))
+        return len(rows)
 
     def events(self, *, document_id: str | None = None, dossier_code: str | None = None,
                kind: str | Iterable[str] | None = None, actor: str | None = None,
@@ -455,6 +519,20 @@ class ReuseIndex:
             if len(unique) >= limit or len(rows) < fetch:
                 return [record_from_row(row) for row in unique[:limit]]
             fetch *= 2
+
+    # -- export ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """One read transaction on a consistent snapshot of the index, for long streaming
+        reads (``pipeline/export.py``): run Core selects on it (``yield_per`` streams),
+        never write. PostgreSQL: REPEATABLE READ, READ ONLY; SQLite: a WAL read snapshot."""
+        with connect(self._engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ",
+                                       postgresql_readonly=True)
+            with conn.begin():
+                yield conn
 
 
 def name_search_statement(bounds: tuple[str, str], conditions: list[Any], *,

@@ -14,14 +14,31 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, func, insert, inspect, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Index,
+    MetaData,
+    SmallInteger,
+    Table,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 
 from .db import connect, transaction
 from .errors import SchemaTooNewError
 from .schema import (
+    FACT_COLUMNS,
     VERSION_1_TABLES,
     VERSION_2_TABLES,
     VERSION_3_TABLES,
+    UtcDateTime,
+    key_type,
     schema_version,
 )
 
@@ -32,8 +49,24 @@ Step = str | Callable[[Connection], None]
 ADVISORY_LOCK_KEY = 0x736F686F612D6978  # "sohoa-ix": serialises migrations per database
 
 
+# ``dossiers`` as version 1 created it (version 4 adds the fact columns).
+_V1 = MetaData()
+DOSSIERS_V1 = Table(
+    "dossiers", _V1,
+    Column("code", key_type(), primary_key=True),
+    Column("procedure_code", key_type()),
+    Column("agency_code", key_type()),
+    Column("received_at", UtcDateTime),
+    Column("channel", SmallInteger),
+    Column("returns_result", Boolean),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_dossiers_received_at", DOSSIERS_V1.c.received_at)
+Index("ix_dossiers_agency_code", DOSSIERS_V1.c.agency_code, DOSSIERS_V1.c.received_at)
+
+
 def _create_version_1(conn: Connection) -> None:
-    for table in VERSION_1_TABLES:
+    for table in (*VERSION_1_TABLES, DOSSIERS_V1):
         table.create(conn)  # with its indexes
 
 
@@ -48,10 +81,37 @@ def _create_version_3(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX ix_events_actor ON events (actor, at)")
 
 
+def _add_dossier_facts(conn: Connection) -> None:
+    kind = UtcDateTime().compile(dialect=conn.dialect)
+    for name in FACT_COLUMNS:
+        conn.exec_driver_sql(f"ALTER TABLE dossiers ADD COLUMN {name} {kind}")
+    from .facts import refresh_all  # the same recomputation the index offers later
+
+    refresh_all(conn)
+
+
+# SQLite groups the report's dossiers by sorting them all unless an index gives that order:
+# this one does, and covers every column the report reads (indicators.counts). The month
+# expression must stay exactly ``indicators._month_key``'s. PostgreSQL hash-aggregates
+# without it.
+REPORT_INDEX_SQLITE = (
+    "CREATE INDEX IF NOT EXISTS ix_dossiers_report ON dossiers (agency_code, "
+    "procedure_code, strftime('%Y-%m', received_at, '+7 hours'), received_at, "
+    "returns_result, first_digitized_at, first_reused_at, result_digitized_at, "
+    "result_electronic_at)")
+
+
+def _add_report_index(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(REPORT_INDEX_SQLITE)
+
+
 MIGRATIONS: tuple[tuple[int, tuple[Step, ...]], ...] = (
     (1, (_create_version_1,)),
     (2, (_create_version_2,)),  # batch work tracking
     (3, (_create_version_3,)),  # web accounts, API tokens, sessions; access log by actor
+    (4, (_add_dossier_facts,)),  # dossier facts for the indicators (digitized, reused, result)
+    (5, (_add_report_index,)),  # SQLite: the report's grouping order from an index
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

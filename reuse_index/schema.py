@@ -124,7 +124,16 @@ dossiers = Table(
     Column("channel", SmallInteger),
     Column("returns_result", Boolean),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Migration 4: the dossier's facts for the indicators, kept up to date by the index as
+    # documents and events arrive (and recomputable: ReuseIndex.refresh_dossier_facts).
+    Column("first_digitized_at", UtcDateTime),  # first component digitized here
+    Column("first_reused_at", UtcDateTime),  # first component reused from the warehouse
+    Column("result_issued_at", UtcDateTime),  # result issued (paper or electronic)
+    Column("result_digitized_at", UtcDateTime),  # result exists as a digitized/electronic file
+    Column("result_electronic_at", UtcDateTime),  # result issued as an electronic file
 )
+FACT_COLUMNS = ("first_digitized_at", "first_reused_at", "result_issued_at",
+                "result_digitized_at", "result_electronic_at")
 
 # Audit log; no foreign keys on purpose: recording an access or a reuse must never fail
 # because the document or dossier is indexed elsewhere or later.
@@ -216,7 +225,8 @@ IX_SESSIONS_EXPIRES = Index("ix_sessions_expires_at", sessions.c.expires_at)
 # Migration 3 also adds ix_events_actor (actor, at) on events, the access log by person, as
 # SQL text: an Index object here would make version 1's ``events.create`` build it early.
 
-VERSION_1_TABLES = (documents, name_terms, originals, dossiers, events)
+VERSION_1_TABLES = (documents, name_terms, originals, events)  # + dossiers as frozen in
+# migrations.py (version 4 added columns to it)
 VERSION_2_TABLES = (work,)
 VERSION_3_TABLES = (accounts, api_tokens, sessions)
 

@@ -8,6 +8,7 @@ are skipped only when that server cannot be reached.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import multiprocessing
@@ -35,11 +36,13 @@ from reuse_index import (
     IndexUnavailableError,
     ReuseIndex,
     SchemaTooNewError,
+    migrations,
     name_key,
 )
 from reuse_index.index import name_search_statement
 from reuse_index.names import term_range
-from reuse_index.schema import metadata, schema_version
+from reuse_index.rows import index_rows
+from reuse_index.schema import documents, dossiers, events, metadata, schema_version
 
 try:
     import psycopg
@@ -193,6 +196,79 @@ def test_newer_schema_is_refused(index: ReuseIndex, db_url: str) -> None:
     with pytest.raises(SchemaTooNewError) as info:
         ReuseIndex(db_url)
     assert info.value.exit_code == 7
+
+
+def _facts(index: ReuseIndex, code: str) -> dict:
+    with index._engine.connect() as conn:
+        row = conn.execute(select(dossiers).where(dossiers.c.code == code)).mappings().one()
+    return {k: row[k] for k in ("first_digitized_at", "first_reused_at", "result_issued_at",
+                                "result_digitized_at", "result_electronic_at")}
+
+
+def test_dossier_facts_follow_documents_and_events(index: ReuseIndex) -> None:
+    index.upsert_dossier("D1", procedure_code="1.001193", agency_code="A", received_at=T0,
+                         returns_result=True)
+    later = dataclasses.replace(make_record("doc-2"), dossier_code="D1",
+                                digitized_at=T0 + timedelta(days=2))
+    index.add_document(later)
+    index.add_document(dataclasses.replace(make_record("doc-1"), dossier_code="D1",
+                                           digitized_at=T0 + timedelta(days=1)))
+    index.record_event("reuse_refused", document_id="doc-9", dossier_code="D1",
+                       at=T0 + timedelta(days=1))
+    index.record_event("reused", document_id="doc-9", dossier_code="D1",
+                       at=T0 + timedelta(days=3))
+    index.record_event("result", dossier_code="D1", detail={"digitized": True},
+                       at=T0 + timedelta(days=4))
+    index.record_event("result", dossier_code="D1", detail={"electronic": True},
+                       at=T0 + timedelta(days=5))
+    index.record_event("reused", document_id="doc-1", dossier_code="D-NEW",
+                       at=T0 + timedelta(days=6))
+    expected = {"first_digitized_at": T0 + timedelta(days=1),
+                "first_reused_at": T0 + timedelta(days=3),
+                "result_issued_at": T0 + timedelta(days=4),
+                "result_digitized_at": T0 + timedelta(days=4),
+                "result_electronic_at": T0 + timedelta(days=5)}
+    assert _facts(index, "D1") == expected
+    assert _facts(index, "D-NEW")["first_reused_at"] == T0 + timedelta(days=6)
+    assert index.get_dossier("D-NEW").received_at is None  # known, not yet received
+    with index._engine.begin() as conn:  # wipe, then recompute from documents and events
+        conn.execute(dossiers.update().values(first_digitized_at=None, first_reused_at=None,
+                                              result_issued_at=None))
+    index.refresh_dossier_facts()
+    assert _facts(index, "D1") == expected
+
+
+def test_bulk_loads_keep_dossier_facts(index: ReuseIndex) -> None:
+    records = [dataclasses.replace(make_record(f"b-{i}"), dossier_code=f"B{i % 3}",
+                                   digitized_at=T0 + timedelta(hours=i)) for i in range(9)]
+    assert index.bulk_add(records, batch=4) == 9  # empty index: one pass after the load
+    assert [_facts(index, f"B{i}")["first_digitized_at"] for i in range(3)] == [
+        T0, T0 + timedelta(hours=1), T0 + timedelta(hours=2)]
+    earlier = [dataclasses.replace(make_record(f"c-{i}"), dossier_code=code,
+                                   digitized_at=T0 - timedelta(days=1))
+               for i, code in enumerate(("B1", "B9"))]
+    assert index.bulk_add(earlier, batch=1) == 2  # not empty: refreshed batch by batch
+    assert _facts(index, "B1")["first_digitized_at"] == T0 - timedelta(days=1)
+    assert _facts(index, "B9")["first_digitized_at"] == T0 - timedelta(days=1)
+    assert _facts(index, "B2")["first_digitized_at"] == T0 + timedelta(hours=2)
+
+
+def test_migration_4_backfills_dossier_facts(db_url: str) -> None:
+    with ReuseIndex(db_url, migrate=False) as ix:
+        with ix._engine.begin() as conn:  # a version-3 database with history in it
+            schema_version.create(conn)
+            for version, steps in migrations.MIGRATIONS[:3]:
+                migrations._apply(conn, version, steps)
+            conn.execute(migrations.DOSSIERS_V1.insert().values(
+                code="OLD-1", received_at=T0, updated_at=T0))
+            conn.execute(documents.insert().values(index_rows(dataclasses.replace(
+                make_record("old-doc"), dossier_code="OLD-1")).document))
+            conn.execute(events.insert().values(kind="reused", at=T0 + timedelta(hours=1),
+                                                dossier_code="OLD-2", detail_json="{}"))
+        assert ix.schema_version() == 3
+        assert ix.migrate() == LATEST_VERSION
+        assert _facts(ix, "OLD-1")["first_digitized_at"] == T0
+        assert _facts(ix, "OLD-2")["first_reused_at"] == T0 + timedelta(hours=1)
 
 
 # -- documents -----------------------------------------------------------------------------
@@ -401,6 +477,21 @@ def test_upsert_dossier_keeps_known_values(index: ReuseIndex) -> None:
     assert index.get_dossier("nope") is None
 
 
+def test_events_recorded_in_one_batch(index: ReuseIndex) -> None:
+    assert index.record_events([]) == 0
+    assert index.record_events([
+        {"kind": "accessed", "document_id": "doc-1", "actor": "officer-7", "at": T0,
+         "detail": {"action": "view"}},
+        {"kind": "reused", "document_id": "doc-1", "dossier_code": "D9",
+         "at": T0 + timedelta(hours=1)},
+        {"kind": "accessed", "actor": "officer-7", "detail": {"action": "search"}}]) == 3
+    assert [e.kind for e in index.events(actor="officer-7")] == ["accessed", "accessed"]
+    assert index.events(action="view")[0].at == T0
+    assert _facts(index, "D9")["first_reused_at"] == T0 + timedelta(hours=1)
+    with pytest.raises(ValueError):
+        index.record_events([{"kind": "bogus"}])
+
+
 def test_events_recorded_and_listed(index: ReuseIndex) -> None:
     index.add_document(make_record("doc-1"))
     first = index.record_event("received", dossier_code="D1", actor="counter-1", at=T0)
@@ -412,6 +503,7 @@ def test_events_recorded_and_listed(index: ReuseIndex) -> None:
                               at=T0 + timedelta(days=3, minutes=1))
     index.record_event("reuse_refused", document_id="unknown-doc", detail={"why": "expired"})
     index.record_event("account", actor="admin", detail={"action": "create", "username": "a"})
+    index.record_event("result", dossier_code="D2", detail={"electronic": True})
     assert last > first
     assert [e.kind for e in index.events(document_id="doc-1")] == [
         "reused", "accessed", "digitized"]
