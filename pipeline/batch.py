@@ -40,7 +40,10 @@ COLUMNS = {
     "component": ("component", "ma_thanh_phan", "mã thành phần"),
     "received_at": ("received_at", "ngay_nhan", "ngày nhận"),
     "channel": ("channel", "kenh", "kênh"),
+    "returns_result": ("returns_result", "co_ket_qua", "có kết quả"),
 }
+_YES = {"1", "true", "yes", "x", "có", "co"}
+_NO = {"0", "false", "no", "không", "khong"}
 
 
 @dataclass
@@ -132,12 +135,22 @@ def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
             try:
                 values["received_at"] = _parse_time(values["received_at"])
                 values["channel"] = int(values["channel"]) if values["channel"] else None
+                values["returns_result"] = _yes_no(values["returns_result"])
             except ValueError as exc:
                 raise ManifestError(detail=f"{path.name}, dòng {line}: {exc}") from exc
             if values["channel"] not in (None, 1, 2, 3):
                 raise ManifestError(detail=f"{path.name}, dòng {line}: kênh phải là 1, 2 hoặc 3")
             rows[values["dossier"]] = values
     return rows
+
+
+def _yes_no(text: str) -> bool | None:
+    value = text.strip().lower()
+    if not value:
+        return None
+    if value in _YES or value in _NO:
+        return value in _YES
+    raise ValueError(f"returns_result (có kết quả) {text!r}: dùng 1/0 hoặc có/không")
 
 
 def discover(root: Path, template: ScanRequest,
@@ -156,7 +169,8 @@ def discover(root: Path, template: ScanRequest,
                           procedure=row.get("procedure") or template.procedure,
                           agency=row.get("agency") or template.agency,
                           component=row.get("component") or template.component,
-                          received_at=row.get("received_at"), channel=row.get("channel"))
+                          received_at=row.get("received_at"), channel=row.get("channel"),
+                          returns_result=row.get("returns_result", template.returns_result))
         files = sorted(p for p in folder.iterdir()
                        if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES)
         summary.dossiers += 1

@@ -66,6 +66,8 @@ class ScanRequest:
     owner_name: str | None = None
     received_at: datetime | None = None  # when the counter received it (default: now)
     channel: int | None = None  # 1 counter, 2 online, 3 postal (default 1)
+    returns_result: bool | None = None  # the procedure returns a paper (indicators)
+    is_result: bool = False  # these files are the dossier's result, digitized
 
     def to_dict(self) -> dict:
         """Plain values for a queue message (the received time as ISO 8601)."""
@@ -153,10 +155,13 @@ class DossierScanner:
     def receive(self, request: ScanRequest, files: int) -> None:
         """Record the dossier (received time and channel) and a ``received`` event."""
         request.validate()
+        known = self.index.get_dossier(request.dossier)
+        received = request.received_at or (None if known and known.received_at
+                                           else datetime.now(UTC))  # first receipt stays
         self.index.upsert_dossier(request.dossier, procedure_code=request.procedure,
-                                  agency_code=request.agency,
-                                  received_at=request.received_at or datetime.now(UTC),
-                                  channel=request.channel or 1)
+                                  agency_code=request.agency, received_at=received,
+                                  channel=request.channel or (None if known else 1),
+                                  returns_result=request.returns_result)
         self.index.record_event("received", dossier_code=request.dossier, actor=request.actor,
                                 detail={"files": files})
 
@@ -280,6 +285,9 @@ class DossierScanner:
             pages=sum(1 for p in pages if p.pdf and not p.error),
         )
         metadata = portal_metadata(record, request)
+        # sohoa extension: each page's OCR confidence, for the quality audit (review.py)
+        metadata["DoTinCayOCR"] = [round(p.confidence, 3) for p in pages
+                                   if p.pdf and not p.error]
         record = replace(record, metadata=metadata)
         json_key = pdf_key[: -len(".pdf")] + ".json"
         body = json.dumps(metadata, ensure_ascii=False, indent=1).encode()
@@ -288,6 +296,10 @@ class DossierScanner:
         self.index.add_document(record)
         self.index.record_event("digitized", document_id=doc_id, dossier_code=request.dossier,
                                 actor=request.actor)
+        if request.is_result:  # the procedure's result, issued on paper and digitized here
+            self.index.record_event("result", document_id=doc_id, dossier_code=request.dossier,
+                                    actor=request.actor,
+                                    detail={"electronic": False, "digitized": True})
         return ScannedDocument(record=record, source=str(path), pages=pages)
 
 

@@ -22,14 +22,19 @@ This module owns, kept apart the way pyHanko keeps them apart:
 from __future__ import annotations
 
 import asyncio
+import binascii
+import contextlib
 import io
 import logging
 import os
+import re
 import secrets
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
@@ -49,6 +54,7 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata.model import VENDOR, DocumentMetadata
 from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
+from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
@@ -56,11 +62,12 @@ from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.timestamps import HTTPTimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature, validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
 
 from pipeline.errors import SohoaError
 
@@ -868,10 +875,13 @@ def verify_pdf(data: bytes | Path, *, trust_roots: Sequence[Path] = ()) -> Verif
     nothing is fetched from the network. Never raises for a bad or hostile file.
     """
     try:
-        if isinstance(data, bytes | bytearray | memoryview):
-            return _verify_stream(io.BytesIO(bytes(data)), trust_roots)
-        with open(Path(data), "rb") as stream:
-            return _verify_stream(stream, trust_roots)
+        if not isinstance(data, bytes | bytearray | memoryview):
+            data = Path(data).read_bytes()
+        token = _VERIFYING.set(True)
+        try:
+            return _verify_stream(_PdfBytes(bytes(data)), trust_roots)
+        finally:
+            _VERIFYING.reset(token)
     except OSError as exc:
         return _failed(f"unreadable_file: {exc.strerror or exc}")
     except Exception as exc:  # last resort: a report, never an exception
@@ -887,12 +897,15 @@ def _verify_stream(stream: Any, trust_roots: Sequence[Path]) -> VerificationRepo
         return _failed(f"not_a_pdf: {type(exc).__name__}: {exc}")
     if not signatures:
         return _failed("no_signature: the PDF has no signature")
-    roots, problems = _load_trust_roots(trust_roots)
+    roots, problems, trust = _trust(trust_roots)
     statuses: list[PdfSignatureStatus] = []
     for sig in signatures:
-        context = ValidationContext(trust_roots=roots, allow_fetching=False)
+        # a new context per signature (its own time and caches); the roots' trust
+        # manager is read-only once built, so it is shared
+        context = ValidationContext(trust_roots=roots, allow_fetching=False,
+                                    trust_manager=trust)
         try:
-            statuses.append(validate_pdf_signature(sig, signer_validation_context=context))
+            statuses.append(_validate_signature(sig, context))
         except Exception as exc:
             problems.append(f"validation_error: {sig.field_name}: {type(exc).__name__}: {exc}")
     if not statuses:
@@ -901,20 +914,228 @@ def _verify_stream(stream: Any, trust_roots: Sequence[Path]) -> VerificationRepo
                    complete=len(statuses) == len(signatures))
 
 
+_EVENT_LOOP = threading.local()
+
+
+def _validate_signature(sig: EmbeddedPdfSignature, context: ValidationContext
+                        ) -> PdfSignatureStatus:
+    """pyHanko's ``validate_pdf_signature`` (the same coroutine, the context released
+    after it), on an event loop the thread keeps: ``asyncio.run`` made and closed a loop
+    for every signature, some 7% of a check. Called inside a running loop, it is
+    pyHanko's own call (and its error); interrupted (Ctrl-C), the half-run validation is
+    cancelled and the loop dropped."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        return validate_pdf_signature(sig, signer_validation_context=context)
+    loop = getattr(_EVENT_LOOP, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _EVENT_LOOP.loop = asyncio.new_event_loop()
+    task = loop.create_task(_validated(sig, context))
+    try:
+        return loop.run_until_complete(task)
+    except BaseException:
+        if not task.done():
+            _EVENT_LOOP.loop = None
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                loop.run_until_complete(task)
+            loop.close()
+        raise
+
+
+async def _validated(sig: EmbeddedPdfSignature, context: ValidationContext
+                     ) -> PdfSignatureStatus:
+    try:
+        return await async_validate_pdf_signature(sig, signer_validation_context=context)
+    finally:
+        await context.aclose()
+
+
+def _trust(paths: Sequence[Path]
+           ) -> tuple[list[asn1_x509.Certificate], list[str], SimpleTrustManager]:
+    """The roots in ``paths`` (with the problems reading them) and their trust manager.
+    Parsed once per distinct file contents: a sweep checks every document against the
+    same roots, and parsing them anew each time also threw away the names asn1crypto
+    had prepared for comparison. The files are read every time (a replaced root counts
+    at once); when one cannot be read, nothing is cached and the failure is reported."""
+    try:
+        files = tuple((Path(path).name, Path(path).read_bytes()) for path in paths)
+    except OSError:
+        roots, problems = _load_trust_roots(paths)
+        return roots, problems, SimpleTrustManager.build(trust_roots=roots)
+    roots, problems, trust = _trust_from(files)
+    return list(roots), list(problems), trust
+
+
+@lru_cache(maxsize=8)
+def _trust_from(files: tuple[tuple[str, bytes], ...]
+                ) -> tuple[tuple[asn1_x509.Certificate, ...], tuple[str, ...],
+                           SimpleTrustManager]:
+    roots: list[asn1_x509.Certificate] = []
+    problems: list[str] = []
+    for name, data in files:
+        try:
+            roots += _parse_roots(data)
+        except ValueError as exc:
+            problems.append(f"trust_root_unreadable: {name}: {exc}")
+    if not roots:
+        problems.append("no_trust_roots: no trusted root certificate was given")
+    return tuple(roots), tuple(problems), SimpleTrustManager.build(trust_roots=roots)
+
+
+def _parse_roots(data: bytes) -> list[asn1_x509.Certificate]:
+    certs = (x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data
+             else [x509.load_der_x509_certificate(data)])
+    return [_to_asn1(c) for c in certs]
+
+
 def _load_trust_roots(paths: Sequence[Path]) -> tuple[list[asn1_x509.Certificate], list[str]]:
     roots: list[asn1_x509.Certificate] = []
     problems: list[str] = []
     for path in paths:
         try:
-            data = Path(path).read_bytes()
-            certs = (x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data
-                     else [x509.load_der_x509_certificate(data)])
-            roots += [_to_asn1(c) for c in certs]
+            roots += _parse_roots(Path(path).read_bytes())
         except (OSError, ValueError) as exc:
             problems.append(f"trust_root_unreadable: {Path(path).name}: {exc}")
     if not roots:
         problems.append("no_trust_roots: no trusted root certificate was given")
     return roots, problems
+
+
+# Shortcuts for verification, each giving exactly what the code it stands in for gives
+# (tests/test_signing.py compares them with it). Profiled, a check of one of our PDFs
+# spent about half its time in pyHanko reading the signature's /Contents, a hex string of
+# some 10,000 digits, a byte at a time through Python; names (/Type, /Sig...) are read
+# the same way. And asn1crypto prepares every name of every certificate anew (RFC 4518)
+# each time it compares or indexes them, though every document carries the same few.
+# So: the hex strings and names of the PDF verify_pdf reads (``_PdfBytes``, its bytes at
+# hand) are read with one search each, falling back to pyHanko's reader for anything
+# unusual; and names are prepared, compared and keyed once per distinct encoding while
+# ``_VERIFYING`` is set. Signing, and any other reader, goes through pyHanko's code.
+
+_VERIFYING: ContextVar[bool] = ContextVar("sohoa_verifying", default=False)
+
+
+class _PdfBytes(io.BytesIO):
+    """The PDF verify_pdf reads, its bytes at hand for the readers below."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.data = data
+
+
+_HEX_STRING_CHARS = generic.HEX_DIGITS + PDF_WHITESPACE
+_read_hex_string_bytewise = generic.read_hex_string_from_stream
+
+
+def _read_hex_string(stream: Any) -> generic.ByteStringObject | generic.TextStringObject:
+    """pyHanko's ``read_hex_string_from_stream`` in one pass over a ``_PdfBytes``: when
+    everything between ``<`` and the next ``>`` is hex digits and PDF white space (else
+    pyHanko's own reader runs, errors and comments included), the same string results
+    and the stream is left just past the ``>``, as pyHanko leaves it."""
+    if type(stream) is _PdfBytes:
+        data, start = stream.data, stream.tell()
+        end = data.find(b">", start + 1)
+        if end > start and data[start:start + 1] == b"<":
+            body = data[start + 1:end]
+            if not body.translate(None, _HEX_STRING_CHARS):
+                digits = body.translate(None, PDF_WHITESPACE)
+                stream.seek(end + 1)
+                return generic.pdf_string(
+                    binascii.unhexlify(digits + b"0" * (len(digits) % 2)))
+    return _read_hex_string_bytewise(stream)
+
+
+generic.read_hex_string_from_stream = _read_hex_string  # read_object looks it up per call
+
+_TOKEN_END = re.compile(b"[" + re.escape(PDF_WHITESPACE + PDF_DELIMITERS) + b"]")
+_read_until_delimiter_bytewise = generic.read_until_delimiter
+
+
+def _read_until_delimiter(stream: Any) -> bytes:
+    """pyHanko's ``read_until_delimiter`` (names, operators) in one search over a
+    ``_PdfBytes``: the bytes up to the next white space or delimiter, the stream left on
+    that byte (or at the end of the file when there is none), as pyHanko leaves it."""
+    if type(stream) is not _PdfBytes:
+        return _read_until_delimiter_bytewise(stream)
+    data, start = stream.data, stream.tell()
+    found = _TOKEN_END.search(data, start)
+    end = found.start() if found else max(start, len(data))
+    stream.seek(end)
+    return data[start:end]
+
+
+generic.read_until_delimiter = _read_until_delimiter  # imported by name into generic
+
+_ldap_string_prep_uncached = asn1_x509.NameTypeAndValue._ldap_string_prep
+_PREPARED_NAMES: dict[str, str] = {}
+_PREPARED_NAMES_MAX = 4096
+
+
+def _ldap_string_prep(self: asn1_x509.NameTypeAndValue, string: Any) -> Any:
+    """asn1crypto's preparation of a name's value (a function of the string alone),
+    remembered while verifying; a string it rejects raises every time, as before."""
+    if not (type(string) is str and _VERIFYING.get()):
+        return _ldap_string_prep_uncached(self, string)
+    prepared = _PREPARED_NAMES.get(string)
+    if prepared is None:
+        prepared = _ldap_string_prep_uncached(self, string)
+        if len(_PREPARED_NAMES) < _PREPARED_NAMES_MAX:
+            _PREPARED_NAMES[string] = prepared
+    return prepared
+
+
+asn1_x509.NameTypeAndValue._ldap_string_prep = _ldap_string_prep
+
+_rdn_sequence_eq_uncached = asn1_x509.RDNSequence.__eq__
+_NAME_MATCHES: dict[tuple[bytes, bytes], bool] = {}
+_NAME_MATCHES_MAX = 4096
+
+
+def _rdn_sequence_eq(self: asn1_x509.RDNSequence, other: Any) -> bool:
+    """asn1crypto's RFC 5280 name comparison (a function of the two encodings), its
+    answers remembered while verifying; names it cannot compare raise every time."""
+    if not (isinstance(other, asn1_x509.RDNSequence) and _VERIFYING.get()):
+        return _rdn_sequence_eq_uncached(self, other)
+    try:
+        key = (self.dump(), other.dump())
+    except Exception:  # whatever it is, asn1crypto's comparison says what it says
+        return _rdn_sequence_eq_uncached(self, other)
+    same = _NAME_MATCHES.get(key)
+    if same is None:
+        same = _rdn_sequence_eq_uncached(self, other)
+        if len(_NAME_MATCHES) < _NAME_MATCHES_MAX:
+            _NAME_MATCHES[key] = same
+    return same
+
+
+asn1_x509.RDNSequence.__eq__ = _rdn_sequence_eq
+
+_rdn_sequence_hashable_uncached = asn1_x509.RDNSequence.hashable.fget
+_NAME_KEYS: dict[bytes, str] = {}
+
+
+def _rdn_sequence_hashable(self: asn1_x509.RDNSequence) -> str:
+    """asn1crypto's comparison key of a name (registries of certificates by subject),
+    remembered by encoding while verifying."""
+    if not _VERIFYING.get():
+        return _rdn_sequence_hashable_uncached(self)
+    try:
+        encoded = self.dump()
+    except Exception:
+        return _rdn_sequence_hashable_uncached(self)
+    hashable = _NAME_KEYS.get(encoded)
+    if hashable is None:
+        hashable = _rdn_sequence_hashable_uncached(self)
+        if len(_NAME_KEYS) < _NAME_MATCHES_MAX:
+            _NAME_KEYS[encoded] = hashable
+    return hashable
+
+
+asn1_x509.RDNSequence.hashable = property(_rdn_sequence_hashable)
 
 
 def _chain_trusted(status: PdfSignatureStatus) -> bool:

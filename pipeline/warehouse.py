@@ -65,6 +65,11 @@ class Verification:
                 "problems": list(self.problems)}
 
 
+def store_config(settings: Settings) -> StoreConfig:
+    """The object store ``settings`` configure (worker processes open it themselves)."""
+    return StoreConfig.from_env(settings.env, default_root=settings.home / "store")
+
+
 @dataclass
 class Warehouse:
     settings: Settings
@@ -75,7 +80,7 @@ class Warehouse:
     @classmethod
     def open(cls, settings: Settings) -> Warehouse:
         settings.home.mkdir(parents=True, exist_ok=True)
-        store = open_store(StoreConfig.from_env(settings.env, default_root=settings.home / "store"))
+        store = open_store(store_config(settings))
         store.check()
         index = ReuseIndex.from_env(settings.env, home=settings.home)
         signing = SigningConfig.from_env(settings.env, home=settings.home)
