@@ -130,7 +130,9 @@ PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
              ("GET", "/api/access-log.csv"), ("GET", "/api/accounts"),
              ("POST", "/api/accounts"), ("PATCH", "/api/accounts/x"),
              ("GET", "/api/accounts/x/tokens"), ("POST", "/api/accounts/x/tokens"),
-             ("DELETE", "/api/tokens/x"), ("POST", "/api/scans"), ("GET", "/api/scans/x")]
+             ("DELETE", "/api/tokens/x"), ("POST", "/api/scans"), ("GET", "/api/scans/x"),
+             ("GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
+             ("GET", "/api/reports/review?from=2026-10-01&to=2026-12-31")]
 
 
 def test_every_operation_but_the_public_ones_is_protected(client: TestClient) -> None:
@@ -158,6 +160,8 @@ def test_every_operation_but_the_public_ones_is_protected(client: TestClient) ->
     ("canbo", "GET", "/api/accounts"),
     ("kiemtra", "POST", "/api/accounts"),
     ("canbo", "POST", "/api/scans"),
+    ("canbo", "GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
+    ("quantri", "GET", "/api/reports/review?from=2026-10-01&to=2026-12-31"),
 ])
 def test_a_role_without_the_right_gets_403(client: TestClient, seeded: Seeded, who: str,
                                            method: str, path: str) -> None:
@@ -236,6 +240,10 @@ def test_search_by_unaccented_name_id_type_and_dates(client: TestClient, seeded:
     assert ids(digitized_from=str(today - timedelta(days=1)),
                digitized_to=str(today + timedelta(days=1))) == everything
     assert ids(owner_id=OWNER_ID, digitized_to=str(today - timedelta(days=2))) == set()
+    # the ends of the calendar (found by the fuzzer: 0001-01-01 in Vietnam is year 0 in UTC)
+    assert ids(owner_id=OWNER_ID, digitized_from="0001-01-01",
+               digitized_to="9999-12-31") == everything
+    assert ids(owner_id=OWNER_ID, digitized_to="0001-01-01") == set()
     nothing = client.get("/api/documents", headers=headers)
     assert nothing.status_code == 422 and nothing.json()["code"] == "invalid"
     results = client.get("/api/documents", params={"owner_id": OWNER_ID},
@@ -396,6 +404,9 @@ def test_counter_uploads_a_dossier_and_follows_it(seeded: Seeded, tmp_path: Path
         assert [d["type"] for d in job["documents"]] == ["to_khai"]
         assert job["pages_done"] == job["pages_total"] == 1
         assert [p["source"] for p in job["problems"]] == ["hong.pdf"]
+        assert [d["source"] for d in job["documents"]] == ["giay to.png"]
+        assert str(seeded.home) not in str(job)  # no server folders in what the counter sees
+        assert job["problems"][0]["message"].startswith("hong.pdf")
         assert not (seeded.home / "jobs" / "uploads" / job["id"]).exists()
         found = client.get("/api/documents", params={"owner_id": "001099000123"},
                            headers=bearer(seeded, "canbo")).json()["results"]
@@ -529,3 +540,146 @@ def _fuzz(operation, headers: dict[str, str]) -> None:
         case.call_and_validate(headers=headers, checks=[not_a_server_error])
 
     call()
+
+
+# -- the access log's buffered writes (web/eventlog.py) -------------------------------------
+
+
+def _buffering_app(seeded: Seeded):
+    """An app whose access-log writer holds reads for a minute after the first write, so
+    what the tests see comes from flushing, not from the writer's timer."""
+    app = create_app(Settings.load(seeded.env))
+    app.state.service.events.interval_s = 60.0
+    return app
+
+
+def _accessed(seeded: Seeded, actor: str) -> list:
+    with seeded.index() as index:
+        return index.events(kind="accessed", actor=actor, limit=50)
+
+
+def test_buffered_reads_show_in_the_access_log_at_once(seeded: Seeded) -> None:
+    officer, auditor = bearer(seeded, "canbo"), bearer(seeded, "kiemtra")
+    doc = seeded.doc_ids[0]
+    with TestClient(_buffering_app(seeded)) as client:
+        before = client.get("/api/access-log", params={"limit": 1}, headers=auditor).json()
+        last_id = before["events"][0]["id"] if before["events"] else 0
+        assert client.get("/api/documents", params={"owner_id": OWNER_ID},
+                          headers=officer).status_code == 200
+        assert client.get(f"/api/documents/{doc}", params={"dossier": "HS-BUF-1"},
+                          headers=officer).status_code == 200
+        assert client.post(f"/api/documents/{doc}/download", json={},
+                           headers=officer).status_code == 200
+        assert client.app.state.service.events.pending >= 1  # really held back
+        log = client.get("/api/access-log", params={"actor": "canbo", "limit": 3},
+                         headers=auditor).json()["events"]
+        assert [e["detail"]["action"] for e in log] == ["download", "view", "search"]
+        assert all(e["id"] > last_id for e in log)
+        assert log[1]["document_id"] == doc and log[1]["dossier_code"] == "HS-BUF-1"
+        assert log[0]["at"] >= log[1]["at"] >= log[2]["at"]  # stamped at the request
+        assert client.app.state.service.events.pending == 0
+        # a dossier's record shows the views made for it, too
+        client.get(f"/api/documents/{doc}", params={"dossier": "HS-BUF-2"}, headers=officer)
+        record = client.get("/api/dossiers/HS-BUF-2", headers=officer).json()
+        assert [e["detail"]["action"] for e in record["events"]] == ["view"]
+
+
+def test_buffered_reads_are_written_on_shutdown(seeded: Seeded) -> None:
+    officer = bearer(seeded, "canbo")
+    with seeded.index() as index:
+        last = max((e.id for e in index.events(limit=1)), default=0)
+    with TestClient(_buffering_app(seeded)) as client:
+        for name in ("hong nhung", "nguyen thi", "nhung"):
+            assert client.get("/api/documents", params={"name": name},
+                              headers=officer).status_code == 200
+        assert client.app.state.service.events.pending >= 2
+    queries = [e.detail["query"]["name"] for e in _accessed(seeded, "canbo") if e.id > last]
+    assert queries == ["nhung", "nguyen thi", "hong nhung"]
+
+
+def test_an_index_failure_while_writing_reads_fails_no_request(
+        seeded: Seeded, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+        ) -> None:
+    from reuse_index import IndexStoreError
+
+    officer = bearer(seeded, "canbo")
+    with seeded.index() as index:
+        last = max((e.id for e in index.events(limit=1)), default=0)
+    with TestClient(create_app(Settings.load(seeded.env))) as client:
+        service = client.app.state.service
+        index = service.warehouse.index
+        working = index.record_events
+
+        def broken(batch):
+            raise IndexStoreError("sqlite:///index.db: OperationalError: disk I/O error")
+
+        monkeypatch.setattr(index, "record_events", broken)
+        with caplog.at_level("WARNING", logger="web.eventlog"):
+            for _ in range(4):
+                found = client.get("/api/documents", params={"owner_id": OWNER_ID},
+                                   headers=officer)
+                assert found.status_code == 200 and found.json()["count"] >= 3
+            view = client.get(f"/api/documents/{seeded.doc_ids[1]}", headers=officer)
+            assert view.status_code == 200
+            assert service.events.flush(timeout=1) is False
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not any(
+                    r.levelname == "ERROR" for r in caplog.records):
+                time.sleep(0.05)
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert errors and "event(s) not written yet" in errors[0]
+        assert all(OWNER_ID not in r.getMessage() and "canbo" not in r.getMessage()
+                   for r in caplog.records)  # counts, never who or what
+        monkeypatch.setattr(index, "record_events", working)
+        assert service.events.flush() is True
+    written = [e for e in _accessed(seeded, "canbo") if e.id > last]
+    assert [e.detail["action"] for e in written] == ["view"] + ["search"] * 4
+    assert service.events.dropped == 0
+
+
+# -- reports for auditors -------------------------------------------------------------------
+
+
+def test_auditor_reports_scorecard_and_review(client: TestClient, seeded: Seeded) -> None:
+    today = date.today()
+    # one agency: the fuzz test's uploads (same module) receive dossiers of made-up ones
+    period = {"from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=1)),
+              "agency": "H12.19"}
+    auditor = bearer(seeded, "kiemtra")
+    report = client.get("/api/reports/scorecard", params=period, headers=auditor)
+    assert report.status_code == 200, report.text
+    total = report.json()["total"]
+    # the seeded dossier (and any the counter uploaded) was received and digitized today;
+    # none returns a result, so electronic results have no denominator: N/A, not 0 %
+    assert total["digitization"]["denominator"] >= 1
+    assert total["digitization"]["numerator"] == total["digitization"]["denominator"]
+    assert total["digitization"]["rate"] == 100.0
+    assert total["reuse"]["denominator"] == total["digitization"]["denominator"]
+    assert total["electronic_results"]["denominator"] == 0
+    assert total["electronic_results"]["rate"] is None
+    assert {r["agency"] for r in report.json()["rows"]} == {"H12.19"}
+    page = client.get("/api/reports/scorecard", params={**period, "format": "html"},
+                      headers=auditor)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "H12.19" in page.text and "80" in page.text
+    policy = page.headers["content-security-policy"]  # its inline styles load, no script
+    assert "style-src 'unsafe-inline'" in policy and "script" not in policy
+    sheet = client.get("/api/reports/scorecard", params={**period, "format": "csv"},
+                       headers=auditor)
+    assert sheet.status_code == 200 and "H12.19" in sheet.text
+    review = client.get("/api/reports/review", params={**period, "threshold": 1.0},
+                        headers=auditor)
+    assert review.status_code == 200, review.text
+    body = review.json()
+    assert body["total"]["documents"] >= 3 and body["items_total"] >= 2
+    assert OWNER_ID not in review.text and "Nhung" not in review.text
+    backwards = client.get("/api/reports/review", params={"from": period["to"],
+                                                         "to": period["from"]},
+                           headers=auditor)
+    assert backwards.status_code == 422 and backwards.json()["code"] == "invalid"
+    for path in ("/api/reports/scorecard", "/api/reports/review"):
+        assert client.get(path, params=period,
+                          headers=bearer(seeded, "canbo")).status_code == 403
+    with seeded.index() as index:
+        actions = [e.detail.get("action") for e in index.events(actor="kiemtra")]
+    assert actions.count("report") == 3 and actions.count("review") == 1

@@ -29,7 +29,7 @@ from pipeline.warehouse import Warehouse
 from reuse_index import IndexStoreError
 from storage import StoreError
 
-from . import audit, auth, documents, scans
+from . import audit, auth, documents, reports, scans
 from .context import ApiError, Service
 from .models import ErrorBody, Health
 from .security import LinkSigner, load_secret
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IndexStoreError, _unavailable)
     app.add_exception_handler(StoreError, _unavailable)
     app.add_exception_handler(SohoaError, _unavailable)
-    for module in (auth, documents, audit, scans):
+    for module in (auth, documents, audit, reports, scans):
         app.include_router(module.router)
 
     @app.get("/health", response_model=Health, tags=["service"],

@@ -96,7 +96,8 @@ def principal(request: Request, svc: Annotated[Service, Depends(service)],
 
 def require(role: str):
     """Dependency: the caller, who must hold ``role``."""
-    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        # async: no I/O, so no thread-pool hop (``principal`` queries, so it stays sync)
         if role not in who.roles:
             raise ApiError(403, "forbidden", f"Tài khoản không có quyền này (cần vai trò "
                            f"{ROLE_NAMES[role]})", f"This needs the {role} role")

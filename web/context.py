@@ -2,11 +2,17 @@
 
 ``Service`` is built once per server process by ``create_app`` and kept in
 ``app.state.service``; handlers reach it through the ``service`` dependency.
+
+The access log is written two ways: ``record`` (before answering; attaches, refusals,
+account changes, exports) and ``record_read`` (the reads: searches, views, download
+links), buffered per process by ``eventlog.EventWriter``. Whatever reads the log calls
+``flush_events`` first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +23,10 @@ from fastapi import Request
 from pipeline.config import Settings
 from pipeline.warehouse import Warehouse
 
+from .eventlog import EventWriter
 from .security import LinkSigner
+
+log = logging.getLogger(__name__)
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SESSION_HOURS = 10  # one working day; then sign in again
@@ -62,11 +71,18 @@ class Service:
     cache_dir: Path
     download_mode: str  # "presigned" (S3 URL) or "server" (signed link to this server)
     jobs: Any = None  # scans.Jobs: uploads being digitized
+    events: EventWriter = field(init=False)  # the reads' access-log events, buffered
+
+    def __post_init__(self) -> None:
+        self.events = EventWriter(self.warehouse.index)
 
     def close(self) -> None:
-        if self.jobs is not None:
-            self.jobs.close()
-        self.warehouse.close()
+        try:
+            self.events.close()  # while the index is still open
+        finally:
+            if self.jobs is not None:
+                self.jobs.close()
+            self.warehouse.close()
 
     @staticmethod
     def today() -> date:
@@ -82,14 +98,34 @@ class Service:
                                                  dossier_code=dossier_code, actor=actor,
                                                  detail=detail)
 
+    def record_read(self, request: Request, *, actor: str, via: str, action: str,
+                    document_id: str | None = None, dossier_code: str | None = None,
+                    **detail: Any) -> None:
+        """An ``accessed`` event of a read (search, view, download link), stamped now and
+        written with others (within about 0.1 s; at once when the service is idle)."""
+        detail = {"action": action, **{k: v for k, v in detail.items() if v is not None}}
+        detail.update(via=via, ip=request.client.host if request.client else None)
+        self.events.record("accessed", document_id=document_id, dossier_code=dossier_code,
+                           actor=actor, detail=detail)
 
-def service(request: Request) -> Service:
+    def flush_events(self) -> None:
+        """Before reading the access log: write this process's buffered events (the other
+        server processes' reach the database within about 0.1 s)."""
+        if not self.events.flush():
+            log.warning("access log read while some of this process's events are not "
+                        "written yet")
+
+
+async def service(request: Request) -> Service:
+    # async: no I/O here, so FastAPI calls it on the event loop, not via the thread pool
     return request.app.state.service
 
 
 def day_range(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Whole Vietnamese days ``start``..``end`` (inclusive) as [from, to) datetimes."""
-    since = datetime.combine(start, datetime.min.time(), VN_TZ) if start else None
+    # 0001-01-01 in Vietnam is still year 0 in UTC, which no datetime holds: no bound
+    since = (datetime.combine(start, datetime.min.time(), VN_TZ)
+             if start and start > date.min else None)
     until = (datetime.combine(end + timedelta(days=1), datetime.min.time(), VN_TZ)
              if end and end < date.max else None)
     return since, until

@@ -1,6 +1,8 @@
 """The officer's work: search, open (verified, with page previews), download, attach to a
 dossier (reuse), and a dossier's record. Every search, view, download and attach is
-recorded in the access log with who, when, which document and for which dossier.
+recorded in the access log with who, when, which document and for which dossier: attaches
+(and refusals) and dossier lookups before the answer, searches, views and downloads through
+the process's buffered writer (``Service.record_read``; written within about 0.1 s).
 """
 
 from __future__ import annotations
@@ -76,9 +78,9 @@ def search(request: Request, svc: Svc, who: Officer,
                                        digitized_from=since, digitized_to=until, limit=limit)
     query = {"owner_id": owner_id, "name": name, "birth_date": birth_date, "type": type,
              "agency": agency, "digitized_from": digitized_from, "digitized_to": digitized_to}
-    svc.record("accessed", request, actor=who.username, via=who.via, action="search",
-               query={k: str(v) for k, v in query.items() if v is not None},
-               results=len(found))
+    svc.record_read(request, actor=who.username, via=who.via, action="search",
+                    query={k: str(v) for k, v in query.items() if v is not None},
+                    results=len(found))
     today = svc.today()
     return SearchResults(results=[summary(r, today=today) for r in found], count=len(found),
                          limit=limit)
@@ -92,8 +94,8 @@ def view(doc_id: str, request: Request, svc: Svc, who: Officer,
          ) -> DocumentView:
     record = _document(svc, doc_id)
     check, _ = svc.warehouse.verify(record)
-    svc.record("accessed", request, actor=who.username, via=who.via, action="view",
-               document_id=record.id, dossier_code=dossier, ok=check.ok)
+    svc.record_read(request, actor=who.username, via=who.via, action="view",
+                    document_id=record.id, dossier_code=dossier, ok=check.ok)
     links = [PreviewLink(page=n, url="/api/previews/" + svc.links.sign(
         "preview", {"d": record.id, "n": n, "u": who.username}, ttl_s=PREVIEW_TTL_S))
         for n in range(1, record.pages + 1)] if check.stored else []
@@ -125,8 +127,8 @@ def download(doc_id: str, request: Request, svc: Svc, who: Officer,
     else:
         url = "/api/files/" + svc.links.sign("file", {"d": record.id, "u": who.username},
                                              ttl_s=DOWNLOAD_TTL_S)
-    svc.record("accessed", request, actor=who.username, via=who.via, action="download",
-               document_id=record.id, dossier_code=dossier, link=svc.download_mode)
+    svc.record_read(request, actor=who.username, via=who.via, action="download",
+                    document_id=record.id, dossier_code=dossier, link=svc.download_mode)
     return DownloadLink(url=url, expires_at=expires)
 
 
@@ -166,6 +168,7 @@ def dossier_record(code: str, request: Request, svc: Svc, who: Officer) -> Dossi
     if not code or len(code) > 64:
         raise not_found("hồ sơ", "dossier")
     dossier = index.get_dossier(code)
+    svc.flush_events()  # its events include the (buffered) views for this dossier
     events = index.events(dossier_code=code, limit=500)
     if dossier is None and not events:
         raise not_found("hồ sơ", "dossier")

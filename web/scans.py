@@ -202,6 +202,13 @@ def _safe_name(filename: str, *, taken: list[str]) -> str:
     return name
 
 
+def _without_server_paths(problem: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A batch problem as the uploader may see it: file names, never server folders."""
+    prefix = f"{folder}/"
+    return {key: value.replace(prefix, "") if isinstance(value, str) else value
+            for key, value in problem.items()}
+
+
 def _run(svc: Service, jobs: Jobs, job: ScanJob, request: ScanRequest,
          paths: list[Path]) -> None:
     """The background half of an upload: the same code paths as ``sohoa batch``."""
@@ -232,7 +239,8 @@ def _run(svc: Service, jobs: Jobs, job: ScanJob, request: ScanRequest,
 
             def paper(doc: ScannedDocument) -> None:
                 job.documents.append({"id": doc.record.id, "type": doc.record.doc_type,
-                                      "source": doc.source, "pages": doc.record.pages,
+                                      "source": Path(doc.source).name,
+                                      "pages": doc.record.pages,
                                       "skipped": doc.skipped})
 
             def factory(**kw: Any) -> DossierScanner:
@@ -242,7 +250,8 @@ def _run(svc: Service, jobs: Jobs, job: ScanJob, request: ScanRequest,
             run_local([DossierJob(request, paths)], factory, workers=workers, summary=summary,
                       on_page=page_done, on_document=paper)
             job.state = "failed" if summary.failed else "done"
-        job.problems = summary.problems
+        job.problems = [_without_server_paths(p, jobs.uploads(job.id))
+                        for p in summary.problems]
     except SohoaError as exc:
         log.warning("scan job %s failed: %s", job.id, exc.describe("en"))
         job.state, job.message = "failed", exc.describe("vi")

@@ -1,0 +1,73 @@
+"""Reports for auditors over HTTP: the scorecard indicators and the OCR quality audit.
+
+The same objects as ``sohoa report --format json`` and ``sohoa review --format json``
+(``pipeline/report.py``, ``pipeline/review.py``), and the report's HTML page. Auditor role
+only; each request is recorded in the access log (``action: report`` / ``review``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from pipeline.fields import REVIEW_CONFIDENCE
+from pipeline.report import ReportRequest, build_report, render_csv
+from pipeline.review import build_review
+
+from .auth import Principal, require
+from .context import Service, invalid, service
+
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+Svc = Annotated[Service, Depends(service)]
+Auditor = Annotated[Principal, Depends(require("auditor"))]
+Day = Annotated[date, Query(ge=date(1900, 1, 1), le=date(9000, 12, 31))]
+Agency = Annotated[str | None, Query(max_length=64)]
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+
+def _period(date_from: date, date_to: date) -> None:
+    if date_to < date_from:
+        raise invalid("Ngày cuối kỳ (to) trước ngày đầu kỳ (from)", "'to' is before 'from'")
+
+
+@router.get("/scorecard", summary="Scorecard indicators (Decision 766) per agency, "
+            "procedure and month", responses={200: {"content": {
+                "application/json": {}, "text/html": {}, "text/csv": {}}}})
+def scorecard(request: Request, svc: Svc, who: Auditor, date_from: Annotated[Day, Query(
+        alias="from")], date_to: Annotated[Day, Query(alias="to")], agency: Agency = None,
+              format: Literal["json", "html", "csv"] = "json") -> Response:
+    _period(date_from, date_to)
+    report = build_report(svc.warehouse.index, ReportRequest(
+        date_from=date_from, date_to=date_to, agency=agency or None))
+    svc.record("accessed", request, actor=who.username, via=who.via, action="report",
+               period=f"{date_from}..{date_to}", agency=agency or None)
+    if format == "html":
+        from pipeline.report_html import render_html
+
+        # the page is self-contained: inline styles, charts as data: images, nothing else
+        return HTMLResponse(render_html(report), headers={
+            "Cache-Control": "no-store", "Content-Security-Policy": REPORT_CSP})
+    if format == "csv":
+        name = f"chi-so-{date_from:%Y%m%d}-{date_to:%Y%m%d}.csv"
+        return Response(render_csv(report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return JSONResponse(report)
+
+
+@router.get("/review", summary="OCR quality audit: pages and fields to re-check, lowest "
+            "confidence first")
+def review(request: Request, svc: Svc, who: Auditor,
+           date_from: Annotated[Day, Query(alias="from")],
+           date_to: Annotated[Day, Query(alias="to")], agency: Agency = None,
+           threshold: Annotated[float, Query(gt=0, le=1)] = REVIEW_CONFIDENCE,
+           limit: Annotated[int, Query(ge=0, le=5000)] = 200) -> dict[str, Any]:
+    _period(date_from, date_to)
+    result = build_review(svc.warehouse.index, first_day=date_from, last_day=date_to,
+                          agency=agency or None, threshold=threshold, limit=limit)
+    svc.record("accessed", request, actor=who.username, via=who.via, action="review",
+               period=f"{date_from}..{date_to}", agency=agency or None)
+    return result
