@@ -200,23 +200,30 @@ class Target:
     size: Callable[[], str]
 
 
-def sqlite_target(workdir: Path) -> Target:
-    path = workdir / "bench-index.db"
-    for leftover in workdir.glob("bench-index.db*"):
+def sqlite_target(workdir: Path, file_name: str = "bench-index.db") -> Target:
+    """A fresh SQLite file in ``workdir`` (also used by report_bench.py)."""
+    path = workdir / file_name
+    for leftover in workdir.glob(f"{file_name}*"):
         leftover.unlink()
 
     def size() -> str:
-        total = sum(p.stat().st_size for p in workdir.glob("bench-index.db*"))
+        total = sum(p.stat().st_size for p in workdir.glob(f"{file_name}*"))
         return f"{total / 2**20:,.0f} MiB on disk (with WAL)"
 
     def cleanup() -> None:
-        for leftover in workdir.glob("bench-index.db*"):
+        for leftover in workdir.glob(f"{file_name}*"):
             leftover.unlink()
 
     return Target(f"sqlite:///{path}", cleanup, size)
 
 
-def postgres_target(admin_url: str) -> Target:
+DATABASE_SIZE_SQL = ("SELECT pg_size_pretty(pg_database_size(current_database()))"
+                     " || ' database size'")
+
+
+def postgres_target(admin_url: str, size_sql: str = DATABASE_SIZE_SQL) -> Target:
+    """A throwaway database on ``admin_url``'s server, dropped by ``cleanup`` (also used by
+    report_bench.py); ``size_sql`` reports what it holds."""
     import psycopg
 
     conninfo = admin_url.replace("postgresql+psycopg://", "postgresql://")
@@ -230,8 +237,7 @@ def postgres_target(admin_url: str) -> Target:
 
     def size() -> str:
         with psycopg.connect(db_conninfo) as conn:
-            value = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-            return f"{value.fetchone()[0]} database size"
+            return str(conn.execute(size_sql).fetchone()[0])  # type: ignore[index]
 
     def cleanup() -> None:
         with psycopg.connect(conninfo, autocommit=True) as conn:

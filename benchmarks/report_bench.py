@@ -42,7 +42,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +52,9 @@ from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
+import index_bench  # noqa: E402
 from sqlalchemy import Connection, event  # noqa: E402
 
 from pipeline.report import (  # noqa: E402
@@ -379,52 +380,14 @@ def load(index: ReuseIndex, data: Dossiers) -> None:
 # -- timing -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Target:
-    url: str
-    cleanup: Callable[[], None]
-    size: Callable[[], str]
+def sqlite_target(workdir: Path) -> index_bench.Target:
+    return index_bench.sqlite_target(workdir, "bench-report.db")
 
 
-def sqlite_target(workdir: Path) -> Target:
-    path = workdir / "bench-report.db"
-    for leftover in workdir.glob("bench-report.db*"):
-        leftover.unlink()
-
-    def size() -> str:
-        total = sum(p.stat().st_size for p in workdir.glob("bench-report.db*"))
-        return f"{total / 2**20:,.0f} MiB on disk"
-
-    def cleanup() -> None:
-        for leftover in workdir.glob("bench-report.db*"):
-            leftover.unlink()
-
-    return Target(f"sqlite:///{path}", cleanup, size)
-
-
-def postgres_target(admin_url: str) -> Target:
-    import psycopg
-
-    conninfo = admin_url.replace("postgresql+psycopg://", "postgresql://")
-    name = f"sohoa_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(conninfo, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    info = psycopg.conninfo.conninfo_to_dict(conninfo)
-    info["dbname"] = name
-    db_conninfo = psycopg.conninfo.make_conninfo(**info)
-    base = conninfo.rsplit("/", 1)[0]
-
-    def size() -> str:
-        with psycopg.connect(db_conninfo) as conn:
-            value = conn.execute("SELECT pg_size_pretty(pg_total_relation_size('dossiers'))")
-            return f"dossiers {value.fetchone()[0]} with its indexes"  # type: ignore[index]
-
-    def cleanup() -> None:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return Target(f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1),
-                  cleanup, size)
+def postgres_target(admin_url: str) -> index_bench.Target:
+    return index_bench.postgres_target(admin_url, size_sql=(
+        "SELECT 'dossiers ' || pg_size_pretty(pg_total_relation_size('dossiers'))"
+        " || ' with its indexes'"))
 
 
 def timed(call: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
@@ -470,7 +433,8 @@ def explain(index: ReuseIndex, request: ReportRequest) -> None:
     print("  plan: " + "\n  plan: ".join(" | ".join(str(c) for c in row) for row in plan))
 
 
-def run_backend(label: str, target: Target, data: Dossiers, args: argparse.Namespace) -> None:
+def run_backend(label: str, target: index_bench.Target, data: Dossiers,
+                args: argparse.Namespace) -> None:
     print(f"\n== {label} ({target.url.split('@')[-1]})", flush=True)
     with ReuseIndex(target.url) as index:
         started = time.perf_counter()
