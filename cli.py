@@ -19,15 +19,23 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from pipeline.config import Settings
+from common.errors import (
+    DocumentIntegrityError,
+    ExitCode,
+    InvalidRequestError,
+    NoSigningKeyError,
+    SohoaError,
+    describe_error,
+)
+from common.settings import Settings
+from common.vn import VN_TZ
 from pipeline.doctypes import DOC_TYPES
-from pipeline.dossier import DossierScanner, InvalidRequestError, ScanRequest
-from pipeline.errors import SohoaError, describe_error
+from pipeline.dossier import DossierScanner, ScanRequest
 from pipeline.fields import documents_for_pages
 from pipeline.orchestrator import FileResult, check_engine, ocr_to_pdf, process_files
 from pipeline.page import PageOptions, PageResult
 from pipeline.signing import SigningConfig, create_demo_pki, load_signer
-from pipeline.warehouse import IntegrityError, Warehouse
+from pipeline.warehouse import Warehouse
 from reuse_index.accounts import ROLES
 
 log = logging.getLogger("sohoa")
@@ -429,8 +437,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False))
     if summary.interrupted:
-        return 130
-    return 2 if summary.failed or summary.problems else 0
+        return ExitCode.interrupted
+    return ExitCode.bad_input if summary.failed or summary.problems else ExitCode.ok
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -451,8 +459,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = _settings()
     warehouse = Warehouse.open(settings)
     try:
-        counts = warehouse.index.work_counts(dossier_code=args.dossier)
-        problems = warehouse.index.work_problems()
+        counts = warehouse.index.work.counts(dossier_code=args.dossier)
+        problems = warehouse.index.work.problems()
     finally:
         warehouse.close()
     queues = None
@@ -564,7 +572,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             again = "sohoa verify --all --resume" + " --hash-only" * args.hash_only
             print("\n" * live + sweep.interrupted_line(stop, args.ui, command=again),
                   file=sys.stderr)
-            return 130
+            return ExitCode.interrupted
         finally:
             warehouse.close()
         print("\n" * live, end="", file=sys.stderr)
@@ -578,7 +586,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if args.json:
             print("[]" if separator == "[" else "]")
         print(sweep.summary_line(result, args.ui, asked_to_resume=args.resume), file=sys.stderr)
-        return IntegrityError.exit_code if result.total_findings else 0
+        return DocumentIntegrityError.exit_code if result.total_findings else 0
     try:
         checks = [warehouse.verify(warehouse.document(d))[0] for d in args.doc_ids]
     finally:
@@ -589,7 +597,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for c in checks:
             state = "OK" if c.ok else "LỖI: " + ", ".join(c.problems)
             print(f"{c.document_id}  {state}")
-    return 0 if all(c.ok for c in checks) else IntegrityError.exit_code
+    return 0 if all(c.ok for c in checks) else DocumentIntegrityError.exit_code
 
 
 def _iso_date(text: str) -> date:
@@ -711,9 +719,7 @@ def cmd_result(args: argparse.Namespace) -> int:
     settings = _settings()
     at = args.at
     if at is not None and at.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        at = at.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+        at = at.replace(tzinfo=VN_TZ)
     warehouse = Warehouse.open(settings)
     try:
         if args.document and warehouse.index.get(args.document) is None:
@@ -922,16 +928,6 @@ def ocr_json(results: Sequence[FileResult], *, words: bool = False) -> dict:
     return {"pages": pages, "documents": [d.to_json() for d in documents], "errors": errors}
 
 
-class NoSigningKeyError(SohoaError):
-    exit_code = 6
-    message_vi = ("Chưa cấu hình khoá ký số của cơ quan nên không ký được bản sao điện tử. "
-                  "Đặt SOHOA_SIGNING_P12 và SOHOA_SIGNING_PASSWORD (hoặc "
-                  "SOHOA_SIGNING_PASSWORD_FILE); để thử nghiệm: sohoa keys demo")
-    message_en = ("No agency signing key is configured, so copies cannot be signed. Set "
-                  "SOHOA_SIGNING_P12 and SOHOA_SIGNING_PASSWORD (or SOHOA_SIGNING_PASSWORD_FILE);"
-                  " for a demo: sohoa keys demo")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -942,7 +938,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except KeyboardInterrupt:
         print(UI[args.ui]["interrupted"], file=sys.stderr)
-        return 130
+        return ExitCode.interrupted
     except SohoaError as exc:
         log.debug("%s", exc.detail)
         print(f"{UI[args.ui]['error']}: {describe_error(exc, args.ui)}", file=sys.stderr)

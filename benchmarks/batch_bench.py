@@ -103,7 +103,7 @@ def run_queue(tmp: Path, root: Path, processes: int, n_files: int) -> tuple[floa
     index = ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home)
     try:  # polled in-process: a `sohoa status` process per poll would eat a core
         while True:
-            files = index.work_counts()["files"]
+            files = index.work.counts()["files"]
             if files["done"] + files["failed"] >= n_files:
                 break
             if time.perf_counter() - started > 3600:

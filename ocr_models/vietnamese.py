@@ -23,6 +23,8 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from common.vn import nfc
+
 log = logging.getLogger(__name__)
 
 DICTIONARY_PATHS = (
@@ -40,11 +42,6 @@ _TOKEN = re.compile(rf"^([^{_LETTERS}]*)([{_LETTERS}]+)([^{_LETTERS}]*)$")
 
 # Alternative tone placements on the "oa, oe, uy" glides without a final consonant.
 _ALT_PLACEMENT = re.compile(r"^(.*?)([oòóỏõọ])([aàáảãạeèéẻẽẹ])$|^(.*?)([uùúủũụ])([yỳýỷỹỵ])$")
-
-
-def nfc(text: str) -> str:
-    """Unicode NFC: one code point per Vietnamese letter."""
-    return unicodedata.normalize("NFC", text)
 
 
 def _marks(letter: str) -> tuple[str, frozenset[str]]:

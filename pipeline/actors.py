@@ -33,7 +33,7 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
 
-from .errors import SohoaError
+from common.errors import SohoaError
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _mark(message, state: str, error: str) -> None:
     try:
         args = message.args
         page = args[3] if message.actor_name == "ocr_page" else -1
-        _context().index.work_set(args[0], page, state, error=error)
+        _context().index.work.set(args[0], page, state, error=error)
     except Exception:  # noqa: BLE001 - bookkeeping must not break the worker
         log.exception("could not record %s message %s", state, message.message_id)
 
@@ -97,7 +97,8 @@ class _Context:
     """Per worker process: settings, warehouse, signer (loaded once, on first use)."""
 
     def __init__(self) -> None:
-        from .config import Settings
+        from common.settings import Settings
+
         from .page import PageOptions
         from .warehouse import Warehouse
 
@@ -156,8 +157,8 @@ def ocr_page(sha256: str, original_key: str, source: str, page: int,
         if _transient(exc):
             raise  # retried with backoff
         log.warning("page %d of %s failed for good: %s", page + 1, source, exc.describe("en"))
-        ctx.index.work_set(sha256, page, "failed", error=exc.describe("vi"))
-        done, total = ctx.index.work_pages_finished(sha256)
+        ctx.index.work.set(sha256, page, "failed", error=exc.describe("vi"))
+        done, total = ctx.index.work.pages_finished(sha256)
         finished = done >= total
     if finished:
         assemble.send(sha256, original_key, source, request)
@@ -166,16 +167,18 @@ def ocr_page(sha256: str, original_key: str, source: str, page: int,
 @dramatiq.actor(queue_name=ASSEMBLE_QUEUE, max_retries=MAX_RETRIES, min_backoff=1000,
                 max_backoff=300_000, time_limit=30 * 60 * 1000)
 def assemble(sha256: str, original_key: str, source: str, request: dict[str, Any]) -> None:
+    from storage import done_key
+
     from .dossier import ScanRequest
-    from .work import done_key, load_pages
+    from .work import load_pages
 
     ctx = _context()
     if ctx.store.exists(done_key(sha256)):
-        ctx.index.work_set(sha256, -1, "done")
+        ctx.index.work.set(sha256, -1, "done")
         return
-    ctx.index.work_set(sha256, -1, "running")
+    ctx.index.work.set(sha256, -1, "running")
     scanner = ctx.scanner()
-    _, total = ctx.index.work_pages_finished(sha256)
+    _, total = ctx.index.work.pages_finished(sha256)
     try:
         with tempfile.TemporaryDirectory(prefix="sohoa-assemble-") as tmp:
             pages = load_pages(ctx.store, sha256, total, Path(tmp))
@@ -184,9 +187,9 @@ def assemble(sha256: str, original_key: str, source: str, request: dict[str, Any
     except SohoaError as exc:
         if _transient(exc):
             raise
-        ctx.index.work_set(sha256, -1, "failed", error=exc.describe("vi"))
+        ctx.index.work.set(sha256, -1, "failed", error=exc.describe("vi"))
         return
-    ctx.index.work_set(sha256, -1, "done")
+    ctx.index.work.set(sha256, -1, "done")
     log.info("assembled %d paper(s) from %s", len(docs), sha256[:12])
 
 

@@ -24,8 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .dossier import DossierScanner, InvalidRequestError, ScannedDocument, ScanRequest
-from .errors import SohoaError
+from common.errors import InvalidRequestError, SohoaError
+from common.vn import VN_TZ
+
+from .dossier import DossierScanner, ScannedDocument, ScanRequest
 from .intake import list_pages
 from .orchestrator import make_pool
 from .page import PageResult
@@ -107,9 +109,7 @@ def _parse_time(text: str) -> datetime | None:
         except ValueError:
             continue
         if value.tzinfo is None:  # counters record local time (UTC+7)
-            from zoneinfo import ZoneInfo
-
-            value = value.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+            value = value.replace(tzinfo=VN_TZ)
         return value.astimezone(UTC)
     try:
         value = datetime.fromisoformat(text)
@@ -265,11 +265,11 @@ def enqueue(jobs: list[DossierJob], scanner: DossierScanner, send_page: Callable
                 failed += 1
                 summary.problem(request.dossier, exc, source=path.name)
                 continue
-            scanner.index.work_add(sha, dossier_code=request.dossier, source=path.name,
+            scanner.index.work.add(sha, dossier_code=request.dossier, source=path.name,
                                    pages_total=n)
             sent = 0
             for page in range(n):
-                if scanner.index.work_state(sha, page) in ("done", "failed"):
+                if scanner.index.work.state(sha, page) in ("done", "failed"):
                     continue
                 send_page(sha, okey, path.name, page, request.to_dict())
                 sent += 1

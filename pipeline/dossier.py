@@ -19,36 +19,27 @@ from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from common.errors import InvalidRequestError, PageProcessingError, SohoaError
+from common.vn import VN_TZ
 from reuse_index import DocumentRecord, ReuseIndex
 from reuse_index.rows import field_value
 from storage import ObjectStore
-from storage.keys import document_key, original_key
+from storage.keys import document_key, done_key, original_key
 
 from .doctypes import PROCEDURE_CODE, type_name
-from .errors import PageProcessingError, SohoaError
 from .fields import Document, documents_for_pages
 from .intake import sniff
 from .orchestrator import process_files
 from .page import PageOptions, PageResult
 from .pdfa import assemble_pdfa
 from .signing import AgencySigner
-from .work import done_key
 
 log = logging.getLogger(__name__)
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CONTENT_TYPES = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg",
                  "png": "image/png"}
 EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}
-
-
-class InvalidRequestError(SohoaError):
-    exit_code = 2
-    message_vi = "Thông tin hồ sơ không hợp lệ"
-    message_en = "Invalid dossier information"
-    show_detail = True
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,6 @@ from datetime import time as dtime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -62,15 +61,14 @@ from sqlalchemy import (
     select,
 )
 
+from common.errors import ExitCode, SohoaError
+from common.vn import VN_TZ
 from reuse_index import ReuseIndex
 from reuse_index.rows import clean_key, clean_owner_id, parse_date, to_json
 from reuse_index.schema import UtcDateTime, documents, dossiers, events
 
-from .errors import SohoaError
-
 log = logging.getLogger(__name__)
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 EXPORT_FORMAT_VERSION = 1  # bump when a column changes meaning or type (adding one is fine)
 ROW_GROUP_ROWS = 50_000
 KEY_ENV = "SOHOA_EXPORT_KEY"
@@ -86,7 +84,7 @@ _TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 
 class ExportRequestError(SohoaError):
-    exit_code = 2
+    exit_code = ExitCode.bad_input
     message_vi = "Yêu cầu xuất dữ liệu không hợp lệ"
     message_en = "Invalid export request"
     show_detail = True
@@ -111,7 +109,7 @@ class WeakKeyError(ExportRequestError):
 
 
 class OutputExistsError(SohoaError):
-    exit_code = 11
+    exit_code = ExitCode.output_exists
     message_vi = "Thư mục đích đã có dữ liệu xuất; dùng --force để ghi đè"
     message_en = "The output folder already holds an export; use --force to replace it"
     show_detail = True

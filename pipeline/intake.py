@@ -19,7 +19,7 @@ import numpy as np
 import pikepdf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import (
+from common.errors import (
     CorruptFileError,
     EmptyFileError,
     EncryptedPdfError,

@@ -18,7 +18,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import OcrUnavailableError, SohoaError
+from common.errors import OcrUnavailableError, SohoaError
+
 from .intake import PageRef, list_pages
 from .page import PageOptions, PageResult, engine_for, process_page
 

@@ -17,11 +17,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from common.errors import PageProcessingError, SohoaError
+from common.vn import nfc
 from ocr_models import OcrEngine, OcrResult, Word, get_engine
-from ocr_models.vietnamese import correct_token, default_lexicon, nfc
+from ocr_models.vietnamese import correct_token, default_lexicon
 
 from . import clean, geometry, layout
-from .errors import PageProcessingError, SohoaError
 from .fields import PageFacts, page_facts
 from .intake import MAX_PIXELS, PageRef, load_page
 

@@ -16,7 +16,7 @@ from datetime import date
 import cv2
 import numpy as np
 
-from .validate import nfc
+from common.vn import nfc
 
 log = logging.getLogger(__name__)
 

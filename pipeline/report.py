@@ -20,14 +20,12 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from common.errors import InvalidRequestError
+from common.vn import VN_TZ
 from reuse_index import ReuseIndex
 from reuse_index.indicators import DossierCounts
 
-from .dossier import InvalidRequestError
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 THRESHOLD = Decimal(80)
 CENT = Decimal("0.01")
 INDICATORS = ("digitization", "reuse", "electronic_results")

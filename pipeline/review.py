@@ -30,17 +30,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from common.errors import InvalidRequestError
+from common.vn import VN_TZ
 from reuse_index import ReuseIndex
 from reuse_index.schema import documents
 
-from .dossier import InvalidRequestError
 from .fields import REVIEW_CONFIDENCE
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PAGE_CONFIDENCE_KEY = "DoTinCayOCR"  # metadata: OCR confidence of each page, in order
 _CHUNK = 2_000
 

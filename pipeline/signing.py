@@ -36,7 +36,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,8 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
 
-from pipeline.errors import SohoaError
+from common.errors import ExitCode, SohoaError
+from common.vn import VN_TZ
 
 __all__ = [
     "AgencySigner",
@@ -102,9 +103,6 @@ class _NoTraceback(logging.Filter):
 
 logging.getLogger("pyhanko.sign.validation.generic_cms").addFilter(_NoTraceback())
 
-# Asia/Ho_Chi_Minh is UTC+07:00 all year (no daylight saving since 1975): a fixed offset
-# gives the same answer as the tz database and needs no tzdata on the machine.
-VN_TZ = timezone(timedelta(hours=7), "+07:00")
 
 DEFAULT_COPY_TYPE = "Bản sao điện tử"
 MIN_RSA_BITS = 2048
@@ -170,7 +168,7 @@ _CONFIG_HELP_VI = (
 class SigningError(SohoaError):
     """Signing failed. ``message_vi`` is for the user; ``str()`` is the English detail."""
 
-    exit_code = 6
+    exit_code = ExitCode.signing_key
     message_vi = "Không ký số được tài liệu."
     message_en = "The document could not be signed."
 

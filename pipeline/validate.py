@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ocr_models.vietnamese import SyllableLexicon, default_lexicon, nfc, skeleton
+from common.vn import fold, nfc
+from ocr_models.vietnamese import SyllableLexicon, default_lexicon
 
 from .reference import ETHNIC_GROUPS, FAMILY_NAMES, NATIONALITIES, PROVINCE_CODES, SEXES
 
@@ -34,11 +35,6 @@ class Problem:
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.vi, "message_en": self.en}
-
-
-def fold(text: str) -> str:
-    """Lowercase, no diacritics, đ→d: for matching labels and words despite OCR slips."""
-    return skeleton(nfc(text))
 
 
 # -- dates ----------------------------------------------------------------------------------------

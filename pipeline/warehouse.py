@@ -11,40 +11,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from common.errors import (
+    DocumentIntegrityError,
+    DocumentNotFoundError,
+    ExpiredDocumentError,
+)
+from common.settings import Settings
+from common.vn import VN_TZ
 from reuse_index import DocumentRecord, ReuseIndex
 from storage import ObjectNotFoundError, ObjectStore, StoreConfig, open_store
 
-from .config import Settings
-from .errors import SohoaError
 from .signing import SigningConfig, verify_pdf
 
 log = logging.getLogger(__name__)
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-class DocumentNotFoundError(SohoaError):
-    exit_code = 8
-    message_vi = "Không tìm thấy tài liệu trong kho"
-    message_en = "No such document in the warehouse"
-    show_detail = True
-
-
-class IntegrityError(SohoaError):
-    exit_code = 9
-    message_vi = ("Tài liệu lưu trữ không còn nguyên vẹn hoặc chữ ký không hợp lệ; "
-                  "không cấp bản sao. Báo cho bộ phận quản trị kho dữ liệu.")
-    message_en = ("The stored document is not intact or its signature is not valid; "
-                  "no copy was handed out. Tell the data-warehouse team.")
-    show_detail = True
-
-
-class ExpiredDocumentError(SohoaError):
-    exit_code = 10
-    message_vi = "Giấy tờ đã hết hiệu lực nên không được tái sử dụng"
-    message_en = "The paper has expired and cannot be reused"
-    show_detail = True
 
 
 @dataclass(frozen=True)
@@ -119,7 +99,7 @@ class Warehouse:
         self.index.record_event("accessed", document_id=doc_id, dossier_code=dossier,
                                 actor=actor, detail={"action": "get", "ok": check.ok})
         if not check.ok or data is None:
-            raise IntegrityError(detail=", ".join(check.problems))
+            raise DocumentIntegrityError(detail=", ".join(check.problems))
         return data
 
     def reuse(self, doc_id: str, *, dossier: str, actor: str, component: str | None = None,
@@ -144,7 +124,7 @@ class Warehouse:
             self.index.record_event("reuse_refused", document_id=doc_id, dossier_code=dossier,
                                     actor=actor, detail={**detail, "reason": reason})
             if not check.ok:
-                raise IntegrityError(detail=", ".join(check.problems))
+                raise DocumentIntegrityError(detail=", ".join(check.problems))
             raise ExpiredDocumentError(detail=f"{doc_id}: hết hạn ngày "
                                               f"{record.valid_until:%d/%m/%Y}")
         self.index.record_event("reused", document_id=doc_id, dossier_code=dossier,

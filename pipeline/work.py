@@ -21,12 +21,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from common.errors import PageProcessingError
 from ocr_models import Word
 from reuse_index import ReuseIndex
-from storage import ObjectStore
+from storage import ObjectStore, page_keys
 
 from .classify import PageClass
-from .errors import PageProcessingError
 from .extract import Candidate, Mrz, page_lines
 from .fields import PageFacts
 from .intake import list_pages
@@ -34,21 +34,6 @@ from .page import PageOptions, PageResult, process_page
 from .qr import CardQr
 
 log = logging.getLogger(__name__)
-
-
-def work_prefix(sha256: str) -> str:
-    return f"work/{sha256[:2]}/{sha256}"
-
-
-def page_keys(sha256: str, page: int) -> tuple[str, str]:
-    """(JSON key, PDF key) of one page's result."""
-    stem = f"{work_prefix(sha256)}/page-{page:05d}"
-    return f"{stem}.json", f"{stem}.pdf"
-
-
-def done_key(sha256: str) -> str:
-    """Written once every paper of the original is stored and indexed."""
-    return f"{work_prefix(sha256)}/done.json"
 
 
 # -- page results as JSON ----------------------------------------------------------------------
@@ -151,7 +136,7 @@ def run_page(store: ObjectStore, index: ReuseIndex, *, sha256: str, original_key
     Returns True when every page of the original is now finished (time to assemble)."""
     json_key, pdf_key = page_keys(sha256, page)
     if not store.exists(json_key):
-        index.work_set(sha256, page, "running")
+        index.work.set(sha256, page, "running")
         with tempfile.TemporaryDirectory(prefix="sohoa-page-") as tmp:
             refs = list_pages(_local_original(store, original_key))
             result = process_page(refs[page], replace(options, workdir=tmp))
@@ -163,13 +148,13 @@ def run_page(store: ObjectStore, index: ReuseIndex, *, sha256: str, original_key
             body = json.dumps(page_to_json(result), ensure_ascii=False).encode()
             store.put_bytes(json_key, body, content_type="application/json")
         state = "failed" if result.error else "done"
-        index.work_set(sha256, page, state,
+        index.work.set(sha256, page, state,
                        error=result.error.describe("vi") if result.error else None)
     else:
         log.debug("page %d of %s already done", page + 1, sha256[:12])
-        if index.work_state(sha256, page) not in ("done", "failed"):
-            index.work_set(sha256, page, "done")
-    finished, total = index.work_pages_finished(sha256)
+        if index.work.state(sha256, page) not in ("done", "failed"):
+            index.work.set(sha256, page, "done")
+    finished, total = index.work.pages_finished(sha256)
     return finished >= total
 
 

@@ -1,6 +1,6 @@
 """Typed errors of the reuse index (exit code 7 for all of them).
 
-Like every sohoa error they derive from ``pipeline.errors.SohoaError``, so the CLI
+Like every sohoa error they derive from ``common.errors.SohoaError``, so the CLI
 reports them in one place: ``message_vi`` is what counter staff read, ``message_en`` the
 English text, ``detail`` the technical cause for the log. Details never contain personal
 data (citizen IDs or names); a database URL in a detail has its password hidden.
@@ -8,13 +8,13 @@ data (citizen IDs or names); a database URL in a detail has its password hidden.
 
 from __future__ import annotations
 
-from pipeline.errors import SohoaError
+from common.errors import ExitCode, SohoaError
 
 
 class IndexStoreError(SohoaError):
     """Base class of every reuse-index failure."""
 
-    exit_code = 7
+    exit_code = ExitCode.index_database
     message_vi = "Lỗi cơ sở dữ liệu chỉ mục hồ sơ số hoá"
     message_en = "Reuse index database error"
 

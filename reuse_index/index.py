@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, func, insert, select, update
+from sqlalchemy import Connection, Select, exists, func, insert, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -25,7 +25,7 @@ from .accounts import AccountStore
 from .db import connect, make_engine, safe_url, transaction
 from .errors import DuplicateDocumentError
 from .names import term_range
-from .records import EVENT_KINDS, WORK_STATES, DocumentRecord, Dossier, Event
+from .records import EVENT_KINDS, DocumentRecord, Dossier, Event
 from .rows import (
     aware,
     clean_key,
@@ -37,7 +37,8 @@ from .rows import (
     record_from_row,
     to_json,
 )
-from .schema import documents, dossiers, events, name_terms, originals, work
+from .schema import documents, dossiers, events, name_terms, originals
+from .work import WorkTable
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,11 @@ class ReuseIndex:
     def accounts(self) -> AccountStore:
         """Web accounts, API tokens and sessions (same database)."""
         return AccountStore(self._engine)
+
+    @property
+    def work(self) -> WorkTable:
+        """The batch queue's work state per page and original (same database)."""
+        return WorkTable(self._engine)
 
     def ping(self) -> None:
         """Raise ``IndexStoreError`` unless the database answers a trivial query."""
@@ -414,73 +420,6 @@ class ReuseIndex:
             if len(page) < batch:
                 return
             before = page[-1].id
-
-    # -- batch work -----------------------------------------------------------------------
-
-    def work_add(self, sha256: str, *, dossier_code: str, source: str, pages_total: int) -> None:
-        """Record an original's pages (and its assembly, page -1) as queued; rows that
-        exist already keep their state (a re-enqueued batch redoes nothing done)."""
-        now = datetime.now(UTC)
-        rows = [{"sha256": sha256, "page": p, "dossier_code": dossier_code, "source": source,
-                 "pages_total": pages_total, "state": "queued", "attempts": 0, "error": None,
-                 "updated_at": now} for p in range(-1, pages_total)]
-        with transaction(self._engine) as conn:
-            have = {r[0] for r in conn.execute(select(work.c.page)
-                                               .where(work.c.sha256 == sha256))}
-            new = [r for r in rows if r["page"] not in have]
-            if new:
-                conn.execute(insert(work), new)
-
-    def work_set(self, sha256: str, page: int, state: str, *, error: str | None = None) -> bool:
-        """Move a work row to ``state``; ``running`` counts an attempt. Returns False when
-        the row was already ``done`` (a redelivered message finds the work finished)."""
-        if state not in WORK_STATES:
-            raise ValueError(f"unknown work state {state!r}")
-        values: dict[str, Any] = {"state": state, "updated_at": datetime.now(UTC)}
-        if error is not None:
-            values["error"] = error[:2000]
-        if state == "running":
-            values["attempts"] = work.c.attempts + 1
-        with transaction(self._engine) as conn:
-            result = conn.execute(update(work).where(
-                work.c.sha256 == sha256, work.c.page == page, work.c.state != "done"
-            ).values(values))
-            return bool(result.rowcount)
-
-    def work_pages_finished(self, sha256: str) -> tuple[int, int]:
-        """(pages finished — done, or failed for good — , pages total) of an original."""
-        with connect(self._engine) as conn:
-            rows = conn.execute(select(work.c.state, work.c.pages_total).where(
-                work.c.sha256 == sha256, work.c.page >= 0)).all()
-        finished = sum(r[0] in ("done", "failed", "dead") for r in rows)
-        return finished, (rows[0][1] if rows else 0)
-
-    def work_state(self, sha256: str, page: int) -> str | None:
-        with connect(self._engine) as conn:
-            return conn.execute(select(work.c.state).where(
-                work.c.sha256 == sha256, work.c.page == page)).scalar()
-
-    def work_counts(self, *, dossier_code: str | None = None) -> dict[str, dict[str, int]]:
-        """Work rows per state, for pages and for assemblies (one per original)."""
-        stmt = select(work.c.state, work.c.page < 0, func.count()).group_by(
-            work.c.state, work.c.page < 0)
-        if dossier_code is not None:
-            stmt = stmt.where(work.c.dossier_code == dossier_code)
-        out = {"pages": dict.fromkeys(WORK_STATES, 0), "files": dict.fromkeys(WORK_STATES, 0)}
-        with connect(self._engine) as conn:
-            for state, is_file, n in conn.execute(stmt):
-                out["files" if is_file else "pages"][state] = int(n)
-        return out
-
-    def work_problems(self, *, limit: int = 100) -> list[dict[str, Any]]:
-        """Failed and dead work, newest first: dossier, file, page, error."""
-        stmt = (select(work).where(work.c.state.in_(("failed", "dead")))
-                .order_by(work.c.updated_at.desc()).limit(_check_limit(limit)))
-        with connect(self._engine) as conn:
-            return [{"dossier": r["dossier_code"], "source": r["source"],
-                     "page": None if r["page"] < 0 else r["page"], "state": r["state"],
-                     "attempts": r["attempts"], "error": r["error"]}
-                    for r in conn.execute(stmt).mappings()]
 
     # -- lifecycle ------------------------------------------------------------------------
 

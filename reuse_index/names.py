@@ -13,25 +13,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from common.vn import FOLD_TABLE
+
 MAX_NAME_TOKENS = 10  # OCR garbage in a name field must not explode the term table
 
 _APOSTROPHES = re.compile(r"['’ʼ`´]|[\u0300-\u036f]")  # also marks left uncomposed
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
-def _fold_table() -> dict[int, str]:
-    """Precomposed Latin letters → their base letter, lowercase (``ễ`` → ``e``); đ → d."""
-    table = {ord(c): "d" for c in "đĐðÐ"}
-    for code in range(0xC0, 0x2000):
-        char = chr(code)
-        base = "".join(c for c in unicodedata.normalize("NFD", char)
-                       if not unicodedata.combining(c))
-        if base != char and len(base) == 1 and base.isascii():
-            table[code] = base.lower()
-    return table
-
-
-_FOLD = _fold_table()
+_FOLD = FOLD_TABLE
 
 
 def name_key(name: str) -> str:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from storage.errors import IntegrityError, ObjectNotFoundError
+from storage.errors import ObjectNotFoundError, StoredBytesMismatchError
 
 CHUNK = 1024 * 1024  # read/write granularity for streaming; bounds memory per operation
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -163,7 +163,7 @@ class ObjectStore(ABC):
     def download(self, key: str, dest: Path) -> Path:
         """Stream the object to ``dest`` (replaced atomically), checking its SHA-256.
 
-        Raises :class:`IntegrityError` (and leaves ``dest`` untouched) when the bytes do
+        Raises :class:`StoredBytesMismatchError` (and leaves ``dest`` untouched) when the bytes do
         not match the digest recorded at write time.
         """
         dest = Path(dest)
@@ -175,7 +175,7 @@ class ObjectStore(ABC):
                 while chunk := reader.read(CHUNK):
                     out.write(chunk)
             if recorded and reader.hexdigest() != recorded:
-                raise IntegrityError(f"{key}: SHA-256 {reader.hexdigest()} != recorded "
+                raise StoredBytesMismatchError(f"{key}: SHA-256 {reader.hexdigest()} != recorded "
                                      f"{recorded}", key=key)
             os.chmod(tmp_name, 0o644)  # mkstemp's 0o600 would surprise whoever opens it
             os.replace(tmp_name, dest)

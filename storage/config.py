@@ -1,5 +1,5 @@
-"""Which object store to use: :class:`StoreConfig`, read from ``SOHOA_*`` variables,
-and :func:`open_store`.
+"""Which object store to use: :class:`StoreConfig`, read from ``SOHOA_*`` variables
+(:func:`storage.open_store` opens it).
 
 Variables (no ``SOHOA_S3_ENDPOINT`` → the local folder store):
 
@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from storage.base import ObjectStore
 from storage.errors import StoreConfigError
-from storage.local import LocalStore
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -110,16 +108,3 @@ def _parse_days(env: Mapping[str, str]) -> int:
     if days < 0:
         raise StoreConfigError(f"SOHOA_S3_RETENTION_DAYS must be a whole number ≥ 0: {value!r}")
     return days
-
-
-def open_store(config: StoreConfig) -> ObjectStore:
-    """The backend ``config`` names. Touches nothing yet: call ``check()`` to probe it."""
-    if config.kind == "local":
-        if config.root is None:
-            raise StoreConfigError("local store needs a root folder")
-        return LocalStore(config.root)
-    if config.kind == "s3":
-        from storage.s3 import S3Store  # imports the minio SDK only when S3 is used
-
-        return S3Store(config)
-    raise StoreConfigError(f"unknown store kind {config.kind!r} (local or s3)")

@@ -3,19 +3,19 @@
 Each error carries ``message_vi`` (what counter staff or the warehouse team read),
 ``message_en`` and an English technical ``detail``; ``str(exc)`` is the detail, so logs
 and tracebacks stay in English. All exit with code 5 in the CLI. They are
-``pipeline.errors.SohoaError``s (as the index's errors are), so the CLI reports every
+``common.errors.SohoaError``s (as the index's errors are), so the CLI reports every
 failure through one handler.
 """
 
 from __future__ import annotations
 
-from pipeline.errors import SohoaError
+from common.errors import ExitCode, SohoaError
 
 
 class StoreError(SohoaError):
     """Base class of every object-store failure."""
 
-    exit_code = 5
+    exit_code = ExitCode.object_store
     message_vi = "Lỗi kho lưu trữ."
     message_en = "Object store error."
 
@@ -65,7 +65,7 @@ class ObjectNotFoundError(StoreError):
     message_en = "Object not found in the store."
 
 
-class IntegrityError(StoreError):
+class StoredBytesMismatchError(StoreError):
     """Stored bytes no longer match the SHA-256 recorded when they were written."""
 
     message_vi = ("Dữ liệu trong kho không khớp mã băm SHA-256 đã ghi khi lưu: đối tượng có "

@@ -8,6 +8,9 @@ Layout (**contract** for anyone reading the store directly):
 - ``documents/<agency>/<yyyy>/<mm>/<doc_id><suffix>`` — digitized results per agency and
   month (``.pdf`` signed PDF/A, ``.json`` metadata, ...). The month is the Vietnam-time
   (UTC+07:00) month of ``when``.
+- ``work/ab/<sha256>/page-NNNNN.json|.pdf`` and ``done.json`` — a queued original's page
+  results between workers, and the mark that all its papers are stored (batch scratch:
+  never an orphan for the integrity sweep).
 
 Every key is Unicode NFC, uses ``/`` between segments, and no segment is empty, ``.``/``..``
 or starts with ``.`` (dot names are reserved for the backends' temporary and metadata
@@ -19,13 +22,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
+from common.vn import VN_TZ
 from storage.errors import InvalidKeyError
 
 MAX_KEY_BYTES = 1024  # S3's limit on a key's UTF-8 length
 MAX_SEGMENT_BYTES = 200  # below the usual 255-byte file-name limit, room for temp names
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -129,6 +132,25 @@ def document_key(agency: str, when: datetime | date, doc_id: str, suffix: str) -
     if not _SUFFIX.match(suffix):
         raise InvalidKeyError(f"invalid suffix {suffix!r} (e.g. '.pdf', '.json')")
     if isinstance(when, datetime) and when.tzinfo is not None:
-        when = when.astimezone(VIETNAM_TZ)
+        when = when.astimezone(VN_TZ)
     key = f"documents/{safe_segment(agency)}/{when.year:04d}/{when.month:02d}/{doc_id}{suffix}"
     return validate_key(key)
+
+
+# -- batch work: page results between workers ---------------------------------------------
+
+
+def work_prefix(sha256: str) -> str:
+    """Where a queued original's page results live until its papers are stored."""
+    return f"work/{sha256[:2]}/{sha256}"
+
+
+def page_keys(sha256: str, page: int) -> tuple[str, str]:
+    """(JSON key, PDF key) of one page's result."""
+    stem = f"{work_prefix(sha256)}/page-{page:05d}"
+    return f"{stem}.json", f"{stem}.pdf"
+
+
+def done_key(sha256: str) -> str:
+    """Written once every paper of the original is stored and indexed."""
+    return f"{work_prefix(sha256)}/done.json"

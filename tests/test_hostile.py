@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pipeline.errors import InputFileError, SohoaError
+from common.errors import InputFileError, SohoaError
 from pipeline.intake import list_pages, load_page
 
 PAGES_PER_FILE = 2

@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from pipeline import errors
+from common import errors
 from pipeline.intake import MAX_PIXELS, list_pages, load_page, sniff
 
 

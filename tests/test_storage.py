@@ -25,7 +25,6 @@ import pytest
 import storage.local
 import storage.s3
 from storage import (
-    IntegrityError,
     InvalidKeyError,
     LocalStore,
     ObjectExistsError,
@@ -33,6 +32,7 @@ from storage import (
     ObjectStore,
     StoreConfig,
     StoreConfigError,
+    StoredBytesMismatchError,
     StoreError,
     StoreUnavailableError,
     document_key,
@@ -344,7 +344,7 @@ def test_local_detects_corrupted_bytes(tmp_path: Path) -> None:
     path.chmod(0o644)
     path.write_bytes(b"forged bytes")  # someone edits the store behind our back
     assert store.verify("documents/a/2024/01/d.pdf") is False
-    with pytest.raises(IntegrityError):
+    with pytest.raises(StoredBytesMismatchError):
         store.download("documents/a/2024/01/d.pdf", tmp_path / "out.pdf")
     assert not (tmp_path / "out.pdf").exists()
 
@@ -614,4 +614,4 @@ def test_errors_speak_vietnamese_and_log_english() -> None:
     assert err.describe("en").startswith("Cannot reach")
     assert isinstance(InvalidKeyError("x"), ValueError)
     assert all(cls.exit_code == 5 for cls in (StoreError, ObjectExistsError,
-                                              ObjectNotFoundError, IntegrityError))
+                                              ObjectNotFoundError, StoredBytesMismatchError))

@@ -6,7 +6,8 @@ import unicodedata
 
 import pytest
 
-from ocr_models.vietnamese import SyllableLexicon, correct_text, correct_token, default_lexicon, nfc
+from common.vn import nfc
+from ocr_models.vietnamese import SyllableLexicon, correct_text, correct_token, default_lexicon
 
 LEXICON = SyllableLexicon(["nghĩa", "việt", "viết", "quyết", "định", "hoà", "thuỷ", "nguyễn",
                            "nguyên", "hồng", "nhung", "được", "đước", "cộng", "hòa"])

@@ -25,7 +25,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from schemathesis.checks import not_a_server_error
 
-from pipeline.config import Settings
+from common.settings import Settings
 from reuse_index import ReuseIndex
 from tests.conftest import lined_page, run_cli
 from web import security

@@ -23,8 +23,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pipeline.config import Settings
-from pipeline.errors import SohoaError
+from common.errors import SohoaError
+from common.settings import Settings
 from pipeline.warehouse import Warehouse
 from reuse_index import IndexStoreError
 from storage import StoreError

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
-from pipeline.config import Settings
+from common.settings import Settings
+from common.vn import VN_TZ
 from pipeline.warehouse import Warehouse
 
 from .eventlog import EventWriter
@@ -28,7 +28,6 @@ from .security import LinkSigner
 
 log = logging.getLogger(__name__)
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SESSION_HOURS = 10  # one working day; then sign in again
 PREVIEW_TTL_S = 600
 DOWNLOAD_TTL_S = 300

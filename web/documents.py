@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from pipeline.warehouse import DocumentNotFoundError, ExpiredDocumentError, IntegrityError
+from common.errors import DocumentIntegrityError, DocumentNotFoundError, ExpiredDocumentError
 from storage import ObjectNotFoundError
 
 from . import previews
@@ -151,7 +151,7 @@ def reuse(doc_id: str, body: ReuseRequest, request: Request, svc: Svc,
     except ExpiredDocumentError as exc:
         raise ApiError(409, "expired", f"Giấy tờ đã hết hiệu lực nên không được tái sử dụng "
                        f"({exc.detail})", "The paper has expired; reuse refused") from exc
-    except IntegrityError as exc:
+    except DocumentIntegrityError as exc:
         raise _integrity(str(exc.detail)) from exc
     event = index.events(document_id=record.id, dossier_code=body.dossier_code,
                          kind="reused", limit=1)[0]

@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from pipeline.errors import SohoaError
+from common.errors import SohoaError
 from pipeline.intake import render_page_jpeg
 from reuse_index import DocumentRecord
 from storage import ObjectStore

@@ -28,9 +28,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 
+from common.errors import SohoaError
 from pipeline.batch import BatchSummary, DossierJob, enqueue, run_local
 from pipeline.dossier import DossierScanner, ScannedDocument, ScanRequest
-from pipeline.errors import SohoaError
 from pipeline.orchestrator import check_engine
 from pipeline.page import PageOptions, PageResult
 from pipeline.signing import SigningConfig, load_signer
