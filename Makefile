@@ -1,11 +1,12 @@
-# The two README commands: `make demo` and `make test`. Everything else is a step of them.
+# The two README commands: `make demo` and `make test`. Everything else is a step of them;
+# `make check` is the fast loop while coding (no slow, no integration tests, every core).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLES := samples
 OUT := out
 
-.PHONY: setup system venv demo web-demo test lint bench clean
+.PHONY: setup system venv demo web-demo test check lint bench clean
 
 setup: system venv
 
@@ -37,7 +38,11 @@ web-demo: setup
 
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow and not integration" -n auto
 
 lint: venv
 	$(BIN)/ruff check .

@@ -18,25 +18,24 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common.errors import (
-    DocumentIntegrityError,
     ExitCode,
     InvalidRequestError,
-    NoSigningKeyError,
     SohoaError,
     describe_error,
 )
 from common.settings import Settings
 from common.vn import VN_TZ
-from pipeline.doctypes import DOC_TYPES
-from pipeline.dossier import DossierScanner, ScanRequest
-from pipeline.fields import documents_for_pages
-from pipeline.orchestrator import FileResult, check_engine, ocr_to_pdf, process_files
-from pipeline.page import PageOptions, PageResult
-from pipeline.signing import SigningConfig, create_demo_pki, load_signer
-from pipeline.warehouse import Warehouse
+from pipeline.page.pool import FileResult, check_engine, ocr_to_pdf, process_files
+from pipeline.page.process import PageOptions, PageResult
+from pipeline.papers.doctypes import DOC_TYPES
+from pipeline.papers.fields import documents_for_pages
 from reuse_index.accounts import ROLES
+
+if TYPE_CHECKING:
+    from warehouse.access import Warehouse
 
 log = logging.getLogger("sohoa")
 
@@ -100,10 +99,12 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
+    """The ``sohoa`` argument parser; defaults come from ``settings`` (``SOHOA_*``)."""
+    settings = settings or Settings.load()
     parser = argparse.ArgumentParser(
         prog="sohoa", description="Số hoá hồ sơ: quét, nhận dạng chữ tiếng Việt, PDF/A.")
-    parser.add_argument("--ui", choices=("vi", "en"), default=os.environ.get("SOHOA_UI_LANG", "vi"),
+    parser.add_argument("--ui", choices=("vi", "en"), default=settings.ui_lang,
                         help="ngôn ngữ thông báo / message language (vi, en)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -112,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("files", nargs="+", type=Path, help="PDF, TIFF, JPEG, PNG")
     ocr.add_argument("--json", action="store_true", help="print the JSON result to stdout")
     ocr.add_argument("--pdf", type=Path, help="write one searchable PDF/A-2b of all pages")
-    ocr.add_argument("--engine", default=os.environ.get("SOHOA_OCR_ENGINE", "tesseract"))
+    ocr.add_argument("--engine", default=None,
+                     help="OCR engine (SOHOA_OCR_ENGINE; default tesseract)")
     ocr.add_argument("--lang", default="vie", help="OCR languages, e.g. vie or vie+eng")
     ocr.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
     ocr.add_argument("--no-correct", action="store_true",
@@ -122,11 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--words", action="store_true", help="include word boxes in the JSON")
     ocr.add_argument("--quiet", action="store_true", help="no progress on stderr")
     ocr.set_defaults(handler=cmd_ocr)
-    _warehouse_commands(sub)
+    _warehouse_commands(sub, settings)
+    parser.set_defaults(settings=settings)
     return parser
 
 
-def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
+def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> None:
     keys = sub.add_parser("keys", help="khoá ký số / signing keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     demo = keys_sub.add_parser(
@@ -153,7 +156,8 @@ def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
     scan.add_argument("--result", action="store_true",
                       help="các tệp này là kết quả giải quyết của hồ sơ (đã số hoá)")
     scan.add_argument("--workers", type=int, default=None)
-    scan.add_argument("--engine", default=os.environ.get("SOHOA_OCR_ENGINE", "tesseract"))
+    scan.add_argument("--engine", default=None,
+                     help="OCR engine (SOHOA_OCR_ENGINE; default tesseract)")
     scan.add_argument("--json", action="store_true")
     scan.add_argument("--quiet", action="store_true")
     scan.set_defaults(handler=cmd_scan)
@@ -163,14 +167,15 @@ def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
     batch.add_argument("root", type=Path, help="thư mục lô; tên thư mục con = mã hồ sơ")
     batch.add_argument("--procedure", default=None,
                        help="mã TTHC cho hồ sơ không có trong manifest.csv")
-    batch.add_argument("--agency", default=os.environ.get("SOHOA_AGENCY"),
+    batch.add_argument("--agency", default=settings.agency,
                        help="mã cơ quan (SOHOA_AGENCY)")
     batch.add_argument("--agency-name", default=None, help="tên cơ quan (SOHOA_AGENCY_NAME)")
     batch.add_argument("--component", default=None, help="mã thành phần hồ sơ")
     batch.add_argument("--returns-result", action=argparse.BooleanOptionalAction, default=None,
                        help="thủ tục có trả kết quả là giấy tờ (manifest: co_ket_qua)")
     batch.add_argument("--workers", type=int, default=None, help="processes (local mode)")
-    batch.add_argument("--engine", default=os.environ.get("SOHOA_OCR_ENGINE", "tesseract"))
+    batch.add_argument("--engine", default=None,
+                     help="OCR engine (SOHOA_OCR_ENGINE; default tesseract)")
     batch.add_argument("--json", action="store_true", help="one JSON summary on stdout")
     batch.add_argument("--quiet", action="store_true")
     batch.set_defaults(handler=cmd_batch)
@@ -283,9 +288,9 @@ def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
     result.set_defaults(handler=cmd_result)
 
     serve = sub.add_parser("serve", help="chạy trang web và API / run the web page and API")
-    serve.add_argument("--host", default=os.environ.get("SOHOA_HOST", "127.0.0.1"),
+    serve.add_argument("--host", default=settings.host,
                        help="địa chỉ lắng nghe (mặc định 127.0.0.1: chỉ máy này)")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("SOHOA_PORT", "8080")))
+    serve.add_argument("--port", type=int, default=settings.port)
     serve.add_argument("--workers", type=int, default=1, help="server processes")
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(handler=cmd_serve)
@@ -326,13 +331,19 @@ def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
     revoke.set_defaults(handler=cmd_users_revoke)
 
 
-def _settings() -> Settings:
-    return Settings.load()
+def open_warehouse(settings: Settings):
+    """The configured warehouse as a context manager (imported on use: ``sohoa ocr``
+    needs neither the index nor pyHanko)."""
+    from warehouse.access import Warehouse
+
+    return Warehouse.open(settings)
 
 
 def cmd_keys_demo(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = args.settings
     agency = args.agency_name or settings.agency_name or "Cơ quan thử nghiệm sohoa"
+    from pipeline.signing.demo import create_demo_pki
+
     pki = create_demo_pki(settings.home, agency_name=agency, overwrite=args.force)
     info = {"ca_cert": str(pki.ca_cert), "p12": str(pki.p12),
             "password_file": str(pki.password_file), "production": False}
@@ -345,29 +356,23 @@ def cmd_keys_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    settings = _settings()
-    signing = SigningConfig.from_env(settings.env, home=settings.home)
-    if not signing.configured():
-        raise NoSigningKeyError()
-    signer = load_signer(signing)  # a wrong password is refused before any work
-    agency_name = args.agency_name or settings.agency_name or signing.agency_name or args.agency
-    options = PageOptions(engine=args.engine)
-    check_engine(options)
-    warehouse = Warehouse.open(settings)
-    try:
-        scanner = DossierScanner(store=warehouse.store, index=warehouse.index, signer=signer,
-                                 options=options, workers=args.workers,
-                                 on_page=Progress(args.ui, enabled=not args.quiet))
-        request = ScanRequest(dossier=args.dossier, procedure=args.procedure,
-                              agency=args.agency, agency_name=agency_name,
-                              actor=settings.actor, doc_type=args.type,
-                              component=args.component, owner_id=args.owner_id,
-                              owner_name=args.owner_name,
-                              returns_result=True if args.result else args.returns_result,
-                              is_result=args.result)
+    from pipeline.run.submit import agency_name_for, make_scanner, open_signer, page_options
+    from pipeline.scan import ScanRequest
+
+    settings = args.settings
+    signer = open_signer(settings)  # no key, or a wrong password: refused before any work
+    options = page_options(settings, args.engine)
+    request = ScanRequest(dossier=args.dossier, procedure=args.procedure, agency=args.agency,
+                          agency_name=agency_name_for(settings, args.agency_name, args.agency),
+                          actor=settings.actor, doc_type=args.type, component=args.component,
+                          owner_id=args.owner_id, owner_name=args.owner_name,
+                          returns_result=True if args.result else args.returns_result,
+                          is_result=args.result)
+    with open_warehouse(settings) as warehouse:
+        scanner = make_scanner(settings, warehouse.store, warehouse.index, options=options,
+                               signer=signer, workers=args.workers,
+                               on_page=Progress(args.ui, enabled=not args.quiet))
         result = scanner.scan(args.files, request)
-    finally:
-        warehouse.close()
     for err in result.errors:
         print(f"{UI[args.ui]['error']}: {err.describe(args.ui)}", file=sys.stderr)
     if args.json:
@@ -376,53 +381,29 @@ def cmd_scan(args: argparse.Namespace) -> int:
         for doc in result.documents:
             state = "đã có từ trước" if doc.skipped else "đã lưu"
             print(f"{doc.record.id}  {doc.record.doc_type}  {doc.record.pdf_key}  ({state})")
-    return result.errors[0].exit_code if result.errors else 0
-
-
-def _scanner_parts(args: argparse.Namespace, settings: Settings):
-    signing = SigningConfig.from_env(settings.env, home=settings.home)
-    if not signing.configured():
-        raise NoSigningKeyError()
-    signer = load_signer(signing)  # a wrong password is refused before any work
-    options = PageOptions(engine=args.engine)
-    check_engine(options)
-    return signer, options
+    return result.errors[0].exit_code if result.errors else ExitCode.ok
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from pipeline.batch import BatchSummary, discover, enqueue, run_local
+    from pipeline.run.batch import BatchSummary, discover
+    from pipeline.run.submit import page_options, submit
+    from pipeline.scan import ScanRequest
 
-    settings = _settings()
-    broker_url = settings.env.get("SOHOA_BROKER_URL")
-    agency_name = args.agency_name or settings.agency_name or args.agency or ""
-    template = ScanRequest(dossier="-", procedure=args.procedure or "", agency=args.agency or "",
+    settings = args.settings
+    agency = args.agency or settings.agency
+    agency_name = args.agency_name or settings.agency_name or agency or ""
+    template = ScanRequest(dossier="-", procedure=args.procedure or "", agency=agency or "",
                            agency_name=agency_name, actor=settings.actor,
                            component=args.component, returns_result=args.returns_result)
     summary = BatchSummary()
     jobs = discover(args.root, template, summary)
-    if broker_url:
-        signer, options = None, PageOptions(engine=args.engine)
-    else:
-        signer, options = _scanner_parts(args, settings)
-    warehouse = Warehouse.open(settings)
-    try:
-        if broker_url:
-            from pipeline import actors
-
-            scanner = DossierScanner(store=warehouse.store, index=warehouse.index,
-                                     signer=signer, options=options)
-            enqueue(jobs, scanner, actors.ocr_page.send, actors.assemble.send, summary=summary)
-        else:
-            progress = Progress(args.ui, enabled=not args.quiet)
-
-            def factory(**kw) -> DossierScanner:
-                return DossierScanner(store=warehouse.store, index=warehouse.index,
-                                      signer=signer, options=options, workers=args.workers,
-                                      **kw)
-
-            run_local(jobs, factory, workers=args.workers, summary=summary, on_page=progress)
-    finally:
-        warehouse.close()
+    # queued: the workers OCR, so this machine needs no engine (and no key)
+    options = page_options(settings, args.engine) if not settings.broker_url else \
+        PageOptions(engine=args.engine or settings.ocr_engine)
+    with open_warehouse(settings) as warehouse:
+        submit(jobs, settings, warehouse.store, warehouse.index, options=options,
+               summary=summary, workers=args.workers,
+               on_page=Progress(args.ui, enabled=not args.quiet))
     for problem in summary.problems:
         where = problem["source"] or ""
         if problem["page"] is not None:
@@ -442,13 +423,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    settings = _settings()
-    if not settings.env.get("SOHOA_BROKER_URL"):
+    settings = args.settings
+    if not settings.broker_url:
         raise InvalidRequestError(detail="SOHOA_BROKER_URL is not set (redis://… or amqp://…)")
     processes = args.processes or max(1, os.cpu_count() or 1)
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     env.setdefault("dramatiq_prom_host", "127.0.0.1")  # metrics on loopback unless told
-    cmd = [sys.executable, "-m", "dramatiq", "pipeline.actors", "--processes", str(processes),
+    cmd = [sys.executable, "-m", "dramatiq", "pipeline.run.queue", "--processes", str(processes),
            "--threads", str(args.threads)]
     log.info("starting %d worker process(es)", processes)
     os.execvpe(cmd[0], cmd, env)
@@ -456,18 +437,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    settings = _settings()
-    warehouse = Warehouse.open(settings)
-    try:
+    settings = args.settings
+    with open_warehouse(settings) as warehouse:
         counts = warehouse.index.work.counts(dossier_code=args.dossier)
         problems = warehouse.index.work.problems()
-    finally:
-        warehouse.close()
     queues = None
-    if settings.env.get("SOHOA_BROKER_URL"):
-        from pipeline import actors
+    if settings.broker_url:
+        from pipeline.run import queue
 
-        queues = actors.queue_depths()
+        queues = queue.queue_depths()
     pages = counts["pages"]
     data = {**pages, "dead_lettered": pages["dead"] + counts["files"]["dead"],
             "pages": pages, "files": counts["files"], "queues": queues, "problems": problems}
@@ -486,19 +464,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = args.settings
     if not (args.owner_id or args.name or args.doc_type or args.agency):
         raise InvalidRequestError(detail="give --id, --name, --type or --agency")
-    warehouse = Warehouse.open(settings)
-    try:
+    with open_warehouse(settings) as warehouse:
         found = warehouse.index.search(owner_id=args.owner_id, name=args.name,
                                        doc_type=args.doc_type, agency=args.agency,
                                        limit=args.limit)
         warehouse.index.record_event("accessed", actor=settings.actor, detail={
             "action": "search", "id": args.owner_id, "name": args.name,
             "type": args.doc_type, "agency": args.agency, "results": len(found)})
-    finally:
-        warehouse.close()
     if args.json:
         print(json.dumps([r.to_dict() for r in found], ensure_ascii=False))
     else:
@@ -509,12 +484,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_get(args: argparse.Namespace) -> int:
-    settings = _settings()
-    warehouse = Warehouse.open(settings)
-    try:
+    settings = args.settings
+    with open_warehouse(settings) as warehouse:
         data = warehouse.fetch(args.doc_id, actor=settings.actor, dossier=args.dossier)
-    finally:
-        warehouse.close()
     partial = args.out.with_name(args.out.name + ".part")
     partial.write_bytes(data)
     partial.replace(args.out)
@@ -524,13 +496,10 @@ def cmd_get(args: argparse.Namespace) -> int:
 
 
 def cmd_reuse(args: argparse.Namespace) -> int:
-    settings = _settings()
-    warehouse = Warehouse.open(settings)
-    try:
+    settings = args.settings
+    with open_warehouse(settings) as warehouse:
         record = warehouse.reuse(args.doc_id, dossier=args.dossier, actor=settings.actor,
                                  component=args.component)
-    finally:
-        warehouse.close()
     if args.json:
         print(json.dumps({"id": record.id, "dossier": args.dossier,
                           "component": args.component, "reused": True,
@@ -544,17 +513,32 @@ def cmd_reuse(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from pipeline import sweep
 
-    settings = _settings()
+    settings = args.settings
     if args.all == bool(args.doc_ids):
         raise InvalidRequestError(detail="give document ids or --all")
     if not args.all and (args.hash_only or args.resume or args.workers is not None):
         raise InvalidRequestError(detail="--hash-only, --resume and --workers go with --all")
     if args.workers is not None and args.workers < 1:
         raise InvalidRequestError(detail="--workers must be at least 1")
-    warehouse = Warehouse.open(settings)
     if args.all:
+        return _verify_all(args, settings)
+    with open_warehouse(settings) as warehouse:
+        checks = [warehouse.verify(warehouse.document(d))[0] for d in args.doc_ids]
+    if args.json:
+        print(json.dumps([c.to_json() for c in checks], ensure_ascii=False))
+    else:
+        for c in checks:
+            state = "OK" if c.ok else "LỖI: " + ", ".join(c.problems)
+            print(f"{c.document_id}  {state}")
+    return ExitCode.ok if all(c.ok for c in checks) else ExitCode.integrity
+
+
+def _verify_all(args: argparse.Namespace, settings: Settings) -> int:
+    """``verify --all``: the integrity sweep, progress on stderr, findings on stdout."""
+    from warehouse import sweep
+
+    with open_warehouse(settings) as warehouse:
         live = sys.stderr.isatty() and not args.quiet
 
         def show(progress: sweep.SweepProgress) -> None:
@@ -573,31 +557,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print("\n" * live + sweep.interrupted_line(stop, args.ui, command=again),
                   file=sys.stderr)
             return ExitCode.interrupted
-        finally:
-            warehouse.close()
-        print("\n" * live, end="", file=sys.stderr)
-        separator = "["
-        for finding in result.findings():  # streamed from the sweep's state file
-            if args.json:
-                print(separator + json.dumps(finding.to_json(), ensure_ascii=False), end="")
-                separator = ", "
-            else:
-                print(sweep.finding_line(finding, args.ui))
+    print("\n" * live, end="", file=sys.stderr)
+    separator = "["
+    for finding in result.findings():  # streamed from the sweep's state file
         if args.json:
-            print("[]" if separator == "[" else "]")
-        print(sweep.summary_line(result, args.ui, asked_to_resume=args.resume), file=sys.stderr)
-        return DocumentIntegrityError.exit_code if result.total_findings else 0
-    try:
-        checks = [warehouse.verify(warehouse.document(d))[0] for d in args.doc_ids]
-    finally:
-        warehouse.close()
+            print(separator + json.dumps(finding.to_json(), ensure_ascii=False), end="")
+            separator = ", "
+        else:
+            print(sweep.finding_line(finding, args.ui))
     if args.json:
-        print(json.dumps([c.to_json() for c in checks], ensure_ascii=False))
-    else:
-        for c in checks:
-            state = "OK" if c.ok else "LỖI: " + ", ".join(c.problems)
-            print(f"{c.document_id}  {state}")
-    return 0 if all(c.ok for c in checks) else DocumentIntegrityError.exit_code
+        print("[]" if separator == "[" else "]")
+    print(sweep.summary_line(result, args.ui, asked_to_resume=args.resume), file=sys.stderr)
+    return ExitCode.integrity if result.total_findings else ExitCode.ok
 
 
 def _iso_date(text: str) -> date:
@@ -610,7 +581,7 @@ def _iso_date(text: str) -> date:
 def cmd_report(args: argparse.Namespace) -> int:
     from decimal import Decimal, InvalidOperation
 
-    from pipeline.report import (
+    from warehouse.scorecard import (
         DEFAULT_MAX_POINTS,
         ReportRequest,
         build_report,
@@ -630,17 +601,14 @@ def cmd_report(args: argparse.Namespace) -> int:
                                              f"{sorted(max_points)}") from exc
     request = ReportRequest(date_from=args.date_from, date_to=args.date_to,
                             agency=args.agency, manifest=args.manifest, max_points=max_points)
-    warehouse = Warehouse.open(_settings())
-    try:
+    with open_warehouse(args.settings) as warehouse:
         report = build_report(warehouse.index, request)
-    finally:
-        warehouse.close()
     if args.format == "json":
         text = json.dumps(report, ensure_ascii=False)  # compact: the C encoder, ~10x faster
     elif args.format == "csv":
         text = render_csv(report)
     elif args.format == "html":
-        from pipeline.report_html import render_html
+        from warehouse.scorecard_html import render_html
 
         text = render_html(report)
     else:
@@ -661,20 +629,17 @@ def _write_output(text: str, out: Path | None) -> None:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from pipeline.fields import REVIEW_CONFIDENCE
-    from pipeline.review import build_review, render_csv, render_table
+    from pipeline.papers.fields import REVIEW_CONFIDENCE
+    from warehouse.review import build_review, render_csv, render_table
 
-    settings = _settings()
-    warehouse = Warehouse.open(settings)
-    try:
+    settings = args.settings
+    with open_warehouse(settings) as warehouse:
         review = build_review(warehouse.index, first_day=args.date_from,
                               last_day=args.date_to, agency=args.agency,
                               threshold=args.threshold or REVIEW_CONFIDENCE, limit=args.limit)
         warehouse.index.record_event("accessed", actor=settings.actor, detail={
             "action": "review", "from": review["from"], "to": review["to"],
             "agency": args.agency, "items": review["items_shown"]})
-    finally:
-        warehouse.close()
     if args.format == "json":
         text = json.dumps(review, ensure_ascii=False, indent=1)
     elif args.format == "csv":
@@ -686,9 +651,9 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from pipeline.export import export, load_key
+    from warehouse.export import export, load_key
 
-    settings = _settings()
+    settings = args.settings
     key = None if args.identified else load_key(settings.env, args.key_file)
     if args.identified and args.key_file:
         raise InvalidRequestError(detail="--identified and --key-file exclude each other")
@@ -698,14 +663,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{table}: {label} {rows:,} {'dòng' if args.ui == 'vi' else 'rows'}",
               file=sys.stderr, flush=True)
 
-    warehouse = Warehouse.open(settings)
-    try:
+    with open_warehouse(settings) as warehouse:
         summary = export(warehouse.index, first_day=args.date_from, last_day=args.date_to,
                          out_dir=args.out, agency=args.agency,
                          pseudonymise=not args.identified, key=key, force=args.force,
                          actor=settings.actor, on_progress=None if args.quiet else progress)
-    finally:
-        warehouse.close()
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
@@ -716,32 +678,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_result(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = args.settings
     at = args.at
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=VN_TZ)
-    warehouse = Warehouse.open(settings)
-    try:
+    with open_warehouse(settings) as warehouse:
         if args.document and warehouse.index.get(args.document) is None:
             raise InvalidRequestError(detail=f"no document {args.document!r}")
         warehouse.index.record_event("result", dossier_code=args.dossier,
                                      document_id=args.document, actor=settings.actor, at=at,
                                      detail={"electronic": args.electronic,
                                              "digitized": args.electronic or args.digitized})
-    finally:
-        warehouse.close()
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = _settings()
-    warehouse = Warehouse.open(settings)  # fail here, with a clear message, not per worker
-    try:
+    settings = args.settings
+    with open_warehouse(settings) as warehouse:  # fail here, clearly, not per worker
         have_accounts = warehouse.index.accounts.count() > 0
-    finally:
-        warehouse.close()
     if not have_accounts:
         print({"vi": "Chưa có tài khoản nào. Tạo quản trị viên: sohoa users add TEN --role admin",
                "en": "No accounts yet. Create an admin: sohoa users add NAME --role admin"}
@@ -779,10 +735,9 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     from reuse_index.accounts import DuplicateAccountError
     from web.security import hash_password
 
-    settings = _settings()
+    settings = args.settings
     password_hash = None if args.no_password else hash_password(_read_password(args))
-    warehouse = Warehouse.open(settings)
-    try:
+    with open_warehouse(settings) as warehouse:
         try:
             account = warehouse.index.accounts.add(args.username, display_name=args.name,
                                                    password_hash=password_hash, roles=args.role)
@@ -792,18 +747,13 @@ def cmd_users_add(args: argparse.Namespace) -> int:
             raise InvalidRequestError(detail=str(exc)) from exc
         _account_event(warehouse, settings, action="create", username=account.username,
                        roles=list(account.roles))
-    finally:
-        warehouse.close()
     print(f"{account.username}: {', '.join(account.roles)}", file=sys.stderr)
     return 0
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    warehouse = Warehouse.open(_settings())
-    try:
+    with open_warehouse(args.settings) as warehouse:
         found = warehouse.index.accounts.list()
-    finally:
-        warehouse.close()
     if args.json:
         print(json.dumps([a.to_dict() for a in found], ensure_ascii=False))
     for a in [] if args.json else found:
@@ -816,12 +766,11 @@ def cmd_users_set(args: argparse.Namespace) -> int:
     from reuse_index.accounts import UnknownAccountError
     from web.security import hash_password
 
-    settings = _settings()
+    settings = args.settings
     password_hash = (hash_password(_read_password(args))
                      if args.password or args.password_stdin else None)
     active = True if args.enable else False if args.disable else None
-    warehouse = Warehouse.open(settings)
-    try:
+    with open_warehouse(settings) as warehouse:
         try:
             account = warehouse.index.accounts.update(
                 args.username, display_name=args.name, roles=args.role, active=active,
@@ -829,8 +778,6 @@ def cmd_users_set(args: argparse.Namespace) -> int:
         except (UnknownAccountError, ValueError) as exc:
             raise InvalidRequestError(detail=str(exc)) from exc
         _account_event(warehouse, settings, action="change", username=account.username)
-    finally:
-        warehouse.close()
     state = "" if account.active else "  (khoá / disabled)"
     print(f"{account.username}: {', '.join(account.roles)}{state}", file=sys.stderr)
     return 0
@@ -842,11 +789,10 @@ def cmd_users_token(args: argparse.Namespace) -> int:
     from reuse_index.accounts import UnknownAccountError
     from web.security import digest, new_api_token
 
-    settings = _settings()
+    settings = args.settings
     token_id, text = new_api_token()
     expires = datetime.now(UTC) + timedelta(days=args.days) if args.days > 0 else None
-    warehouse = Warehouse.open(settings)
-    try:
+    with open_warehouse(settings) as warehouse:
         try:
             token = warehouse.index.accounts.add_token(
                 token_id, token_sha256=digest(text), username=args.username,
@@ -855,8 +801,6 @@ def cmd_users_token(args: argparse.Namespace) -> int:
             raise InvalidRequestError(detail=str(exc)) from exc
         _account_event(warehouse, settings, action="token_issued", username=token.username,
                        token_id=token.id, label=token.label)
-    finally:
-        warehouse.close()
     if args.json:
         print(json.dumps({**token.to_dict(), "token": text}, ensure_ascii=False))
     else:
@@ -867,21 +811,19 @@ def cmd_users_token(args: argparse.Namespace) -> int:
 
 
 def cmd_users_revoke(args: argparse.Namespace) -> int:
-    settings = _settings()
-    warehouse = Warehouse.open(settings)
-    try:
+    settings = args.settings
+    with open_warehouse(settings) as warehouse:
         token = warehouse.index.accounts.revoke_token(args.token_id)
         if token is None:
             raise InvalidRequestError(detail=f"no token {args.token_id!r}")
         _account_event(warehouse, settings, action="token_revoked", username=token.username,
                        token_id=token.id)
-    finally:
-        warehouse.close()
     return 0
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
-    options = PageOptions(engine=args.engine, languages=tuple(args.lang.split("+")),
+    options = PageOptions(engine=args.engine or args.settings.ocr_engine,
+                          languages=tuple(args.lang.split("+")),
                           correct_text=not args.no_correct, fields=not args.no_fields)
     check_engine(options)
     progress = Progress(args.ui, enabled=not args.quiet)
@@ -929,8 +871,14 @@ def ocr_json(results: Sequence[FileResult], *, words: bool = False) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run ``sohoa``: every error becomes a message (Vietnamese unless ``--ui en``) and
+    its exit code (:class:`common.errors.ExitCode`), here and nowhere else."""
+    try:
+        settings = Settings.load()  # once, for the whole command
+    except SohoaError as exc:
+        print(f"{UI['vi']['error']}: {describe_error(exc, 'vi')}", file=sys.stderr)
+        return exc.exit_code
+    args = build_parser(settings).parse_args(argv)
     level = logging.WARNING - 10 * args.verbose
     logging.basicConfig(level=max(logging.DEBUG, level), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

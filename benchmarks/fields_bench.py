@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.fields import documents_for_pages  # noqa: E402
-from pipeline.orchestrator import process_files  # noqa: E402
-from pipeline.page import PageOptions  # noqa: E402
+from pipeline.page.pool import process_files  # noqa: E402
+from pipeline.page.process import PageOptions  # noqa: E402
+from pipeline.papers.fields import documents_for_pages  # noqa: E402
 from tests.scangen import generate_set  # noqa: E402
 
 KEY_FIELDS = ("so_dinh_danh", "ngay_sinh", "ho_ten")

@@ -27,8 +27,8 @@ from rapidfuzz.distance import Levenshtein
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.intake import list_pages  # noqa: E402
-from pipeline.page import PageOptions, process_page  # noqa: E402
+from pipeline.page.intake import list_pages  # noqa: E402
+from pipeline.page.process import PageOptions, process_page  # noqa: E402
 from tests.scangen import Truth, generate_set  # noqa: E402
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")

@@ -13,7 +13,7 @@ about half of those that return a paper, facts that come days or weeks after rec
 (into the next month), and a few code-only rows with no ``received_at`` (created by a
 document or event before the dossier was known).
 
-Then it times ``pipeline.report.build_report`` (the counts query and the arithmetic) for
+Then it times ``warehouse.scorecard.build_report`` (the counts query and the arithmetic) for
 the year 2026 over all agencies, the year for the largest agency, and October 2026, each
 ``--repeat`` times (min and median), and the CLI equivalent of the year report: build plus
 the table, JSON and CSV renderings, and once the HTML page (charts included). Each
@@ -57,14 +57,14 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import index_bench  # noqa: E402
 from sqlalchemy import Connection, event  # noqa: E402
 
-from pipeline.report import (  # noqa: E402
+from reuse_index import ReuseIndex  # noqa: E402
+from reuse_index.schema import dossiers  # noqa: E402
+from warehouse.scorecard import (  # noqa: E402
     ReportRequest,
     build_report,
     render_csv,
     render_table,
 )
-from reuse_index import ReuseIndex  # noqa: E402
-from reuse_index.schema import dossiers  # noqa: E402
 
 TARGET_S = 5.0
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -483,7 +483,7 @@ def end_to_end(index: ReuseIndex, request: ReportRequest, repeat: int) -> None:
     print_times("end to end, year 2026 (build + the slowest of table/json/csv)", worst,
                 f"; medians: {parts}")
     try:
-        from pipeline.report_html import render_html
+        from warehouse.scorecard_html import render_html
     except ImportError as exc:  # matplotlib missing: not the report's business here
         print(f"html: skipped ({exc})")
         return

@@ -105,7 +105,7 @@ def _remote(signer, pdf: Path, docs: int, work: Path) -> None:
     try:
         import psycopg
 
-        from tests.s3_server import run_seaweedfs
+        from tests.storage.s3_server import run_seaweedfs
         admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
     except Exception as exc:  # noqa: BLE001 - optional part of the benchmark
         print(f"S3 + PostgreSQL skipped: {exc}")

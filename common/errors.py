@@ -38,6 +38,7 @@ class SohoaError(Exception):
     message_vi = "Lỗi không xác định"
     message_en = "Unexpected error"
     show_detail = False  # append the detail to the user message (when it helps the user)
+    retryable = False  # the same call may succeed later (an unreachable server): queue retries
 
     def __init__(self, source: str = "", *, page: int | None = None, detail: str = "") -> None:
         self.source = source

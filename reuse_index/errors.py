@@ -15,6 +15,7 @@ class IndexStoreError(SohoaError):
     """Base class of every reuse-index failure."""
 
     exit_code = ExitCode.index_database
+    retryable = True  # the database may be back; duplicates and newer schemas are not
     message_vi = "Lỗi cơ sở dữ liệu chỉ mục hồ sơ số hoá"
     message_en = "Reuse index database error"
 
@@ -38,6 +39,7 @@ class IndexUnavailableError(IndexStoreError):
 class DuplicateDocumentError(IndexStoreError):
     """A document with the same id is already indexed."""
 
+    retryable = False
     message_vi = "Tài liệu này đã có trong chỉ mục (trùng mã tài liệu)."
     message_en = "This document is already in the index (duplicate document id)."
 
@@ -45,6 +47,7 @@ class DuplicateDocumentError(IndexStoreError):
 class SchemaTooNewError(IndexStoreError):
     """The database was migrated by a newer sohoa than this one."""
 
+    retryable = False
     message_vi = ("Cơ sở dữ liệu chỉ mục thuộc phiên bản sohoa mới hơn phiên bản đang chạy. "
                   "Hãy cập nhật sohoa.")
     message_en = ("The index database belongs to a newer sohoa version than this one. "

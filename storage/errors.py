@@ -16,6 +16,7 @@ class StoreError(SohoaError):
     """Base class of every object-store failure."""
 
     exit_code = ExitCode.object_store
+    retryable = True  # the server or disk may be back; write-once and key errors are not
     message_vi = "Lỗi kho lưu trữ."
     message_en = "Object store error."
 
@@ -47,6 +48,7 @@ class StoreUnavailableError(StoreError):
 class StoreConfigError(StoreError):
     """The ``SOHOA_S3_*`` / ``StoreConfig`` settings are inconsistent or malformed."""
 
+    retryable = False
     message_vi = "Cấu hình kho lưu trữ không hợp lệ (biến môi trường SOHOA_S3_*)."
     message_en = "Invalid object store configuration (SOHOA_S3_* variables)."
 
@@ -54,6 +56,7 @@ class StoreConfigError(StoreError):
 class ObjectExistsError(StoreError):
     """Write-once violation: different bytes are already stored under the key."""
 
+    retryable = False
     message_vi = ("Trong kho đã có một đối tượng khác cùng khoá; dữ liệu lưu trữ không được "
                   "ghi đè.")
     message_en = ("A different object is already stored under this key; stored data is "
@@ -61,6 +64,7 @@ class ObjectExistsError(StoreError):
 
 
 class ObjectNotFoundError(StoreError):
+    retryable = False
     message_vi = "Không tìm thấy đối tượng trong kho lưu trữ."
     message_en = "Object not found in the store."
 
@@ -68,6 +72,7 @@ class ObjectNotFoundError(StoreError):
 class StoredBytesMismatchError(StoreError):
     """Stored bytes no longer match the SHA-256 recorded when they were written."""
 
+    retryable = False
     message_vi = ("Dữ liệu trong kho không khớp mã băm SHA-256 đã ghi khi lưu: đối tượng có "
                   "thể đã bị hỏng hoặc bị sửa.")
     message_en = ("Stored bytes do not match the SHA-256 recorded at write time: the object "
@@ -77,5 +82,6 @@ class StoredBytesMismatchError(StoreError):
 class InvalidKeyError(StoreError, ValueError):
     """A key or prefix that is not a safe, normalised object name."""
 
+    retryable = False
     message_vi = "Khoá đối tượng không hợp lệ."
     message_en = "Invalid object key."

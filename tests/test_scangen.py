@@ -331,7 +331,7 @@ def test_card_front_carries_a_decodable_qr() -> None:
     import cv2
     import numpy as np
 
-    from pipeline.qr import find_card_qr
+    from pipeline.papers.qr import find_card_qr
 
     for seed in range(6):
         sample = make_sample(seed, doc_type="can_cuoc", level="clean")

@@ -25,9 +25,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.errors import SohoaError
 from common.settings import Settings
-from pipeline.warehouse import Warehouse
 from reuse_index import IndexStoreError
 from storage import StoreError
+from warehouse.access import Warehouse
 
 from . import audit, auth, documents, reports, scans
 from .context import ApiError, Service
@@ -94,10 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _service(settings: Settings) -> Service:
     warehouse = Warehouse.open(settings)
-    mode = settings.get("SOHOA_DOWNLOAD_LINKS") or (
+    mode = settings.download_links or (  # checked when the settings were loaded
         "presigned" if warehouse.store.name == "s3" else "server")
-    if mode not in ("presigned", "server"):
-        raise ValueError("SOHOA_DOWNLOAD_LINKS must be presigned or server")
     if mode == "presigned" and warehouse.store.name != "s3":
         mode = "server"  # a local folder store has no presigned URLs worth handing out
     return Service(settings=settings, warehouse=warehouse,

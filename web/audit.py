@@ -22,10 +22,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
+from common.vn import VN_TZ
 from reuse_index import EVENT_KINDS, Event
 
 from .auth import Principal, require
-from .context import VN_TZ, Service, day_range, service
+from .context import Service, day_range, service
 from .models import AccessLog, event_out
 
 router = APIRouter(prefix="/api", tags=["audit"])

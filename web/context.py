@@ -20,8 +20,8 @@ from typing import Any
 from fastapi import Request
 
 from common.settings import Settings
-from common.vn import VN_TZ
-from pipeline.warehouse import Warehouse
+from common.vn import vn_day_start, vn_today
+from warehouse.access import Warehouse
 
 from .eventlog import EventWriter
 from .security import LinkSigner
@@ -85,7 +85,7 @@ class Service:
 
     @staticmethod
     def today() -> date:
-        return datetime.now(VN_TZ).date()
+        return vn_today()
 
     def record(self, kind: str, request: Request, *, actor: str, via: str,
                document_id: str | None = None, dossier_code: str | None = None,
@@ -123,8 +123,8 @@ async def service(request: Request) -> Service:
 def day_range(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Whole Vietnamese days ``start``..``end`` (inclusive) as [from, to) datetimes."""
     # 0001-01-01 in Vietnam is still year 0 in UTC, which no datetime holds: no bound
-    since = (datetime.combine(start, datetime.min.time(), VN_TZ)
+    since = (vn_day_start(start)
              if start and start > date.min else None)
-    until = (datetime.combine(end + timedelta(days=1), datetime.min.time(), VN_TZ)
+    until = (vn_day_start(end + timedelta(days=1))
              if end and end < date.max else None)
     return since, until

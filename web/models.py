@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.doctypes import DOC_TYPES, type_name
+from pipeline.papers.doctypes import DOC_TYPES, type_name
 from reuse_index import DocumentRecord, Event
 from reuse_index.accounts import ROLES
 

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from common.errors import SohoaError
-from pipeline.intake import render_page_jpeg
+from pipeline.page.intake import render_page_jpeg
 from reuse_index import DocumentRecord
 from storage import ObjectStore
 

@@ -13,9 +13,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from pipeline.fields import REVIEW_CONFIDENCE
-from pipeline.report import ReportRequest, build_report, render_csv
-from pipeline.review import build_review
+from pipeline.papers.fields import REVIEW_CONFIDENCE
+from warehouse.review import build_review
+from warehouse.scorecard import ReportRequest, build_report, render_csv
 
 from .auth import Principal, require
 from .context import Service, invalid, service
@@ -46,7 +46,7 @@ def scorecard(request: Request, svc: Svc, who: Auditor, date_from: Annotated[Day
     svc.record("accessed", request, actor=who.username, via=who.via, action="report",
                period=f"{date_from}..{date_to}", agency=agency or None)
     if format == "html":
-        from pipeline.report_html import render_html
+        from warehouse.scorecard_html import render_html
 
         # the page is self-contained: inline styles, charts as data: images, nothing else
         return HTMLResponse(render_html(report), headers={

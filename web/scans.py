@@ -29,11 +29,10 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from common.errors import SohoaError
-from pipeline.batch import BatchSummary, DossierJob, enqueue, run_local
-from pipeline.dossier import DossierScanner, ScannedDocument, ScanRequest
-from pipeline.orchestrator import check_engine
-from pipeline.page import PageOptions, PageResult
-from pipeline.signing import SigningConfig, load_signer
+from pipeline.page.process import PageOptions, PageResult
+from pipeline.run.batch import BatchSummary, DossierJob
+from pipeline.run.submit import page_options, signing_config, submit
+from pipeline.scan import ScannedDocument, ScanRequest
 
 from .auth import Principal, require
 from .context import ApiError, Service, not_found, service
@@ -140,7 +139,7 @@ def upload(request: Request, svc: Svc, who: Counter,
            component: Annotated[str | None, Form(max_length=64)] = None,
            owner_id: Annotated[str | None, Form(pattern=r"^\d{12}$")] = None,
            owner_name: Annotated[str | None, Form(max_length=200)] = None) -> ScanJob:
-    signing = SigningConfig.from_env(svc.settings.env, home=svc.settings.home)
+    signing = signing_config(svc.settings)
     if not signing.configured():
         raise ApiError(503, "unavailable", "Chưa cấu hình khoá ký số của cơ quan nên chưa "
                        "số hoá được", "No agency signing key is configured")
@@ -150,7 +149,7 @@ def upload(request: Request, svc: Svc, who: Counter,
     job_id = secrets.token_hex(8)
     folder = jobs.uploads(job_id)
     folder.mkdir(parents=True)
-    limit = int(svc.settings.get("SOHOA_MAX_UPLOAD_MB", "500")) << 20
+    limit = svc.settings.max_upload_mb << 20
     names: list[str] = []
     total = 0
     try:
@@ -216,39 +215,28 @@ def _run(svc: Service, jobs: Jobs, job: ScanJob, request: ScanRequest,
     jobs.save(job)
     summary = BatchSummary(dossiers=1)
     try:
-        options = PageOptions(engine=svc.settings.get("SOHOA_OCR_ENGINE") or "tesseract")
-        check_engine(options)
-        warehouse = svc.warehouse
-        signing = SigningConfig.from_env(svc.settings.env, home=svc.settings.home)
-        if svc.settings.get("SOHOA_BROKER_URL"):
-            from pipeline import actors
+        settings, warehouse = svc.settings, svc.warehouse
+        queued = bool(settings.broker_url)
+        # queued: the workers OCR, so this server needs no engine (and no key)
+        options = PageOptions(engine=settings.ocr_engine) if queued else \
+            page_options(settings)
 
-            scanner = DossierScanner(store=warehouse.store, index=warehouse.index,
-                                     signer=None, options=options)
-            enqueue([DossierJob(request, paths)], scanner, actors.ocr_page.send,
-                    actors.assemble.send, summary=summary)
+        def page_done(page: PageResult, total: int) -> None:
+            job.pages_done, job.pages_total = job.pages_done + 1, total
+            jobs.save(job)
+
+        def paper(doc: ScannedDocument) -> None:
+            job.documents.append({"id": doc.record.id, "type": doc.record.doc_type,
+                                  "source": Path(doc.source).name,
+                                  "pages": doc.record.pages, "skipped": doc.skipped})
+
+        submit([DossierJob(request, paths)], settings, warehouse.store, warehouse.index,
+               options=options, summary=summary, workers=settings.scan_workers,
+               on_page=page_done, on_document=paper)
+        if queued:
             job.state, job.pages_total = "queued_to_workers", summary.pages
             job.message = "Đã chuyển cho các worker; theo dõi bằng sohoa status."
         else:
-            signer = load_signer(signing)
-            workers = int(svc.settings.get("SOHOA_SCAN_WORKERS") or 1)
-
-            def page_done(page: PageResult, total: int) -> None:
-                job.pages_done, job.pages_total = job.pages_done + 1, total
-                jobs.save(job)
-
-            def paper(doc: ScannedDocument) -> None:
-                job.documents.append({"id": doc.record.id, "type": doc.record.doc_type,
-                                      "source": Path(doc.source).name,
-                                      "pages": doc.record.pages,
-                                      "skipped": doc.skipped})
-
-            def factory(**kw: Any) -> DossierScanner:
-                return DossierScanner(store=warehouse.store, index=warehouse.index,
-                                      signer=signer, options=options, workers=workers, **kw)
-
-            run_local([DossierJob(request, paths)], factory, workers=workers, summary=summary,
-                      on_page=page_done, on_document=paper)
             job.state = "failed" if summary.failed else "done"
         job.problems = [_without_server_paths(p, jobs.uploads(job.id))
                         for p in summary.problems]

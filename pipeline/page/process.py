@@ -1,0 +1,325 @@
+"""The per-page stage: load → blank check → orientation and skew → clean → OCR → text.
+
+``process_page`` is a plain function of a :class:`~pipeline.page.intake.PageRef` and
+:class:`PageOptions`; it does not know whether it runs in-process, in a process pool or
+in a dramatiq worker. It returns a picklable :class:`PageResult`; when asked, it also
+writes the page's corrected image and one-page searchable PDF into ``workdir``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from common.errors import PageProcessingError, SohoaError
+from common.vn import nfc
+from ocr_models import OcrEngine, OcrResult, Word, get_engine
+from ocr_models.vietnamese import correct_token, default_lexicon
+from pipeline.page import clean, geometry, layout
+from pipeline.page.intake import MAX_PIXELS, PageRef, load_page
+from pipeline.papers.fields import PageFacts, page_facts
+
+log = logging.getLogger(__name__)
+
+OCR_DPI = 300  # Tesseract reads Vietnamese diacritics best around 300 dpi
+MAX_WORK_DPI = 350  # above this, analysis runs on a 300-dpi copy
+UPDOWN_SURE = 0.12  # below this the geometric up/down cue asks the OCR engine
+RETRY_CONFIDENCE = 0.6  # a page read with less confidence is also read turned over
+REREAD_SCALE = 0.67  # field values are read again at 2/3 size: a second, independent reading
+REREAD_KINDS = ("name", "date", "id", "code", "number", "address", "text", "agency")
+REREAD_EXTRA = (0.5, 0.8)  # more sizes for a name no reading of which passes the checks
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    engine: str = "tesseract"
+    languages: tuple[str, ...] = ("vie",)
+    correct_text: bool = True
+    workdir: str | None = None  # write page image + one-page PDF here when set
+    jpeg_quality: int = 80
+    max_pixels: int = MAX_PIXELS
+    fields: bool = True  # classify and extract fields (with crop re-reads); off: text only
+
+
+@dataclass
+class PageResult:
+    source: str
+    index: int
+    rotation: int = 0
+    skew_deg: float = 0.0
+    blank: bool = False
+    text: str = ""
+    confidence: float = 0.0
+    dpi: float = 0.0
+    colour: bool = False
+    words: list[Word] = field(default_factory=list)
+    facts: PageFacts | None = None  # type, field candidates, QR: for the document stage
+    pdf: str | None = None  # one-page searchable PDF in the workdir
+    seconds: float = 0.0
+    error: SohoaError | None = None
+
+    def to_json(self) -> dict:
+        """The page object of the CLI JSON contract (shared/DESIGN.md)."""
+        data = {
+            "source": Path(self.source).name,
+            "index": self.index,
+            "rotation": self.rotation,
+            "skew_deg": round(self.skew_deg, 2),
+            "blank": self.blank,
+            "text": self.text,
+            "confidence": round(self.confidence, 3),
+        }
+        if self.facts is not None:
+            data["type"] = self.facts.page_class.doc_type
+        if self.error is not None:
+            data["error"] = self.error.describe("vi")
+        return data
+
+    def words_json(self) -> list[dict]:
+        return [asdict(w) for w in self.words]
+
+
+_ENGINES: dict[str, OcrEngine] = {}
+
+
+def engine_for(name: str) -> OcrEngine:
+    """One engine instance per process and name."""
+    if name not in _ENGINES:
+        _ENGINES[name] = get_engine(name)
+    return _ENGINES[name]
+
+
+def process_page(ref: PageRef, options: PageOptions) -> PageResult:
+    """Run every stage on one page; errors are returned in the result, never raised."""
+    started = time.perf_counter()
+    result = PageResult(source=ref.source, index=ref.index)
+    try:
+        _process(ref, options, result)
+    except SohoaError as exc:
+        if exc.page is None and ref.count > 1:
+            exc.page = ref.index
+        result.error = exc
+    except MemoryError as exc:
+        result.error = PageProcessingError(ref.source, page=ref.index, detail="out of memory")
+        log.error("page %d of %s: out of memory", ref.index + 1, ref.source, exc_info=exc)
+    except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch
+        log.exception("page %d of %s failed", ref.index + 1, ref.source)
+        result.error = PageProcessingError(ref.source, page=ref.index, detail=repr(exc))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
+    loaded = load_page(ref, max_pixels=options.max_pixels)
+    result.dpi, result.colour = loaded.dpi, loaded.colour
+    # High-resolution scans are analysed and OCR'd at 300 dpi; only the output image
+    # keeps the scan's own resolution.
+    target = OCR_DPI if loaded.dpi > MAX_WORK_DPI else loaded.dpi
+    grey, work_scale = clean.resize_to_dpi(clean.grey_without_seals(loaded.image, loaded.dpi),
+                                           loaded.dpi, target)
+    dpi = loaded.dpi * work_scale
+    norm = clean.normalize_background(grey, dpi)
+    image = loaded.image
+    if clean.is_blank(norm, dpi):
+        result.blank = True
+    else:
+        engine = engine_for(options.engine)
+        geo = geometry.estimate_geometry(clean.ink_mask(norm), dpi)
+        rotation, skew = geo.rotation, geo.skew_deg
+        norm = _upright(norm, rotation, skew, 255)
+        if geo.updown_score < UPDOWN_SURE:
+            rotation, norm = _ask_engine_updown(engine, norm, dpi, rotation, options)
+        ocr_input, ocr_scale = clean.resize_to_dpi(clean.denoise(norm, dpi), dpi, OCR_DPI)
+        ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
+        if ocr.confidence < RETRY_CONFIDENCE:
+            ocr, flipped = _better_reading(engine, ocr, ocr_input, options)
+            rotation = (rotation + 180) % 360 if flipped else rotation
+        result.rotation, result.skew_deg = rotation, skew
+        image = _upright(image, rotation, skew, _paper_colour(image))
+        scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
+        lexicon = default_lexicon() if options.correct_text else None
+        words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
+        lines = [line for line in layout.reading_order(_drop_noise(words, lexicon))
+                 if not _noise_line(line)]
+        result.words = [w for line in lines for w in line]
+        result.text = nfc("\n".join(" ".join(w.text for w in line) for line in lines))
+        result.confidence = _confidence(result.words)
+        if options.fields:
+            result.facts = _facts(result, engine, ocr_input, scale, image, options)
+    if options.workdir:
+        result.pdf = str(_write_page(image, result, options))
+
+
+def _facts(result: PageResult, engine: OcrEngine, ocr_input: np.ndarray, scale: float,
+           upright: np.ndarray, options: PageOptions) -> PageFacts:
+    """Classify the page, find its field candidates, read an ID card's QR code, and read
+    names, dates and ID numbers a second time from their crops."""
+    from pipeline.papers.qr import find_card_qr
+
+    facts = page_facts(result.words, result.text, page=result.index,
+                       find_qr=lambda: find_card_qr(upright, page=result.index))
+    for cand in facts.candidates:
+        if cand.kind in REREAD_KINDS and cand.words:
+            text = _reread(engine, ocr_input, cand.words, scale, options)
+            if text:
+                cand.alternatives.append(text)
+            if cand.kind == "name" and not _any_sound_name(cand):
+                # e.g. capital "NGUYỄN" read as "NGUYÊN" at two sizes: try two more
+                for extra in REREAD_EXTRA:
+                    text = _reread(engine, ocr_input, cand.words, scale, options, extra)
+                    if text:
+                        cand.alternatives.append(text)
+    return facts
+
+
+def _any_sound_name(cand) -> bool:
+    from pipeline.papers.fields import _name
+    from pipeline.papers.validate import check_name
+
+    return any(not check_name(_name(raw)) for raw in [cand.raw, *cand.alternatives])
+
+
+def _reread(engine: OcrEngine, ocr_input: np.ndarray, words: list[Word], scale: float,
+            options: PageOptions, size: float = 0.0) -> str:
+    """The words' crop of the OCR image, read again as one line at ``size`` (default
+    REREAD_SCALE) of its resolution."""
+    size = size or REREAD_SCALE
+    x0 = min(w.left for w in words) * scale
+    y0 = min(w.top for w in words) * scale
+    x1 = max(w.left + w.width for w in words) * scale
+    y1 = max(w.top + w.height for w in words) * scale
+    pad = 0.35 * (y1 - y0)
+    h, w = ocr_input.shape[:2]
+    crop = ocr_input[max(0, int(y0 - pad)):min(h, int(y1 + pad)),
+                     max(0, int(x0 - pad)):min(w, int(x1 + pad))]
+    if crop.size == 0:
+        return ""
+    small = cv2.resize(crop, None, fx=size, fy=size,
+                       interpolation=cv2.INTER_AREA if size < 1 else cv2.INTER_CUBIC)
+    small = cv2.copyMakeBorder(small, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+    lines = {(w.block, w.par, w.line) for w in words}
+    read_fn = engine.recognize_line if len(lines) == 1 else engine.recognize
+    try:
+        read = read_fn(small, languages=options.languages, dpi=round(OCR_DPI * size))
+    except Exception as exc:  # noqa: BLE001 - a failed re-read just means one reading
+        log.debug("field re-read failed: %s", exc)
+        return ""
+    return nfc(" ".join(w.text for w in read.words))
+
+
+def _upright(image: np.ndarray, rotation: int, skew: float, fill) -> np.ndarray:
+    return geometry.deskew(geometry.turn_to_upright(image, rotation), skew, fill=fill)
+
+
+def _ask_engine_updown(engine: OcrEngine, norm: np.ndarray, dpi: float, rotation: int,
+                       options: PageOptions) -> tuple[int, np.ndarray]:
+    """Geometry was unsure whether the page is upside down: compare OCR confidences."""
+    sample, _ = clean.resize_to_dpi(_text_band(norm), dpi, OCR_DPI)
+    scores = engine.orientation_scores(sample, languages=options.languages)
+    if scores and scores.get(180, 0.0) > scores.get(0, 0.0) + 0.05:
+        log.debug("engine says upside down (%s)", scores)
+        return (rotation + 180) % 360, np.ascontiguousarray(norm[::-1, ::-1])
+    return rotation, norm
+
+
+def _better_reading(engine: OcrEngine, ocr: OcrResult, ocr_input: np.ndarray,
+                    options: PageOptions) -> tuple[OcrResult, bool]:
+    """Low confidence may mean the page is upside down after all: read it turned over
+    and keep whichever reading the engine is clearly surer of."""
+    turned = np.ascontiguousarray(ocr_input[::-1, ::-1])
+    other = engine.recognize(turned, languages=options.languages, dpi=OCR_DPI)
+    if other.confidence > ocr.confidence + 0.1:
+        log.debug("page read upside down (%.2f vs %.2f)", other.confidence, ocr.confidence)
+        return other, True
+    return ocr, False
+
+
+def _text_band(norm: np.ndarray) -> np.ndarray:
+    """The horizontal band of about a third of the page with the most ink."""
+    rows = (norm < 150).sum(axis=1).astype(np.float64)
+    band = max(1, len(rows) // 3)
+    window = np.convolve(rows, np.ones(band), mode="valid")
+    top = int(np.argmax(window)) if len(window) else 0
+    return norm[top:top + band]
+
+
+def _paper_colour(image: np.ndarray) -> int | tuple[int, int, int]:
+    """Fill for corners uncovered by deskewing: the brightest common tone of the page."""
+    sample = image[::16, ::16].reshape(-1, image.shape[2]) if image.ndim == 3 else \
+        image[::16, ::16].reshape(-1, 1)
+    tone = np.percentile(sample, 90, axis=0).astype(int)
+    return int(tone[0]) if image.ndim == 2 else tuple(int(v) for v in tone)
+
+
+def _rescale(word: Word, scale: float, lexicon, correct: bool) -> Word:
+    text = correct_token(word.text, lexicon) if correct else nfc(word.text)
+    if scale == 1.0:
+        return word.with_text(text)
+    return Word(text, round(word.left / scale), round(word.top / scale),
+                max(1, round(word.width / scale)), max(1, round(word.height / scale)),
+                word.confidence, word.block, word.par, word.line)
+
+
+_PUNCTUATION = {"-", "–", "—", "/", ":", ",", ".", ";", "(", ")", "+", "*", "…", "\""}
+
+
+def _drop_noise(words: list[Word], lexicon) -> list[Word]:
+    """Drop what Tesseract "reads" in seals, photos and dust: symbols, and low-confidence
+    one- or two-character scraps that are neither a Vietnamese syllable nor a number."""
+    if not words:
+        return words
+    typical = float(np.median([w.height for w in words]))
+
+    def noise(word: Word) -> bool:
+        alnum = sum(ch.isalnum() for ch in word.text)
+        if alnum == 0:  # "-", "/", "-/-" (nothing to declare) are real text
+            return not set(word.text) <= _PUNCTUATION or word.confidence < 0.6
+        if word.height > 3 * typical and word.confidence < 0.6:
+            return True  # a fragment of a photo, seal or emblem
+        if alnum <= 2 and (word.height < 0.35 * typical or word.confidence < 0.15):
+            return True  # a speck, or a scrap nobody could read
+        letters = "".join(ch for ch in word.text if ch.isalpha())
+        if word.text.isdigit() or (lexicon is not None and len(letters) >= 2
+                                   and letters == word.text and letters in lexicon):
+            return False
+        if alnum <= 2:
+            return word.confidence < 0.6
+        mixed = any(ch.isdigit() for ch in word.text) and any(ch.isalpha() for ch in word.text)
+        odd = any(not ch.isalnum() and ch not in ".,:;/-()<" for ch in word.text)
+        return word.confidence < 0.3 and (mixed or odd)
+
+    return [w for w in words if not noise(w)]
+
+
+def _noise_line(line: list[Word]) -> bool:
+    """A whole "line" read out of a fingerprint, photo or emblem: confidence under 0.3
+    (real text lines, even an ID card's machine-readable zone, read at 0.33 or more)."""
+    mean = sum(w.confidence for w in line) / len(line)
+    return mean < 0.3 and not any("<<" in w.text for w in line)
+
+
+def _confidence(words: list[Word]) -> float:
+    chars = sum(len(w.text) for w in words)
+    return sum(w.confidence * len(w.text) for w in words) / chars if chars else 0.0
+
+
+def _write_page(image: np.ndarray, result: PageResult, options: PageOptions) -> Path:
+    from pipeline.pdfa import write_page_pdf  # lazy: pikepdf work only when a PDF is wanted
+
+    assert options.workdir is not None
+    tag = hashlib.sha1(result.source.encode()).hexdigest()[:12]
+    stem = Path(options.workdir) / f"{tag}-{result.index:05d}"
+    image_file = stem.with_suffix(".jpg")
+    ok = cv2.imwrite(str(image_file), image, [cv2.IMWRITE_JPEG_QUALITY, options.jpeg_quality])
+    if not ok:
+        raise PageProcessingError(result.source, page=result.index, detail="cannot write JPEG")
+    pdf = write_page_pdf(image_file, stem.with_suffix(".pdf"), dpi=result.dpi,
+                         words=result.words)
+    image_file.unlink(missing_ok=True)
+    return pdf

@@ -1,0 +1,682 @@
+"""Documents and their validated fields: from page results to what the index and the portal
+metadata need.
+
+:func:`build_documents` classifies each page, groups consecutive pages into papers, and for
+each paper merges the pages' raw candidates (:mod:`pipeline.papers.extract`), the chip ID card's
+QR code and machine-readable zone, normalises every value (ISO dates, title-case names,
+canonical sex / ethnicity / nationality) and validates it (:mod:`pipeline.papers.validate`). A
+value that fails a check, disagrees with another reading on the same paper, or was read with
+low confidence is kept and marked ``needs_review`` with its reasons — never dropped, never
+guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from pipeline.papers.classify import PageClass, PageGroup, classify_page, group_pages
+from pipeline.papers.extract import (
+    UNIT_WORDS,
+    Candidate,
+    Line,
+    Mrz,
+    card_id_fallback,
+    decision_subject,
+    extract_lines,
+    header_parts,
+    land_parts,
+    page_lines,
+    read_mrz,
+    signer_agency,
+)
+from pipeline.papers.qr import CardQr
+from pipeline.papers.reference import ETHNIC_GROUPS
+from pipeline.papers.validate import (
+    Problem,
+    check_choice,
+    check_date,
+    check_name,
+    check_pattern,
+    check_personal_id,
+    fold,
+    nfc,
+    parse_date,
+    parse_spelled_date,
+    title_case,
+)
+
+REVIEW_CONFIDENCE = 0.80  # mean word confidence below this: an officer looks at it
+REVIEW_WORD = 0.45  # any single word below this: idem
+
+# Date keys and what kind of date each is, for plausibility.
+DATE_KINDS = {"ngay_sinh": "birth", "ngay_cap": "issue", "ngay_dang_ky": "issue",
+              "ngay_ban_hanh": "issue", "co_gia_tri_den": "expiry", "ngay_lam": "issue"}
+PEOPLE = ("", "_vo", "_chong", "_me", "_cha", "_nguoi_yeu_cau")
+# The place-and-date line ("Tân Phú, ngày 05 tháng 3 năm 2024") means this, per type:
+DATE_LINE_KEY = {"van_ban_hanh_chinh": "ngay_ban_hanh", "giay_xac_nhan_tinh_trang_hon_nhan":
+                 "ngay_cap", "giay_chung_nhan_qsdd": "ngay_cap", "to_khai": "ngay_lam",
+                 "giay_khai_sinh": "ngay_cap", "giay_chung_nhan_ket_hon": "ngay_cap"}
+CARD_ISSUERS = (("cuc canh sat", "Cục Cảnh sát quản lý hành chính về trật tự xã hội"),
+                ("bo cong an", "Bộ Công an"))
+
+
+@dataclass
+class FieldValue:
+    """One field of a document: its value, how sure we are, and where it came from."""
+
+    value: str
+    confidence: float
+    source: str = "ocr"  # ocr | qr | mrz | rule
+    page: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.problems)
+
+    def flag(self, problem: Problem) -> None:
+        if all(p.code != problem.code for p in self.problems):
+            self.problems.append(problem)
+
+    def to_json(self) -> dict:
+        data: dict = {"value": self.value, "confidence": round(self.confidence, 3),
+                      "source": self.source, "needs_review": self.needs_review}
+        if self.problems:
+            data["reasons"] = [p.to_json() for p in self.problems]
+        return data
+
+
+@dataclass
+class Document:
+    """One paper: its type, its pages (indices into the batch's page list), its fields."""
+
+    doc_type: str
+    pages: list[int]
+    confidence: float
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+
+    @property
+    def needs_review(self) -> bool:
+        return any(f.needs_review for f in self.fields.values())
+
+    def values(self) -> dict[str, str]:
+        return {k: f.value for k, f in self.fields.items()}
+
+    def owner(self) -> tuple[str | None, str | None]:
+        """(personal ID, name) of the paper's owner (MaChuGiayTo / TenChuGiayTo): the
+        person the paper is about, else the requester, else the husband, else the wife."""
+        for suffix in ("", "_nguoi_yeu_cau", "_chong", "_vo"):
+            pid, name = self.fields.get("so_dinh_danh" + suffix), \
+                self.fields.get("ho_ten" + suffix)
+            if pid or name:
+                return (pid.value if pid else None), (name.value if name else None)
+        return None, None
+
+    def valid_until(self) -> date | None:
+        """ThoiHanHieuLuc: printed ("Có giá trị đến"), or by law (a marital-status
+        certificate is valid 6 months from its issue date)."""
+        if "co_gia_tri_den" in self.fields:
+            return _iso(self.fields["co_gia_tri_den"].value)
+        if self.doc_type == "giay_xac_nhan_tinh_trang_hon_nhan" and "ngay_cap" in self.fields:
+            issued = _iso(self.fields["ngay_cap"].value)
+            return _add_months(issued, 6) if issued else None
+        return None
+
+    def to_json(self) -> dict:
+        return {"type": self.doc_type, "pages": self.pages,
+                "confidence": round(self.confidence, 3), "needs_review": self.needs_review,
+                "fields": {k: f.to_json() for k, f in self.fields.items()}}
+
+
+# -- page level -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PageFacts:
+    """What a page contributes to its document (computed where the page was processed)."""
+
+    page_class: PageClass
+    candidates: list[Candidate]
+    lines: list[Line]
+    mrz: Mrz | None = None
+    qr: CardQr | None = None
+
+
+def page_facts(words, text: str, *, blank: bool = False, page: int = 0,
+               qr: CardQr | None = None,
+               find_qr: Callable[[], CardQr | None] | None = None) -> PageFacts:
+    """``find_qr`` (reads the page image) is called only for pages that may be a card."""
+    lines = page_lines(words, text)
+    pc = classify_page(lines, blank=blank)
+    if qr is None and find_qr is not None and pc.doc_type in ("can_cuoc", "khac"):
+        qr = find_qr()
+    if pc.doc_type == "khac" and qr is not None:
+        pc = PageClass("can_cuoc", 0.95, True, cues=["qr"])
+    cands = extract_lines(lines, page) + header_parts(lines, page)
+    subject = decision_subject(lines, page)
+    if subject:
+        cands.append(subject)
+    agency = signer_agency(lines, page)
+    if agency:
+        cands.append(agency)
+    cands += land_parts(lines, page)
+    if pc.doc_type == "can_cuoc" and not any(c.key == "so_dinh_danh" for c in cands):
+        fallback = card_id_fallback(lines, page)
+        if fallback:
+            cands.append(fallback)
+    mrz = read_mrz(lines) if pc.doc_type == "can_cuoc" else None
+    return PageFacts(pc, cands, lines, mrz, qr)
+
+
+# -- normalisation --------------------------------------------------------------------------------
+
+
+def _name(raw: str) -> str:
+    words = [w.strip(".,;:()\"'") for w in raw.split()]
+    words = [w for w in words if w]
+    if sum(w.isupper() for w in words) >= 2:  # "đa LÊ HỮU HOÀNG": drop scraps before caps
+        while words and not words[0].isupper():
+            words.pop(0)
+        while words and not words[-1].isupper():
+            words.pop()
+    return title_case(" ".join(words))
+
+
+def _choice(key: str, raw: str) -> str:
+    raw = nfc(raw).strip(" .,;")
+    if key.startswith("gioi_tinh"):
+        first = fold(raw.split()[0]) if raw.split() else ""
+        if first.startswith("nam"):
+            return "Nam"
+        return "Nữ" if first.startswith("nu") else raw
+    if key.startswith("quoc_tich"):
+        return "Việt Nam" if fold(raw).replace(" ", "") == "vietnam" else raw
+    by_fold = {fold(e).replace(" ", ""): e for e in ETHNIC_GROUPS}
+    return by_fold.get(fold(raw).replace(" ", ""), raw)
+
+
+def _text(raw: str) -> str:
+    text = nfc(" ".join(raw.split()))
+    text = re.sub(r"\s+([,.;:])", r"\1", text)
+    return text.strip(" ;,.")
+
+
+_ID_RUN = re.compile(r"(?<![\dA-Za-z])[\dOolIS]{11,13}(?![\dA-Za-z])")
+
+
+def _id(raw: str) -> str:
+    m = re.search(r"(?<!\d)\d{12}(?!\d)", raw)
+    if m:
+        return m.group(0)
+    m = _ID_RUN.search(raw)  # O/0 and l/1 confusions inside a number
+    if m:
+        return m.group(0).translate(str.maketrans("OolIS", "00115"))
+    digits = re.findall(r"\d[\d ]{8,}\d", raw)
+    return digits[0].replace(" ", "") if digits else raw.strip()
+
+
+# Administrative unit words an address starts its parts with; OCR slips in them ("Tố dân
+# phố") are fixed only where the letters match exactly one of these.
+UNIT_PHRASES = ("Tổ dân phố", "Khu phố", "Thị trấn", "Thành phố", "Thị xã", "Phường", "Huyện",
+                "Quận", "Tỉnh", "Xã", "Ấp", "Thôn", "Xóm", "Bản", "Số")
+
+
+def _address(raw: str) -> str:
+    parts = [p.strip() for p in _text(raw).split(",")]
+    out = []
+    for part in parts:
+        part = part[:1].upper() + part[1:]  # every part of an address starts with a capital
+        for phrase in UNIT_PHRASES:
+            n = len(phrase)
+            if fold(part[:n]) == fold(phrase) and (len(part) == n or part[n] == " "):
+                part = phrase + part[n:]
+                break
+        out.append(part)
+    return ", ".join(out)
+
+
+# Issuing bodies whose names OCR may garble ("Sở Tài nguyên và Mối trường"); matched on
+# their letters without diacritics.
+AGENCY_BODIES = {fold(name).replace(" ", ""): name for name in (
+    "Sở Tư pháp", "Sở Nội vụ", "Sở Tài nguyên và Môi trường", "Sở Xây dựng", "Sở Y tế",
+    "Sở Giáo dục và Đào tạo", "Sở Lao động - Thương binh và Xã hội", "Sở Tài chính",
+    "Sở Kế hoạch và Đầu tư", "Sở Nông nghiệp và Phát triển nông thôn", "Sở Công Thương",
+    "Sở Giao thông vận tải", "Sở Văn hóa, Thể thao và Du lịch", "Sở Thông tin và Truyền thông",
+    "Sở Khoa học và Công nghệ", "Sở Nông nghiệp và Môi trường", "Văn phòng đăng ký đất đai",
+    "Công an", "Bộ Công an")}
+
+
+def _closest_body(folded: str) -> str | None:
+    """A known issuing body within a small edit distance ("so tai nguyen va moi tinh")."""
+    import difflib
+
+    key = folded.replace(" ", "")
+    best = difflib.get_close_matches(key, list(AGENCY_BODIES), n=2, cutoff=0.85)
+    if len(best) == 1:
+        return AGENCY_BODIES[best[0]]
+    cut = [k for k in AGENCY_BODIES if len(key) >= 12 and k.startswith(key)]  # a word lost
+    return AGENCY_BODIES[cut[0]] if len(cut) == 1 else None
+
+
+def _agency(raw: str) -> str:
+    """'ỦY BAN NHÂN DÂN / PHƯỜNG NGỌC THỤY' -> 'Ủy ban nhân dân phường Ngọc Thụy';
+    'UBND TỈNH AN GIANG / SỞ TƯ PHÁP' -> 'Sở Tư pháp tỉnh An Giang'."""
+    parts = [p.strip() for p in raw.split(" / ") if p.strip()]
+    if not parts:
+        return raw
+
+    def unit(text: str) -> str:
+        f = fold(text)
+        for u in UNIT_WORDS:
+            if f.startswith(u + " "):
+                n = len(u)
+                return text[:n].lower() + " " + title_case(text[n + 1:])
+        return title_case(text)
+
+    def body(text: str) -> str:
+        f = fold(text)
+        if f.startswith("uy ban nhan dan") or f.startswith("ubnd"):
+            return "Ủy ban nhân dân"
+        known = AGENCY_BODIES.get(f.replace(" ", "")) or _closest_body(f)
+        if known:
+            return known
+        words = nfc(text).lower().split()
+        out = [w.capitalize() if i == 0 or (i > 0 and words[i - 1] == "và") or
+               (i == 1 and words[0] == "sở") else w for i, w in enumerate(words)]
+        return " ".join(out)
+
+    first = fold(parts[0])
+    if first.startswith("ubnd ") and len(parts) >= 2:  # department under a province
+        return f"{body(parts[1])} {unit(parts[0][5:].strip())}"
+    if len(parts) >= 2:
+        return f"{body(parts[0])} {unit(parts[1])}"
+    return body(parts[0])
+
+
+# -- documents ------------------------------------------------------------------------------------
+
+
+def _add_months(d: date, months: int) -> date:
+    month = d.month - 1 + months
+    year, month = d.year + month // 12, month % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def documents_for_pages(pages: Sequence, *, today: date | None = None,
+                        force_type: str | None = None) -> list[Document]:
+    """Documents of processed pages (:class:`~pipeline.page.process.PageResult`, in order): page
+    numbers in the documents are indices into ``pages``. Unreadable pages belong to none.
+    ``force_type``: the pages are one paper of that type (the clerk said so)."""
+    facts = []
+    for i, page in enumerate(pages):
+        fact = getattr(page, "facts", None)
+        if fact is None or page.error is not None:
+            fact = PageFacts(PageClass("blank", 1.0, False), [], [])
+        for cand in fact.candidates:
+            cand.page = i
+        facts.append(fact)
+    return build_documents(facts, today=today, force_type=force_type)
+
+
+def build_documents(facts: Sequence[PageFacts], *, today: date | None = None,
+                    force_type: str | None = None) -> list[Document]:
+    """Group pages into papers and give each its validated fields."""
+    docs = []
+    groups = group_pages([f.page_class for f in facts])
+    if force_type is not None:
+        content = [i for i, f in enumerate(facts) if f.page_class.doc_type != "blank"]
+        groups = [PageGroup(force_type, content, 1.0)] if content else []
+    for group in groups:
+        doc = Document(group.doc_type, list(group.pages), group.confidence)
+        _fill(doc, [facts[i] for i in group.pages], today or date.today())
+        docs.append(doc)
+    return docs
+
+
+def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
+    fields = doc.fields
+    found: dict[str, Candidate] = {}
+    for fact in facts:
+        for cand in fact.candidates:
+            found.setdefault(cand.key, cand)
+    spelled = found.pop("ngay_sinh_bang_chu", None)
+    for key, cand in found.items():
+        target = key
+        if key == "so_hieu":
+            target = "so_ky_hieu" if doc.doc_type == "van_ban_hanh_chinh" else "so"
+        elif key == "ngay_ghi":
+            target = DATE_LINE_KEY.get(doc.doc_type, "ngay_ghi")
+            if target in found:
+                continue
+        value = _normalise(cand)
+        if value is None or target in fields:
+            continue
+        fields[target] = _reconcile(target, cand, value)
+    if doc.doc_type == "can_cuoc":
+        _card(doc, facts)
+    _validate(doc, spelled, facts, today)
+
+
+def _sound(key: str, kind: str, value: str) -> bool:
+    """Does a reading pass the checks that need nothing else from the paper?"""
+    if kind == "name":
+        return not check_name(value)
+    if kind == "date":
+        return _iso(value) is not None
+    if kind == "id":
+        return not check_personal_id(value)
+    return True
+
+
+PROSE_KINDS = ("address", "text", "agency")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _similarity(a: str, b: str) -> float:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _reconcile(key: str, cand: Candidate, value: str) -> FieldValue:
+    """One field from the page reading and the crop re-readings of the same words.
+
+    All readings agree: confident. They differ and exactly one value passes the checks:
+    that one, with the disagreement noted in a lowered confidence. Several sound values:
+    keep the page reading and flag it for review."""
+    fv = FieldValue(value, cand.confidence, cand.source, cand.page)
+    others = []
+    for alt in cand.alternatives:
+        other = _normalise(Candidate(cand.key, alt, cand.kind, cand.words, cand.page))
+        if other and cand.kind in PROSE_KINDS:
+            if _squash(other) == _squash(value):
+                other = value  # spacing and punctuation are not a disagreement
+            elif _similarity(_squash(other), _squash(value)) < 0.9:
+                continue  # a garbled second reading says nothing about the first
+        if other:
+            others.append(other)
+    if others and all(o == value for o in others):
+        fv.confidence = max(fv.confidence, 0.97)
+        return fv
+    low = cand.confidence < REVIEW_CONFIDENCE or cand.min_confidence < REVIEW_WORD
+    if cand.kind == "name" and len(_text(cand.raw).split()) != len(value.split()):
+        # scraps were dropped around a capitalised name: a word of it may be among them
+        fv.flag(Problem("name_partial", f"Có chữ không đọc được cạnh họ tên: {cand.raw}",
+                        f"unreadable text next to the name: {cand.raw}"))
+    if others:
+        sound = {v for v in [value, *others] if _sound(key, cand.kind, v)}
+        if len(sound) == 1:
+            best = sound.pop()
+            if best != value:
+                fv.value, fv.source = best, f"{cand.source}+reread"
+            fv.confidence = min(max(fv.confidence, 0.85), 0.9)
+            return fv
+        if len(sound) > 1:
+            fv.confidence = min(fv.confidence, 0.6)
+            fv.flag(Problem("readings_differ", "Hai lần đọc cho kết quả khác nhau: "
+                            + " / ".join(sorted(sound)),
+                            "two readings differ: " + " / ".join(sorted(sound))))
+            return fv
+    if low:
+        fv.flag(Problem("low_confidence", "Đọc không chắc chắn", "low OCR confidence"))
+    return fv
+
+
+def _normalise(cand: Candidate) -> str | None:
+    kind = cand.kind
+    if kind == "name":
+        return _name(cand.raw) or None
+    if kind == "date":
+        raw = re.sub(r"(?<=\d)\s*[Il|!]\s*(?=\d)", "/", cand.raw)
+        raw = re.sub(r"(?<!\d)(\d{2})(\d{2})/(\d{4})(?!\d)", r"\1/\2/\3", raw)  # lost "/"
+        d = parse_date(raw)
+        return d.isoformat() if d else _text(cand.raw)
+    if kind == "id":
+        return _id(cand.raw)
+    if kind == "choice" and cand.key.startswith("quoc_tich") and fold(cand.raw) == "viet":
+        return "Việt Nam"  # "Việt" / "Nam" wrapped on a card
+    if kind == "choice":
+        return _choice(cand.key, cand.raw)
+    if kind == "address":
+        return _address(cand.raw)
+    if kind in ("number", "year"):
+        m = re.search(r"\d+", cand.raw)
+        return m.group(0) if m else _text(cand.raw)
+    if kind == "code":  # "QĐÐ": Tesseract doubles Đ, sometimes as Icelandic Ð (U+00D0)
+        code = cand.raw.replace("Đ\u00d0", "Đ").replace("\u00d0", "Đ")  # "QLĐĐ" is real
+        return " ".join(code.replace(":", " ").split()).strip(" .,;")
+    if kind == "agency":
+        return _agency(cand.raw)
+    return _text(cand.raw)
+
+
+def _card(doc: Document, facts: Sequence[PageFacts]) -> None:
+    """The ID card: QR code first, then the MRZ, then what was OCR'd on the front."""
+    fields = doc.fields
+    text = " ".join(ln.folded for f in facts for ln in f.lines)
+    for cue, issuer in CARD_ISSUERS:
+        if cue in text and "noi_cap" not in fields:
+            fields["noi_cap"] = FieldValue(issuer, 0.95, "rule", facts[0].candidates[0].page
+                                           if facts[0].candidates else 0)
+    mrz = next((f.mrz for f in facts if f.mrz), None)
+    qr = next((f.qr for f in facts if f.qr), None)
+    if mrz:
+        _merge_mrz(fields, mrz)
+    if qr:
+        _merge_qr(fields, qr)
+
+
+def _set_from_mrz(fields: dict[str, FieldValue], key: str, value: str, page: int) -> None:
+    """A check-digit-verified MRZ value: confirms the printed reading, or replaces it and
+    says so."""
+    old = fields.get(key)
+    if old is not None and old.value == value:
+        old.confidence = max(old.confidence, 0.99)
+        old.source = old.source if "mrz" in old.source else f"{old.source}+mrz"
+        old.problems = [p for p in old.problems if p.code != "low_confidence"]
+        return
+    fields[key] = FieldValue(value, 0.99, "mrz", page)
+    if old is not None:
+        fields[key].flag(Problem("disagrees", f"Khác với chữ in trên giấy ({old.value})",
+                                 f"differs from the printed text ({old.value})"))
+
+
+def _yymmdd(text: str, century: int) -> date | None:
+    try:
+        return date(century + int(text[:2]), int(text[2:4]), int(text[4:6]))
+    except ValueError:
+        return None
+
+
+def _merge_mrz(fields: dict[str, FieldValue], mrz: Mrz) -> None:
+    page = fields["so_dinh_danh"].page if "so_dinh_danh" in fields else 0
+    pid = mrz.personal_id
+    if pid:
+        _set_from_mrz(fields, "so_dinh_danh", pid, page)
+    century = None
+    pid_now = fields.get("so_dinh_danh")
+    if pid_now and re.fullmatch(r"\d{12}", pid_now.value):
+        century = 1900 + 100 * (int(pid_now.value[3]) // 2)
+    born = _yymmdd(mrz.birth, century) if mrz.birth and century else None
+    if born:
+        _set_from_mrz(fields, "ngay_sinh", born.isoformat(), page)
+    expiry = _yymmdd(mrz.expiry, 2000) if mrz.expiry else None
+    if expiry and "co_gia_tri_den" not in fields:
+        fields["co_gia_tri_den"] = FieldValue(expiry.isoformat(), 0.95, "mrz", page)
+    if mrz.sex and "gioi_tinh" in fields and fields["gioi_tinh"].value != mrz.sex:
+        fields["gioi_tinh"].flag(Problem("disagrees", "Giới tính khác vùng MRZ",
+                                         "sex differs from the MRZ"))
+    elif mrz.sex and "gioi_tinh" not in fields:
+        fields["gioi_tinh"] = FieldValue(mrz.sex, 0.9, "mrz", page)
+    if mrz.name and "ho_ten" in fields and \
+            fold(fields["ho_ten"].value).replace(" ", "").upper() != mrz.name.replace(" ", ""):
+        fields["ho_ten"].flag(Problem("disagrees", "Họ tên khác vùng MRZ",
+                                      "name differs from the MRZ"))
+
+
+def _merge_qr(fields: dict[str, FieldValue], qr: CardQr) -> None:
+    page = qr.page
+    values = {"so_dinh_danh": qr.personal_id, "ho_ten": title_case(qr.name),
+              "ngay_sinh": qr.birth.isoformat() if qr.birth else None,
+              "gioi_tinh": qr.sex,
+              "ngay_cap": qr.issued.isoformat() if qr.issued else None}
+    residence = "noi_thuong_tru" if "noi_thuong_tru" in fields or "noi_cu_tru" not in fields \
+        else "noi_cu_tru"
+    if qr.address:
+        values[residence] = qr.address
+    for key, value in values.items():
+        if not value:
+            continue
+        # the QR is exact by construction: it replaces what OCR read on the card
+        fields[key] = FieldValue(value, 1.0, "qr", page)
+
+
+def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFacts],
+              today: date) -> None:
+    fields = doc.fields
+    for key, fv in fields.items():
+        base = key
+        for suffix in PEOPLE[1:]:
+            if key.endswith(suffix):
+                base = key[: -len(suffix)]
+        if base in DATE_KINDS:
+            d = _iso(fv.value)
+            if d is None:
+                fv.flag(Problem("date_invalid", "Không đọc được ngày hợp lệ",
+                                "not a valid date"))
+            else:
+                for p in check_date(d, DATE_KINDS[base], today):
+                    fv.flag(p)
+        elif base == "ho_ten" or key.startswith("ho_ten"):
+            _check_person_name(fv, facts)
+        elif key == "co_quan_ban_hanh":
+            _check_place(fv, facts)
+        elif base in ("gioi_tinh", "dan_toc", "quoc_tich"):
+            problems = check_choice(base, fv.value)
+            for p in problems:
+                fv.flag(p)
+            if not problems:  # a closed list: a short word's low engine score is no doubt
+                fv.problems = [p for p in fv.problems if p.code != "low_confidence"]
+        elif base in ("so", "so_ky_hieu", "so_phat_hanh", "so_vao_so", "thua_dat_so",
+                      "to_ban_do_so"):
+            for p in check_pattern(base, fv.value):
+                fv.flag(p)
+    for suffix in PEOPLE:
+        pid = fields.get("so_dinh_danh" + suffix)
+        if pid is None:
+            continue
+        born = _iso(fields["ngay_sinh" + suffix].value) if "ngay_sinh" + suffix in fields \
+            else None
+        year = None
+        if born is None and "nam_sinh" + suffix in fields and \
+                fields["nam_sinh" + suffix].value.isdigit():
+            year = int(fields["nam_sinh" + suffix].value)
+        sex = fields["gioi_tinh" + suffix].value if "gioi_tinh" + suffix in fields else \
+            {"_vo": "Nữ", "_chong": "Nam", "_me": "Nữ", "_cha": "Nam"}.get(suffix)
+        for p in check_personal_id(pid.value, born, year, sex):
+            pid.flag(p)
+            if p.code in ("id_year", "id_century") and "ngay_sinh" + suffix in fields:
+                fields["ngay_sinh" + suffix].flag(Problem(
+                    "disagrees", "Ngày sinh không khớp số định danh",
+                    "birth date does not match the personal ID"))
+    if spelled is not None and "ngay_sinh" in fields:
+        words = parse_spelled_date(spelled.raw)
+        numeric = _iso(fields["ngay_sinh"].value)
+        if words and numeric and words != numeric:
+            fields["ngay_sinh"].flag(Problem(
+                "disagrees", f"Ngày sinh bằng chữ khác bằng số ({words:%d/%m/%Y})",
+                f"the date in words differs ({words.isoformat()})"))
+
+
+def _iso(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _check_person_name(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
+    """Check a name; where the same name is printed again on the paper (a signature line,
+    "Xét đề nghị của bà ..."), compare. Lower-case print reads more reliably than capitals:
+    an unsound reading is replaced by the one sound reading found elsewhere, and two
+    different sound readings are flagged."""
+    problems = check_name(fv.value)
+    readings = _name_readings(fv.value, facts)
+    sound = {r for r, _ in readings if not check_name(r)}
+    if problems and len(sound) == 1:
+        fv.value, fv.source = sound.pop(), f"{fv.source}+context"
+        fv.confidence = min(fv.confidence, 0.9)
+        return
+    if [p.code for p in problems] == ["name_family"]:
+        surname = _surname_for(fv.value.split()[0])
+        if surname:  # "Nguyên" read where "Nguyễn" is printed, at every size we tried
+            read = fv.value
+            fv.value = " ".join([surname, *fv.value.split()[1:]])
+            fv.confidence = min(fv.confidence, 0.7)
+            fv.flag(Problem("name_corrected", f"Họ đọc được là \"{read.split()[0]}\", đã sửa "
+                            f"thành \"{surname}\"; cần kiểm tra",
+                            f"family name read as {read.split()[0]!r}, corrected to "
+                            f"{surname!r}; check it"))
+            return
+    for p in problems:
+        fv.flag(p)
+    for other in sorted(sound):
+        fv.flag(Problem("disagrees", f"Cùng tên được đọc khác: {other}",
+                        f"the same name reads differently elsewhere: {other}"))
+        break
+
+
+def _surname_for(word: str) -> str | None:
+    """The one common family name with the same letters as ``word`` (other diacritics)."""
+    from pipeline.papers.reference import FAMILY_NAMES
+
+    matches = [n for n in FAMILY_NAMES if fold(n) == fold(word)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
+    """The place in an issuing body's name ("... xã Cẩm Bình") against its lower-case
+    readings elsewhere on the paper (the date line, "Nơi đăng ký ...")."""
+    m = re.search(r"\b(?:xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh) (.+)$", fv.value)
+    if not m or fv.source != "ocr":
+        return
+    place = m.group(1)
+    other = {r for r, upper in _name_readings(place, facts) if not upper}
+    if len(other) == 1:
+        fv.value = fv.value[: m.start(1)] + other.pop()
+        fv.source = "ocr+context"
+    elif len(other) > 1:
+        fv.flag(Problem("disagrees", "Tên địa danh được đọc khác nhau",
+                        "the place name reads differently on the paper"))
+
+
+def _name_readings(value: str, facts: Sequence[PageFacts]) -> list[tuple[str, bool]]:
+    """Other readings of the same words on the paper (same letters, other diacritics),
+    title-cased, each with whether it was read from an upper-case line."""
+    key = fold(value)
+    if len(key) < 5:
+        return []
+    others: list[tuple[str, bool]] = []
+    for fact in facts:
+        for ln in fact.lines:
+            pos = ln.folded.find(key)
+            while pos >= 0:
+                end = pos + len(key)
+                if (pos == 0 or not ln.folded[pos - 1].isalpha()) and \
+                        (end == len(ln.folded) or not ln.folded[end].isalpha()):
+                    seen = title_case(ln.text[pos:end])
+                    if seen != value and (seen, ln.is_upper) not in others:
+                        others.append((seen, ln.is_upper))
+                pos = ln.folded.find(key, pos + 1)
+    return others

@@ -1,0 +1,332 @@
+"""Scanning a dossier to the warehouse: originals first, then OCR, PDF/A, signature,
+store and index.
+
+Order matters and is the contract of shared/DESIGN.md: each original's bytes are written
+to the object store (write-once, keyed by SHA-256) *before* any processing, so nothing
+later can lose them; re-submitting the same bytes finds the earlier document instead of
+making a second one. Signing is the last change to the PDF. The index entry is written
+last: a crash before it leaves stored objects that a rerun finds and reuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from common.errors import InvalidRequestError, PageProcessingError, SohoaError
+from common.vn import VN_TZ
+from pipeline.page.intake import sniff
+from pipeline.page.pool import process_files
+from pipeline.page.process import PageOptions, PageResult
+from pipeline.papers.doctypes import PROCEDURE_CODE, type_name
+from pipeline.papers.fields import Document, documents_for_pages
+from pipeline.pdfa import assemble_pdfa
+from reuse_index import DocumentRecord, ReuseIndex
+from reuse_index.rows import field_value
+from storage import ObjectStore
+from storage.keys import document_key, done_key, original_key
+
+if TYPE_CHECKING:
+    from pipeline.signing.sign import AgencySigner
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg",
+                 "png": "image/png"}
+EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """What the counter clerk says about the dossier being scanned."""
+
+    dossier: str
+    procedure: str
+    agency: str
+    agency_name: str
+    actor: str
+    doc_type: str | None = None  # None: classify; a type: each file is one paper of it
+    component: str | None = None
+    owner_id: str | None = None
+    owner_name: str | None = None
+    received_at: datetime | None = None  # when the counter received it (default: now)
+    channel: int | None = None  # 1 counter, 2 online, 3 postal (default 1)
+    returns_result: bool | None = None  # the procedure returns a paper (indicators)
+    is_result: bool = False  # these files are the dossier's result, digitized
+
+    def to_dict(self) -> dict:
+        """Plain values for a queue message (the received time as ISO 8601)."""
+        data = asdict(self)
+        data["received_at"] = self.received_at.isoformat() if self.received_at else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ScanRequest:
+        received = data.get("received_at")
+        return cls(**{**data, "received_at": datetime.fromisoformat(received)
+                      if received else None})
+
+    def validate(self) -> None:
+        if not self.dossier.strip():
+            raise InvalidRequestError(detail="--dossier (mã hồ sơ) is required")
+        if not PROCEDURE_CODE.match(self.procedure):
+            raise InvalidRequestError(
+                detail=f"mã TTHC {self.procedure!r} phải có dạng 1.001193")
+        if not self.agency.strip():
+            raise InvalidRequestError(detail="--agency (mã cơ quan) is required")
+
+
+@dataclass
+class ScannedDocument:
+    record: DocumentRecord
+    source: str
+    skipped: bool = False  # found already digitized (same original bytes)
+    pages: list[PageResult] = field(default_factory=list)
+    page_errors: list[SohoaError] = field(default_factory=list)  # unreadable pages of the file
+
+    def to_json(self) -> dict:
+        rec = self.record
+        return {
+            "id": rec.id, "type": rec.doc_type, "source": Path(self.source).name,
+            "pages": list(range(rec.pages)), "fields": rec.fields, "sha256": rec.pdf_sha256,
+            "pdf_key": rec.pdf_key, "original_keys": list(rec.original_keys),
+            "signed": rec.signed, "skipped": self.skipped, "owner_id": rec.owner_id,
+            "owner_name": rec.owner_name, "metadata": rec.metadata,
+        }
+
+
+@dataclass
+class ScanResult:
+    dossier: str
+    documents: list[ScannedDocument] = field(default_factory=list)
+    errors: list[SohoaError] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "dossier": self.dossier,
+            "documents": [d.to_json() for d in self.documents],
+            "errors": [{"source": Path(e.source).name, "page": e.page, "code": type(e).__name__,
+                        "message": e.describe("vi"), "message_en": e.describe("en")}
+                       for e in self.errors],
+        }
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def document_id(original_sha256: str, first_page: int = 0) -> str:
+    """Stable id of the paper starting at ``first_page`` of one original: a rescan computes
+    the same (the paper at page 0 keeps the id one-paper-per-file scans had)."""
+    tag = f"sohoa-doc:{original_sha256}" + (f":{first_page}" if first_page else "")
+    return hashlib.sha256(tag.encode()).hexdigest()[:24]
+
+
+class DossierScanner:
+    """Runs the scan flow with an already opened store, index and signer."""
+
+    def __init__(self, *, store: ObjectStore, index: ReuseIndex, signer: AgencySigner,
+                 options: PageOptions, workers: int | None = None,
+                 on_page: Callable[[PageResult, int], None] | None = None,
+                 executor: Executor | None = None) -> None:
+        self.store, self.index, self.signer = store, index, signer
+        self.options, self.workers, self.on_page = options, workers, on_page
+        self.executor = executor  # a pool shared by a whole batch, else one per call
+
+    def receive(self, request: ScanRequest, files: int) -> None:
+        """Record the dossier (received time and channel) and a ``received`` event."""
+        request.validate()
+        known = self.index.get_dossier(request.dossier)
+        received = request.received_at or (None if known and known.received_at
+                                           else datetime.now(UTC))  # first receipt stays
+        self.index.upsert_dossier(request.dossier, procedure_code=request.procedure,
+                                  agency_code=request.agency, received_at=received,
+                                  channel=request.channel or (None if known else 1),
+                                  returns_result=request.returns_result)
+        self.index.record_event("received", dossier_code=request.dossier, actor=request.actor,
+                                detail={"files": files})
+
+    def scan(self, files: Sequence[Path], request: ScanRequest) -> ScanResult:
+        self.receive(request, len(files))
+        result = ScanResult(dossier=request.dossier)
+        for path, outcome in self.scan_files([Path(p) for p in files], request):
+            if isinstance(outcome, SohoaError):
+                log.warning("%s: %s", path, outcome.describe("en"))
+                result.errors.append(outcome)
+                continue
+            result.documents.extend(outcome)
+            for doc in outcome:
+                result.errors.extend(doc.page_errors)
+        return result
+
+    def scan_files(self, paths: Sequence[Path], request: ScanRequest
+                   ) -> Iterator[tuple[Path, list[ScannedDocument] | SohoaError]]:
+        """The files of a received dossier: every original stored first, then the pages
+        of all files not done yet go through the pool together (both cores busy even when
+        each file is one page), then each file's papers are stored, in file order."""
+        pending: list[tuple[Path, str, str]] = []
+        for path in paths:
+            try:
+                sha, okey = self.store_original(path)
+                earlier = self.finished(sha)
+            except SohoaError as exc:
+                yield path, exc
+                continue
+            if earlier is not None:
+                yield path, [replace(d, source=str(path)) for d in earlier]
+            else:
+                pending.append((path, sha, okey))
+        if not pending:
+            return
+        with tempfile.TemporaryDirectory(prefix="sohoa-scan-") as tmp:
+            files = process_files([p for p, _, _ in pending],
+                                  replace(self.options, workdir=tmp), workers=self.workers,
+                                  on_page=self.on_page, executor=self.executor)
+            for (path, sha, okey), done in zip(pending, files, strict=True):
+                if done.error:
+                    yield path, done.error
+                    continue
+                try:
+                    yield path, self.store_papers(path, request, sha, okey, done.pages,
+                                                  Path(tmp))
+                except SohoaError as exc:
+                    yield path, exc
+
+    def store_original(self, path: Path) -> tuple[str, str]:
+        """Write the original's bytes to the store (write-once, by SHA-256): always first."""
+        kind = sniff(path)
+        sha = sha256_file(path)
+        okey = original_key(sha, EXTENSIONS[kind])
+        self.store.put_file(okey, path, content_type=CONTENT_TYPES[kind])
+        return sha, okey
+
+    def finished(self, sha: str) -> list[ScannedDocument] | None:
+        """The papers of an original already fully digitized, or None to (re)do it."""
+        if not self.store.exists(done_key(sha)):
+            return None
+        earlier = self.index.find_all_by_original(sha)
+        if not earlier:
+            return None
+        log.info("original %s already digitized as %s", sha[:12],
+                 ", ".join(e.id for e in earlier))
+        return [ScannedDocument(record=e, source="", skipped=True) for e in earlier]
+
+    def store_papers(self, path: Path, request: ScanRequest, sha: str, okey: str,
+                     pages: list[PageResult], tmp: Path) -> list[ScannedDocument]:
+        """Group an original's processed pages into papers and store each one (PDF/A,
+        signature, store, index); papers already indexed are kept as they are, so a
+        rerun after a crash completes the original without duplicates."""
+        papers = documents_for_pages(pages, force_type=request.doc_type)
+        if not papers:
+            raise PageProcessingError(str(path), detail="no readable page")
+        stored = []
+        for paper in papers:
+            existing = self.index.get(document_id(sha, paper.pages[0]))
+            if existing is not None:
+                stored.append(ScannedDocument(record=existing, source=str(path),
+                                              skipped=True))
+                continue
+            page_pdfs = [Path(pages[i].pdf) for i in paper.pages if pages[i].pdf]
+            plain = tmp / f"ocr-{paper.pages[0]}.pdf"
+            signed = tmp / f"signed-{paper.pages[0]}.pdf"
+            assemble_pdfa(page_pdfs, plain, title=f"{request.dossier} {path.name}")
+            stored.append(self._store_document(path, request, sha, okey, paper,
+                                               [pages[i] for i in paper.pages],
+                                               plain, signed))
+        if stored:  # every unreadable page of the file, reported once
+            stored[0].page_errors = [p.error for p in pages if p.error]
+        marker = json.dumps({"documents": [d.record.id for d in stored]}).encode()
+        if not self.store.exists(done_key(sha)):
+            self.store.put_bytes(done_key(sha), marker, content_type="application/json")
+        return stored
+
+    def _store_document(self, path: Path, request: ScanRequest, sha: str, okey: str,
+                        paper: Document, pages: list[PageResult], plain: Path,
+                        signed: Path) -> ScannedDocument:
+        doc_id = document_id(sha, paper.pages[0])
+        digitized_at = datetime.now(UTC)
+        self.signer.sign_pdf(plain, signed, agency_name=request.agency_name,
+                             when=digitized_at)
+        pdf_key = document_key(request.agency, digitized_at.astimezone(VN_TZ), doc_id, ".pdf")
+        pdf_sha = sha256_file(signed)
+        if self.store.exists(pdf_key):  # a crashed earlier run stored it but never indexed
+            pdf_sha = self.store.stat(pdf_key).sha256 or pdf_sha
+            log.info("document %s already stored; reusing the stored copy", doc_id)
+        else:
+            self.store.put_file(pdf_key, signed, content_type="application/pdf")
+        owner_id, owner_name = paper.owner()
+        record = DocumentRecord(
+            id=doc_id, doc_type=paper.doc_type, owner_id=request.owner_id or owner_id,
+            owner_name=request.owner_name or owner_name,
+            fields={k: f.to_json() for k, f in paper.fields.items()}, metadata={},
+            pdf_key=pdf_key, pdf_sha256=pdf_sha, original_keys=(okey,),
+            original_sha256s=(sha,), valid_until=paper.valid_until(),
+            dossier_code=request.dossier, procedure_code=request.procedure,
+            agency_code=request.agency, digitized_at=digitized_at, signed=True,
+            pages=sum(1 for p in pages if p.pdf and not p.error),
+        )
+        metadata = portal_metadata(record, request)
+        # sohoa extension: each page's OCR confidence, for the quality audit (review.py)
+        metadata["DoTinCayOCR"] = [round(p.confidence, 3) for p in pages
+                                   if p.pdf and not p.error]
+        record = replace(record, metadata=metadata)
+        json_key = pdf_key[: -len(".pdf")] + ".json"
+        body = json.dumps(metadata, ensure_ascii=False, indent=1).encode()
+        if not self.store.exists(json_key):
+            self.store.put_bytes(json_key, body, content_type="application/json")
+        self.index.add_document(record)
+        self.index.record_event("digitized", document_id=doc_id, dossier_code=request.dossier,
+                                actor=request.actor)
+        if request.is_result:  # the procedure's result, issued on paper and digitized here
+            self.index.record_event("result", document_id=doc_id, dossier_code=request.dossier,
+                                    actor=request.actor,
+                                    detail={"electronic": False, "digitized": True})
+        return ScannedDocument(record=record, source=str(path), pages=pages)
+
+
+def portal_metadata(record: DocumentRecord, request: ScanRequest) -> dict:
+    """The fields the national portal exchanges (shared/DESIGN.md, "Stored metadata")."""
+    fields = {k: field_value(record.fields, k) for k in record.fields}
+    review = sorted(k for k, v in record.fields.items()
+                    if isinstance(v, dict) and v.get("needs_review"))
+    return {
+        "MaGiayTo": record.doc_type,
+        "TenGiayTo": type_name(record.doc_type),
+        "SoKyHieu": fields.get("so_ky_hieu") or fields.get("so") or fields.get("so_phat_hanh"),
+        "TrichYeuNoiDung": fields.get("trich_yeu"),
+        "NgayCap": fields.get("ngay_cap") or fields.get("ngay_ban_hanh")
+        or fields.get("ngay_dang_ky"),
+        "ThoiHanHieuLuc": record.valid_until.isoformat() if record.valid_until else None,
+        "PhamViHieuLuc": None,
+        "MaCoQuan": request.agency,
+        "TenCoQuan": request.agency_name,
+        "LoaiDinhDanhCHS": "CCCD" if record.owner_id else None,
+        "MaChuGiayTo": record.owner_id,
+        "TenChuGiayTo": record.owner_name,
+        "NgaySoHoa": record.digitized_at.astimezone(VN_TZ).isoformat(timespec="seconds"),
+        "MaHoSo": request.dossier,
+        "MaTTHC": request.procedure,
+        "MaThanhPhanHoSo": request.component,
+        "DuocSoHoa": True,
+        "DuocTaiSuDung": False,
+        "SHA256": record.pdf_sha256,
+        "SHA256BanGoc": list(record.original_sha256s),
+        "CoQuanBanHanh": fields.get("co_quan_ban_hanh"),
+        "CanKiemTra": review,  # fields an officer must check (needs_review)
+    }
+
+
+__all__ = ["DossierScanner", "InvalidRequestError", "ScanRequest",
+           "ScanResult", "ScannedDocument", "document_id", "portal_metadata", "sha256_file"]

@@ -1,0 +1,60 @@
+"""Blank-page detection on generated duplex backs (dust, scratches, bleed-through)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.page import clean
+from tests.scangen import DOC_TYPES, make_sample
+
+
+def _norm(sample) -> tuple[np.ndarray, float]:
+    image = np.asarray(sample.image.convert("L"))
+    return clean.normalize_background(image, sample.truth.dpi), sample.truth.dpi
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_duplex_backs_are_blank(seed: int) -> None:
+    norm, dpi = _norm(make_sample(100 + seed, blank=True))
+    assert clean.is_blank(norm, dpi)
+
+
+@pytest.mark.parametrize("doc_type", DOC_TYPES)
+def test_text_pages_are_not_blank(doc_type: str) -> None:
+    norm, dpi = _norm(make_sample(7, doc_type=doc_type, level="degraded"))
+    assert not clean.is_blank(norm, dpi)
+
+
+def test_a_few_words_are_not_blank() -> None:
+    page = np.full((1169, 827), 245, np.uint8)  # A4 at 100 dpi
+    for i in range(8):  # one short line of eight letter-sized blobs
+        page[500:512, 100 + i * 14:110 + i * 14] = 20
+    assert not clean.is_blank(clean.normalize_background(page, 100), 100)
+
+
+def test_a_short_page_turned_a_quarter_is_not_blank() -> None:
+    """A continuation page (a few paragraphs) scanned sideways, 13° skewed, faint: its
+    lines run down the scan, and it was once taken for a blank back."""
+    from tests.scangen.samples import make_document
+
+    page = make_document(11 * 1_000_003 + 6, doc_type="van_ban_hanh_chinh", pages=2)[1]
+    assert page.truth.rotation in (90, 270)
+    norm, dpi = _norm(page)
+    assert not clean.is_blank(norm, dpi)
+
+
+def test_only_seal_shaped_red_ink_is_removed_for_ocr() -> None:
+    import cv2
+
+    page = np.full((1169, 827, 3), 250, np.uint8)  # A4 at 100 dpi, BGR
+    red = (30, 30, 210)
+    cv2.rectangle(page, (10, 10), (816, 1158), red, 4)  # a land certificate's red frame
+    cv2.putText(page, "GIAY CHUNG NHAN", (150, 200), cv2.FONT_HERSHEY_SIMPLEX, 1.2, red, 3)
+    cv2.circle(page, (600, 900), 70, red, 5)  # a 35 mm seal
+    cv2.putText(page, "CHU TICH", (540, 905), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (20, 20, 20), 2)
+    grey = clean.grey_without_seals(page, 100)
+    assert grey[900, 530] == 255  # the seal ring is gone
+    assert grey[12, 400] < 200  # the frame stays
+    assert (grey[170:205, 150:450] < 150).sum() > 500  # the red title stays
+    assert (grey[885:910, 540:640] < 100).sum() > 100  # black text under the seal stays

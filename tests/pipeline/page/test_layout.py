@@ -1,0 +1,52 @@
+"""Reading order: side-by-side header and signature blocks read left block first."""
+
+from __future__ import annotations
+
+from ocr_models import Word
+from pipeline.page.layout import reading_order
+
+
+def _line(text: str, x: int, y: int, line: int, h: int = 40) -> list[Word]:
+    words = []
+    for token in text.split():
+        w = 25 * len(token)
+        words.append(Word(token, x, y, w, h, 0.95, 1, 1, line))
+        x += w + 12
+    return words
+
+
+def _text(words: list[Word]) -> list[str]:
+    return [" ".join(w.text for w in line) for line in reading_order(words)]
+
+
+def test_staggered_two_column_header_then_body() -> None:
+    words = (_line("ỦY BAN NHÂN DÂN", 500, 250, 1) + _line("CỘNG HÒA XÃ HỘI", 1400, 280, 2)
+             + _line("XÃ TÂN LẬP", 560, 315, 3) + _line("Độc lập - Tự do", 1500, 355, 4)
+             + _line("Số: 155/XNTTHN", 540, 405, 5)
+             + _line("Tân Lập, ngày 06 tháng 9", 1450, 440, 6)
+             + _line("GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN QUAN TRỌNG", 700, 560, 7)
+             + _line("Xét đề nghị của ông Nguyễn Bá Thành về việc cấp giấy", 300, 660, 8))
+    assert _text(words) == [
+        "ỦY BAN NHÂN DÂN", "XÃ TÂN LẬP", "Số: 155/XNTTHN",
+        "CỘNG HÒA XÃ HỘI", "Độc lập - Tự do", "Tân Lập, ngày 06 tháng 9",
+        "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN QUAN TRỌNG",
+        "Xét đề nghị của ông Nguyễn Bá Thành về việc cấp giấy",
+    ]
+
+
+def test_signature_names_merged_by_ocr_are_split_into_columns() -> None:
+    # Tesseract put both signers' lines on one line each (same line numbers)
+    words = (_line("VỢ", 500, 2000, 1) + _line("CHỒNG", 1700, 2000, 1)
+             + _line("(Ký, ghi rõ họ tên)", 400, 2060, 2)
+             + _line("(Ký, ghi rõ họ tên)", 1600, 2060, 2)
+             + _line("Phạm Thu Thảo", 420, 2300, 3) + _line("Nguyễn Đình Hoàng", 1620, 2300, 3))
+    assert _text(words) == ["VỢ", "(Ký, ghi rõ họ tên)", "Phạm Thu Thảo",
+                            "CHỒNG", "(Ký, ghi rõ họ tên)", "Nguyễn Đình Hoàng"]
+
+
+def test_single_column_keeps_line_order() -> None:
+    words = _line("Họ, chữ đệm, tên: NGUYỄN VĂN AN", 300, 100, 1) + _line(
+        "Giới tính: Nam        Quốc tịch: Việt Nam", 300, 160, 2) + _line(
+        "Nơi cư trú: Thôn 2, xã Lộc Hòa", 300, 220, 3)
+    assert _text(words) == ["Họ, chữ đệm, tên: NGUYỄN VĂN AN",
+                            "Giới tính: Nam Quốc tịch: Việt Nam", "Nơi cư trú: Thôn 2, xã Lộc Hòa"]

@@ -1,0 +1,526 @@
+"""Unit tests of page classification, page grouping, field extraction and document building
+(pipeline/classify.py, pipeline/extract.py, pipeline/fields.py, pipeline/qr.py) on pages built
+from text. Fast: no Tesseract, no images."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from ocr_models import Word
+from pipeline.papers.classify import PageClass, classify_page, group_pages
+from pipeline.papers.extract import page_lines, read_mrz
+from pipeline.papers.fields import (
+    REVIEW_CONFIDENCE,
+    Document,
+    PageFacts,
+    build_documents,
+    page_facts,
+)
+from pipeline.papers.qr import parse_card_qr
+from tests.scangen.people import Person, ascii_fold, mrz_lines, random_person
+
+TODAY = date(2026, 11, 22)
+LINE_GAP = 60  # px between the tops of consecutive lines
+CHAR_W = 25  # px per character
+CONF = 0.95
+
+
+def make_words(lines: list[str], confidence: float = CONF) -> tuple[list[Word], str]:
+    """OCR words for text lines (one top per line, left to right), and the page text."""
+    words: list[Word] = []
+    for i, line in enumerate(lines):
+        left = 100
+        for token in line.split():
+            width = CHAR_W * len(token)
+            words.append(Word(token, left, 100 + LINE_GAP * i, width, 40, confidence))
+            left += width + CHAR_W
+    text = "\n".join(" ".join(line.split()) for line in lines)
+    return words, text
+
+
+def facts_of(lines: list[str], *, page: int = 0, **kw) -> PageFacts:
+    words, text = make_words(lines)
+    return page_facts(words, text, page=page, **kw)
+
+
+def lines_of(texts: list[str]):
+    return page_lines(*make_words(texts))
+
+
+def build(*pages: list[str]) -> list[Document]:
+    return build_documents([facts_of(p, page=i) for i, p in enumerate(pages)], today=TODAY)
+
+
+def codes(doc: Document, key: str) -> list[str]:
+    return [p.code for p in doc.fields[key].problems]
+
+
+MOTTO = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+
+BIRTH_CERTIFICATE = [
+    "ỦY BAN NHÂN DÂN",
+    "XÃ TÂN PHÚ",
+    "Số: 12/2020",
+    *MOTTO,
+    "GIẤY KHAI SINH",
+    "Họ, chữ đệm, tên: TRẦN MINH KHÔI",
+    "Ngày, tháng, năm sinh: 05/03/2020 ghi bằng chữ: Ngày năm tháng ba năm hai nghìn không "
+    "trăm hai mươi",
+    "Giới tính: Nam Dân tộc: Kinh Quốc tịch: Việt Nam",
+    "Số định danh cá nhân: 001220123456",
+    "Họ, chữ đệm, tên người mẹ: LÊ THỊ HOA",
+    "Họ, chữ đệm, tên người cha: TRẦN VĂN AN",
+    "Ngày, tháng, năm đăng ký: 10/03/2020",
+]
+
+MARRIAGE_CERTIFICATE = [
+    "ỦY BAN NHÂN DÂN",
+    "PHƯỜNG NGỌC THỤY",
+    *MOTTO,
+    "GIẤY CHỨNG NHẬN KẾT HÔN",
+    "Họ, chữ đệm, tên vợ: NGUYỄN THỊ LAN",
+    "Ngày, tháng, năm sinh: 12/07/1995",
+    "Số định danh cá nhân: 001195123456",
+    "Họ, chữ đệm, tên chồng: PHẠM VĂN HÙNG",
+    "Ngày, tháng, năm sinh: 01/02/1993",
+    "Số định danh cá nhân: 001093654321",
+    "Ngày, tháng, năm đăng ký: 10/03/2020",
+]
+
+DECISION = [
+    "ỦY BAN NHÂN DÂN",
+    "HUYỆN ĐỨC HÒA",
+    "Số: 15/QĐ-UBND",
+    *MOTTO,
+    "Đức Hòa, ngày 05 tháng 3 năm 2024",
+    "QUYẾT ĐỊNH",
+    "Về việc phê duyệt kế hoạch số hóa năm 2024",
+    "CHỦ TỊCH ỦY BAN NHÂN DÂN HUYỆN ĐỨC HÒA",
+    "Căn cứ Luật Tổ chức chính quyền địa phương;",
+]
+
+CONTINUATION = [
+    "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+    "Điều 3. Chánh Văn phòng và các cơ quan liên quan chịu trách nhiệm thi hành.",
+]
+
+CARD_FRONT = [
+    *MOTTO,
+    "CĂN CƯỚC CÔNG DÂN",
+    "Số / No.: 001090123456",
+    "Họ và tên / Full name:",
+    "NGUYỄN VĂN AN",
+    "Ngày sinh / Date of birth: 05/03/1990",
+    "Giới tính / Sex: Nam Quốc tịch / Nationality: Việt Nam",
+]
+
+CARD_BACK = [
+    "Đặc điểm nhân dạng / Personal identification: Nốt ruồi cách 2cm dưới mép trái",
+    "Ngày, tháng, năm / Date, month, year: 02/05/2023",
+]
+
+PROSE = [
+    "Hôm nay trời đẹp, chúng tôi đi chơi ở công viên gần nhà.",
+    "Buổi chiều chúng tôi về nhà và ăn cơm cùng gia đình.",
+]
+
+
+# -- the page helper ------------------------------------------------------------------------------
+
+
+def test_page_lines_rebuilds_the_lines():
+    lines = lines_of(["GIẤY KHAI SINH", "Họ, chữ đệm, tên:   TRẦN MINH KHÔI"])
+    assert [ln.text for ln in lines] == ["GIẤY KHAI SINH", "Họ, chữ đệm, tên: TRẦN MINH KHÔI"]
+    assert lines[0].folded == "giay khai sinh"
+    assert lines[0].is_upper and not lines[1].is_upper
+    assert lines[1].top - lines[0].top == LINE_GAP
+
+
+# -- birth certificate -----------------------------------------------------------------------------
+
+
+def test_birth_certificate_fields():
+    [doc] = build(BIRTH_CERTIFICATE)
+    assert doc.doc_type == "giay_khai_sinh"
+    assert doc.pages == [0]
+    expected = {
+        "ho_ten": "Trần Minh Khôi",
+        "ngay_sinh": "2020-03-05",
+        "gioi_tinh": "Nam",
+        "so_dinh_danh": "001220123456",
+        "ho_ten_me": "Lê Thị Hoa",
+        "ho_ten_cha": "Trần Văn An",
+        "so": "12/2020",
+        "ngay_dang_ky": "2020-03-10",
+        "co_quan_ban_hanh": "Ủy ban nhân dân xã Tân Phú",
+    }
+    values = doc.values()
+    for key, value in expected.items():
+        assert values.get(key) == value, key
+        assert not doc.fields[key].needs_review, (key, doc.fields[key].problems)
+        assert doc.fields[key].confidence == pytest.approx(CONF)
+    assert values["dan_toc"] == "Kinh"
+    assert values["quoc_tich"] == "Việt Nam"
+    assert "ngay_sinh_bang_chu" not in values
+    assert CONF > REVIEW_CONFIDENCE
+    assert not doc.needs_review
+
+
+def test_birth_certificate_json():
+    [doc] = build(BIRTH_CERTIFICATE)
+    data = doc.to_json()
+    assert data["type"] == "giay_khai_sinh"
+    assert data["pages"] == [0]
+    assert data["needs_review"] is False
+    assert data["fields"]["ho_ten"] == {"value": "Trần Minh Khôi", "confidence": 0.95,
+                                        "source": "ocr", "needs_review": False}
+
+
+def test_birth_certificate_id_year_mismatch():
+    page = [ln.replace("001220123456", "001219123456") for ln in BIRTH_CERTIFICATE]
+    [doc] = build(page)
+    pid = doc.fields["so_dinh_danh"]
+    assert pid.value == "001219123456"
+    assert pid.needs_review
+    assert "id_year" in codes(doc, "so_dinh_danh")
+    assert doc.fields["ngay_sinh"].needs_review
+    assert "disagrees" in codes(doc, "ngay_sinh")
+    assert doc.needs_review
+    reasons = doc.to_json()["fields"]["so_dinh_danh"]["reasons"]
+    assert any(r["code"] == "id_year" for r in reasons)
+
+
+def test_birth_certificate_id_sex_mismatch():
+    page = [ln.replace("001220123456", "001320123456") for ln in BIRTH_CERTIFICATE]
+    [doc] = build(page)
+    assert "id_sex" in codes(doc, "so_dinh_danh")
+
+
+def test_birth_certificate_date_in_words_disagrees():
+    page = [ln.replace("tháng ba năm", "tháng tư năm") for ln in BIRTH_CERTIFICATE]
+    [doc] = build(page)
+    assert doc.values()["ngay_sinh"] == "2020-03-05"  # the numeric date is kept
+    assert doc.fields["ngay_sinh"].needs_review
+    assert "disagrees" in codes(doc, "ngay_sinh")
+
+
+def test_birth_certificate_low_confidence_is_flagged():
+    words, text = make_words(BIRTH_CERTIFICATE, confidence=0.5)
+    [doc] = build_documents([page_facts(words, text)], today=TODAY)
+    assert doc.values()["ho_ten"] == "Trần Minh Khôi"
+    assert "low_confidence" in codes(doc, "ho_ten")
+
+
+def test_birth_certificate_future_birth_date():
+    page = [ln.replace("05/03/2020 ghi bằng chữ", "05/03/2027 ghi bằng chữ")
+            for ln in BIRTH_CERTIFICATE]
+    [doc] = build(page)
+    assert "date_future" in codes(doc, "ngay_sinh")
+
+
+# -- marriage certificate --------------------------------------------------------------------------
+
+
+def test_marriage_certificate_person_context():
+    [doc] = build(MARRIAGE_CERTIFICATE)
+    assert doc.doc_type == "giay_chung_nhan_ket_hon"
+    values = doc.values()
+    assert values["ho_ten_vo"] == "Nguyễn Thị Lan"
+    assert values["so_dinh_danh_vo"] == "001195123456"
+    assert values["ngay_sinh_vo"] == "1995-07-12"
+    assert values["ho_ten_chong"] == "Phạm Văn Hùng"
+    assert values["so_dinh_danh_chong"] == "001093654321"
+    assert values["ngay_sinh_chong"] == "1993-02-01"
+    assert values["ngay_dang_ky"] == "2020-03-10"  # a paper key, not the husband's
+    assert values["co_quan_ban_hanh"] == "Ủy ban nhân dân phường Ngọc Thụy"
+    for key in ("ho_ten", "so_dinh_danh", "ngay_sinh", "ngay_dang_ky_chong"):
+        assert key not in values
+    assert not doc.needs_review
+
+
+def test_marriage_certificate_wife_id_checked_against_her_sex():
+    # a male sex digit (0) on the wife's ID
+    page = [ln.replace("001195123456", "001095123456") for ln in MARRIAGE_CERTIFICATE]
+    [doc] = build(page)
+    assert "id_sex" in codes(doc, "so_dinh_danh_vo")
+    assert not doc.fields["so_dinh_danh_chong"].needs_review
+
+
+# -- classification -----------------------------------------------------------------------------
+
+
+def classify(title: list[str]) -> PageClass:
+    return classify_page(lines_of([*MOTTO, *title, "Nội dung của giấy tờ được viết ở đây."]))
+
+
+@pytest.mark.parametrize(("title", "doc_type"), [
+    (["TỜ KHAI ĐĂNG KÝ KẾT HÔN"], "to_khai"),
+    (["TỜ KHAI ĐĂNG KÝ KHAI SINH"], "to_khai"),
+    (["GIẤY XÁC NHẬN", "TÌNH TRẠNG HÔN NHÂN"], "giay_xac_nhan_tinh_trang_hon_nhan"),
+    (["QUYẾT ĐỊNH"], "van_ban_hanh_chinh"),
+    (["GIẤY KHAI SINH"], "giay_khai_sinh"),
+    (["GIẤY CHỨNG NHẬN KẾT HÔN"], "giay_chung_nhan_ket_hon"),
+    (["GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT"], "giay_chung_nhan_qsdd"),
+    (["CĂN CƯỚC CÔNG DÂN"], "can_cuoc"),
+])
+def test_classify_titles(title, doc_type):
+    pc = classify(title)
+    assert pc.doc_type == doc_type
+    assert pc.starts
+    assert pc.confidence >= 0.82
+
+
+@pytest.mark.parametrize("title", ["GIAY KHAI SINH", "GIẤY KHAl SINH", "GlẤY KHAI SINH",
+                                   "GIẤY KHAI SlNH", "GIẤY KHAI SINH."])
+def test_classify_titles_with_ocr_slips(title):
+    pc = classify([title])
+    assert pc.doc_type == "giay_khai_sinh"
+    assert pc.starts
+
+
+def test_classify_prose_is_khac():
+    pc = classify_page(lines_of(PROSE))
+    assert pc.doc_type == "khac"
+    assert not pc.starts
+
+
+def test_classify_blank():
+    assert classify_page([], blank=True).doc_type == "blank"
+    assert classify_page(lines_of(PROSE), blank=True).doc_type == "blank"
+    assert classify_page([]).doc_type == "blank"
+
+
+def test_classify_card_back():
+    pc = classify_page(lines_of(CARD_BACK))
+    assert pc.doc_type == "can_cuoc"
+    assert pc.card_back and not pc.starts
+
+
+def test_classify_official_letter_by_its_number():
+    pc = classify_page(lines_of(["ỦY BAN NHÂN DÂN", "XÃ TÂN PHÚ", "Số: 374/UBND-VX", *MOTTO,
+                                 "V/v đẩy mạnh số hóa hồ sơ"]))
+    assert pc.doc_type == "van_ban_hanh_chinh"
+    assert pc.starts
+
+
+# -- grouping --------------------------------------------------------------------------------------
+
+
+def test_group_decision_and_continuation():
+    [doc] = build(DECISION, CONTINUATION)
+    assert doc.doc_type == "van_ban_hanh_chinh"
+    assert doc.pages == [0, 1]
+    values = doc.values()
+    assert values["so_ky_hieu"] == "15/QĐ-UBND"
+    assert values["ngay_ban_hanh"] == "2024-03-05"
+    assert values["co_quan_ban_hanh"] == "Ủy ban nhân dân huyện Đức Hòa"
+    assert values["trich_yeu"] == "Về việc phê duyệt kế hoạch số hóa năm 2024"
+
+
+def test_group_card_front_and_back():
+    front, back = facts_of(CARD_FRONT), facts_of(CARD_BACK, page=1)
+    assert front.page_class.doc_type == "can_cuoc" and front.page_class.starts
+    assert back.page_class.card_back
+    [doc] = build_documents([front, back], today=TODAY)
+    assert doc.doc_type == "can_cuoc"
+    assert doc.pages == [0, 1]
+    values = doc.values()
+    assert values["so_dinh_danh"] == "001090123456"
+    assert values["ho_ten"] == "Nguyễn Văn An"
+    assert values["ngay_sinh"] == "1990-03-05"
+    assert values["ngay_cap"] == "2023-05-02"
+    assert not doc.needs_review
+
+
+def test_group_two_birth_certificates():
+    docs = build(BIRTH_CERTIFICATE, BIRTH_CERTIFICATE)
+    assert [(d.doc_type, d.pages) for d in docs] == [("giay_khai_sinh", [0]),
+                                                     ("giay_khai_sinh", [1])]
+
+
+def test_group_blank_page_is_in_no_document():
+    blank = page_facts([], "", blank=True, page=1)
+    assert blank.page_class.doc_type == "blank"
+    docs = build_documents([facts_of(BIRTH_CERTIFICATE), blank,
+                            facts_of(BIRTH_CERTIFICATE, page=2)], today=TODAY)
+    assert [d.pages for d in docs] == [[0], [2]]
+    assert all(1 not in d.pages for d in docs)
+
+
+def test_group_only_blank_pages():
+    assert build_documents([page_facts([], "", blank=True)], today=TODAY) == []
+
+
+def test_group_untitled_first_page_is_khac():
+    [doc] = build(PROSE)
+    assert doc.doc_type == "khac"
+    assert doc.pages == [0]
+
+
+def test_group_untitled_page_after_a_card_starts_a_new_paper():
+    docs = build(CARD_FRONT, PROSE)
+    assert [(d.doc_type, d.pages) for d in docs] == [("can_cuoc", [0]), ("khac", [1])]
+
+
+def test_group_pages_second_card_back_starts_a_new_card():
+    front = PageClass("can_cuoc", 1.0, True)
+    back = PageClass("can_cuoc", 0.9, False, card_back=True)
+    groups = group_pages([front, back, back])
+    assert [(g.doc_type, g.pages) for g in groups] == [("can_cuoc", [0, 1]), ("can_cuoc", [2])]
+
+
+# -- the chip ID card's MRZ and QR ----------------------------------------------------------------
+
+
+def person(seed: int = 1, **kw) -> Person:
+    return random_person(random.Random(seed), **kw)
+
+
+@pytest.mark.parametrize(("seed", "male", "born"), [
+    (1, True, date(1990, 3, 5)), (2, False, date(1987, 9, 25)), (3, False, date(2001, 2, 3)),
+    (4, True, date(2006, 12, 31)),
+])
+def test_read_mrz(seed, male, born):
+    p = person(seed, male=male, born=born)
+    mrz = read_mrz(lines_of(list(mrz_lines(p, date(2035, 1, 1)))))
+    assert mrz is not None
+    assert mrz.personal_id == p.pid
+    assert mrz.birth == born.strftime("%y%m%d")
+    assert mrz.sex == ("Nam" if male else "Nữ")
+    assert mrz.expiry == "350101"
+    assert mrz.name == ascii_fold(p.name).upper()
+
+
+def test_read_mrz_corrupted_id_digit():
+    p = person(1, male=True, born=date(1990, 3, 5))
+    line1, line2, line3 = mrz_lines(p, date(2035, 1, 1))
+    i = 20  # inside the 12-digit ID (IDVNM + 9 + check = 15 characters before it)
+    bad = line1[:i] + str((int(line1[i]) + 1) % 10) + line1[i + 1:]
+    mrz = read_mrz(lines_of([bad, line2, line3]))
+    assert mrz is not None
+    assert mrz.personal_id is None
+    assert mrz.birth == "900305"  # the other lines still read
+
+
+def test_read_mrz_corrupted_birth_check_digit():
+    p = person(1, male=True, born=date(1990, 3, 5))
+    line1, line2, line3 = mrz_lines(p, date(2035, 1, 1))
+    bad = line2[:6] + str((int(line2[6]) + 1) % 10) + line2[7:]
+    mrz = read_mrz(lines_of([line1, bad, line3]))
+    assert mrz.birth is None
+    assert mrz.personal_id == p.pid
+    assert mrz.expiry == "350101"
+
+
+def test_read_mrz_undoes_letter_digit_confusions():
+    p = person(1, male=True, born=date(1990, 3, 5))
+    line1, line2, line3 = mrz_lines(p, date(2035, 1, 1))
+    slipped = line1[:5] + line1[5:27].replace("0", "O").replace("1", "I") + line1[27:]
+    assert read_mrz(lines_of([slipped, line2, line3])).personal_id == p.pid
+
+
+def test_read_mrz_none_without_mrz():
+    assert read_mrz(lines_of(PROSE)) is None
+
+
+def test_card_back_with_mrz_confirms_the_front():
+    p = person(3, male=True, born=date(1990, 3, 5), family="Nguyễn")
+    front = [ln.replace("001090123456", p.pid).replace("NGUYỄN VĂN AN", p.name_upper)
+             for ln in CARD_FRONT]
+    back = [*CARD_BACK, *mrz_lines(p, date(2030, 3, 5))]
+    [doc] = build(front, back)
+    assert doc.pages == [0, 1]
+    assert doc.fields["so_dinh_danh"].value == p.pid
+    assert "mrz" in doc.fields["so_dinh_danh"].source
+    assert doc.fields["ngay_sinh"].value == "1990-03-05"
+    assert not doc.needs_review
+
+
+def test_card_back_mrz_disagreeing_with_the_front_is_flagged():
+    p = person(3, male=True, born=date(1990, 3, 5), family="Nguyễn")
+    front = [ln.replace("NGUYỄN VĂN AN", p.name_upper) for ln in CARD_FRONT]  # ID 001090123456
+    back = [*CARD_BACK, *mrz_lines(p, date(2030, 3, 5))]
+    [doc] = build(front, back)
+    pid = doc.fields["so_dinh_danh"]
+    assert pid.value == p.pid  # the check-digit-verified MRZ reading wins
+    assert "disagrees" in [pr.code for pr in pid.problems]
+
+
+def test_parse_card_qr():
+    qr = parse_card_qr("001090123456|123456789|Nguyễn Văn An|05031990|Nam|"
+                       "Thôn 1, Xã A, Huyện B, Tỉnh C|01022022")
+    assert qr is not None
+    assert qr.personal_id == "001090123456"
+    assert qr.old_id == "123456789"
+    assert qr.name == "Nguyễn Văn An"
+    assert qr.birth == date(1990, 3, 5)
+    assert qr.sex == "Nam"
+    assert qr.address == "Thôn 1, Xã A, Huyện B, Tỉnh C"
+    assert qr.issued == date(2022, 2, 1)
+
+
+def test_parse_card_qr_bad_dates_and_sex_become_none():
+    qr = parse_card_qr("001090123456||Nguyễn  Văn An|31021990|X|Thôn 1|2022")
+    assert qr is not None
+    assert qr.old_id == ""
+    assert qr.name == "Nguyễn Văn An"
+    assert qr.birth is None and qr.issued is None and qr.sex is None
+
+
+@pytest.mark.parametrize("payload", ["https://example.com/abc", "", "001090123456|x|y",
+                                     "abc|d|e|f|g|h|i", "00109012345|1|N|05031990|Nam|A|01022022"])
+def test_parse_card_qr_not_a_card(payload):
+    assert parse_card_qr(payload) is None
+
+
+def test_qr_page_is_a_card_and_its_values_win():
+    qr = parse_card_qr("001090123456||Nguyễn Văn An|05031990|Nam|Thôn 1, Xã A|01022022")
+    facts = facts_of(["Một dòng chữ không rõ"], qr=qr)
+    assert facts.page_class.doc_type == "can_cuoc"
+    [doc] = build_documents([facts], today=TODAY)
+    values = doc.values()
+    assert values["so_dinh_danh"] == "001090123456"
+    assert values["ho_ten"] == "Nguyễn Văn An"
+    assert values["ngay_sinh"] == "1990-03-05"
+    assert values["ngay_cap"] == "2022-02-01"
+    assert doc.fields["so_dinh_danh"].source == "qr"
+
+
+# -- known bugs ------------------------------------------------------------------------------------
+
+
+def test_card_nationality_wrapped_onto_two_lines():
+    front = [ln.replace("Nationality: Việt Nam", "Nationality: Việt") for ln in CARD_FRONT]
+    [doc] = build([*front, "Nam"])
+    assert doc.values()["quoc_tich"] == "Việt Nam"
+
+
+def test_unreadable_scrap_beside_a_name_is_flagged_not_dropped_silently():
+    page = [line.replace("TRẦN MINH KHÔI", "TRẦN MINH lai)") for line in BIRTH_CERTIFICATE]
+    [doc] = build(page)
+    assert doc.fields["ho_ten"].value == "Trần Minh"
+    assert "name_partial" in codes(doc, "ho_ten")
+
+
+def test_capital_name_wrapped_onto_the_next_line_is_read_whole():
+    page = [line.replace("TRẦN MINH KHÔI", "TRẦN MINH") for line in BIRTH_CERTIFICATE]
+    at = next(i for i, line in enumerate(page) if line.endswith("TRẦN MINH"))
+    page.insert(at + 1, "KHÔI")
+    [doc] = build(page)
+    assert doc.fields["ho_ten"].value == "Trần Minh Khôi"
+
+
+def test_marital_status_certificate_is_valid_six_months():
+    from pipeline.papers.fields import Document, FieldValue
+
+    doc = Document("giay_xac_nhan_tinh_trang_hon_nhan", [0], 1.0,
+                   {"ngay_cap": FieldValue("2024-08-31", 0.99)})
+    assert doc.valid_until() == date(2025, 2, 28)
+    card = Document("can_cuoc", [0], 1.0, {"co_gia_tri_den": FieldValue("2036-03-22", 0.99),
+                                           "so_dinh_danh": FieldValue("001090123456", 0.99),
+                                           "ho_ten": FieldValue("Nguyễn Văn An", 0.99)})
+    assert card.valid_until() == date(2036, 3, 22)
+    assert card.owner() == ("001090123456", "Nguyễn Văn An")

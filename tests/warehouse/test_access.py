@@ -1,0 +1,184 @@
+"""Scan → store → index → search/get/verify, as a clerk and an officer use the CLI.
+
+The OCR engine is the fake one (fast); store, index and signatures are real: the local
+folder + SQLite embedded defaults, and S3 (SeaweedFS on loopback) + PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reuse_index import ReuseIndex
+from tests.conftest import lined_page
+from tests.conftest import run_cli as _run
+
+DOSSIER = ["--dossier", "000.00.19.H12-261122-0001", "--procedure", "1.001193",
+           "--agency", "H12.19", "--agency-name", "Ủy ban nhân dân xã Tân Lập"]
+PG_ADMIN = os.environ.get("SOHOA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def scans(tmp_path: Path) -> list[Path]:
+    return [lined_page(tmp_path / "khai_sinh.png", 20), lined_page(tmp_path / "cccd.png", 40)]
+
+
+def _flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x01  # inside the signed byte range (page content)
+    os.chmod(path, 0o644)
+    path.write_bytes(bytes(data))
+
+
+def _full_flow(capsys, scans: list[Path], tmp_path: Path) -> None:
+    bad = tmp_path / "hong.pdf"
+    bad.write_bytes(b"not a pdf at all")
+    code, out, err = _run(capsys, "scan", *map(str, scans), str(bad), *DOSSIER, "--engine",
+                          "fake", "--owner-id", "052190012345", "--owner-name",
+                          "Nguyễn Thị Hồng Nhung", "--type", "giay_khai_sinh", "--json",
+                          "--quiet", "--workers", "1")
+    assert code == 2 and "hong.pdf" in err  # the bad file is reported, the rest stored
+    assert isinstance(out, dict) and out["dossier"] == DOSSIER[1]
+    docs = out["documents"]
+    assert len(docs) == 2
+    for doc in docs:
+        assert {"id", "type", "pages", "fields", "sha256", "pdf_key", "original_keys",
+                "signed"} <= set(doc)
+        assert doc["signed"] and doc["type"] == "giay_khai_sinh"
+        assert doc["pdf_key"].startswith("documents/H12.19/") and doc["original_keys"]
+        assert doc["metadata"]["MaChuGiayTo"] == "052190012345"
+        assert doc["metadata"]["DuocSoHoa"] is True
+    ids = {d["id"] for d in docs}
+
+    # search: name without diacritics, ID exact (a prefix finds nothing)
+    code, found, _ = _run(capsys, "search", "--name", "nguyen thi hong", "--json")
+    assert code == 0 and {d["id"] for d in found} == ids
+    _, found, _ = _run(capsys, "search", "--id", "052190012345", "--json")
+    assert {d["id"] for d in found} == ids
+    _, found, _ = _run(capsys, "search", "--id", "05219001234", "--json")
+    assert found == []
+
+    # get hands out a verified copy that pdfsig also finds valid
+    doc_id = docs[0]["id"]
+    copy = tmp_path / "ban_sao.pdf"
+    code, _, _ = _run(capsys, "get", doc_id, "--out", str(copy))
+    assert code == 0 and copy.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdfsig"):
+        report = subprocess.run(["pdfsig", str(copy)], capture_output=True, text=True).stdout
+        assert "Signature is Valid" in report
+
+    # re-scanning the same bytes finds the earlier documents, stores nothing new
+    code, again, _ = _run(capsys, "scan", *map(str, scans), *DOSSIER, "--engine", "fake",
+                          "--json", "--quiet", "--workers", "1")
+    assert code == 0 and {d["id"] for d in again["documents"]} == ids
+    assert all(d["skipped"] for d in again["documents"])
+
+    code, checks, _ = _run(capsys, "verify", "--all", "--json")
+    assert code == 0 and checks == []  # a clean sweep has no findings
+
+
+def test_embedded_defaults_full_flow(home: Path, scans: list[Path], tmp_path: Path,
+                                     capsys) -> None:
+    assert _run(capsys, "keys", "demo")[0] == 0
+    _full_flow(capsys, scans, tmp_path)
+
+    # originals are stored by SHA-256, read-only
+    originals = list((home / "store" / "originals").rglob("*.png"))
+    assert len(originals) == 2 and all(not os.access(p, os.W_OK) or os.geteuid() == 0
+                                       for p in originals)
+
+    # every access was recorded, with who did it
+    with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
+        accessed = index.events(kind="accessed")
+    assert any(e.detail.get("action") == "get" for e in accessed)
+    assert any(e.detail.get("action") == "search" for e in accessed)
+    assert all(e.actor == "can-bo-mot-cua" for e in accessed)
+
+    # one flipped byte: sohoa verify and pdfsig both report it; get refuses
+    _, docs, _ = _run(capsys, "search", "--id", "052190012345", "--json")
+    doc = docs[0]
+    stored = home / "store" / doc["pdf_key"]
+    _flip_byte(stored)
+    code, checks, _ = _run(capsys, "verify", doc["id"], "--json")
+    assert code != 0 and not checks[0]["ok"] and not checks[0]["hash_ok"]
+    if shutil.which("pdfsig"):
+        report = subprocess.run(["pdfsig", str(stored)], capture_output=True, text=True).stdout
+        assert "Signature is Valid" not in report
+    code, _, err = _run(capsys, "get", doc["id"], "--out", str(tmp_path / "x.pdf"))
+    assert code != 0 and "nguyên vẹn" in err and not (tmp_path / "x.pdf").exists()
+
+
+def test_scan_refuses_without_a_signing_key(home: Path, scans: list[Path], capsys) -> None:
+    code, _, err = _run(capsys, "scan", str(scans[0]), *DOSSIER, "--engine", "fake")
+    assert code == 6 and "sohoa keys demo" in err and "SOHOA_SIGNING_P12" in err
+    assert not (home / "store").exists()  # nothing was done
+
+
+def test_wrong_signing_password_is_refused_before_any_work(home: Path, scans: list[Path],
+                                                           capsys,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    assert _run(capsys, "keys", "demo")[0] == 0
+    monkeypatch.setenv("SOHOA_SIGNING_P12", str(home / "keys" / "demo-agency.p12"))
+    monkeypatch.setenv("SOHOA_SIGNING_PASSWORD", "sai-mat-khau")
+    code, _, err = _run(capsys, "scan", str(scans[0]), *DOSSIER, "--engine", "fake")
+    assert code == 6 and "SOHOA_SIGNING_PASSWORD" in err
+    assert not (home / "store").exists()
+
+
+def test_unreachable_object_store_gives_a_clear_message(home: Path, scans: list[Path],
+                                                        capsys,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    assert _run(capsys, "keys", "demo")[0] == 0
+    monkeypatch.setenv("SOHOA_S3_ENDPOINT", "127.0.0.1:1")
+    monkeypatch.setenv("SOHOA_S3_ACCESS_KEY", "x")
+    monkeypatch.setenv("SOHOA_S3_SECRET_KEY", "y")
+    code, _, err = _run(capsys, "scan", str(scans[0]), *DOSSIER, "--engine", "fake")
+    assert code == 5 and "kho" in err.lower()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    psycopg = pytest.importorskip("psycopg")
+    name = f"sohoa_wh_{secrets.token_hex(4)}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] \
+            + f"/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_s3_and_postgresql_full_flow(home: Path, scans: list[Path], tmp_path: Path, capsys,
+                                     monkeypatch: pytest.MonkeyPatch, s3_server,
+                                     pg_url: str) -> None:
+    endpoint, access, secret = s3_server
+    monkeypatch.setenv("SOHOA_S3_ENDPOINT", endpoint)
+    monkeypatch.setenv("SOHOA_S3_ACCESS_KEY", access)
+    monkeypatch.setenv("SOHOA_S3_SECRET_KEY", secret)
+    monkeypatch.setenv("SOHOA_S3_BUCKET", f"sohoa-{secrets.token_hex(3)}")
+    monkeypatch.setenv("SOHOA_DATABASE_URL", pg_url)
+    assert _run(capsys, "keys", "demo")[0] == 0
+    _full_flow(capsys, scans, tmp_path)
+    assert not (home / "store").exists() and not (home / "index.db").exists()
+
+
+def test_unreachable_database_gives_a_clear_message(home: Path, scans: list[Path], capsys,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _run(capsys, "keys", "demo")[0] == 0
+    monkeypatch.setenv("SOHOA_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/x")
+    code, _, err = _run(capsys, "scan", str(scans[0]), *DOSSIER, "--engine", "fake")
+    assert code == 7 and "Traceback" not in err and err.strip()

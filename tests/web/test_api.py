@@ -1,0 +1,686 @@
+"""The HTTP API as its callers use it: an officer finds, checks and attaches a citizen's
+papers; an auditor reads and exports the access log; an admin manages accounts and tokens;
+and everything else is refused (401 without credentials, 403 without the role).
+
+The warehouse is real (local folder store, SQLite index, demo-signed PDFs made by
+``sohoa scan`` with the fake OCR engine); requests go through FastAPI's TestClient. The
+whole API is also fuzzed against its own OpenAPI schema (schemathesis): no 5xx.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import os
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import hypothesis
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from schemathesis.checks import not_a_server_error
+
+from common.settings import Settings
+from reuse_index import ReuseIndex
+from tests.conftest import lined_page, run_cli
+from web import security
+from web.app import create_app
+
+OWNER_ID = "052190012345"
+OWNER = "Nguyễn Thị Hồng Nhung"
+PASSWORD = "mat-khau-2026"
+ROLE_ACCOUNTS = {"canbo": ["officer"], "kiemtra": ["auditor"], "quantri": ["admin"],
+                 "motcua": ["counter"], "tatca": ["officer", "auditor", "admin", "counter"]}
+
+
+@dataclasses.dataclass
+class Seeded:
+    env: dict[str, str]
+    home: Path
+    doc_ids: list[str]
+    expired_id: str
+    tokens: dict[str, str]
+
+    def index(self) -> ReuseIndex:
+        return ReuseIndex.from_env(self.env, home=self.home)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    """A warehouse with two signed papers of one citizen, one expired copy, and one
+    account (password + API token) per role."""
+    root = tmp_path_factory.mktemp("web")
+    home = root / "home"
+    with pytest.MonkeyPatch.context() as mp:
+        for key in list(os.environ):
+            if key.startswith("SOHOA_"):
+                mp.delenv(key)
+        mp.setenv("SOHOA_HOME", str(home))
+        mp.setenv("SOHOA_USER", "can-bo-mot-cua")
+        from cli import main
+
+        assert main(["keys", "demo"]) == 0
+        scans = [lined_page(root / "khai_sinh.png", 20), lined_page(root / "to_khai.png", 40)]
+        assert main(["scan", *map(str, scans), "--dossier", "000.00.19.H12-261122-0001",
+                     "--procedure", "1.001193", "--agency", "H12.19", "--agency-name",
+                     "Ủy ban nhân dân xã Tân Lập", "--engine", "fake", "--owner-id", OWNER_ID,
+                     "--owner-name", OWNER, "--type", "giay_khai_sinh", "--quiet",
+                     "--workers", "1"]) == 0
+        env = {k: v for k, v in os.environ.items() if k.startswith("SOHOA_")}
+    index = ReuseIndex.from_env(env, home=home)
+    try:
+        docs = index.search(owner_id=OWNER_ID)
+        assert len(docs) == 2
+        expired = dataclasses.replace(docs[0], id="het-han-0001", valid_until=date(2020, 1, 1))
+        index.add_document(expired)
+        password_hash = security.hash_password(PASSWORD)
+        tokens = {}
+        for name, roles in ROLE_ACCOUNTS.items():
+            index.accounts.add(name, display_name=name.title(), password_hash=password_hash,
+                               roles=roles)
+            token_id, text = security.new_api_token()
+            index.accounts.add_token(token_id, token_sha256=security.digest(text),
+                                     username=name, label=f"test-{name}", expires_at=None)
+            tokens[name] = text
+    finally:
+        index.close()
+    yield Seeded(env, home, sorted(d.id for d in docs), expired.id, tokens)
+
+
+@pytest.fixture
+def client(seeded: Seeded) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings.load(seeded.env))) as test_client:
+        yield test_client
+
+
+def bearer(seeded: Seeded, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {seeded.tokens[who]}"}
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """Sign in with the cookie session; returns the CSRF header for unsafe requests."""
+    response = client.post("/api/session", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+# -- open doors and locked doors ------------------------------------------------------------
+
+
+def test_health_schema_and_page_need_no_sign_in(client: TestClient) -> None:
+    health = client.get("/health")
+    assert health.status_code == 200 and health.json()["checks"] == {"index": "ok",
+                                                                      "store": "ok"}
+    schema = client.get("/openapi.json").json()
+    assert {"/api/documents", "/api/documents/{doc_id}/reuse", "/api/access-log",
+            "/api/accounts", "/health"} <= set(schema["paths"])
+    assert client.get("/").status_code in (200, 503)  # 503 only before the page is installed
+    assert client.get("/api/nothing-here").json()["code"] == "not_found"
+
+
+PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
+             ("GET", "/api/documents?name=nguyen"), ("GET", "/api/documents/x"),
+             ("POST", "/api/documents/x/download"), ("POST", "/api/documents/x/reuse"),
+             ("GET", "/api/dossiers/x"), ("GET", "/api/access-log"),
+             ("GET", "/api/access-log.csv"), ("GET", "/api/accounts"),
+             ("POST", "/api/accounts"), ("PATCH", "/api/accounts/x"),
+             ("GET", "/api/accounts/x/tokens"), ("POST", "/api/accounts/x/tokens"),
+             ("DELETE", "/api/tokens/x"), ("POST", "/api/scans"), ("GET", "/api/scans/x"),
+             ("GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
+             ("GET", "/api/reports/review?from=2026-10-01&to=2026-12-31")]
+
+
+def test_every_operation_but_the_public_ones_is_protected(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    operations = {(m.upper(), p) for p, item in schema["paths"].items() for m in item}
+    public = {("GET", "/health"), ("POST", "/api/session"), ("GET", "/api/previews/{token}"),
+              ("GET", "/api/files/{token}")}
+    listed = {(m, p.split("?")[0].replace("/x/", "/{}/")) for m, p in PROTECTED}
+    assert len(operations - public) == len(PROTECTED), "a new operation needs a 401 check"
+    assert listed
+    for method, path in PROTECTED:
+        for headers in ({}, {"Authorization": "Bearer sohoa_nope_nope"},
+                        {"Cookie": "sohoa_session=forged"}):
+            response = client.request(method, path, headers=headers, json={})
+            assert response.status_code == 401, (method, path, headers, response.text)
+            assert response.json()["code"] == "unauthenticated"
+            assert response.json()["message"] == "Cần đăng nhập"
+
+
+@pytest.mark.parametrize(("who", "method", "path"), [
+    ("motcua", "GET", "/api/documents?name=nguyen"),
+    ("kiemtra", "GET", "/api/documents?name=nguyen"),
+    ("quantri", "POST", "/api/documents/x/reuse"),
+    ("canbo", "GET", "/api/access-log"),
+    ("canbo", "GET", "/api/accounts"),
+    ("kiemtra", "POST", "/api/accounts"),
+    ("canbo", "POST", "/api/scans"),
+    ("canbo", "GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
+    ("quantri", "GET", "/api/reports/review?from=2026-10-01&to=2026-12-31"),
+])
+def test_a_role_without_the_right_gets_403(client: TestClient, seeded: Seeded, who: str,
+                                           method: str, path: str) -> None:
+    body = {"dossier_code": "D-1"} if path.endswith("reuse") else {
+        "username": "moi", "password": "x", "roles": ["officer"]}
+    response = client.request(method, path, headers=bearer(seeded, who), json=body)
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+
+
+# -- signing in -----------------------------------------------------------------------------
+
+
+def test_sign_in_csrf_and_sign_out(client: TestClient, seeded: Seeded) -> None:
+    bad = client.post("/api/session", json={"username": "canbo", "password": "sai-mat-khau-1"})
+    assert bad.status_code == 401 and bad.json()["message"] == "Sai tên đăng nhập hoặc mật khẩu"
+    unknown = client.post("/api/session", json={"username": "ai-do", "password": PASSWORD})
+    assert unknown.status_code == 401
+    csrf = sign_in(client, "canbo")
+    cookie = client.cookies.get("sohoa_session")
+    assert cookie and len(cookie) > 30
+    me = client.get("/api/me").json()
+    assert me["username"] == "canbo" and me["roles"] == ["officer"] and me["via"] == "session"
+    doc = seeded.doc_ids[0]
+    # a cross-site form cannot post with the cookie alone
+    assert client.post(f"/api/documents/{doc}/download", json={}).status_code == 403
+    assert client.post(f"/api/documents/{doc}/download", json={}, headers=csrf).status_code == 200
+    assert client.delete("/api/session", headers=csrf).status_code == 204
+    client.cookies.set("sohoa_session", cookie)  # the old cookie is dead server-side too
+    assert client.get("/api/me").status_code == 401
+    with seeded.index() as index:  # stored as a digest only
+        assert index.accounts.by_session(security.digest(cookie)) is None
+
+
+def test_wrong_passwords_lock_the_account_for_a_while(client: TestClient, seeded: Seeded
+                                                      ) -> None:
+    with seeded.index() as index:
+        index.accounts.add("khoa-thu", display_name="", roles=["officer"],
+                           password_hash=security.hash_password(PASSWORD))
+    for _ in range(5):
+        response = client.post("/api/session", json={"username": "khoa-thu",
+                                                     "password": "khong-dung-99"})
+        assert response.status_code == 401
+    locked = client.post("/api/session", json={"username": "khoa-thu", "password": PASSWORD})
+    assert locked.status_code == 429 and locked.json()["code"] == "locked"
+    assert "khoá" in locked.json()["message"]
+
+
+def test_passwords_are_argon2id_hashes(seeded: Seeded) -> None:
+    with seeded.index() as index:
+        account = index.accounts.get("canbo")
+    assert account and account.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in account.password_hash
+
+
+# -- the officer's day ----------------------------------------------------------------------
+
+
+def test_search_by_unaccented_name_id_type_and_dates(client: TestClient, seeded: Seeded
+                                                     ) -> None:
+    headers = bearer(seeded, "canbo")
+
+    def ids(**params: str) -> set[str]:
+        response = client.get("/api/documents", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return {r["id"] for r in response.json()["results"]}
+
+    everything = set(seeded.doc_ids) | {seeded.expired_id}
+    assert ids(name="nguyen thi hong nhung") == everything
+    assert ids(name="NGUYỄN THỊ HỒNG") == everything  # NFC input
+    assert ids(name="Nguye\u0302\u0303n thi\u0323 ho\u0302\u0300ng") == everything  # NFD input
+    assert ids(owner_id=OWNER_ID) == everything
+    assert ids(owner_id=OWNER_ID[:-1]) == set()
+    assert ids(name="hong nhung", type="can_cuoc") == set()
+    assert ids(name="hong nhung", agency="H12.19") == everything
+    today = date.today()
+    assert ids(digitized_from=str(today - timedelta(days=1)),
+               digitized_to=str(today + timedelta(days=1))) == everything
+    assert ids(owner_id=OWNER_ID, digitized_to=str(today - timedelta(days=2))) == set()
+    # the ends of the calendar (found by the fuzzer: 0001-01-01 in Vietnam is year 0 in UTC)
+    assert ids(owner_id=OWNER_ID, digitized_from="0001-01-01",
+               digitized_to="9999-12-31") == everything
+    assert ids(owner_id=OWNER_ID, digitized_to="0001-01-01") == set()
+    nothing = client.get("/api/documents", headers=headers)
+    assert nothing.status_code == 422 and nothing.json()["code"] == "invalid"
+    results = client.get("/api/documents", params={"owner_id": OWNER_ID},
+                         headers=headers).json()["results"]
+    expired = next(r for r in results if r["id"] == seeded.expired_id)
+    assert expired["expired"] is True and expired["valid_until"] == "2020-01-01"
+    fresh = next(r for r in results if r["id"] != seeded.expired_id)
+    assert fresh["expired"] is False and fresh["signed"] is True
+    assert fresh["type_name"] == "Giấy khai sinh" and fresh["owner_name"] == OWNER
+
+
+def test_open_checks_the_signature_and_previews_come_by_signed_links(
+        client: TestClient, seeded: Seeded) -> None:
+    doc = seeded.doc_ids[0]
+    view = client.get(f"/api/documents/{doc}", params={"dossier": "HS-XEM-1"},
+                      headers=bearer(seeded, "canbo"))
+    assert view.status_code == 200, view.text
+    body = view.json()
+    assert body["verification"]["ok"] is True and body["verification"]["hash_ok"] is True
+    assert body["verification"]["signature"]["intact"] is True
+    assert body["metadata"]["MaChuGiayTo"] == OWNER_ID
+    assert [p["page"] for p in body["previews"]] == [1]
+    url = body["previews"][0]["url"]
+    image = client.get(url)  # no credentials: the link is the credential
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert image.content[:3] == b"\xff\xd8\xff" and len(image.content) > 5000
+    tampered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
+    assert client.get(tampered).status_code == 403
+    as_download = url.replace("/api/previews/", "/api/files/")  # a preview link is no file link
+    assert client.get(as_download).status_code == 403
+    assert client.get("/api/previews/%C2%80.x").status_code == 403  # found by the fuzzer
+    with seeded.index() as index:
+        views = index.events(document_id=doc, action="view")
+    assert views[0].actor == "canbo" and views[0].dossier_code == "HS-XEM-1"
+    assert views[0].detail["via"] == "token:test-canbo"
+
+
+def test_links_expire(client: TestClient, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+                      ) -> None:
+    body = client.get(f"/api/documents/{seeded.doc_ids[0]}",
+                      headers=bearer(seeded, "canbo")).json()
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 601)
+    assert client.get(body["previews"][0]["url"]).status_code == 403
+
+
+def test_download_gives_the_signed_pdf_and_is_recorded(client: TestClient, seeded: Seeded
+                                                       ) -> None:
+    doc = seeded.doc_ids[1]
+    link = client.post(f"/api/documents/{doc}/download", json={"dossier_code": "HS-TAI-1"},
+                       headers=bearer(seeded, "canbo"))
+    assert link.status_code == 200
+    pdf = client.get(link.json()["url"])
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert "attachment" in pdf.headers["content-disposition"]
+    with seeded.index() as index:
+        record = index.get(doc)
+        event = index.events(document_id=doc, action="download")[0]
+    assert hashlib.sha256(pdf.content).hexdigest() == record.pdf_sha256
+    assert (event.actor, event.dossier_code) == ("canbo", "HS-TAI-1")
+
+
+def test_attach_records_reuse_without_touching_the_stored_paper(client: TestClient,
+                                                                seeded: Seeded) -> None:
+    doc = seeded.doc_ids[0]
+    store_files = sorted(p for p in (seeded.home / "store").rglob("*") if p.is_file())
+    before = {p: p.stat().st_mtime_ns for p in store_files}
+    response = client.post(f"/api/documents/{doc}/reuse", headers=bearer(seeded, "canbo"),
+                           json={"dossier_code": "000.00.19.H12-261123-0042",
+                                 "component": "TP-KS", "procedure_code": "1.000656"})
+    assert response.status_code == 200, response.text
+    assert response.json()["reused"] is True and response.json()["document_id"] == doc
+    after = sorted(p for p in (seeded.home / "store").rglob("*") if p.is_file())
+    assert after == store_files and all(p.stat().st_mtime_ns == before[p] for p in after)
+
+    record = client.get("/api/dossiers/000.00.19.H12-261123-0042",
+                        headers=bearer(seeded, "canbo")).json()
+    assert record["dossier"]["procedure_code"] == "1.000656"
+    assert [r["document_id"] for r in record["reused"]] == [doc]
+    assert record["reused"][0]["actor"] == "canbo" and record["reused"][0]["component"] == "TP-KS"
+    with seeded.index() as index:
+        event = index.events(kind="reused", dossier_code="000.00.19.H12-261123-0042")[0]
+    assert event.document_id == doc and event.detail["DuocTaiSuDung"] is True
+
+
+def test_dossier_codes_with_slashes_work_both_ways(client: TestClient, seeded: Seeded) -> None:
+    headers = bearer(seeded, "canbo")
+    code = "HS/2026/0007"
+    assert client.post(f"/api/documents/{seeded.doc_ids[1]}/reuse", headers=headers,
+                       json={"dossier_code": code}).status_code == 200
+    record = client.get("/api/dossiers/HS%2F2026%2F0007", headers=headers)
+    assert record.status_code == 200 and record.json()["code"] == code
+    assert [r["document_id"] for r in record.json()["reused"]] == [seeded.doc_ids[1]]
+
+
+def test_an_expired_paper_is_refused_and_the_refusal_recorded(client: TestClient,
+                                                              seeded: Seeded) -> None:
+    response = client.post(f"/api/documents/{seeded.expired_id}/reuse",
+                           headers=bearer(seeded, "canbo"), json={"dossier_code": "HS-HH-1"})
+    assert response.status_code == 409 and response.json()["code"] == "expired"
+    assert "hết hiệu lực" in response.json()["message"]
+    with seeded.index() as index:
+        refused = index.events(kind="reuse_refused", dossier_code="HS-HH-1")
+        assert index.events(kind="reused", dossier_code="HS-HH-1") == []
+    assert refused[0].document_id == seeded.expired_id and refused[0].actor == "canbo"
+
+
+def test_a_tampered_stored_pdf_is_refused(client: TestClient, seeded: Seeded) -> None:
+    with seeded.index() as index:
+        original = index.get(seeded.doc_ids[1])
+        index.add_document(dataclasses.replace(original, id="hong-0001",
+                                               pdf_sha256="0" * 64))
+    headers = bearer(seeded, "canbo")
+    view = client.get("/api/documents/hong-0001", headers=headers).json()
+    assert view["verification"]["ok"] is False and "sha256 mismatch" in \
+        view["verification"]["problems"]
+    response = client.post("/api/documents/hong-0001/reuse", headers=headers,
+                           json={"dossier_code": "HS-HONG-1"})
+    assert response.status_code == 409 and response.json()["code"] == "integrity"
+    link = client.post("/api/documents/hong-0001/download", headers=headers, json={}).json()
+    assert client.get(link["url"]).status_code == 409
+
+
+def test_bad_input_gets_clear_4xx(client: TestClient, seeded: Seeded) -> None:
+    headers = bearer(seeded, "canbo")
+    assert client.get("/api/documents/khong-co", headers=headers).status_code == 404
+    bad = client.post(f"/api/documents/{seeded.doc_ids[0]}/reuse", headers=headers,
+                      json={"dossier_code": "", "procedure_code": "1001193"})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid"
+    assert "dossier_code" in bad.json()["message"]
+    assert client.get("/api/documents", params={"birth_date": "31/12/1990"},
+                      headers=headers).status_code == 422
+
+
+# -- the counter ----------------------------------------------------------------------------
+
+
+def test_counter_uploads_a_dossier_and_follows_it(seeded: Seeded, tmp_path: Path) -> None:
+    settings = Settings.load({**seeded.env, "SOHOA_OCR_ENGINE": "fake"})
+    page = lined_page(tmp_path / "giay to.png", 30)
+    with TestClient(create_app(settings)) as client:
+        headers = bearer(seeded, "motcua")
+        response = client.post("/api/scans", headers=headers, data={
+            "dossier_code": "000.00.19.H12-261124-0007", "procedure_code": "1.001193",
+            "agency_code": "H12.19", "doc_type": "to_khai", "owner_id": "001099000123",
+            "owner_name": "Lê Văn Tám"}, files=[
+            ("files", ("../../giay to.png", page.read_bytes(), "image/png")),
+            ("files", ("hong.pdf", b"%PDF-1.7 cut short", "application/pdf"))])
+        assert response.status_code == 202, response.text
+        job = response.json()
+        assert job["files"] == ["giay to.png", "hong.pdf"] and job["actor"] == "motcua"
+        for _ in range(300):
+            job = client.get(f"/api/scans/{job['id']}", headers=headers).json()
+            if job["state"] not in ("queued", "running"):
+                break
+            time.sleep(0.1)
+        assert job["state"] == "done", job
+        assert [d["type"] for d in job["documents"]] == ["to_khai"]
+        assert job["pages_done"] == job["pages_total"] == 1
+        assert [p["source"] for p in job["problems"]] == ["hong.pdf"]
+        assert [d["source"] for d in job["documents"]] == ["giay to.png"]
+        assert str(seeded.home) not in str(job)  # no server folders in what the counter sees
+        assert job["problems"][0]["message"].startswith("hong.pdf")
+        assert not (seeded.home / "jobs" / "uploads" / job["id"]).exists()
+        found = client.get("/api/documents", params={"owner_id": "001099000123"},
+                           headers=bearer(seeded, "canbo")).json()["results"]
+        assert [r["id"] for r in found] == [job["documents"][0]["id"]]
+        assert client.get("/api/scans/0123456789abcdef", headers=headers).status_code == 404
+    with seeded.index() as index:
+        dossier = index.get_dossier("000.00.19.H12-261124-0007")
+        assert dossier and dossier.channel == 1 and dossier.received_at is not None
+
+
+# -- the auditor ----------------------------------------------------------------------------
+
+
+def test_auditor_lists_filters_and_exports_the_access_log(client: TestClient,
+                                                          seeded: Seeded) -> None:
+    officer = bearer(seeded, "canbo")
+    client.get("/api/documents", params={"name": "hong nhung"}, headers=officer)
+    client.get(f"/api/documents/{seeded.doc_ids[0]}", headers=officer)
+    auditor = bearer(seeded, "kiemtra")
+    log = client.get("/api/access-log", params={"actor": "canbo", "limit": 2}, headers=auditor)
+    assert log.status_code == 200
+    events = log.json()["events"]
+    assert len(events) == 2 and all(e["actor"] == "canbo" for e in events)
+    assert [e["detail"]["action"] for e in events] == ["view", "search"]
+    older = client.get("/api/access-log", headers=auditor, params={
+        "actor": "canbo", "before_id": log.json()["next_before_id"]}).json()["events"]
+    assert older and all(e["id"] < events[-1]["id"] for e in older)
+    searches = client.get("/api/access-log", params={"action": "search"},
+                          headers=auditor).json()["events"]
+    assert searches[0]["detail"]["query"] == {"name": "hong nhung"}
+
+    exported = client.get("/api/access-log.csv", params={"actor": "canbo"}, headers=auditor)
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith(
+        "text/csv")
+    assert exported.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows and {r["actor"] for r in rows} == {"canbo"}
+    assert {"search", "view"} <= {r["action"] for r in rows}
+    with seeded.index() as index:
+        assert index.events(action="export")[0].actor == "kiemtra"
+
+
+# -- the admin ------------------------------------------------------------------------------
+
+
+def test_admin_manages_accounts_and_tokens(client: TestClient, seeded: Seeded) -> None:
+    admin = bearer(seeded, "quantri")
+    weak = client.post("/api/accounts", headers=admin, json={
+        "username": "mot-cua-tinh", "password": "12345", "roles": ["officer"]})
+    assert weak.status_code == 422 and "ít nhất" in weak.json()["message"]
+    made = client.post("/api/accounts", headers=admin, json={
+        "username": "mot-cua-tinh", "display_name": "Phần mềm một cửa tỉnh",
+        "roles": ["officer"]})
+    assert made.status_code == 201 and made.json()["roles"] == ["officer"]
+    again = client.post("/api/accounts", headers=admin, json={
+        "username": "mot-cua-tinh", "roles": ["officer"]})
+    assert again.status_code == 409
+    issued = client.post("/api/accounts/mot-cua-tinh/tokens", headers=admin,
+                         json={"label": "mot-cua", "expires_days": 30})
+    assert issued.status_code == 201
+    token = issued.json()["token"]
+    system = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/documents", params={"owner_id": OWNER_ID},
+                      headers=system).status_code == 200
+    listed = client.get("/api/accounts/mot-cua-tinh/tokens", headers=admin).json()["tokens"]
+    assert [t["label"] for t in listed] == ["mot-cua"] and "token" not in listed[0]
+    assert client.delete(f"/api/tokens/{issued.json()['id']}", headers=admin).status_code == 200
+    assert client.get("/api/me", headers=system).status_code == 401  # revoked
+
+    issued = client.post("/api/accounts/mot-cua-tinh/tokens", headers=admin,
+                         json={"label": "lan-2"}).json()
+    system = {"Authorization": f"Bearer {issued['token']}"}
+    assert client.get("/api/me", headers=system).status_code == 200
+    off = client.patch("/api/accounts/mot-cua-tinh", headers=admin, json={"active": False})
+    assert off.status_code == 200 and off.json()["active"] is False
+    assert client.get("/api/me", headers=system).status_code == 401  # disabled account
+    assert client.patch("/api/accounts/quantri", headers=admin,
+                        json={"roles": ["officer"]}).status_code == 422  # not yourself
+    assert client.patch("/api/accounts/khong-co-ai", headers=admin,
+                        json={"active": False}).status_code == 404
+    with seeded.index() as index:
+        actions = [e.detail["action"] for e in index.events(kind="account", actor="quantri")]
+    assert actions[:4] == ["change", "token_issued", "token_revoked", "token_issued"]
+
+
+def test_users_cli_creates_accounts_and_tokens(home: Path, capsys,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("mat-khau-dai-2026\n"))
+    code, _, err = run_cli(capsys, "users", "add", "lan", "--role", "officer", "--role",
+                           "auditor", "--name", "Trần Thị Lan", "--password-stdin")
+    assert code == 0, err
+    monkeypatch.setattr("sys.stdin", io.StringIO("ngan\n"))
+    code, _, err = run_cli(capsys, "users", "add", "yeu", "--role", "officer",
+                           "--password-stdin")
+    assert code == 2 and "ít nhất" in err
+    code, listed, _ = run_cli(capsys, "users", "list", "--json")
+    assert [(a["username"], a["roles"]) for a in listed] == [("lan", ["officer", "auditor"])]
+    code, token, _ = run_cli(capsys, "users", "token", "lan", "--label", "thu", "--json")
+    assert code == 0 and token["token"].startswith("sohoa_")
+    with TestClient(create_app(Settings.load())) as test_client:
+        me = test_client.get("/api/me", headers={"Authorization": f"Bearer {token['token']}"})
+        assert me.json()["display_name"] == "Trần Thị Lan"
+        assert run_cli(capsys, "users", "revoke", token["id"])[0] == 0
+        assert test_client.get("/api/me", headers={
+            "Authorization": f"Bearer {token['token']}"}).status_code == 401
+
+
+# -- fuzzing against the schema -------------------------------------------------------------
+
+
+FUZZ_EXAMPLES = int(os.environ.get("SOHOA_FUZZ_EXAMPLES", "40"))
+
+
+@pytest.mark.slow
+def test_api_fuzzed_against_its_schema_has_no_server_errors(seeded: Seeded) -> None:
+    """Every operation, generated from /openapi.json, with an all-roles token and with
+    none: never a 5xx (schemathesis; SOHOA_FUZZ_EXAMPLES cases per operation)."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json",
+                                            create_app(Settings.load(seeded.env)))
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 18
+    for operation in operations:
+        for headers in (bearer(seeded, "tatca"), {}):
+            _fuzz(operation, headers)
+
+
+def _fuzz(operation, headers: dict[str, str]) -> None:
+    @hypothesis.given(case=operation.as_strategy())
+    @hypothesis.settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+                         suppress_health_check=list(hypothesis.HealthCheck))
+    def call(case) -> None:
+        case.call_and_validate(headers=headers, checks=[not_a_server_error])
+
+    call()
+
+
+# -- the access log's buffered writes (web/eventlog.py) -------------------------------------
+
+
+def _buffering_app(seeded: Seeded):
+    """An app whose access-log writer holds reads for a minute after the first write, so
+    what the tests see comes from flushing, not from the writer's timer."""
+    app = create_app(Settings.load(seeded.env))
+    app.state.service.events.interval_s = 60.0
+    return app
+
+
+def _accessed(seeded: Seeded, actor: str) -> list:
+    with seeded.index() as index:
+        return index.events(kind="accessed", actor=actor, limit=50)
+
+
+def test_buffered_reads_show_in_the_access_log_at_once(seeded: Seeded) -> None:
+    officer, auditor = bearer(seeded, "canbo"), bearer(seeded, "kiemtra")
+    doc = seeded.doc_ids[0]
+    with TestClient(_buffering_app(seeded)) as client:
+        before = client.get("/api/access-log", params={"limit": 1}, headers=auditor).json()
+        last_id = before["events"][0]["id"] if before["events"] else 0
+        assert client.get("/api/documents", params={"owner_id": OWNER_ID},
+                          headers=officer).status_code == 200
+        assert client.get(f"/api/documents/{doc}", params={"dossier": "HS-BUF-1"},
+                          headers=officer).status_code == 200
+        assert client.post(f"/api/documents/{doc}/download", json={},
+                           headers=officer).status_code == 200
+        assert client.app.state.service.events.pending >= 1  # really held back
+        log = client.get("/api/access-log", params={"actor": "canbo", "limit": 3},
+                         headers=auditor).json()["events"]
+        assert [e["detail"]["action"] for e in log] == ["download", "view", "search"]
+        assert all(e["id"] > last_id for e in log)
+        assert log[1]["document_id"] == doc and log[1]["dossier_code"] == "HS-BUF-1"
+        assert log[0]["at"] >= log[1]["at"] >= log[2]["at"]  # stamped at the request
+        assert client.app.state.service.events.pending == 0
+        # a dossier's record shows the views made for it, too
+        client.get(f"/api/documents/{doc}", params={"dossier": "HS-BUF-2"}, headers=officer)
+        record = client.get("/api/dossiers/HS-BUF-2", headers=officer).json()
+        assert [e["detail"]["action"] for e in record["events"]] == ["view"]
+
+
+def test_buffered_reads_are_written_on_shutdown(seeded: Seeded) -> None:
+    officer = bearer(seeded, "canbo")
+    with seeded.index() as index:
+        last = max((e.id for e in index.events(limit=1)), default=0)
+    with TestClient(_buffering_app(seeded)) as client:
+        for name in ("hong nhung", "nguyen thi", "nhung"):
+            assert client.get("/api/documents", params={"name": name},
+                              headers=officer).status_code == 200
+        assert client.app.state.service.events.pending >= 2
+    queries = [e.detail["query"]["name"] for e in _accessed(seeded, "canbo") if e.id > last]
+    assert queries == ["nhung", "nguyen thi", "hong nhung"]
+
+
+def test_an_index_failure_while_writing_reads_fails_no_request(
+        seeded: Seeded, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+        ) -> None:
+    from reuse_index import IndexStoreError
+
+    officer = bearer(seeded, "canbo")
+    with seeded.index() as index:
+        last = max((e.id for e in index.events(limit=1)), default=0)
+    with TestClient(create_app(Settings.load(seeded.env))) as client:
+        service = client.app.state.service
+        index = service.warehouse.index
+        working = index.record_events
+
+        def broken(batch):
+            raise IndexStoreError("sqlite:///index.db: OperationalError: disk I/O error")
+
+        monkeypatch.setattr(index, "record_events", broken)
+        with caplog.at_level("WARNING", logger="web.eventlog"):
+            for _ in range(4):
+                found = client.get("/api/documents", params={"owner_id": OWNER_ID},
+                                   headers=officer)
+                assert found.status_code == 200 and found.json()["count"] >= 3
+            view = client.get(f"/api/documents/{seeded.doc_ids[1]}", headers=officer)
+            assert view.status_code == 200
+            assert service.events.flush(timeout=1) is False
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not any(
+                    r.levelname == "ERROR" for r in caplog.records):
+                time.sleep(0.05)
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert errors and "event(s) not written yet" in errors[0]
+        assert all(OWNER_ID not in r.getMessage() and "canbo" not in r.getMessage()
+                   for r in caplog.records)  # counts, never who or what
+        monkeypatch.setattr(index, "record_events", working)
+        assert service.events.flush() is True
+    written = [e for e in _accessed(seeded, "canbo") if e.id > last]
+    assert [e.detail["action"] for e in written] == ["view"] + ["search"] * 4
+    assert service.events.dropped == 0
+
+
+# -- reports for auditors -------------------------------------------------------------------
+
+
+def test_auditor_reports_scorecard_and_review(client: TestClient, seeded: Seeded) -> None:
+    today = date.today()
+    # one agency: the fuzz test's uploads (same module) receive dossiers of made-up ones
+    period = {"from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=1)),
+              "agency": "H12.19"}
+    auditor = bearer(seeded, "kiemtra")
+    report = client.get("/api/reports/scorecard", params=period, headers=auditor)
+    assert report.status_code == 200, report.text
+    total = report.json()["total"]
+    # the seeded dossier (and any the counter uploaded) was received and digitized today;
+    # none returns a result, so electronic results have no denominator: N/A, not 0 %
+    assert total["digitization"]["denominator"] >= 1
+    assert total["digitization"]["numerator"] == total["digitization"]["denominator"]
+    assert total["digitization"]["rate"] == 100.0
+    assert total["reuse"]["denominator"] == total["digitization"]["denominator"]
+    assert total["electronic_results"]["denominator"] == 0
+    assert total["electronic_results"]["rate"] is None
+    assert {r["agency"] for r in report.json()["rows"]} == {"H12.19"}
+    page = client.get("/api/reports/scorecard", params={**period, "format": "html"},
+                      headers=auditor)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "H12.19" in page.text and "80" in page.text
+    policy = page.headers["content-security-policy"]  # its inline styles load, no script
+    assert "style-src 'unsafe-inline'" in policy and "script" not in policy
+    sheet = client.get("/api/reports/scorecard", params={**period, "format": "csv"},
+                       headers=auditor)
+    assert sheet.status_code == 200 and "H12.19" in sheet.text
+    review = client.get("/api/reports/review", params={**period, "threshold": 1.0},
+                        headers=auditor)
+    assert review.status_code == 200, review.text
+    body = review.json()
+    assert body["total"]["documents"] >= 3 and body["items_total"] >= 2
+    assert OWNER_ID not in review.text and "Nhung" not in review.text
+    backwards = client.get("/api/reports/review", params={"from": period["to"],
+                                                         "to": period["from"]},
+                           headers=auditor)
+    assert backwards.status_code == 422 and backwards.json()["code"] == "invalid"
+    for path in ("/api/reports/scorecard", "/api/reports/review"):
+        assert client.get(path, params=period,
+                          headers=bearer(seeded, "canbo")).status_code == 403
+    with seeded.index() as index:
+        actions = [e.detail.get("action") for e in index.events(actor="kiemtra")]
+    assert actions.count("report") == 3 and actions.count("review") == 1
