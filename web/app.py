@@ -3,14 +3,16 @@ officers' page at ``/``.
 
 ``create_app(settings)`` opens the configured warehouse (store + index) once per process.
 Routers: ``auth`` (sessions, accounts, tokens), ``documents`` (search, view, previews,
-download, reuse, dossiers), ``audit`` (access log), ``scans`` (counter uploads). Errors
-always come back as ``{"code", "message", "message_en"}``; see ``web/API.md`` for roles and
-what is recorded.
+download, reuse, dossiers), ``audit`` (access log), ``reports``, ``scans`` (counter
+uploads), ``meta`` (the page's domain constants). The page is ``static/index.html`` and
+its ES modules under ``static/js/`` (no build step). Errors always come back as
+``{"code", "message", "message_en"}``; see ``web/API.md`` for roles and what is recorded.
 """
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 from contextlib import asynccontextmanager
 from importlib import metadata
 from pathlib import Path
@@ -29,13 +31,16 @@ from reuse_index import IndexStoreError
 from storage import StoreError
 from warehouse.access import Warehouse
 
-from . import audit, auth, documents, reports, scans
+from . import audit, auth, documents, meta, reports, scans
 from .context import ApiError, Service
 from .models import ErrorBody, Health
 from .security import LinkSigner, load_secret
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+# Module scripts need a JavaScript MIME type (nosniff is on); some systems' tables say
+# text/plain or nothing for .js.
+mimetypes.add_type("text/javascript", ".js")
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text} for code, text in (
         (401, "not signed in"), (403, "signed in without the role for this"),
@@ -67,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IndexStoreError, _unavailable)
     app.add_exception_handler(StoreError, _unavailable)
     app.add_exception_handler(SohoaError, _unavailable)
-    for module in (auth, documents, audit, reports, scans):
+    for module in (auth, documents, audit, reports, scans, meta):
         app.include_router(module.router)
 
     @app.get("/health", response_model=Health, tags=["service"],
@@ -122,7 +127,8 @@ def _version() -> str:
 
 class SecurityHeaders:
     """Headers on every answer: no sniffing, no framing, no referrer (links carry
-    signatures), and no caching of API answers (personal data)."""
+    signatures), no caching of API answers (personal data), and the page's files
+    revalidated on every load (its modules must come from one version)."""
 
     HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                (b"referrer-policy", b"no-referrer"),
@@ -138,6 +144,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         is_api = scope["path"].startswith("/api/")
+        is_static = scope["path"].startswith("/static/")
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -146,6 +153,8 @@ class SecurityHeaders:
                 headers += [h for h in self.HEADERS if h[0] not in names]
                 if is_api and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
+                elif is_static and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-cache"))
                 message["headers"] = headers
             await send(message)
 

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import io
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -26,10 +27,17 @@ from fastapi.testclient import TestClient
 from schemathesis.checks import not_a_server_error
 
 from common.settings import Settings
-from reuse_index import ReuseIndex
+from pipeline.papers.doctypes import DOC_TYPES
+from pipeline.papers.fields import REVIEW_CONFIDENCE
+from pipeline.run.batch import SCAN_SUFFIXES
+from reuse_index import EVENT_KINDS, ReuseIndex
+from reuse_index.accounts import ROLES
 from tests.conftest import lined_page, run_cli
+from warehouse.scorecard import INDICATORS, NAMES_VI, THRESHOLD
 from web import security
-from web.app import create_app
+from web.app import STATIC, create_app
+from web.models import KEY_FIELDS
+from web.scans import ScanJob
 
 OWNER_ID = "052190012345"
 OWNER = "Nguyễn Thị Hồng Nhung"
@@ -132,7 +140,8 @@ PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
              ("GET", "/api/accounts/x/tokens"), ("POST", "/api/accounts/x/tokens"),
              ("DELETE", "/api/tokens/x"), ("POST", "/api/scans"), ("GET", "/api/scans/x"),
              ("GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
-             ("GET", "/api/reports/review?from=2026-10-01&to=2026-12-31")]
+             ("GET", "/api/reports/review?from=2026-10-01&to=2026-12-31"),
+             ("GET", "/api/meta")]
 
 
 def test_every_operation_but_the_public_ones_is_protected(client: TestClient) -> None:
@@ -684,3 +693,120 @@ def test_auditor_reports_scorecard_and_review(client: TestClient, seeded: Seeded
     with seeded.index() as index:
         actions = [e.detail.get("action") for e in index.events(actor="kiemtra")]
     assert actions.count("report") == 3 and actions.count("review") == 1
+
+
+# -- the page and its constants (web/meta.py, web/static/) ---------------------------------
+
+WEB = Path(__file__).parents[2] / "web"
+PAPERS = Path(__file__).parents[2] / "pipeline" / "papers"
+
+
+def _keys(items: list[dict]) -> list[str]:
+    return [item["key"] for item in items]
+
+
+def _names(items: list[dict]) -> dict[str, str]:
+    return {item["key"]: item["name"] for item in items}
+
+
+def test_meta_answers_every_role_and_nobody_else(client: TestClient, seeded: Seeded) -> None:
+    assert client.get("/api/meta").status_code == 401
+    answers = []
+    for who in ROLE_ACCOUNTS:
+        response = client.get("/api/meta", headers=bearer(seeded, who))
+        assert response.status_code == 200, (who, response.text)
+        assert response.headers["cache-control"] == "no-store"
+        answers.append(response.json())
+    sign_in(client, "motcua")  # the page's way: the session cookie
+    answers.append(client.get("/api/meta").json())
+    assert all(answer == answers[0] for answer in answers)
+    schema = client.get("/openapi.json").json()
+    ok = schema["paths"]["/api/meta"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Meta"}
+
+
+def test_meta_serves_the_python_constants(client: TestClient, seeded: Seeded) -> None:
+    meta = client.get("/api/meta", headers=bearer(seeded, "canbo")).json()
+    assert _names(meta["doc_types"]) == DOC_TYPES
+    assert _keys(meta["doc_types"]) == list(DOC_TYPES)
+    assert _keys(meta["roles"]) == list(ROLES)
+    assert _names(meta["roles"])["auditor"] == "Kiểm tra, giám sát"
+    assert _keys(meta["indicators"]) == list(INDICATORS)
+    assert {i["key"]: i["name"] for i in meta["indicators"]} == NAMES_VI
+    assert all(i["ratio"] for i in meta["indicators"])
+    assert meta["full_points_rate"] == float(THRESHOLD)
+    assert meta["review_confidence"] == REVIEW_CONFIDENCE
+    assert set(_keys(meta["event_kinds"])) == EVENT_KINDS
+    assert sorted(meta["scan_suffixes"]) == sorted(s.lstrip(".") for s in SCAN_SUFFIXES)
+    assert [c["code"] for c in meta["channels"]] == [1, 2, 3]  # sohoa batch's channels
+    # the job states ScanJob documents, and which of them the page keeps following
+    documented = ScanJob.model_fields["state"].description
+    assert set(_keys(meta["job_states"])) == set(documented.replace(" ", "").split(","))
+    assert {s["key"] for s in meta["job_states"] if s["active"]} == {"queued", "running"}
+    # every reason code the pipeline flags fields with, every action web/ records
+    flagged = {m for f in PAPERS.glob("*.py")
+               for m in re.findall(r'Problem\(\s*"(\w+)"', f.read_text("utf-8"))}
+    assert flagged and flagged <= set(_keys(meta["review_reasons"]))
+    recorded = {m for f in WEB.glob("*.py")
+                for m in re.findall(r'action="(\w+)"', f.read_text("utf-8"))}
+    assert recorded and recorded == set(_keys(meta["event_actions"]))
+    assert set(KEY_FIELDS) <= set(_keys(meta["field_labels"]))
+    assert _names(meta["field_labels"])["ho_ten"] == "Họ và tên"
+
+
+def test_meta_patterns_are_the_ones_the_server_enforces(client: TestClient,
+                                                        seeded: Seeded) -> None:
+    patterns = client.get("/api/meta", headers=bearer(seeded, "canbo")).json()["patterns"]
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+
+    def enforced(model: str, field: str) -> str:
+        prop = schemas[model]["properties"][field]
+        found = {p["pattern"] for p in [prop, *prop.get("anyOf", [])] if "pattern" in p}
+        assert len(found) == 1, (model, field, prop)
+        return found.pop()
+
+    upload = next(name for name in schemas if name.startswith("Body_upload"))
+    assert patterns == {
+        "dossier_code": enforced("ReuseRequest", "dossier_code"),
+        "agency_code": enforced(upload, "agency_code"),
+        "procedure_code": enforced("ReuseRequest", "procedure_code"),
+        "username": enforced("AccountCreate", "username"),
+        "personal_id": enforced(upload, "owner_id"),
+    }
+    assert enforced(upload, "dossier_code") == patterns["dossier_code"]
+    assert enforced(upload, "procedure_code") == patterns["procedure_code"]
+
+
+def test_meta_labels_every_metadata_key_of_a_stored_paper(client: TestClient,
+                                                         seeded: Seeded) -> None:
+    officer = bearer(seeded, "canbo")
+    labels = set(_keys(client.get("/api/meta", headers=officer).json()["metadata_labels"]))
+    view = client.get(f"/api/documents/{seeded.doc_ids[0]}", headers=officer).json()
+    assert view["metadata"] and set(view["metadata"]) <= labels
+
+
+def test_the_page_is_es_modules_under_the_csp(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe" not in policy
+    assert '<script type="module" src="/static/js/main.js"></script>' in page.text
+    modules = sorted((STATIC / "js").glob("*.js"))
+    assert len(modules) >= 10 and not (STATIC / "app.js").exists()
+    for module in modules:
+        source = module.read_text("utf-8")
+        for imported in re.findall(r"""from '(\.[^']+)'""", source):
+            assert (module.parent / imported).resolve().is_file(), (module.name, imported)
+        assert not re.search(r"\.(inner|outer)HTML|insertAdjacentHTML|document\.write|"
+                             r"https?://", source), module.name
+        served = client.get(f"/static/js/{module.name}")
+        assert served.status_code == 200, module.name
+        assert served.headers["content-type"].startswith("text/javascript"), module.name
+        assert served.headers["cache-control"] == "no-cache"  # one version of every module
+    # the constants are served (GET /api/meta), not copied into the page's sources
+    sources = (STATIC / "index.html").read_text("utf-8") + "".join(
+        m.read_text("utf-8") for m in modules)
+    for copied in [*DOC_TYPES, *DOC_TYPES.values(), "token_revoked", "low_confidence",
+                   "ho_ten_nguoi_di_khai_sinh", "SHA256BanGoc", "Bưu chính"]:
+        assert copied not in sources, copied
+    assert r"\d{12}" not in sources and r"\d{6}" not in sources

@@ -1,0 +1,219 @@
+/* One digitized paper as the officer sees it: its card in a list, and the whole paper
+ * (signature check, validity, fields, page previews, reuses, portal metadata). Builders
+ * only: what happens on a click comes from the caller (search.js). */
+
+import { badge, h, safeUrl } from './dom.js';
+import { eventsTable } from './events.js';
+import { fmtDate, fmtDateTime, nextDay, plainValue } from './format.js';
+import { openLightbox } from './lightbox.js';
+import { fieldLabel, fieldOrder, hasFieldLabel, metadataLabel } from './meta.js';
+
+function summaryBadges(s) {
+  return [
+    s.expired ? badge('Hết hiệu lực', 'bad', 'badge-expired') : null,
+    s.signed ? null : badge('Chưa ký', 'warn', 'badge-unsigned'),
+    s.needs_review && s.needs_review.length
+      ? badge('Cần kiểm tra', 'warn', 'badge-review') : null,
+  ];
+}
+
+/** A document summary as a button that opens it (onOpen). */
+export function resultCard(s, selected, onOpen) {
+  const meta1 = [
+    s.owner_id ? `Số ĐD: ${s.owner_id}` : 'Chưa có số định danh',
+    s.birth_date ? `Ngày sinh: ${fmtDate(s.birth_date)}` : null,
+  ].filter(Boolean).join(' · ');
+  const meta2 = [
+    `Số hoá: ${fmtDate(s.digitized_at)}`,
+    s.valid_until ? `Hiệu lực đến: ${fmtDate(s.valid_until)}` : 'Không thời hạn',
+  ].join(' · ');
+  return h('button', {
+    type: 'button',
+    class: 'result' + (s.expired ? ' result-expired' : '') + (selected ? ' selected' : ''),
+    'data-testid': 'result',
+    'data-doc-id': s.id,
+    'aria-pressed': selected ? 'true' : 'false',
+    onclick: () => onOpen(s.id),
+  },
+  h('span', { class: 'result-top' },
+    h('span', { class: 'result-type', 'data-testid': 'result-type' }, s.type_name),
+    h('span', { class: 'badges' }, summaryBadges(s))),
+  h('span', { class: 'result-owner', 'data-testid': 'result-owner' },
+    s.owner_name || '(chưa rõ chủ giấy tờ)'),
+  h('span', { class: 'result-meta' }, meta1),
+  h('span', { class: 'result-meta' }, meta2));
+}
+
+/** The whole paper (the answer of GET /api/documents/{id}); actions: the attach form. */
+export function documentArticle(data, actions) {
+  const s = data.document;
+  const v = data.verification || {};
+  const origin = [
+    `Mã giấy tờ: ${s.id}`,
+    `Số hoá ngày ${fmtDate(s.digitized_at)}`,
+    s.agency_name || s.agency_code
+      ? `tại ${[s.agency_name, s.agency_code && `(${s.agency_code})`].filter(Boolean).join(' ')}`
+      : null,
+    s.dossier_code ? `hồ sơ gốc ${s.dossier_code}` : null,
+    `${s.pages} trang`,
+  ].filter(Boolean).join(' · ');
+
+  return h('article', { class: 'doc', 'data-testid': 'doc', 'data-doc-id': s.id },
+    h('header', { class: 'doc-head' },
+      h('div', { class: 'doc-title' },
+        h('h2', { 'data-testid': 'doc-type' }, s.type_name),
+        h('p', { class: 'doc-owner', 'data-testid': 'doc-owner' },
+          s.owner_name || '(chưa rõ chủ giấy tờ)',
+          s.owner_id ? h('span', { class: 'muted' }, ` — Số định danh: ${s.owner_id}`) : null),
+        h('p', { class: 'muted small' }, origin)),
+      h('div', { class: 'badges' }, summaryBadges(s))),
+    h('div', { class: 'status-row' }, verificationBox(v, s), validityBox(s)),
+    actions,
+    h('div', { class: 'doc-body' },
+      fieldsSection(data.fields || {}),
+      previewsSection(data.previews || [], s)),
+    reusesSection(data.reuses || []),
+    metadataSection(data.metadata || {}));
+}
+
+function verificationBox(v, s) {
+  const signature = v.signature || null;
+  const checked = v.checked_at ? `Kiểm tra lúc ${fmtDateTime(v.checked_at)}` : '';
+  if (v.ok && signature && signature.ok !== false) {
+    const signer = signerName(signature.signer);
+    const details = [
+      signer ? `Ký bởi: ${signer}` : null,
+      signature.signed_at ? `ký lúc ${fmtDateTime(signature.signed_at)}` : null,
+      checked,
+    ].filter(Boolean).join(' · ');
+    return h('div', { class: 'verify verify-ok', role: 'status', 'data-testid': 'verification',
+      'data-ok': 'true' },
+    h('strong', null, '✔ Nguyên vẹn, chữ ký hợp lệ'),
+    h('span', { class: 'small' }, details));
+  }
+  if (v.ok && !signature) {
+    return h('div', { class: 'verify verify-warn', role: 'status',
+      'data-testid': 'verification', 'data-ok': 'true' },
+    h('strong', null, s.signed ? '✔ Nguyên vẹn' : '✔ Nguyên vẹn (giấy tờ chưa ký số)'),
+    h('span', { class: 'small' }, checked));
+  }
+  const problems = (v.problems || []).slice();
+  if (!v.stored) problems.unshift('không tìm thấy tệp lưu trữ');
+  else if (v.hash_ok === false) problems.unshift('mã băm không khớp: tệp đã bị thay đổi');
+  return h('div', { class: 'verify verify-bad', role: 'alert', 'data-testid': 'verification',
+    'data-ok': 'false' },
+  h('strong', null, '✖ Không đạt kiểm tra toàn vẹn / chữ ký số'),
+  h('ul', { class: 'problems' }, problems.map((p) => h('li', null, p))),
+  h('span', { class: 'small' }, checked));
+}
+
+function signerName(dn) {
+  if (!dn) return '';
+  const m = /(?:^|,)\s*CN=((?:\\,|[^,])+)/.exec(String(dn));
+  return m ? m[1].replace(/\\,/g, ',') : String(dn);
+}
+
+function validityText(s) {
+  if (!s.valid_until) return 'Không thời hạn';
+  if (s.expired) {
+    return `Hết hiệu lực từ ${fmtDate(nextDay(s.valid_until))} ` +
+      `(có giá trị đến hết ngày ${fmtDate(s.valid_until)})`;
+  }
+  return `Còn hiệu lực đến ${fmtDate(s.valid_until)}`;
+}
+
+function validityBox(s) {
+  const kind = !s.valid_until ? 'none' : s.expired ? 'bad' : 'ok';
+  return h('div', { class: 'validity validity-' + kind, 'data-testid': 'validity' },
+    validityText(s));
+}
+
+function fieldsSection(fields) {
+  const keys = Object.keys(fields);
+  const known = fieldOrder().filter((k) => keys.includes(k));
+  const rest = keys.filter((k) => !hasFieldLabel(k)).sort();
+  const ordered = known.concat(rest);
+  const section = h('section', { class: 'doc-fields', 'data-testid': 'fields' },
+    h('h3', null, 'Thông tin trên giấy tờ'));
+  if (!ordered.length) {
+    section.append(h('p', { class: 'muted' }, 'Không có trường thông tin nào được trích xuất ' +
+      '(xem ảnh trang bên cạnh).'));
+    return section;
+  }
+  const body = h('tbody');
+  for (const key of ordered) {
+    const f = fields[key] || {};
+    const review = Boolean(f.needs_review);
+    const conf = typeof f.confidence === 'number' ? `${Math.round(f.confidence * 100)}%` : '';
+    body.append(h('tr', {
+      class: review ? 'review' : null, 'data-testid': 'field', 'data-key': key,
+    },
+    h('th', { scope: 'row', title: key }, fieldLabel(key)),
+    h('td', null, h('span', { class: 'value' }, plainValue(f.value) || '—'),
+      review ? h('span', { class: 'review-note' },
+        badge('Cần kiểm tra', 'warn', 'field-review'),
+        (f.reasons || []).length ? ' ' + f.reasons.join('; ') : '') : null),
+    h('td', { class: 'conf muted', title: 'Độ tin cậy nhận dạng' }, conf)));
+  }
+  section.append(h('table', { class: 'table table-fields' }, body));
+  return section;
+}
+
+function previewsSection(previews, s) {
+  const section = h('section', { class: 'doc-previews', 'data-testid': 'previews' },
+    h('h3', null, `Ảnh trang (${s.pages})`));
+  if (!previews.length) {
+    section.append(h('p', { class: 'muted' }, 'Không có ảnh xem trước (tệp lưu trữ không ' +
+      'đọc được).'));
+    return section;
+  }
+  const pages = [];
+  const grid = h('div', { class: 'thumbs' });
+  previews.forEach((p, i) => {
+    const url = safeUrl(p.url);
+    if (!url) return;
+    pages.push({ url, page: p.page });
+    const img = h('img', {
+      src: url, alt: `Trang ${p.page}`, 'data-testid': 'preview', decoding: 'async',
+      loading: i < 4 ? 'eager' : 'lazy',
+    });
+    img.addEventListener('error', () => {
+      img.replaceWith(h('span', { class: 'thumb-error' },
+        'Không tải được ảnh (liên kết có thể đã hết hạn: mở lại giấy tờ).'));
+    });
+    const index = pages.length - 1;
+    grid.append(h('figure', { class: 'thumb' },
+      h('button', {
+        type: 'button', class: 'thumb-btn', 'data-testid': 'preview-open',
+        title: 'Bấm để phóng to', onclick: () => openLightbox(pages, index),
+      }, img),
+      h('figcaption', null, `Trang ${p.page}`)));
+  });
+  section.append(grid);
+  return section;
+}
+
+function reusesSection(reuses) {
+  const section = h('section', { class: 'doc-reuses', 'data-testid': 'reuses' },
+    h('h3', null, 'Các lần tái sử dụng giấy tờ này'));
+  if (!reuses.length) {
+    section.append(h('p', { class: 'muted' }, 'Chưa được gắn vào hồ sơ nào.'));
+    return section;
+  }
+  section.append(eventsTable(reuses, ['at', 'action', 'dossier', 'actor', 'detail']));
+  return section;
+}
+
+function metadataSection(metadata) {
+  const body = h('tbody');
+  for (const [key, value] of Object.entries(metadata)) {
+    let text = plainValue(value);
+    if (key === 'NgaySoHoa' && value) text = fmtDateTime(value);
+    body.append(h('tr', null,
+      h('th', { scope: 'row' }, metadataLabel(key), h('span', { class: 'key' }, key)),
+      h('td', { class: 'break' }, text || '—')));
+  }
+  return h('details', { class: 'doc-meta' },
+    h('summary', null, 'Thông tin đặc tả của giấy tờ số hoá (metadata)'),
+    h('table', { class: 'table table-fields' }, body));
+}

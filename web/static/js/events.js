@@ -1,0 +1,67 @@
+/* Access-log events as table rows: a paper's reuses, a dossier's log, the audit view. */
+
+import { h } from './dom.js';
+import { fmtDate, fmtDateTime } from './format.js';
+import { actionName, kindName, termName } from './meta.js';
+
+function eventAction(e) {
+  const action = e.detail && e.detail.action;
+  if (e.kind === 'accessed' && action) return actionName(action, action);
+  if (e.kind === 'account' && action) return actionName(action, `Tài khoản: ${action}`);
+  return kindName(e.kind);
+}
+
+function eventDetail(e) {
+  const d = e.detail || {};
+  const parts = [];
+  const terms = (obj) => Object.entries(obj).map(([k, v]) => `${termName(k)}: ${v}`)
+    .join('; ');
+  if (d.query && typeof d.query === 'object') parts.push(`điều kiện: ${terms(d.query)}`);
+  if (d.filters && typeof d.filters === 'object') parts.push(`lọc: ${terms(d.filters)}`);
+  if (typeof d.results === 'number') parts.push(`${d.results} kết quả`);
+  if (d.component) parts.push(`thành phần: ${d.component}`);
+  if (d.reason) parts.push(`lý do: ${d.reason}`);
+  if (d.ok === false) parts.push('kiểm tra chữ ký không đạt');
+  if (d.username) parts.push(`tài khoản: ${d.username}`);
+  if (Array.isArray(d.roles)) parts.push(`vai trò: ${d.roles.join(', ')}`);
+  if (Array.isArray(d.changed)) parts.push(`đổi: ${d.changed.join(', ')}`);
+  if (d.label) parts.push(`nhãn: ${d.label}`);
+  if (typeof d.period === 'string') {
+    parts.push('kỳ: ' + d.period.split('..').map(fmtDate).join(' – '));
+  }
+  if (d.agency && (d.action === 'report' || d.action === 'review')) {
+    parts.push(`cơ quan: ${d.agency}`);
+  }
+  if (d.via) parts.push(d.via === 'session' ? 'qua trang web' : `qua ${d.via}`);
+  if (d.ip) parts.push(`IP ${d.ip}`);
+  return parts.join(' · ');
+}
+
+const EVENT_COLUMNS = {
+  at: ['Thời gian', (e) => fmtDateTime(e.at), 'nowrap'],
+  actor: ['Người thực hiện', (e) => e.actor || '—', ''],
+  action: ['Hành động', eventAction, ''],
+  document: ['Giấy tờ', (e) => e.document_id || '', 'break mono'],
+  dossier: ['Hồ sơ', (e) => e.dossier_code || '', 'break mono'],
+  detail: ['Chi tiết', eventDetail, 'break small'],
+};
+
+/** One event as a row of the given columns (keys of EVENT_COLUMNS). */
+export function eventRow(e, columns, testid) {
+  return h('tr', {
+    'data-testid': testid, 'data-kind': e.kind, 'data-action': (e.detail || {}).action || '',
+    'data-actor': e.actor || '', 'data-document-id': e.document_id || '',
+    'data-dossier-code': e.dossier_code || '', class: e.kind === 'reuse_refused' ? 'refused'
+      : null,
+  }, columns.map((c) => {
+    const [, get, cls] = EVENT_COLUMNS[c];
+    return h('td', { class: cls || null, title: c === 'detail'
+      ? JSON.stringify(e.detail || {}) : null }, get(e));
+  }));
+}
+
+export function eventsTable(events, columns, testid) {
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+    h('thead', null, h('tr', null, columns.map((c) => h('th', null, EVENT_COLUMNS[c][0])))),
+    h('tbody', null, events.map((e) => eventRow(e, columns, testid || 'event')))));
+}
