@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.papers.extract import MOTTO, Line, _is_mrz
+from pipeline.papers.header import Header
 
 # title (folded) -> type; a title line may be split over two lines ("GIẤY XÁC NHẬN" /
 # "TÌNH TRẠNG HÔN NHÂN"), so pairs of consecutive lines are tried too.
@@ -74,9 +75,37 @@ def _clean(folded: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9/ ]", " ", folded).split())
 
 
-def classify_page(lines: Sequence[Line], blank: bool = False) -> PageClass:
+# An ID card front: its bilingual labels, however badly the Vietnamese half is read.
+CARD_FRONT = re.compile(r"full\s*name|date\s*of\s*birth|\bsex\b|nationality|place\s*of\s*origin"
+                        r"|place\s*of\s*residence|date\s*of\s*expiry|so\s*/?\s*no\b"
+                        r"|can\s*cuoc|identity\s*card")
+PERSONAL_ID_RUN = re.compile(r"(?<!\d)\d{12}(?!\d)")
+# A birth certificate's labels (when its title is lost to a guilloche background).
+BIRTH_LABELS = re.compile(r"noi\s*sinh|ho\s*,?\s*chu\s*dem\s*,?\s*va\s*ten\s*"
+                          r"(?:nguoi\s*)?(?:me|cha)|noi\s*dang\s*ky\s*khai\s*sinh|ngay\s*,?\s*thang\s*,?\s*nam\s*sinh"
+                          r"|ghi\s*bang\s*chu")
+# A page of an official letter's body or end (page 2 of a decision): no title of its own.
+LETTER_BODY = re.compile(r"^(?:noi\s*nhan\s*:|tm\.?\s*(?:uy\s*ban|ubnd)|kt\.?\s*(?:chu\s*tich"
+                         r"|giam\s*doc|bo\s*truong|thu\s*truong)|dieu\s*\d+\s*\.)")
+
+
+def _letter_cues(header: Header | None) -> list[str]:
+    if header is None or header.form_title:
+        return []
+    return header.cues()
+
+
+def classify_page(lines: Sequence[Line], blank: bool = False,
+                  header: Header | None = None) -> PageClass:
+    """The page's type: its title when readable, else the set of labels and patterns on it
+    (an official letter's header parts, an ID card's bilingual labels and ID number, a
+    birth certificate's labels)."""
     if blank or not lines:
         return PageClass("blank", 1.0, False)
+    cues = _letter_cues(header)
+    if header is not None and header.title and not header.form_title and \
+            {"motto", "issuer", "number", "date"} & set(cues):
+        return PageClass("van_ban_hanh_chinh", 0.95, True, cues=[f"title:{header.title}"])
     best: tuple[float, str, str] = (0.0, "khac", "")
     # titles sit in the upper part of the page, in upper case
     candidates = [ln for ln in lines[:30] if ln.is_upper or ln.text.istitle()]
@@ -101,8 +130,17 @@ def classify_page(lines: Sequence[Line], blank: bool = False) -> PageClass:
         return PageClass("can_cuoc", 0.9, False, card_back=True, cues=["card back"])
     if score >= 0.82:
         return PageClass(doc_type, min(1.0, score), True, cues=[f"title:{title}"])
+    if "number" in cues and len({"motto", "issuer", "date", "subject"} & set(cues)) >= 2:
+        return PageClass("van_ban_hanh_chinh", 0.9, True, cues=["letter header", *cues])
     if back >= 2:
         return PageClass("can_cuoc", 0.9, False, card_back=True, cues=["card back"])
+    front = sum(bool(CARD_FRONT.search(f)) for f in folded)
+    if front >= 2 and any(PERSONAL_ID_RUN.search(ln.text) for ln in lines) or front >= 4:
+        return PageClass("can_cuoc", 0.8, True, cues=["card labels"])
+    if sum(bool(BIRTH_LABELS.search(f)) for f in folded) >= 3:
+        return PageClass("giay_khai_sinh", 0.75, True, cues=["birth labels"])
+    if len({"motto", "issuer", "number", "date", "subject"} & set(cues)) >= 3:
+        return PageClass("van_ban_hanh_chinh", 0.8, True, cues=["letter header", *cues])
     has_motto = any(MOTTO.search(f) for f in folded[:12])
     if has_motto and any(LETTER_NUMBER.match(f.strip()) for f in folded[:12]):
         return PageClass("van_ban_hanh_chinh", 0.85, True, cues=["letter number"])
@@ -110,6 +148,8 @@ def classify_page(lines: Sequence[Line], blank: bool = False) -> PageClass:
         return PageClass("van_ban_hanh_chinh", 0.7, True, cues=["kinh gui"])
     if has_motto:
         return PageClass("khac", 0.6, True, cues=["motto, no known title"])
+    if sum(bool(LETTER_BODY.match(f.strip())) for f in folded) >= 1 and back == 0:
+        return PageClass("van_ban_hanh_chinh", 0.6, False, cues=["letter body"])
     return PageClass("khac", 0.5, False, cues=["no title"], card_cues=back)
 
 

@@ -97,6 +97,7 @@ class Candidate:
     page: int = 0
     source: str = "ocr"  # ocr | mrz | qr
     alternatives: list[str] = field(default_factory=list)  # other readings of the same words
+    reading: object | None = None  # a structured reading (header.NumberReading / DateReading)
 
     @property
     def confidence(self) -> float:
@@ -178,7 +179,7 @@ LABELS: tuple[Label, ...] = (
     _label(r"to\s*ban\s*do\s*so", "to_ban_do_so", "number"),
     _label(r"(?:ong|ba)(?=\s*:)", "ho_ten", "name"),
     _label(r"(?:cccd|cmnd|can\s*cuoc(?:\s*cong\s*dan)?)\s*so", "so_dinh_danh", "id"),
-    _label(r"so\s*/\s*no\.?", "so_dinh_danh", "id", bare=True),
+    _label(r"so\s*/?\s*no\.?(?=\s*[:.]?\s*\d)", "so_dinh_danh", "id", bare=True),
     # the card's English halves, for when 7-point Vietnamese labels are misread
     _label(r"full\s*name", "ho_ten", "name", bare=True, below=True),
     _label(r"date\s*of\s*birth", "ngay_sinh", "date", bare=True, below=True),

@@ -32,6 +32,14 @@ from pipeline.papers.extract import (
     read_mrz,
     signer_agency,
 )
+from pipeline.papers.header import (
+    UNREAD,
+    DateReading,
+    NumberReading,
+    correct_agency,
+    header_candidates,
+    read_header,
+)
 from pipeline.papers.qr import CardQr
 from pipeline.papers.reference import ETHNIC_GROUPS
 from pipeline.papers.validate import (
@@ -150,11 +158,16 @@ def page_facts(words, text: str, *, blank: bool = False, page: int = 0,
                find_qr: Callable[[], CardQr | None] | None = None) -> PageFacts:
     """``find_qr`` (reads the page image) is called only for pages that may be a card."""
     lines = page_lines(words, text)
-    pc = classify_page(lines, blank=blank)
+    head = read_header([ln.words for ln in lines]) if not blank else None
+    pc = classify_page(lines, blank=blank, header=head)
     if qr is None and find_qr is not None and pc.doc_type in ("can_cuoc", "khac"):
         qr = find_qr()
     if pc.doc_type == "khac" and qr is not None:
         pc = PageClass("can_cuoc", 0.95, True, cues=["qr"])
+    if pc.doc_type == "van_ban_hanh_chinh":
+        # an official letter: its fields are its header's, read by structure
+        cands = header_candidates(head, page) if head is not None and pc.starts else []
+        return PageFacts(pc, cands, lines, None, qr)
     cands = extract_lines(lines, page) + header_parts(lines, page)
     subject = decision_subject(lines, page)
     if subject:
@@ -356,13 +369,184 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
             target = DATE_LINE_KEY.get(doc.doc_type, "ngay_ghi")
             if target in found:
                 continue
+        if target in fields:
+            continue
+        if cand.kind in HEADER_KINDS:
+            fv = _header_field(target, cand)
+            if fv is not None:
+                fields[target] = fv
+            continue
         value = _normalise(cand)
-        if value is None or target in fields:
+        if value is None:
             continue
         fields[target] = _reconcile(target, cand, value)
+    _cross_check_header(fields)
     if doc.doc_type == "can_cuoc":
         _card(doc, facts)
     _validate(doc, spelled, facts, today)
+
+
+# -- official-letter header fields ----------------------------------------------------------------
+
+HEADER_KINDS = ("issuer", "symbol", "date_line", "kind", "subject")
+# Keys whose value may hold UNREAD parts ("?/QĐ-UBND", "2024-09-??"): never exported as such.
+PARTIAL_KEYS = frozenset({"so_ky_hieu", "so", "ngay_ban_hanh", "ngay_cap", "ngay_lam",
+                          "ngay_dang_ky", "ngay_ghi"})
+SYMBOL = re.compile(r"/(?:\d{4}/)?[A-ZĐ][A-Za-zĐđ0-9]{0,9}(?:-[A-ZĐ][A-Za-zĐđ0-9.]{0,11}){0,3}")
+DIGIT_DOUBT = 0.90  # printed digits read below this are checked by an officer
+WORD_DOUBT = 0.80  # a subject word read below this: idem
+
+
+def portal_value(key: str, value: object) -> object:
+    """A field value as the portal metadata may carry it: a partly read number or date
+    (with ``?``) is no value there — the stored fields keep it, flagged, for the officer."""
+    if key in PARTIAL_KEYS and isinstance(value, str) and UNREAD in value:
+        return None
+    return value
+
+
+def number_value(reading: NumberReading, digits: str | None = None) -> str:
+    """The ``so_ky_hieu`` value of a number reading; ``digits`` (from a handwritten-digit
+    reader) replaces the printed-text engine's number when given."""
+    if digits:
+        reading.number = digits
+    return reading.value()
+
+
+def date_value(reading: DateReading, day: str | None = None, month: str | None = None) -> str:
+    """The ISO value of a date reading (``?`` for unread parts); ``day`` / ``month`` (from a
+    handwritten-digit reader) replace unread parts when given."""
+    if day:
+        reading.day = day
+    if month:
+        reading.month = month
+    return reading.iso()
+
+
+_HANDWRITTEN = Problem("handwritten", "Phần viết tay chưa đọc được, cần nhập",
+                       "hand-written part not read; enter it")
+_HANDWRITTEN_CHECK = Problem("handwritten", "Chữ số viết tay, cần kiểm tra",
+                             "hand-written digits; check them")
+_UNREADABLE = Problem("unreadable", "Có phần không đọc được (dấu ?)",
+                      "part of the value is unreadable (marked ?)")
+
+
+def _header_field(key: str, cand: Candidate) -> FieldValue | None:
+    """A field of an official letter's header from its structured reading."""
+    fv = FieldValue("", cand.confidence, cand.source, cand.page)
+    if cand.kind == "symbol" and isinstance(cand.reading, NumberReading):
+        r = cand.reading
+        fv.value = r.value()
+        if not r.number:
+            fv.flag(_HANDWRITTEN)
+        elif not r.complete:
+            fv.flag(_UNREADABLE)
+        elif r.filled_in:
+            fv.flag(_HANDWRITTEN_CHECK)
+        elif min((w.confidence for w in r.words), default=0.0) < DIGIT_DOUBT:
+            fv.flag(Problem("low_confidence", "Đọc không chắc chắn", "low OCR confidence"))
+        if not SYMBOL.fullmatch(r.symbol):
+            fv.flag(Problem("format", "Ký hiệu văn bản sai dạng (ví dụ đúng: 15/QĐ-UBND)",
+                            "unexpected symbol format (expected like 15/QĐ-UBND)"))
+        return fv
+    if cand.kind == "date_line" and isinstance(cand.reading, DateReading):
+        r = cand.reading
+        fv.value = r.iso()
+        if r.complete:
+            d = _iso(fv.value)
+            if d is None:
+                fv.flag(Problem("date_invalid", "Không đọc được ngày hợp lệ", "not a valid date"))
+            elif r.missing:
+                fv.flag(_HANDWRITTEN_CHECK)
+        elif set(r.missing) & {"day", "month"}:
+            fv.flag(_HANDWRITTEN)
+        else:
+            fv.flag(_UNREADABLE)
+        digits = [w for w in r.words if any(c.isdigit() for c in w.text)]
+        if r.complete and min((w.confidence for w in digits), default=0.0) < DIGIT_DOUBT:
+            fv.flag(Problem("low_confidence", "Đọc không chắc chắn", "low OCR confidence"))
+        return fv
+    if cand.kind == "issuer":
+        from pipeline.papers.reference import agency_phrases, agency_vocabulary
+
+        vocab, phrases = agency_vocabulary(), agency_phrases()
+        lines = [correct_agency(part, vocab, phrases) for part in cand.raw.split(" / ")]
+        fv.value = nfc(" ".join(" ".join(lines).split()))
+        if _doubtful_words(fv.value.split(), cand.words, vocab):
+            fv.flag(Problem("low_confidence", "Tên cơ quan đọc không chắc chắn",
+                            "issuer name read with low confidence"))
+        return fv
+    if cand.kind == "kind":
+        fv.value = cand.raw
+        fv.confidence = max(fv.confidence, 0.9)
+        return fv
+    if cand.kind == "subject":
+        fv.value = subject_text(cand.raw)
+        doubt = prose_doubts(fv.value, cand.words)
+        if doubt:
+            fv.flag(Problem("spelling", "Có chữ đọc không chắc chắn: " + ", ".join(doubt),
+                            "doubtful words: " + ", ".join(doubt)))
+        return fv
+    return None
+
+
+def _doubtful_words(words: list[str], read: list, vocab: frozenset[str]) -> bool:
+    from ocr_models.vietnamese import default_lexicon
+
+    lexicon = default_lexicon()
+    for w in words:
+        core = w.strip(".,;:()")
+        if not core or not core.isalpha() or core.upper() in vocab:
+            continue
+        if lexicon is not None and core not in lexicon:
+            return True
+    return any(w.confidence < 0.5 and w.text.upper() not in vocab for w in read)
+
+
+def subject_text(raw: str) -> str:
+    """A subject as printed: lines joined by one space, typographic quotes straightened,
+    OCR's run-together "Vềviệc" and split symbols ("NQ- HĐND") put back."""
+    text = nfc(" ".join(raw.split()))
+    text = re.sub(r"[“”„‟″]", '"', text).replace("‘", "'").replace("’", "'")
+    m = re.match(r"^[\W_]{0,3}(\S{1,4}\s*vi\S{1,3})(?=\s|$)", text)
+    if m and fold(m.group(1)).replace(" ", "") == "veviec":
+        text = "Về việc " + text[m.end():].lstrip()
+    text = re.sub(r"^[\W_]{1,3}(?=[Vv])", "", text)  # a scrap before "V/v"
+    text = re.sub(r"(?<=[A-ZĐ])- (?=[A-ZĐ]{2})", "-", text)
+    return text.strip()
+
+
+def prose_doubts(text: str, words: list) -> list[str]:
+    """Words of a subject an officer should look at: not a Vietnamese syllable (and not an
+    abbreviation or a number), or read by the engine with low confidence — a tone slip on a
+    real syllable ("Dân" for "Dần") shows only there."""
+    from ocr_models.vietnamese import default_lexicon
+
+    lexicon = default_lexicon()
+    doubts: list[str] = []
+    for token in text.split():
+        core = token.strip(".,;:()\"'-/")
+        if len(core) < 2 or not core.isalpha() or core.isupper() or "-" in core:
+            continue
+        parts = [core]
+        for part in parts:
+            if lexicon is not None and part not in lexicon and part not in doubts:
+                doubts.append(part)
+    for w in words:
+        core = w.text.strip(".,;:()\"'-/")
+        if w.confidence < WORD_DOUBT and any(c.isalpha() for c in core) and core not in doubts:
+            doubts.append(core)
+    return doubts
+
+
+def _cross_check_header(fields: dict[str, FieldValue]) -> None:
+    """A number filled in by hand means the day was too (both are written in when the
+    letter is registered): a cleanly read day still gets an officer's look."""
+    number, day = fields.get("so_ky_hieu"), fields.get("ngay_ban_hanh")
+    if number is None or day is None:
+        return
+    if any(p.code == "handwritten" for p in number.problems) and UNREAD not in day.value:
+        day.flag(_HANDWRITTEN_CHECK)
 
 
 def _sound(key: str, kind: str, value: str) -> bool:
@@ -550,6 +734,8 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
         for suffix in PEOPLE[1:]:
             if key.endswith(suffix):
                 base = key[: -len(suffix)]
+        if key in PARTIAL_KEYS and UNREAD in fv.value:
+            continue  # flagged where it was read
         if base in DATE_KINDS:
             d = _iso(fv.value)
             if d is None:
@@ -568,7 +754,7 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
                 fv.flag(p)
             if not problems:  # a closed list: a short word's low engine score is no doubt
                 fv.problems = [p for p in fv.problems if p.code != "low_confidence"]
-        elif base in ("so", "so_ky_hieu", "so_phat_hanh", "so_vao_so", "thua_dat_so",
+        elif base in ("so", "so_phat_hanh", "so_vao_so", "thua_dat_so",
                       "to_ban_do_so"):
             for p in check_pattern(base, fv.value):
                 fv.flag(p)
@@ -648,11 +834,15 @@ def _surname_for(word: str) -> str | None:
 def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
     """The place in an issuing body's name ("... xã Cẩm Bình") against its lower-case
     readings elsewhere on the paper (the date line, "Nơi đăng ký ...")."""
-    m = re.search(r"\b(?:xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh) (.+)$", fv.value)
+    upper = fv.value.isupper()  # an official letter's issuer, kept as printed
+    units = r"xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh"
+    m = re.search(rf"\b(?:{units.upper() if upper else units}) (.+)$", fv.value)
     if not m or fv.source != "ocr":
         return
     place = m.group(1)
-    other = {r for r, upper in _name_readings(place, facts) if not upper}
+    other = {r for r, upper in _name_readings(title_case(place), facts) if not upper}
+    other = {o.upper() for o in other} if upper else other
+    other.discard(place)
     if len(other) == 1:
         fv.value = fv.value[: m.start(1)] + other.pop()
         fv.source = "ocr+context"

@@ -52,3 +52,53 @@ FAMILY_NAMES: frozenset[str] = frozenset({
 
 NATIONALITIES: frozenset[str] = frozenset({"Việt Nam"})
 SEXES: tuple[str, str] = ("Nam", "Nữ")
+
+# Provinces and cities after the 2025 merger (Resolution 202/2025/QH15) that are not among
+# the 63 above: with those, every name a letter's issuer block may print.
+PROVINCES_2025_NEW: tuple[str, ...] = ("Huế",)
+
+# Names of issuing bodies as their header blocks print them (Decree 30/2020; the ministries
+# and ministerial-level bodies; the usual provincial departments and offices). Only their
+# words are used, to fix OCR slips in an issuer line word by word.
+AGENCY_PHRASES: tuple[str, ...] = (
+    "ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND",
+    "TỈNH", "THÀNH PHỐ", "TP", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN", "ĐẶC KHU",
+    "CHÍNH PHỦ", "THỦ TƯỚNG", "VĂN PHÒNG", "QUỐC HỘI", "CHỦ TỊCH", "NƯỚC",
+    "BỘ", "SỞ", "CỤC", "TỔNG CỤC", "CHI CỤC", "VỤ", "BAN", "PHÒNG", "TRUNG TÂM", "VIỆN",
+    "TRƯỜNG", "ĐẠI HỌC", "CAO ĐẲNG", "HỌC VIỆN", "BỆNH VIỆN", "KHO BẠC", "NHÀ NƯỚC",
+    "BỘ QUỐC PHÒNG", "BỘ CÔNG AN", "BỘ NGOẠI GIAO", "BỘ NỘI VỤ", "BỘ TƯ PHÁP", "BỘ TÀI CHÍNH",
+    "BỘ CÔNG THƯƠNG", "BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "BỘ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN",
+    "BỘ TÀI NGUYÊN VÀ MÔI TRƯỜNG", "BỘ XÂY DỰNG", "BỘ GIAO THÔNG VẬN TẢI",
+    "BỘ KẾ HOẠCH VÀ ĐẦU TƯ", "BỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI",
+    "BỘ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "BỘ KHOA HỌC VÀ CÔNG NGHỆ",
+    "BỘ THÔNG TIN VÀ TRUYỀN THÔNG", "BỘ GIÁO DỤC VÀ ĐÀO TẠO", "BỘ Y TẾ", "BỘ DÂN TỘC VÀ TÔN GIÁO",
+    "THANH TRA CHÍNH PHỦ", "NGÂN HÀNG NHÀ NƯỚC VIỆT NAM", "ỦY BAN DÂN TỘC",
+    "SỞ TƯ PHÁP", "SỞ NỘI VỤ", "SỞ TÀI CHÍNH", "SỞ XÂY DỰNG", "SỞ Y TẾ", "SỞ CÔNG THƯƠNG",
+    "SỞ GIÁO DỤC VÀ ĐÀO TẠO", "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "SỞ NGOẠI VỤ",
+    "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "SỞ VĂN HÓA VÀ THỂ THAO", "SỞ DU LỊCH",
+    "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "SỞ DÂN TỘC VÀ TÔN GIÁO", "SỞ KẾ HOẠCH VÀ ĐẦU TƯ",
+    "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", "SỞ GIAO THÔNG VẬN TẢI", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+    "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN",
+    "CỤC THUẾ", "TỔNG CỤC THUẾ", "CHI CỤC THUẾ", "THUẾ", "HẢI QUAN", "TỔNG CỤC HẢI QUAN",
+    "CÔNG AN", "CỤC CẢNH SÁT QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI", "BỘ CHỈ HUY QUÂN SỰ",
+    "BAN CHỈ ĐẠO", "BAN QUẢN LÝ", "BAN TỔ CHỨC", "BAN DÂN TỘC", "THANH TRA", "TỈNH ỦY",
+    "THÀNH ỦY", "HUYỆN ỦY", "ĐẢNG ỦY", "BẢO HIỂM XÃ HỘI", "VĂN PHÒNG ĐĂNG KÝ ĐẤT ĐAI",
+    "TÒA ÁN NHÂN DÂN", "VIỆN KIỂM SÁT NHÂN DÂN", "CHI NHÁNH", "ĐÀI", "PHÁT THANH", "TRUYỀN HÌNH",
+)
+
+
+def agency_vocabulary() -> frozenset[str]:
+    """Upper-case words of agency names and of province names (for issuer lines)."""
+    words: set[str] = set()
+    names = [*AGENCY_PHRASES, *PROVINCE_CODES.values(), *PROVINCES_2025_NEW, "Hồ Chí Minh"]
+    for name in names:
+        for w in name.replace(",", " ").replace("-", " ").split():
+            words.add(w.upper())
+    return frozenset(words)
+
+
+def agency_phrases() -> tuple[str, ...]:
+    """Upper-case agency phrases and "TỈNH <province>" / "THÀNH PHỐ <city>" names."""
+    places = [*PROVINCE_CODES.values(), *PROVINCES_2025_NEW]
+    units = [f"{u} {p.upper()}" for p in places for u in ("TỈNH", "THÀNH PHỐ")]
+    return (*AGENCY_PHRASES, *units, *(p.upper() for p in places))
