@@ -27,7 +27,7 @@ from pipeline.page.intake import sniff
 from pipeline.page.pool import process_files
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import PROCEDURE_CODE, type_name
-from pipeline.papers.fields import Document, documents_for_pages
+from pipeline.papers.fields import Document, documents_for_pages, portal_value
 from pipeline.pdfa import assemble_pdfa
 from reuse_index import DocumentRecord, ReuseIndex
 from reuse_index.rows import field_value
@@ -298,7 +298,7 @@ class DossierScanner:
 
 def portal_metadata(record: DocumentRecord, request: ScanRequest) -> dict:
     """The fields the national portal exchanges (shared/DESIGN.md, "Stored metadata")."""
-    fields = {k: field_value(record.fields, k) for k in record.fields}
+    fields = {k: portal_value(k, field_value(record.fields, k)) for k in record.fields}
     review = sorted(k for k, v in record.fields.items()
                     if isinstance(v, dict) and v.get("needs_review"))
     return {

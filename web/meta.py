@@ -58,6 +58,8 @@ FIELD_LABELS: dict[str, str] = {
     "ngay_ghi": "Ngày ghi",
     "ngay_lam": "Ngày làm",
     "co_quan_ban_hanh": "Cơ quan ban hành",
+    "co_quan_chu_quan": "Cơ quan chủ quản",
+    "loai_van_ban": "Loại văn bản",
     "trich_yeu": "Trích yếu",
     "ho_ten_me": "Họ tên mẹ",
     "ho_ten_cha": "Họ tên cha",
@@ -120,6 +122,9 @@ REASON_NAMES: dict[str, str] = {
     "name_corrected": "họ đã được sửa tự động",
     "not_in_list": "không có trong danh mục",
     "format": "sai dạng",
+    "handwritten": "viết tay, cần nhập hoặc kiểm tra",
+    "unreadable": "có phần không đọc được (dấu ?)",
+    "spelling": "có chữ đọc không chắc chắn",
 }
 
 # The access log's event kinds (``reuse_index.EVENT_KINDS``), in the order offered.

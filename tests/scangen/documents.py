@@ -858,8 +858,14 @@ def _van_ban(rng: random.Random, dpi: int) -> Rendered:
                                    ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"],
                                    ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]))
     date_line = f"{issuer.town}, {long_date(issued)}"
+    # an official letter's issuer as printed (upper case, lines joined); a department's
+    # province line above it is its parent body (shared/realdev conventions)
+    printed = [text for text, _ in issuer.lines]
     fields: dict[str, str] = {"ngay_ban_hanh": issued.isoformat(),
-                              "co_quan_ban_hanh": issuer.name}
+                              "co_quan_ban_hanh": " ".join(printed)}
+    if issuer.level == "so":
+        fields.update({"co_quan_chu_quan": printed[0], "co_quan_ban_hanh": printed[1]})
+    fields["loai_van_ban"] = "QUYẾT ĐỊNH" if decision else "công văn"
     if decision:
         symbol = f"{number_n}/QĐ-{issuer.code}"
         subject = fmt(topic["decision"])
