@@ -371,7 +371,7 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
                 continue
         if target in fields:
             continue
-        if cand.kind in HEADER_KINDS:
+        if cand.reading is not None:  # an official letter's header part
             fv = _header_field(target, cand)
             if fv is not None:
                 fields[target] = fv
@@ -388,7 +388,6 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
 
 # -- official-letter header fields ----------------------------------------------------------------
 
-HEADER_KINDS = ("issuer", "symbol", "date_line", "kind", "subject")
 # Keys whose value may hold UNREAD parts ("?/QĐ-UBND", "2024-09-??"): never exported as such.
 PARTIAL_KEYS = frozenset({"so_ky_hieu", "so", "ngay_ban_hanh", "ngay_cap", "ngay_lam",
                           "ngay_dang_ky", "ngay_ghi"})
@@ -434,7 +433,7 @@ _UNREADABLE = Problem("unreadable", "Có phần không đọc được (dấu ?)
 def _header_field(key: str, cand: Candidate) -> FieldValue | None:
     """A field of an official letter's header from its structured reading."""
     fv = FieldValue("", cand.confidence, cand.source, cand.page)
-    if cand.kind == "symbol" and isinstance(cand.reading, NumberReading):
+    if isinstance(cand.reading, NumberReading):
         r = cand.reading
         fv.value = r.value()
         if not r.number:
@@ -449,7 +448,7 @@ def _header_field(key: str, cand: Candidate) -> FieldValue | None:
             fv.flag(Problem("format", "Ký hiệu văn bản sai dạng (ví dụ đúng: 15/QĐ-UBND)",
                             "unexpected symbol format (expected like 15/QĐ-UBND)"))
         return fv
-    if cand.kind == "date_line" and isinstance(cand.reading, DateReading):
+    if isinstance(cand.reading, DateReading):
         r = cand.reading
         fv.value = r.iso()
         if r.complete:
@@ -466,7 +465,7 @@ def _header_field(key: str, cand: Candidate) -> FieldValue | None:
         if r.complete and min((w.confidence for w in digits), default=0.0) < DIGIT_DOUBT:
             fv.flag(Problem("low_confidence", "Đọc không chắc chắn", "low OCR confidence"))
         return fv
-    if cand.kind == "issuer":
+    if cand.reading == "issuer":
         from pipeline.papers.reference import agency_phrases, agency_vocabulary
 
         vocab, phrases = agency_vocabulary(), agency_phrases()
@@ -476,13 +475,23 @@ def _header_field(key: str, cand: Candidate) -> FieldValue | None:
             fv.flag(Problem("low_confidence", "Tên cơ quan đọc không chắc chắn",
                             "issuer name read with low confidence"))
         return fv
-    if cand.kind == "kind":
+    if cand.reading == "kind":
         fv.value = cand.raw
         fv.confidence = max(fv.confidence, 0.9)
         return fv
-    if cand.kind == "subject":
+    if cand.reading in ("subject", "subject_offcentre"):
         fv.value = subject_text(cand.raw)
         doubt = prose_doubts(fv.value, cand.words)
+        for alt in cand.alternatives:  # the crop read again: words that differ are doubtful
+            other = subject_text(alt)
+            if _similarity(_squash(other), _squash(fv.value)) < 0.85:
+                continue  # a garbled second reading says nothing about the first
+            seen = set(other.split())
+            doubt += [w for w in fv.value.split() if w not in seen and w not in doubt
+                      and any(c.isalpha() for c in w)]
+        if cand.reading == "subject_offcentre":
+            fv.flag(Problem("unreadable", "Trích yếu có thể thiếu chữ (dòng lệch tâm)",
+                            "words of the subject may be missing (a line is off centre)"))
         if doubt:
             fv.flag(Problem("spelling", "Có chữ đọc không chắc chắn: " + ", ".join(doubt),
                             "doubtful words: " + ", ".join(doubt)))

@@ -257,8 +257,16 @@ def read_number(after_label: str, words: list[Word] | None = None) -> NumberRead
     # Tesseract doubles Đ, sometimes as Icelandic Ð
     text = text.replace("Đ\u00d0", "Đ").replace("\u00d0", "Đ")
     m = re.match(r"^(.*?)\s*(/.*)$", text)
-    if not m:  # no printed "/": keep what there is
-        return NumberReading("", re.sub(r"\s+", "", text), raw, list(words or []))
+    if not m:
+        # the "/" lost with the hand-written digits before it: "Số: ÔCT-CS"
+        sym = re.search(r"([A-ZĐ][A-Za-zĐđ]{0,7}(?:\s*-\s*[A-ZĐ0-9][A-Za-zĐđ0-9.]{0,11})+)\s*$",
+                        text)
+        if not sym:
+            return NumberReading("", re.sub(r"\s+", "", text), raw, list(words or []))
+        head = text[:sym.start()]
+        return NumberReading(digits_or_unread(head.replace(" ", "")),
+                             "/" + re.sub(r"\s+", "", sym.group(1)), raw, list(words or []),
+                             filled_in=True)
     head, symbol = m.group(1), re.sub(r"\s+", "", m.group(2)).rstrip(".,;:")
     filled = bool(re.search(r"\s/", text)) or not head.strip()
     number = digits_or_unread(head.replace(" ", ""))
@@ -292,7 +300,7 @@ class DateReading:
         return UNREAD not in self.iso()
 
 
-_YEAR = re.compile(r"n\s*[aă]\s*m\s*([0-9oOlI]{4})(?![0-9])")
+_YEAR = re.compile(r"n\s*[aăeê]\s*m\s*[:.]?\s*([0-9oOlI]{4})(?![0-9])")
 _DATE_WORD = re.compile(r"\bn[gq]\w{0,2}y|\bth\w{0,2}ng")
 
 
@@ -390,12 +398,13 @@ class Header:
     subject: list[Piece] = field(default_factory=list)
     kinh_gui: bool = False
     form_title: bool = False  # "ĐƠN …", "TỜ KHAI": a petition or a form, not a letter
+    subject_offcentre: bool = False  # a centred subject line is off centre: words lost
 
     @property
     def kind(self) -> str | None:
         if self.title:
             return self.title
-        if self.subject and self.number is not None:
+        if self.number is not None and (self.subject or self.kinh_gui):
             return LETTER_KIND
         return None
 
@@ -450,6 +459,9 @@ def read_header(lines: Sequence[Sequence[Word]]) -> Header:
         for s in stamps:
             if p is s:
                 return True
+            above = 0 < s.top - p.top <= 2 * h and p.left < s.right and p.right > s.left
+            if above and s.folded.strip(" -_.:'\"").startswith(("cong van", "cv")):
+                return True  # the receiving body's name printed on the stamp
             near_x = p.left < s.right + 2 * h and p.right > s.left - 2 * h
             if near_x and 0 <= p.top - s.top <= 5 * h and len(p.text) <= 40 and \
                     not p.is_upper and not _SUBJECT.match(p.folded):
@@ -486,9 +498,10 @@ def read_header(lines: Sequence[Sequence[Word]]) -> Header:
         if not m:
             continue
         rest = p.text[m.end():]
+        symbol_only = re.search(r"[A-ZĐ]{1,8}\s*-\s*[A-ZĐ0-9]", rest) and len(rest) <= 30
         alone = not rest.strip() and re.match(r"^\W{0,2}s\w?\s*:", p.folded) and (
             motto is None or p.centre < motto.left)
-        if ("/" not in rest or len(rest) > 40) and not alone:
+        if ("/" not in rest or len(rest) > 40) and not alone and not symbol_only:
             continue
         numbers.append((p, rest, m.end()))
     if not numbers:  # the label lost to OCR: a printed symbol alone in the issuer's column
@@ -557,6 +570,9 @@ def read_header(lines: Sequence[Sequence[Word]]) -> Header:
         text_right = rights[int(0.9 * (len(rights) - 1))]
         centred = head.title_piece is not None and start.top > head.title_piece.top
         head.subject = _subject_lines(start, top, h, end, text_right if centred else None)
+        if centred and head.title_piece is not None:
+            axis = head.title_piece.centre
+            head.subject_offcentre = any(abs(p.centre - axis) > 2.5 * h for p in head.subject)
     # the issuer block
     head.parent, head.issuer = _issuer(top, motto, head, h)
     return head
@@ -603,7 +619,8 @@ def _issuer(pieces: Sequence[Piece], motto: Piece | None, head: Header,
             continue
         if motto is not None and not (p.centre < motto.left or p.bottom < motto.top):
             continue
-        if len(p.clean) < 2 or re.fullmatch(r"[\W_\d]+", p.text) or "/" in p.text:
+        if len(p.clean) < 2 or re.fullmatch(r"[\W_\d]+", p.text) or "/" in p.text or \
+                re.match(r"^\W{0,2}s\w?\s*:", p.folded):
             continue
         cands.append(p)
     if not cands:
@@ -640,12 +657,21 @@ def correct_agency(text: str, vocabulary: frozenset[str],
     from ocr_models.vietnamese import default_lexicon
 
     lexicon = default_lexicon()
-    tokens = nfc(text).split()
+    tokens = [t for t in nfc(text).split() if any(c.isalnum() for c in t)]  # rules, dashes
     keys = [re.sub(r"[^a-z0-9]", "", fold(t)) for t in tokens]
     by_words: dict[tuple[str, ...], str] = {}
     for phrase in phrases:
         words = tuple(re.sub(r"[^a-z0-9]", "", fold(w)) for w in phrase.split())
         by_words.setdefault(words, phrase)
+    whole = by_words.get(tuple(keys))
+    if whole is None and len(tokens) >= 2:
+        # not a known name letter for letter: the one name the whole line is close to
+        line = " ".join(keys)
+        scored = sorted(((_similar(line, " ".join(k)), p) for k, p in by_words.items()
+                         if abs(len(k) - len(tokens)) <= 1), reverse=True)
+        if scored and scored[0][0] >= 0.88 and (len(scored) == 1 or
+                                                scored[1][0] < scored[0][0] - 0.04):
+            return scored[0][1]
     longest = max((len(k) for k in by_words), default=0)
     fixed: list[str | None] = [None] * len(tokens)
     i = 0
@@ -696,30 +722,37 @@ def correct_agency(text: str, vocabulary: frozenset[str],
 
 
 def header_candidates(head: Header, page: int = 0) -> list:
-    """The header's raw field candidates (:class:`~pipeline.papers.extract.Candidate`):
-    issuer lines joined by " / " (kind ``issuer``), the number (``symbol``, with its
-    :class:`NumberReading`), the date line (``date_line``, with its :class:`DateReading`), the
-    document kind (``kind``) and the subject (``subject``)."""
+    """The header's raw field candidates (:class:`~pipeline.papers.extract.Candidate`), each
+    with a ``reading`` that says it came from the header: issuer lines joined by " / "
+    (``"issuer"``), the number (its :class:`NumberReading`), the date line (its
+    :class:`DateReading`), the document kind (``"kind"``) and the subject (``"subject"``, or
+    ``"subject_offcentre"`` when a line of it is off the title's centre: words were lost).
+    Kinds are the extractor's (agency, code, date, text), so the page stage reads their
+    words a second time from the image."""
     from pipeline.papers.extract import Candidate
 
     found = []
     if head.parent:
         found.append(Candidate("co_quan_chu_quan", " / ".join(p.text for p in head.parent),
-                               "issuer", [w for p in head.parent for w in p.words], page))
+                               "agency", [w for p in head.parent for w in p.words], page,
+                               reading="issuer"))
     if head.issuer:
         found.append(Candidate("co_quan_ban_hanh", " / ".join(p.text for p in head.issuer),
-                               "issuer", [w for p in head.issuer for w in p.words], page))
+                               "agency", [w for p in head.issuer for w in p.words], page,
+                               reading="issuer"))
     if head.number is not None:
-        found.append(Candidate("so_hieu", head.number.raw, "symbol", head.number.words, page,
+        found.append(Candidate("so_hieu", head.number.raw, "code", head.number.words, page,
                                reading=head.number))
     if head.date is not None:
-        found.append(Candidate("ngay_ghi", head.date.raw, "date_line", head.date.words, page,
+        found.append(Candidate("ngay_ghi", head.date.raw, "date", head.date.words, page,
                                reading=head.date))
     kind = head.kind
     if kind:
         words = head.title_piece.words if head.title_piece is not None else []
-        found.append(Candidate("loai_van_ban", kind, "kind", list(words), page))
+        found.append(Candidate("loai_van_ban", kind, "kind", list(words), page, reading="kind"))
     if head.subject:
-        found.append(Candidate("trich_yeu", " ".join(p.text for p in head.subject), "subject",
-                               [w for p in head.subject for w in p.words], page))
+        found.append(Candidate("trich_yeu", " ".join(p.text for p in head.subject), "text",
+                               [w for p in head.subject for w in p.words], page,
+                               reading="subject_offcentre" if head.subject_offcentre
+                               else "subject"))
     return found
