@@ -144,8 +144,8 @@ def classify_page(lines: Sequence[Line], blank: bool = False,
     has_motto = any(MOTTO.search(f) for f in folded[:12])
     if has_motto and any(LETTER_NUMBER.match(f.strip()) for f in folded[:12]):
         return PageClass("van_ban_hanh_chinh", 0.85, True, cues=["letter number"])
-    if header is not None and header.form_title:  # "ĐƠN …": a petition, not a letter
-        return PageClass("khac", 0.6, True, cues=["petition or form"])
+    if header is not None and header.form_title:  # "ĐƠN …", "TỜ KHAI …": not a letter
+        return PageClass(header.form_kind, 0.7, True, cues=["petition or form"])
     if any(f.strip().startswith("kinh gui") for f in folded[:25]):
         return PageClass("van_ban_hanh_chinh", 0.7, True, cues=["kinh gui"])
     if has_motto:

@@ -849,6 +849,11 @@ def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
     if not m or fv.source != "ocr":
         return
     place = m.group(1)
+    if upper:
+        from pipeline.papers.reference import agency_phrases
+
+        if place in agency_phrases():
+            return  # a province's name, matched letter for letter: nothing to improve
     other = {r for r, upper in _name_readings(title_case(place), facts) if not upper}
     other = {o.upper() for o in other} if upper else other
     other.discard(place)

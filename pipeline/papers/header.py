@@ -398,6 +398,7 @@ class Header:
     subject: list[Piece] = field(default_factory=list)
     kinh_gui: bool = False
     form_title: bool = False  # "ĐƠN …", "TỜ KHAI": a petition or a form, not a letter
+    form_kind: str = ""  # "to_khai" for a declaration form, "khac" for a petition
     subject_offcentre: bool = False  # a centred subject line is off centre: words lost
 
     @property
@@ -484,6 +485,7 @@ def read_header(lines: Sequence[Sequence[Word]]) -> Header:
             continue
         if FORM_TITLES.match(p.clean) and p.is_upper:
             head.form_title = True
+            head.form_kind = "to_khai" if p.clean.startswith("to khai") else "khac"
             break
         title = match_title(p)
         if title:
