@@ -512,6 +512,34 @@ def _doubtful_words(words: list[str], read: list, vocab: frozenset[str]) -> bool
     return any(w.confidence < 0.5 and w.text.upper() not in vocab for w in read)
 
 
+# Fixed phrases of administrative prose: a run of words with the same letters and other
+# diacritics ("Uy ban nhân dân", "UBND tính", "bô sung") is one of these misread.
+SUBJECT_PHRASES = ("ủy ban nhân dân", "hội đồng nhân dân", "UBND tỉnh", "UBND huyện",
+                   "UBND xã", "HĐND tỉnh", "HĐND huyện", "HĐND xã", "thị trấn", "thị xã",
+                   "bổ sung", "bổ nhiệm", "tổ chức")
+
+
+def fix_phrases(text: str) -> str:
+    """Restore the diacritics of fixed administrative phrases, keeping each word's case."""
+    words = text.split()
+    keys = [fold(w.strip(".,;:()\"'")) for w in words]
+    for phrase in SUBJECT_PHRASES:
+        pw = phrase.split()
+        pk = [fold(w) for w in pw]
+        for i in range(len(words) - len(pw) + 1):
+            if keys[i:i + len(pw)] != pk:
+                continue
+            for k, right in enumerate(pw):
+                w = words[i + k]
+                core = w.strip(".,;:()\"'")
+                if core.lower() == right.lower():
+                    continue
+                fixed = right if right.isupper() else (
+                    right[:1].upper() + right[1:] if core[:1].isupper() else right)
+                words[i + k] = w.replace(core, fixed)
+    return " ".join(words)
+
+
 def subject_text(raw: str) -> str:
     """A subject as printed: lines joined by one space, typographic quotes straightened,
     OCR's run-together "Vềviệc" and split symbols ("NQ- HĐND") put back."""
@@ -522,7 +550,7 @@ def subject_text(raw: str) -> str:
         text = "Về việc " + text[m.end():].lstrip()
     text = re.sub(r"^[\W_]{1,3}(?=[Vv])", "", text)  # a scrap before "V/v"
     text = re.sub(r"(?<=[A-ZĐ])- (?=[A-ZĐ]{2})", "-", text)
-    return text.strip()
+    return fix_phrases(text.strip())
 
 
 def prose_doubts(text: str, words: list) -> list[str]:
