@@ -200,3 +200,31 @@ def test_card_number_after_bilingual_label():
     [doc] = build_documents([page_facts(words, text)], today=date(2026, 12, 1))
     assert doc.doc_type == "can_cuoc"
     assert doc.fields["so_dinh_danh"].value == "046202007684"
+
+
+def test_subject_text_and_doubts():
+    from pipeline.papers.fields import prose_doubts, subject_text
+
+    assert subject_text(",Vềviệc triển khai") == "Về việc triển khai"
+    assert subject_text("V/v thuộc Văn phòng UBND tính năm 2010") == \
+        "V/v thuộc Văn phòng UBND tỉnh năm 2010"
+    assert subject_text("Uy ban nhân dân tỉnh") == "Ủy ban nhân dân tỉnh"
+    assert subject_text("Nghị quyết số 24/2013/NQ- HĐND") == "Nghị quyết số 24/2013/NQ-HĐND"
+    assert subject_text("không “dấu” trên") == 'không "dấu" trên'
+    words = [Word("Nhâm", 0, 0, 10, 10, 0.95), Word("Dân", 0, 0, 10, 10, 0.55)]
+    assert prose_doubts("Nhâm Dân", words) == ["Dân"]  # a valid syllable read unsurely
+    assert "quyêt" in prose_doubts("Nghị quyêt", [])  # not a syllable
+
+
+def test_subject_line_off_centre_is_flagged():
+    # the subject's second line lost its first words: it no longer sits under the title
+    words, text = place([
+        (300, 100, "ỦY BAN NHÂN DÂN"), (1200, 100, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        (300, 160, "TỈNH QUẢNG NGÃI"), (1300, 160, "Độc lập - Tự do - Hạnh phúc"),
+        (300, 260, "Số: 08/CT-UBND"), (1250, 260, "Quảng Ngãi, ngày 03 tháng 4 năm 2018"),
+        (1150, 380, "CHỈ THỊ"),
+        (700, 450, "Về việc tăng cường công tác quản lý nhà nước"),
+        (1100, 510, "sử dụng vốn ngoài ngân sách"), *BODY,
+    ])
+    [doc] = build_documents([page_facts(words, text)], today=date(2026, 12, 1))
+    assert "unreadable" in [p.code for p in doc.fields["trich_yeu"].problems]
