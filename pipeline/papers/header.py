@@ -268,6 +268,7 @@ def read_number(after_label: str, words: list[Word] | None = None) -> NumberRead
                              "/" + re.sub(r"\s+", "", sym.group(1)), raw, list(words or []),
                              filled_in=True)
     head, symbol = m.group(1), re.sub(r"\s+", "", m.group(2)).rstrip(".,;:")
+    symbol = re.sub(r"I\)(?=-|$)", "D", symbol)  # "UBNI)": a D read as I and a bracket
     filled = bool(re.search(r"\s/", text)) or not head.strip()
     number = digits_or_unread(head.replace(" ", ""))
     return NumberReading(number, symbol, raw, list(words or []), filled_in=filled)
