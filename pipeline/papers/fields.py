@@ -489,6 +489,8 @@ def _header_field(key: str, cand: Candidate) -> FieldValue | None:
             seen = set(other.split())
             doubt += [w for w in fv.value.split() if w not in seen and w not in doubt
                       and any(c.isalpha() for c in w)]
+        if cand.confidence < REVIEW_CONFIDENCE and not doubt:
+            doubt = [w.text for w in cand.words if w.confidence < REVIEW_CONFIDENCE][:5]
         if cand.reading == "subject_offcentre":
             fv.flag(Problem("unreadable", "Trích yếu có thể thiếu chữ (dòng lệch tâm)",
                             "words of the subject may be missing (a line is off centre)"))
@@ -516,7 +518,10 @@ def _doubtful_words(words: list[str], read: list, vocab: frozenset[str]) -> bool
 # diacritics ("Uy ban nhân dân", "UBND tính", "bô sung") is one of these misread.
 SUBJECT_PHRASES = ("ủy ban nhân dân", "hội đồng nhân dân", "UBND tỉnh", "UBND huyện",
                    "UBND xã", "HĐND tỉnh", "HĐND huyện", "HĐND xã", "thị trấn", "thị xã",
-                   "bổ sung", "bổ nhiệm", "tổ chức")
+                   "bổ sung", "bổ nhiệm", "tổ chức", "đẩy mạnh", "tăng cường", "triển khai",
+                   "phê duyệt", "hướng dẫn", "sửa đổi", "điều chỉnh", "kiện toàn",
+                   "thành lập", "chấn chỉnh", "nâng cao", "đôn đốc", "số hóa",
+                   "thủ tục hành chính", "khen thưởng", "công nhận")
 
 
 def fix_phrases(text: str) -> str:
@@ -527,8 +532,9 @@ def fix_phrases(text: str) -> str:
         pw = phrase.split()
         pk = [fold(w) for w in pw]
         for i in range(len(words) - len(pw) + 1):
-            if keys[i:i + len(pw)] != pk:
-                continue
+            if keys[i:i + len(pw)] != pk or any(
+                    words[i + k].rstrip("\"')")[-1:] in ",.;:" for k in range(len(pw) - 1)):
+                continue  # not the phrase, or broken by punctuation
             for k, right in enumerate(pw):
                 w = words[i + k]
                 core = w.strip(".,;:()\"'")
