@@ -492,8 +492,9 @@ def _header_field(key: str, cand: Candidate) -> FieldValue | None:
         if cand.confidence < REVIEW_CONFIDENCE and not doubt:
             doubt = [w.text for w in cand.words if w.confidence < REVIEW_CONFIDENCE][:5]
         if cand.reading == "subject_offcentre":
-            fv.flag(Problem("unreadable", "Trích yếu có thể thiếu chữ (dòng lệch tâm)",
-                            "words of the subject may be missing (a line is off centre)"))
+            fv.flag(Problem("unreadable", "Trích yếu có thể thiếu chữ",
+                            "words of the subject may be missing (a line off centre, or "
+                            "its V/v not read)"))
         if doubt:
             fv.flag(Problem("spelling", "Có chữ đọc không chắc chắn: " + ", ".join(doubt),
                             "doubtful words: " + ", ".join(doubt)))

@@ -401,6 +401,7 @@ class Header:
     form_title: bool = False  # "ĐƠN …", "TỜ KHAI": a petition or a form, not a letter
     form_kind: str = ""  # "to_khai" for a declaration form, "khac" for a petition
     subject_offcentre: bool = False  # a centred subject line is off centre: words lost
+    subject_label_lost: bool = False  # a letter's subject found without its "V/v"
 
     @property
     def kind(self) -> str | None:
@@ -568,6 +569,15 @@ def read_header(lines: Sequence[Sequence[Word]]) -> Header:
                 below[0].folded) else start
         if start is not None and start.top - head.title_piece.bottom > 3 * h:
             start = None
+    if start is None and head.title_piece is None and head.number_piece is not None:
+        # a letter whose "V/v" was lost to OCR: the lower-case line right under the number
+        num = head.number_piece
+        under = [p for p in top if 0 < p.top - num.bottom <= 1.5 * h and p.top < end
+                 and _overlap(p, num.left - 2 * h, num.right + 2 * h) >= 0.5]
+        if under and not under[0].is_upper and not _KINH_GUI.match(under[0].folded) \
+                and not _BODY_START.match(under[0].folded) and len(under[0].text) <= 80:
+            start = under[0]
+            head.subject_label_lost = True
     if start is not None:
         rights = sorted(p.right for p in pieces)
         text_right = rights[int(0.9 * (len(rights) - 1))]
@@ -757,5 +767,5 @@ def header_candidates(head: Header, page: int = 0) -> list:
         found.append(Candidate("trich_yeu", " ".join(p.text for p in head.subject), "text",
                                [w for p in head.subject for w in p.words], page,
                                reading="subject_offcentre" if head.subject_offcentre
-                               else "subject"))
+                               or head.subject_label_lost else "subject"))
     return found

@@ -228,3 +228,19 @@ def test_subject_line_off_centre_is_flagged():
     ])
     [doc] = build_documents([page_facts(words, text)], today=date(2026, 12, 1))
     assert "unreadable" in [p.code for p in doc.fields["trich_yeu"].problems]
+
+
+def test_letter_subject_without_its_vv_is_kept_and_flagged():
+    words, text = place([
+        (300, 100, "BỘ TÀI CHÍNH"), (1200, 100, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        (300, 160, "CỤC THUẾ"), (1300, 160, "Độc lập - Tự do - Hạnh phúc"),
+        (300, 260, "Số: /CT-CS"), (1250, 260, "Hà Nội, ngày tháng 4 năm 2026"),
+        (300, 320, "chính sách thuế TNDN"),
+        (700, 450, "Kính gửi: Thuế tỉnh Ninh Bình"), *BODY,
+    ])
+    [doc] = build_documents([page_facts(words, text)], today=date(2026, 12, 1))
+    subject = doc.fields["trich_yeu"]
+    assert subject.value == "chính sách thuế TNDN"
+    assert "unreadable" in [p.code for p in subject.problems]
+    assert doc.fields["loai_van_ban"].value == "công văn"
+    assert doc.fields["so_ky_hieu"].value == "?/CT-CS"
