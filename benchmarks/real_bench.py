@@ -326,6 +326,8 @@ def summarise(records: list[dict]) -> dict:
     multi = [r for r in records if r["pages"] > 1]
     per_key: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     lenient_exact: collections.Counter = collections.Counter()
+    lenient_unflagged: collections.Counter = collections.Counter()
+    lenient_totals: collections.Counter = collections.Counter()
     missing_label = 0
     for r in records:
         for key, outcome in r["strict"].items():
@@ -336,6 +338,8 @@ def summarise(records: list[dict]) -> dict:
                 missing_label += 1
         for key, outcome in r["lenient"].items():
             lenient_exact[key] += outcome == EXACT
+            lenient_unflagged[key] += outcome == WRONG_UNFLAGGED
+            lenient_totals[outcome] += 1
     totals = collections.Counter()
     for counts in per_key.values():
         totals.update(counts)
@@ -356,6 +360,7 @@ def summarise(records: list[dict]) -> dict:
                                                                 for r in multi),
         "truth_values": totals["truth"],
         "outcomes": {o: totals[o] for o in OUTCOMES},
+        "outcomes_lenient": {o: lenient_totals[o] for o in OUTCOMES},
         "exact_lenient": sum(lenient_exact.values()),
         "fields_exact": totals[EXACT] / totals["truth"] if totals["truth"] else 0.0,
         "fields_exact_lenient": (sum(lenient_exact.values()) / totals["truth"]
@@ -363,7 +368,11 @@ def summarise(records: list[dict]) -> dict:
         "wrong_unflagged_share": (totals[WRONG_UNFLAGGED] / totals["truth"]
                                   if totals["truth"] else 0.0),
         "missing_label_found": missing_label,
-        "per_key": {k: dict(v, exact_lenient=lenient_exact[k]) for k, v in sorted(per_key.items())},
+        "wrong_unflagged_share_lenient": (lenient_totals[WRONG_UNFLAGGED] / totals["truth"]
+                                          if totals["truth"] else 0.0),
+        "per_key": {k: dict(v, exact_lenient=lenient_exact[k],
+                            wrong_unflagged_lenient=lenient_unflagged[k])
+                    for k, v in sorted(per_key.items())},
         "text_pages": len(text), "text_lines": sum(t["lines"] for t in text), "text_chars": chars,
         "cer_ours": ours_edits / chars if chars else 0.0,
         "cer_plain": plain_edits / chars if chars else 0.0,
@@ -409,21 +418,27 @@ def print_report(records: list[dict], summary: dict, *, show: bool) -> None:
     print(f"document type right    {S['type_right']}/{S['documents']} = "
           f"{pct(S['type_right'], S['documents'])}   target {TARGETS['type']}")
     print(f"two-page papers kept as one document: {S['multi_page_one_document']}/{S['multi_page']}")
-    o, tv = S["outcomes"], S["truth_values"]
-    print(f"fields exactly right   {o[EXACT]}/{tv} = {pct(o[EXACT], tv)} "
-          f"(case-folded: {pct(S['exact_lenient'], tv)})   target {TARGETS['fields']}")
-    print(f"wrong and unflagged    {o[WRONG_UNFLAGGED]} = {pct(o[WRONG_UNFLAGGED], tv)} of truth "
-          f"values   target {TARGETS['wrong_unflagged']}")
-    print(f"wrong and flagged      {o[WRONG_FLAGGED]} = {pct(o[WRONG_FLAGGED], tv)}")
+    o, f, tv = S["outcomes"], S["outcomes_lenient"], S["truth_values"]
+    print("fields (strict: NFC, spaces collapsed; case-folded: also case-folded for the issuer,")
+    print("type title and subject, as issue 14 measured its starting point)")
+    print(f"fields exactly right   {o[EXACT]}/{tv} = {pct(o[EXACT], tv)} strict; "
+          f"{f[EXACT]}/{tv} = {pct(f[EXACT], tv)} case-folded   target {TARGETS['fields']}")
+    print(f"wrong and unflagged    {o[WRONG_UNFLAGGED]} = {pct(o[WRONG_UNFLAGGED], tv)} strict; "
+          f"{f[WRONG_UNFLAGGED]} = {pct(f[WRONG_UNFLAGGED], tv)} case-folded (of truth values)"
+          f"   target {TARGETS['wrong_unflagged']}")
+    print(f"wrong and flagged      {o[WRONG_FLAGGED]} = {pct(o[WRONG_FLAGGED], tv)} strict; "
+          f"{f[WRONG_FLAGGED]} = {pct(f[WRONG_FLAGGED], tv)} case-folded")
     print(f"missing                {o[MISSING]} = {pct(o[MISSING], tv)}; label (or value) in our "
           f"text for {S['missing_label_found']} of them   target {TARGETS['missing']}")
     print(f"extra (truth has none) {o[EXTRA]} (errors)")
     print()
+    print("per key (strict; 'folded': exact and wrong-unflagged case-folded)")
     print(f"{'key':18} {'truth':>5} {'exact':>5} {'folded':>6} {'w-flag':>6} {'w-unfl':>6} "
-          f"{'miss':>5} {'extra':>5}")
+          f"{'folded':>6} {'miss':>5} {'extra':>5}")
     for key, c in S["per_key"].items():
         print(f"{key:18} {c.get('truth', 0):5} {c.get(EXACT, 0):5} {c.get('exact_lenient', 0):6} "
-              f"{c.get(WRONG_FLAGGED, 0):6} {c.get(WRONG_UNFLAGGED, 0):6} {c.get(MISSING, 0):5} "
+              f"{c.get(WRONG_FLAGGED, 0):6} {c.get(WRONG_UNFLAGGED, 0):6} "
+              f"{c.get('wrong_unflagged_lenient', 0):6} {c.get(MISSING, 0):5} "
               f"{c.get(EXTRA, 0):5}")
     print()
     print(f"real text: {S['text_pages']} pages, {S['text_lines']} lines, {S['text_chars']} chars")
