@@ -720,7 +720,8 @@ def _read_password(args: argparse.Namespace) -> str:
         password = getpass.getpass("Mật khẩu / password: ")
         if getpass.getpass("Nhập lại / again: ") != password:
             raise InvalidRequestError(detail="the two passwords differ")
-    reason = check_password_strength(password)
+    reason = check_password_strength(password, username=args.username,
+                                     display_name=getattr(args, "name", None) or "")
     if reason:
         raise InvalidRequestError(detail=reason)
     return password

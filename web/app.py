@@ -31,8 +31,9 @@ from reuse_index import IndexStoreError
 from storage import StoreError
 from warehouse.access import Warehouse
 
-from . import audit, auth, documents, meta, reports, scans
+from . import audit, auth, documents, limits, meta, reports, scans
 from .context import ApiError, Service
+from .limits import BodyLimits, BodyTimeout, BodyTooLarge, Limits, too_large_message
 from .models import ErrorBody, Health
 from .security import LinkSigner, load_secret
 
@@ -65,6 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="sohoa", version=_version(), description=DESCRIPTION,
                   lifespan=lifespan, responses=ERRORS)
     app.state.service = _service(settings)
+    app.add_middleware(BodyLimits, limits=Limits(upload_bytes=settings.max_upload_mb << 20,
+                                     read_timeout_s=limits.READ_TIMEOUT_S),
+                       authenticated=auth.credentials_checker(app))
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -178,6 +182,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc, BodyTooLarge | BodyTimeout):  # the rest of the body is not read
+        err = ApiError(413, "too_large", *too_large_message(exc.limit)) \
+            if isinstance(exc, BodyTooLarge) else ApiError(
+                408, "timeout", "Gửi dữ liệu quá chậm; thử lại", "Request body timed out")
+        return JSONResponse(err.body(), status_code=err.status,
+                            headers={"Connection": "close"})
     if exc.status_code == 404:
         err = ApiError(404, "not_found", "Không có địa chỉ này", "No such path")
     elif exc.status_code == 405:
