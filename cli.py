@@ -318,7 +318,8 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
     change.add_argument("--password", action="store_true", help="prompt for a new password")
     state = change.add_mutually_exclusive_group()
     state.add_argument("--disable", action="store_true", help="khoá tài khoản")
-    state.add_argument("--enable", action="store_true", help="mở khoá tài khoản")
+    state.add_argument("--enable", action="store_true",
+                       help="mở khoá tài khoản (và bỏ khoá đăng nhập do nhập sai mật khẩu)")
     change.set_defaults(handler=cmd_users_set)
     token = users_sub.add_parser("token", help="cấp mã truy cập API / issue an API token")
     token.add_argument("username")
@@ -703,9 +704,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                "en": "No accounts yet. Create an admin: sohoa users add NAME --role admin"}
               [args.ui], file=sys.stderr)
     print(f"sohoa: http://{args.host}:{args.port}/  (API: /openapi.json)", file=sys.stderr)
+    from web.app import server_options
+
     uvicorn.run("web.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, proxy_headers=False,
-                server_header=False)
+                workers=args.workers, log_level=args.log_level, **server_options(settings))
     return 0
 
 
@@ -772,13 +774,21 @@ def cmd_users_set(args: argparse.Namespace) -> int:
                      if args.password or args.password_stdin else None)
     active = True if args.enable else False if args.disable else None
     with open_warehouse(settings) as warehouse:
+        before = warehouse.index.accounts.get(args.username)
         try:
             account = warehouse.index.accounts.update(
                 args.username, display_name=args.name, roles=args.role, active=active,
                 password_hash=password_hash)
         except (UnknownAccountError, ValueError) as exc:
             raise InvalidRequestError(detail=str(exc)) from exc
-        _account_event(warehouse, settings, action="change", username=account.username)
+        unlocked = warehouse.index.accounts.clear_login_locks(account.username) \
+            if args.enable else 0
+        changed = [k for k, v in (("display_name", args.name), ("roles", args.role),
+                                  ("active", active), ("password", password_hash))
+                   if v is not None] + (["sign_in_locks"] if unlocked else [])
+        _account_event(warehouse, settings, action="change", username=account.username,
+                       changed=changed, roles_before=list(before.roles) if before else None,
+                       roles=list(account.roles))
     state = "" if account.active else "  (khoá / disabled)"
     print(f"{account.username}: {', '.join(account.roles)}{state}", file=sys.stderr)
     return 0

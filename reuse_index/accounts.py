@@ -230,6 +230,16 @@ class AccountStore:
                 conn.execute(update(login_throttle).where(login_throttle.c.key == key)
                              .values(failures=0, locks=0, locked_until=None, updated_at=now))
 
+    def clear_login_locks(self, username: str | None = None) -> int:
+        """Forget counted failures and locks (an admin unlocking a colleague from the CLI:
+        ``username``'s keys only; ``None``: all). Returns the keys cleared."""
+        query = delete(login_throttle)
+        if username is not None:
+            query = query.where(login_throttle.c.key.like(
+                f"u:{clean_username(username)}|a:%"))
+        with transaction(self._engine, write=True) as conn:
+            return conn.execute(query).rowcount or 0
+
     # -- API tokens -----------------------------------------------------------------------
 
     def add_token(self, token_id: str, *, token_sha256: str, username: str, label: str,

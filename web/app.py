@@ -101,6 +101,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options that follow the settings: proxy headers only from
+    ``SOHOA_TRUSTED_PROXIES`` (then the client IP and https scheme come from the proxy,
+    and session cookies get ``Secure``), no Server header."""
+    proxies = list(settings.trusted_proxies)
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None,
+            "server_header": False}
+
+
 def _service(settings: Settings) -> Service:
     warehouse = Warehouse.open(settings)
     mode = settings.download_links or (  # checked when the settings were loaded

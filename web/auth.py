@@ -257,6 +257,7 @@ def change_account(username: str, body: AccountChange, request: Request, svc: Sv
                                      (body.roles is not None and "admin" not in body.roles)):
         raise invalid("Không thể tự khoá hoặc bỏ quyền quản trị của chính mình",
                       "You cannot deactivate yourself or drop your own admin role")
+    before = svc.warehouse.index.accounts.get(username)
     try:
         account = svc.warehouse.index.accounts.update(
             username, display_name=body.display_name, roles=body.roles, active=body.active,
@@ -266,7 +267,8 @@ def change_account(username: str, body: AccountChange, request: Request, svc: Sv
     changes = sorted(k for k, v in body.model_dump(exclude={"password"}).items()
                      if v is not None) + (["password"] if password_hash else [])
     svc.record("account", request, actor=who.username, via=who.via, action="change",
-               username=account.username, changed=changes)
+               username=account.username, changed=changes,
+               roles_before=list(before.roles) if before else None, roles=list(account.roles))
     return _account_out(account)
 
 

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from common.errors import SohoaError
+from common.private import private_dir
 from pipeline.page.intake import render_page_jpeg
 from reuse_index import DocumentRecord
 from storage import ObjectStore
@@ -45,7 +46,7 @@ def page_jpeg(store: ObjectStore, record: DocumentRecord, page: int, *, cache: P
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as out:
         out.write(data)

@@ -29,6 +29,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from common.errors import SohoaError
+from common.private import private_dir
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.run.batch import BatchSummary, DossierJob
 from pipeline.run.submit import page_options, signing_config, submit
@@ -82,7 +83,7 @@ class Jobs:
     def save(self, job: ScanJob, **extra: Any) -> None:
         job.updated_at = datetime.now(UTC)
         data = job.model_dump(mode="json") | {"pid": os.getpid(), "host": HOST, **extra}
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{job.id}.")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(data, out, ensure_ascii=False)
