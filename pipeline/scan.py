@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common.binding import Binding, metadata_digest
 from common.errors import InvalidRequestError, PageProcessingError, SohoaError
 from common.vn import VN_TZ
 from pipeline.page.intake import sniff
@@ -238,10 +239,8 @@ class DossierScanner:
                 stored.append(ScannedDocument(record=existing, source=str(path),
                                               skipped=True))
                 continue
-            page_pdfs = [Path(pages[i].pdf) for i in paper.pages if pages[i].pdf]
             plain = tmp / f"ocr-{paper.pages[0]}.pdf"
             signed = tmp / f"signed-{paper.pages[0]}.pdf"
-            assemble_pdfa(page_pdfs, plain, title=f"{request.dossier} {path.name}")
             stored.append(self._store_document(path, request, sha, okey, paper,
                                                [pages[i] for i in paper.pages],
                                                plain, signed))
@@ -257,21 +256,13 @@ class DossierScanner:
                         signed: Path) -> ScannedDocument:
         doc_id = document_id(sha, paper.pages[0])
         digitized_at = datetime.now(UTC)
-        self.signer.sign_pdf(plain, signed, agency_name=request.agency_name,
-                             when=digitized_at)
         pdf_key = document_key(request.agency, digitized_at.astimezone(VN_TZ), doc_id, ".pdf")
-        pdf_sha = sha256_file(signed)
-        if self.store.exists(pdf_key):  # a crashed earlier run stored it but never indexed
-            pdf_sha = self.store.stat(pdf_key).sha256 or pdf_sha
-            log.info("document %s already stored; reusing the stored copy", doc_id)
-        else:
-            self.store.put_file(pdf_key, signed, content_type="application/pdf")
         owner_id, owner_name = paper.owner()
         record = DocumentRecord(
             id=doc_id, doc_type=paper.doc_type, owner_id=request.owner_id or owner_id,
             owner_name=request.owner_name or owner_name,
             fields={k: f.to_json() for k, f in paper.fields.items()}, metadata={},
-            pdf_key=pdf_key, pdf_sha256=pdf_sha, original_keys=(okey,),
+            pdf_key=pdf_key, pdf_sha256=None, original_keys=(okey,),
             original_sha256s=(sha,), valid_until=paper.valid_until(),
             dossier_code=request.dossier, procedure_code=request.procedure,
             agency_code=request.agency, digitized_at=digitized_at, signed=True,
@@ -281,8 +272,27 @@ class DossierScanner:
         # sohoa extension: each page's OCR confidence, for the quality audit (review.py)
         metadata["DoTinCayOCR"] = [round(p.confidence, 3) for p in pages
                                    if p.pdf and not p.error]
-        record = replace(record, metadata=metadata)
+        # The signed PDF names its document, originals and metadata (common/binding.py):
+        # verify then notices an edited sidecar or index row, or a swapped PDF.
+        binding = Binding(doc_id, (sha,), metadata_digest(metadata))
+        assemble_pdfa([Path(p.pdf) for p in pages if p.pdf], plain,
+                      title=f"{request.dossier} {path.name}", relations=binding.relations())
+        self.signer.sign_pdf(plain, signed, agency_name=request.agency_name,
+                             when=digitized_at)
+        pdf_sha = sha256_file(signed)
         json_key = pdf_key[: -len(".pdf")] + ".json"
+        if self.store.exists(pdf_key):  # a crashed earlier run stored it but never indexed
+            pdf_sha = self.store.stat(pdf_key).sha256 or pdf_sha
+            log.info("document %s already stored; reusing the stored copy", doc_id)
+            if self.store.exists(json_key):  # and its metadata: the one its PDF is bound to
+                earlier = json.loads(self.store.get_bytes(json_key))
+                metadata = {**metadata, **earlier}
+                digitized_at = datetime.fromisoformat(earlier["NgaySoHoa"]).astimezone(UTC)
+                record = replace(record, digitized_at=digitized_at)
+        else:
+            self.store.put_file(pdf_key, signed, content_type="application/pdf")
+        metadata["SHA256"] = pdf_sha
+        record = replace(record, pdf_sha256=pdf_sha, metadata=metadata)
         body = json.dumps(metadata, ensure_ascii=False, indent=1).encode()
         if not self.store.exists(json_key):
             self.store.put_bytes(json_key, body, content_type="application/json")

@@ -182,3 +182,86 @@ def test_unreachable_database_gives_a_clear_message(home: Path, scans: list[Path
     monkeypatch.setenv("SOHOA_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/x")
     code, _, err = _run(capsys, "scan", str(scans[0]), *DOSSIER, "--engine", "fake")
     assert code == 7 and "Traceback" not in err and err.strip()
+
+
+# -- tampering with what is stored: every part is checked, not only the signed PDF --------
+
+
+def _writable(path: Path) -> Path:
+    os.chmod(path, 0o644)
+    return path
+
+
+@pytest.fixture
+def stored_two(home: Path, tmp_path: Path, capsys) -> list[dict]:
+    """Two papers of two citizens, stored and signed."""
+    assert _run(capsys, "keys", "demo")[0] == 0
+    docs = []
+    for name, owner in (("a.png", "052190012345"), ("b.png", "079301000111")):
+        scan = lined_page(tmp_path / name, 20 + len(docs) * 20)
+        code, out, _ = _run(capsys, "scan", str(scan), *DOSSIER, "--engine", "fake",
+                            "--owner-id", owner, "--owner-name", "Nguyễn Văn An",
+                            "--type", "giay_khai_sinh", "--json", "--quiet", "--workers", "1")
+        assert code == 0, out
+        docs.append(out["documents"][0])
+    code, checks, _ = _run(capsys, "verify", "--all", "--json")
+    assert code == 0 and checks == []
+    return docs
+
+
+def _problems(capsys, doc_id: str) -> list[str]:
+    code, checks, _ = _run(capsys, "verify", doc_id, "--json")
+    assert code != 0 and not checks[0]["ok"], checks
+    return checks[0]["problems"]
+
+
+def _sql(home: Path, statement: str, *args: object) -> None:
+    import sqlite3
+
+    with sqlite3.connect(home / "index.db") as conn:
+        conn.execute(statement, args)
+
+
+def test_an_edited_metadata_file_is_found(home: Path, stored_two: list[dict], capsys) -> None:
+    doc = stored_two[0]
+    sidecar = _writable(home / "store" / doc["pdf_key"].replace(".pdf", ".json"))
+    sidecar.write_text(sidecar.read_text().replace("052190012345", "052190099999"))
+    problems = _problems(capsys, doc["id"])
+    assert "metadata file differs from the index" in problems
+    assert "metadata file differs from what was signed" in problems
+    assert _run(capsys, "get", doc["id"], "--out", str(home / "x.pdf"))[0] != 0
+
+
+def test_a_flipped_byte_in_an_original_is_found(home: Path, stored_two: list[dict],
+                                                capsys) -> None:
+    doc = stored_two[0]
+    original = home / "store" / doc["original_keys"][0]
+    _flip_byte(_writable(original))
+    assert any(p.startswith("original changed") for p in _problems(capsys, doc["id"]))
+
+
+def test_an_index_row_with_another_owner_is_found(home: Path, stored_two: list[dict],
+                                                  capsys) -> None:
+    doc = stored_two[0]
+    _sql(home, "UPDATE documents SET owner_id = ? WHERE id = ?", "052190099999", doc["id"])
+    assert "index row differs from the metadata" in _problems(capsys, doc["id"])
+
+
+def test_a_consistent_swap_to_another_citizens_paper_is_found(
+        home: Path, stored_two: list[dict], capsys) -> None:
+    """PDF, metadata file and index hash of paper A all replaced by paper B's (all valid,
+    all signed): the signed PDF still names B, so A's record fails."""
+    a, b = stored_two
+    for suffix in (".pdf", ".json"):
+        src = home / "store" / b["pdf_key"].replace(".pdf", suffix)
+        dest = _writable(home / "store" / a["pdf_key"].replace(".pdf", suffix))
+        dest.write_bytes(src.read_bytes())
+    import hashlib
+    import json as _json
+
+    meta_b = _json.loads((home / "store" / b["pdf_key"].replace(".pdf", ".json")).read_text())
+    digest = hashlib.sha256((home / "store" / b["pdf_key"]).read_bytes()).hexdigest()
+    _sql(home, "UPDATE documents SET pdf_sha256 = ?, metadata_json = ? WHERE id = ?",
+         digest, _json.dumps(meta_b), a["id"])
+    problems = _problems(capsys, a["id"])
+    assert f"the signed PDF belongs to document {b['id']}" in problems
