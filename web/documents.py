@@ -223,7 +223,8 @@ def preview(token: str, svc: Svc) -> Response:
     if record is None or not isinstance(page, int) or not 1 <= page <= record.pages:
         raise not_found("trang", "page")
     try:
-        image = previews.page_jpeg(svc.warehouse.store, record, page, cache=svc.cache_dir)
+        image = previews.page_jpeg(svc.warehouse.store, record, page, cache=svc.cache_dir,
+                                   key=svc.links.key)
     except ObjectNotFoundError as exc:
         raise not_found("tệp lưu trữ", "stored file") from exc
     except previews.PreviewError as exc:

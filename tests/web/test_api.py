@@ -294,6 +294,10 @@ def test_open_checks_the_signature_and_previews_come_by_signed_links(
     image = client.get(url)  # no credentials: the link is the credential
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
     assert image.content[:3] == b"\xff\xd8\xff" and len(image.content) > 5000
+    # a cached preview replaced on disk is never served: it is rendered again
+    cached = next((seeded.home / "cache" / "previews").rglob("1-*.jpg"))
+    cached.write_bytes(b"\xff\xd8\xff replaced by someone")
+    assert client.get(url).content == image.content
     tampered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
     assert client.get(tampered).status_code == 403
     as_download = url.replace("/api/previews/", "/api/files/")  # a preview link is no file link
