@@ -113,6 +113,13 @@ class ImageTooLargeError(InputFileError):
                   "bomb; refused before decoding. Scan again at 200–600 dpi.")
 
 
+class TooManyPagesError(InputFileError):
+    message_vi = ("Tệp có quá nhiều trang so với giới hạn cho phép (SOHOA_MAX_PAGES); "
+                  "hãy tách tệp theo từng giấy tờ")
+    message_en = "The file has more pages than allowed (SOHOA_MAX_PAGES); split it by paper"
+    show_detail = True
+
+
 # -- requests (exit 2) ----------------------------------------------------------------------
 
 

@@ -51,6 +51,7 @@ class Settings:
     host: str = "127.0.0.1"  # SOHOA_HOST (serve)
     port: int = 8080  # SOHOA_PORT (serve)
     max_upload_mb: int = 500  # SOHOA_MAX_UPLOAD_MB
+    max_pages: int = 500  # SOHOA_MAX_PAGES: pages per file (a dossier paper is rarely > 100)
     scan_workers: int = 1  # SOHOA_SCAN_WORKERS: processes a server digitizes uploads with
     download_links: str | None = None  # SOHOA_DOWNLOAD_LINKS: presigned | server
     # SOHOA_TRUSTED_PROXIES: addresses (comma-separated, or "*") of reverse proxies whose
@@ -101,6 +102,7 @@ class Settings:
             host=text("SOHOA_HOST", "127.0.0.1") or "127.0.0.1",
             port=_number(env, "SOHOA_PORT", 8080, low=1, high=65535) or 8080,
             max_upload_mb=_number(env, "SOHOA_MAX_UPLOAD_MB", 500, low=1) or 500,
+            max_pages=_number(env, "SOHOA_MAX_PAGES", 500, low=1) or 500,
             scan_workers=_number(env, "SOHOA_SCAN_WORKERS", 1, low=1) or 1,
             download_links=links,
             trusted_proxies=_addresses(text("SOHOA_TRUSTED_PROXIES") or ""),

@@ -22,9 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.binding import Binding, metadata_digest
-from common.errors import InvalidRequestError, PageProcessingError, SohoaError
+from common.errors import (
+    InvalidRequestError,
+    PageProcessingError,
+    SohoaError,
+    TooManyPagesError,
+)
 from common.vn import VN_TZ
-from pipeline.page.intake import sniff
+from pipeline.page.intake import list_pages, load_page, sniff
 from pipeline.page.pool import process_files
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import PROCEDURE_CODE, type_name
@@ -141,10 +146,11 @@ class DossierScanner:
     def __init__(self, *, store: ObjectStore, index: ReuseIndex, signer: AgencySigner,
                  options: PageOptions, workers: int | None = None,
                  on_page: Callable[[PageResult, int], None] | None = None,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, max_pages: int = 500) -> None:
         self.store, self.index, self.signer = store, index, signer
         self.options, self.workers, self.on_page = options, workers, on_page
         self.executor = executor  # a pool shared by a whole batch, else one per call
+        self.max_pages = max_pages
 
     def receive(self, request: ScanRequest, files: int) -> None:
         """Record the dossier (received time and channel) and a ``received`` event."""
@@ -164,7 +170,10 @@ class DossierScanner:
         result = ScanResult(dossier=request.dossier)
         for path, outcome in self.scan_files([Path(p) for p in files], request):
             if isinstance(outcome, SohoaError):
-                log.warning("%s: %s", path, outcome.describe("en"))
+                # file names often carry a person's name or ID: not in logs at WARNING
+                log.warning("a file of dossier %s was not digitized: %s", request.dossier,
+                            outcome.message_en)
+                log.debug("%s: %s", path, outcome.describe("en"))
                 result.errors.append(outcome)
                 continue
             result.documents.extend(outcome)
@@ -206,12 +215,25 @@ class DossierScanner:
                     yield path, exc
 
     def store_original(self, path: Path) -> tuple[str, str]:
-        """Write the original's bytes to the store (write-once, by SHA-256): always first."""
+        """Write the original's bytes to the store (write-once, by SHA-256): always first
+        of the work on a file, but only once the file has proved readable (``probe``):
+        junk never enters the write-once store."""
+        self.probe(path)
         kind = sniff(path)
         sha = sha256_file(path)
         okey = original_key(sha, EXTENSIONS[kind])
         self.store.put_file(okey, path, content_type=CONTENT_TYPES[kind])
         return sha, okey
+
+    def probe(self, path: Path) -> None:
+        """Refuse, with a message naming the file, what cannot be a scan: a wrong type, an
+        empty, corrupt or encrypted file, an image over the pixel limit or whose first
+        page does not decode, more pages than ``max_pages``."""
+        refs = list_pages(path)
+        if len(refs) > self.max_pages:
+            raise TooManyPagesError(str(path), detail=f"{len(refs)} > {self.max_pages}")
+        if refs[0].kind != "pdf":  # PDFs were parsed whole by list_pages
+            load_page(refs[0])
 
     def finished(self, sha: str) -> list[ScannedDocument] | None:
         """The papers of an original already fully digitized, or None to (re)do it."""

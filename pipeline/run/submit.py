@@ -93,9 +93,9 @@ def make_scanner(settings: Settings, store: ObjectStore, index: ReuseIndex, *,
                  workers: int | None = None, **hooks: object) -> DossierScanner:
     """A scanner over the given store, index and key (``hooks``: ``on_page``,
     ``executor``)."""
-    del settings  # the same signature everywhere; settings reach the parts already
     return DossierScanner(store=store, index=index, signer=signer, options=options,
-                          workers=workers, **hooks)  # type: ignore[arg-type]
+                          workers=workers, max_pages=settings.max_pages,
+                          **hooks)  # type: ignore[arg-type]
 
 
 def submit(jobs: list[DossierJob], settings: Settings, store: ObjectStore, index: ReuseIndex,

@@ -265,3 +265,30 @@ def test_a_consistent_swap_to_another_citizens_paper_is_found(
          digest, _json.dumps(meta_b), a["id"])
     problems = _problems(capsys, a["id"])
     assert f"the signed PDF belongs to document {b['id']}" in problems
+
+
+def test_junk_and_oversized_files_never_enter_the_write_once_store(
+        home: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused before storing: bytes that only start like a JPEG, and a PDF with more pages
+    than SOHOA_MAX_PAGES; the good file of the same dossier is stored as usual."""
+    import pikepdf
+
+    assert _run(capsys, "keys", "demo")[0] == 0
+    junk = tmp_path / "anh.jpg"
+    junk.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2 * 1024 * 1024))
+    many = tmp_path / "nhieu-trang.pdf"
+    pdf = pikepdf.new()
+    for _ in range(3):
+        pdf.add_blank_page()
+    pdf.save(many)
+    good = lined_page(tmp_path / "tot.png", 20)
+    monkeypatch.setenv("SOHOA_MAX_PAGES", "2")
+    code, out, err = _run(capsys, "scan", str(junk), str(many), str(good), *DOSSIER,
+                          "--engine", "fake", "--type", "giay_khai_sinh", "--json",
+                          "--quiet", "--workers", "1")
+    assert code == 2 and len(out["documents"]) == 1
+    assert "anh.jpg" in err and "nhieu-trang.pdf" in err and "3 > 2" in err
+    originals = [p.name for p in (home / "store" / "originals").rglob("*") if p.is_file()
+                 and not p.name.endswith(".json")]
+    assert len([n for n in originals if n.endswith(".png")]) == 1
+    assert not [n for n in originals if n.endswith((".jpg", ".pdf"))]
