@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.errors import (
+    DiskFullError,
     ExitCode,
     InvalidRequestError,
     SohoaError,
     describe_error,
+    disk_full,
 )
 from common.settings import Settings
 from common.vn import VN_TZ
@@ -899,9 +901,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(UI[args.ui]["interrupted"], file=sys.stderr)
         return ExitCode.interrupted
     except SohoaError as exc:
+        if disk_full(exc):
+            exc = DiskFullError(detail=exc.detail)
         log.debug("%s", exc.detail)
         print(f"{UI[args.ui]['error']}: {describe_error(exc, args.ui)}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if not disk_full(exc):
+            raise
+        log.debug("%s", exc)
+        print(f"{UI[args.ui]['error']}: {DiskFullError().describe(args.ui)}", file=sys.stderr)
+        return DiskFullError.exit_code
 
 
 if __name__ == "__main__":

@@ -141,6 +141,28 @@ class PageProcessingError(SohoaError):
     message_en = "This page could not be processed"
 
 
+class DiskFullError(SohoaError):
+    """No space left (or quota reached) on a local disk: the work folder, SOHOA_HOME, the
+    local store or the index. Writes are atomic (temporary name, then rename), so what
+    was being written is not left half-written."""
+
+    message_vi = ("Ổ đĩa đã đầy (hoặc hết hạn mức): không ghi được. Giải phóng dung lượng "
+                  "rồi chạy lại; những gì đã lưu trước đó vẫn nguyên vẹn.")
+    message_en = ("The disk is full (or a quota is reached): nothing more can be written. "
+                  "Free some space and run again; what was stored before is intact.")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is an out-of-space error."""
+    import errno
+
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 class OcrUnavailableError(SohoaError):
     exit_code = ExitCode.ocr_missing
     message_vi = "Chưa cài đặt phần mềm nhận dạng chữ (OCR)"

@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.errors import SohoaError
+from common.errors import DiskFullError, SohoaError, disk_full
 from common.settings import Settings
 from reuse_index import IndexStoreError
 from storage import StoreError
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        scans.resume_jobs(app.state.service)  # uploads cut off by an earlier stop
         yield
         app.state.service.close()
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IndexStoreError, _unavailable)
     app.add_exception_handler(StoreError, _unavailable)
     app.add_exception_handler(SohoaError, _unavailable)
+    app.add_exception_handler(OSError, _os_error)
     for module in (auth, documents, audit, reports, scans, meta):
         app.include_router(module.router)
 
@@ -207,7 +209,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(err.body(), status_code=err.status, headers=exc.headers)
 
 
+async def _os_error(request: Request, exc: Exception) -> JSONResponse:
+    if disk_full(exc):
+        log.error("disk full on %s %s", request.method, request.url.path)
+        full = DiskFullError()
+        body = ApiError(507, "disk_full", full.message_vi, full.message_en).body()
+        return JSONResponse(body, status_code=507)
+    log.error("I/O error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    body = ApiError(500, "error", "Lỗi đọc ghi trên máy chủ; thử lại sau",
+                    "Server I/O error; try again later").body()
+    return JSONResponse(body, status_code=500)
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if disk_full(exc):
+        return await _os_error(request, exc)
     log.error("dependency error on %s %s: %s", request.method, request.url.path,
               type(exc).__name__)
     log.debug("detail: %s", exc)

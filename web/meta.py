@@ -131,6 +131,7 @@ KIND_NAMES: dict[str, str] = {
     "digitized": "Số hoá",
     "result": "Trả kết quả",
     "account": "Tài khoản",
+    "scan_cancelled": "Huỷ lượt số hoá",
 }
 
 # ``detail.action`` of ``accessed`` and ``account`` events (recorded by web/*.py).

@@ -292,3 +292,27 @@ def test_junk_and_oversized_files_never_enter_the_write_once_store(
                  and not p.name.endswith(".json")]
     assert len([n for n in originals if n.endswith(".png")]) == 1
     assert not [n for n in originals if n.endswith((".jpg", ".pdf"))]
+
+
+def test_a_full_disk_gives_a_clear_message_and_keeps_what_was_stored(
+        home: Path, scans: list[Path], capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from storage.local import LocalStore
+
+    assert _run(capsys, "keys", "demo")[0] == 0
+    code, out, _ = _run(capsys, "scan", str(scans[0]), *DOSSIER, "--engine", "fake",
+                        "--type", "giay_khai_sinh", "--json", "--quiet", "--workers", "1")
+    assert code == 0
+    before = sorted(p for p in (home / "store").rglob("*") if p.is_file())
+
+    def full(*_args: object, **_kw: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(LocalStore, "put_file", full)
+    code, _, err = _run(capsys, "scan", str(scans[1]), *DOSSIER, "--engine", "fake",
+                        "--type", "giay_khai_sinh", "--quiet", "--workers", "1")
+    assert code != 0 and "Ổ đĩa đã đầy" in err and "Traceback" not in err
+    after = sorted(p for p in (home / "store").rglob("*") if p.is_file())
+    assert after == before  # nothing half-written, nothing lost
+    assert _run(capsys, "verify", "--all", "--json")[0] == 0

@@ -149,6 +149,7 @@ PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
              ("POST", "/api/accounts"), ("PATCH", "/api/accounts/x"),
              ("GET", "/api/accounts/x/tokens"), ("POST", "/api/accounts/x/tokens"),
              ("DELETE", "/api/tokens/x"), ("POST", "/api/scans"), ("GET", "/api/scans/x"),
+             ("DELETE", "/api/scans/x"),
              ("GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
              ("GET", "/api/reports/review?from=2026-10-01&to=2026-12-31"),
              ("GET", "/api/meta")]
@@ -440,6 +441,10 @@ def test_counter_uploads_a_dossier_and_follows_it(seeded: Seeded, tmp_path: Path
                            headers=bearer(seeded, "canbo")).json()["results"]
         assert [r["id"] for r in found] == [job["documents"][0]["id"]]
         assert client.get("/api/scans/0123456789abcdef", headers=headers).status_code == 404
+        # a finished job cannot be cancelled; another counter cannot cancel it either
+        assert client.delete(f"/api/scans/{job['id']}", headers=headers).status_code == 409
+        assert client.delete(f"/api/scans/{job['id']}",
+                             headers=bearer(seeded, "tatca")).status_code == 409
     with seeded.index() as index:
         dossier = index.get_dossier("000.00.19.H12-261124-0007")
         assert dossier and dossier.channel == 1 and dossier.received_at is not None

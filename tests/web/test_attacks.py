@@ -276,3 +276,35 @@ def _fresh_env(_account: str) -> tuple[dict[str, str], Path]:
         index.accounts.add("quantri", display_name="q",
                            password_hash=security.hash_password(PASSWORD), roles=["admin"])
     return env, home
+
+
+# -- 7. smaller findings ----------------------------------------------------------------------
+
+
+def test_csv_cells_are_neutralised() -> None:
+    import csv
+    import io
+
+    from common.private import csv_safe, safe_writer
+
+    out = io.StringIO()
+    safe_writer(out).writerow(["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx",
+                               "Nguyễn", 5, -3.5])
+    row = next(csv.reader(io.StringIO(out.getvalue())))
+    assert row[:5] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx"]
+    assert row[5:] == ["Nguyễn", "5", "-3.5"]  # text and numbers as they are
+    assert csv_safe(None) is None
+
+
+def test_private_files_are_the_service_accounts_only(env_home: tuple[dict[str, str], Path]
+                                                     ) -> None:
+    import stat
+
+    env, home = env_home
+    with ReuseIndex.from_env(env, home=home) as index:
+        index.accounts.list()
+    for name in ("index.db", "index.db-wal"):
+        path = home / name
+        if path.exists():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+    assert stat.S_IMODE((home / "index.db").stat().st_mode) == 0o600
