@@ -175,6 +175,7 @@ JOB_STATES: dict[str, tuple[str, Literal["info", "ok", "bad"], bool]] = {
     "failed": ("Không số hoá được", "bad", False),
     "interrupted": ("Bị gián đoạn", "bad", False),
     "queued_to_workers": ("Đã chuyển cho hàng đợi xử lý", "ok", False),
+    "cancelled": ("Đã huỷ", "bad", False),
 }
 
 # What each scorecard rate counts (numerator / denominator).

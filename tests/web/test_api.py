@@ -73,7 +73,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         from cli import main
 
         assert main(["keys", "demo"]) == 0
-        scans = [lined_page(root / "khai_sinh.png", 20), lined_page(root / "to_khai.png", 40)]
+        scans = [lined_page(root / "khai_sinh.png", 20), lined_page(root / "to_khai.png", 40),
+                 lined_page(root / "ban_cu.png", 60)]  # becomes the expired copy below
         assert main(["scan", *map(str, scans), "--dossier", "000.00.19.H12-261122-0001",
                      "--procedure", "1.001193", "--agency", "H12.19", "--agency-name",
                      "Ủy ban nhân dân xã Tân Lập", "--engine", "fake", "--owner-id", OWNER_ID,
@@ -83,9 +84,16 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     index = ReuseIndex.from_env(env, home=home)
     try:
         docs = index.search(owner_id=OWNER_ID)
-        assert len(docs) == 2
-        expired = dataclasses.replace(docs[0], id="het-han-0001", valid_until=date(2020, 1, 1))
-        index.add_document(expired)
+        assert len(docs) == 3
+        # a real stored paper whose validity ended (the index's own field, as a paper with
+        # an expiry date would have it): its signed PDF, metadata and originals stay intact
+        expired = max(docs, key=lambda d: d.original_sha256s)
+        docs = [d for d in docs if d.id != expired.id]
+        import sqlite3
+
+        with sqlite3.connect(home / "index.db") as conn:
+            conn.execute("UPDATE documents SET valid_until = '2020-01-01' WHERE id = ?",
+                         (expired.id,))
         password_hash = security.hash_password(PASSWORD)
         tokens = {}
         for name, roles in ROLE_ACCOUNTS.items():
