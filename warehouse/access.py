@@ -7,15 +7,12 @@ is the one way the CLI and the web service reach what is stored.
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from common.binding import PDF_HASH_KEY, Binding, metadata_digest
 from common.errors import (
     DocumentIntegrityError,
     DocumentNotFoundError,
@@ -26,6 +23,7 @@ from common.vn import vn_today
 from pipeline.run.submit import open_store_checked, signing_config
 from reuse_index import DocumentRecord, ReuseIndex
 from storage import ObjectNotFoundError, ObjectStore
+from warehouse.integrity import Parts, check_parts
 
 log = logging.getLogger(__name__)
 
@@ -94,49 +92,10 @@ class Warehouse:
         problems = [] if hash_ok else ["sha256 mismatch"]
         if not report.ok:
             problems.extend(report.problems or ("signature not valid",))
-        metadata = self._stored_metadata(record, problems)
-        if report.ok:  # a binding is worth something only under a valid signature
-            problems.extend(_binding_problems(record, data, metadata))
-        if originals:
-            problems.extend(self._original_problems(record))
+        issues = check_parts(self.store, Parts.of(record), data, signature_ok=report.ok,
+                             originals=originals)
+        problems.extend(issue.detail for issue in issues)
         return Verification(record.id, True, hash_ok, report.to_dict(), tuple(problems)), data
-
-    def _stored_metadata(self, record: DocumentRecord, problems: list[str]) -> dict | None:
-        """The metadata file beside the PDF, checked against the index row."""
-        key = (record.pdf_key or "")[: -len(".pdf")] + ".json"
-        try:
-            stored = json.loads(self.store.get_bytes(key))
-        except ObjectNotFoundError:
-            problems.append("metadata file missing")
-            return None
-        except ValueError:
-            problems.append("metadata file unreadable")
-            return None
-        if not isinstance(stored, dict):
-            problems.append("metadata file unreadable")
-            return None
-        if stored != record.metadata:
-            problems.append("metadata file differs from the index")
-        if stored.get(PDF_HASH_KEY) not in (None, record.pdf_sha256):
-            problems.append("metadata names another PDF")
-        row = {"MaGiayTo": record.doc_type, "MaChuGiayTo": record.owner_id,
-               "MaHoSo": record.dossier_code}
-        if any(k in stored and stored[k] != v for k, v in row.items()):
-            problems.append("index row differs from the metadata")
-        return stored
-
-    def _original_problems(self, record: DocumentRecord) -> list[str]:
-        problems = []
-        for key, sha in zip(record.original_keys, record.original_sha256s, strict=False):
-            try:
-                recorded = self.store.stat(key).sha256
-                intact = self.store.verify(key)
-            except ObjectNotFoundError:
-                problems.append(f"original missing: {key}")
-                continue
-            if not intact or recorded != sha:
-                problems.append(f"original changed: {key}")
-        return problems
 
     def verify_all(self) -> Iterator[Verification]:
         for record in self.index.iter_documents():
@@ -181,27 +140,3 @@ class Warehouse:
                                 actor=actor, detail={**detail, "DuocTaiSuDung": True})
         return record
 
-
-def _binding_problems(record: DocumentRecord, pdf: bytes, stored: dict | None) -> list[str]:
-    """What the signed PDF says it is, against the index row and the metadata file.
-    Documents stored before bindings existed carry none: nothing to compare."""
-    import pikepdf
-
-    try:
-        with pikepdf.open(io.BytesIO(pdf)) as doc:
-            relations = doc.open_metadata().get("dc:relation") or ()
-    except (pikepdf.PdfError, ValueError):
-        return ["PDF metadata unreadable"]
-    binding = Binding.from_relations(relations)
-    if binding is None:
-        return []
-    problems = []
-    if binding.document_id != record.id:
-        problems.append(f"the signed PDF belongs to document {binding.document_id}")
-    if binding.original_sha256s != tuple(sorted(record.original_sha256s)):
-        problems.append("the signed PDF names other originals")
-    if metadata_digest(record.metadata) != binding.metadata_sha256:
-        problems.append("index metadata differs from what was signed")
-    if stored is not None and metadata_digest(stored) != binding.metadata_sha256:
-        problems.append("metadata file differs from what was signed")
-    return problems
