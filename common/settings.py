@@ -51,8 +51,13 @@ class Settings:
     host: str = "127.0.0.1"  # SOHOA_HOST (serve)
     port: int = 8080  # SOHOA_PORT (serve)
     max_upload_mb: int = 500  # SOHOA_MAX_UPLOAD_MB
+    max_pages: int = 500  # SOHOA_MAX_PAGES: pages per file (a dossier paper is rarely > 100)
     scan_workers: int = 1  # SOHOA_SCAN_WORKERS: processes a server digitizes uploads with
     download_links: str | None = None  # SOHOA_DOWNLOAD_LINKS: presigned | server
+    # SOHOA_TRUSTED_PROXIES: addresses (comma-separated, or "*") of reverse proxies whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed (client IP in the access log,
+    # https → Secure cookies); empty: none, the socket's peer is the client.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -97,8 +102,10 @@ class Settings:
             host=text("SOHOA_HOST", "127.0.0.1") or "127.0.0.1",
             port=_number(env, "SOHOA_PORT", 8080, low=1, high=65535) or 8080,
             max_upload_mb=_number(env, "SOHOA_MAX_UPLOAD_MB", 500, low=1) or 500,
+            max_pages=_number(env, "SOHOA_MAX_PAGES", 500, low=1) or 500,
             scan_workers=_number(env, "SOHOA_SCAN_WORKERS", 1, low=1) or 1,
             download_links=links,
+            trusted_proxies=_addresses(text("SOHOA_TRUSTED_PROXIES") or ""),
         )
 
     def get(self, key: str, default: str | None = None) -> str | None:
@@ -108,6 +115,24 @@ class Settings:
     def actor(self) -> str:
         """Who is acting, for the access log of CLI commands: ``SOHOA_USER`` or the login."""
         return self.user or getpass.getuser()
+
+
+def _addresses(raw: str) -> tuple[str, ...]:
+    """Proxy addresses or networks (``10.0.0.2``, ``10.0.0.0/24``, ``*``), checked."""
+    import ipaddress
+
+    out = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        if item != "*":
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise SettingsError(detail=f"SOHOA_TRUSTED_PROXIES: {item!r} is not an IP "
+                                    "address or network") from exc
+        out.append(item)
+    return tuple(out)
 
 
 def _number(env: Mapping[str, str], key: str, default: int | None, *, low: int,

@@ -392,7 +392,8 @@ def write_page_pdf(image_file: Path, out_pdf: Path, *, dpi: float, words: Sequen
 
 
 def assemble_pdfa(page_pdfs: Sequence[Path], out_pdf: Path, *, title: str | None = None,
-                  producer: str = "sohoa", lang: str = "vi-VN") -> Path:
+                  producer: str = "sohoa", lang: str = "vi-VN",
+                  relations: Sequence[str] = ()) -> Path:
     """Concatenate one-page PDFs (in order) into one PDF/A-2b file.
 
     The document level (XMP with pdfaid 2B, sRGB OutputIntent, /Lang, DocInfo) is written
@@ -412,7 +413,7 @@ def assemble_pdfa(page_pdfs: Sequence[Path], out_pdf: Path, *, title: str | None
     with tempfile.TemporaryDirectory(prefix=".pdfa-", dir=out_pdf.parent) as tmp:
         template = Path(tmp) / "template.pdf"
         partial = Path(tmp) / "out.pdf"
-        _write_template(template, title, producer, lang)
+        _write_template(template, title, producer, lang, relations)
         job = pikepdf.Job({
             "inputFile": str(template),
             "outputFile": str(partial),
@@ -436,11 +437,13 @@ def assemble_pdfa(page_pdfs: Sequence[Path], out_pdf: Path, *, title: str | None
 # --------------------------------------------------------------------------- PDF/A level
 
 
-def _write_template(path: Path, title: str | None, producer: str, lang: str) -> None:
-    """A one-blank-page PDF carrying everything PDF/A-2b asks of the document level."""
+def _write_template(path: Path, title: str | None, producer: str, lang: str,
+                    relations: Sequence[str] = ()) -> None:
+    """A one-blank-page PDF carrying everything PDF/A-2b asks of the document level;
+    ``relations`` go into the XMP as ``dc:relation`` (a PDF/A-predefined property)."""
     pdf = pikepdf.new()
     pdf.add_blank_page()
-    _make_pdfa(pdf, title, producer, lang)
+    _make_pdfa(pdf, title, producer, lang, relations)
     pdf.save(path, fix_metadata_version=False)
 
 
@@ -450,7 +453,8 @@ def srgb_icc() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def _make_pdfa(pdf: pikepdf.Pdf, title: str | None, producer: str, lang: str) -> None:
+def _make_pdfa(pdf: pikepdf.Pdf, title: str | None, producer: str, lang: str,
+               relations: Sequence[str] = ()) -> None:
     icc = pdf.make_stream(b"", N=3, Alternate=Name.DeviceRGB)
     icc.write(zlib.compress(srgb_icc(), 9), filter=Name.FlateDecode)
     pdf.Root.OutputIntents = Array([Dictionary(
@@ -465,6 +469,8 @@ def _make_pdfa(pdf: pikepdf.Pdf, title: str | None, producer: str, lang: str) ->
         meta["pdfaid:conformance"] = "B"
         if title:
             meta["dc:title"] = title
+        if relations:
+            meta["dc:relation"] = list(relations)
         meta["pdf:Producer"] = producer
         meta["xmp:CreatorTool"] = producer
         meta["xmp:CreateDate"] = stamp
