@@ -1,0 +1,245 @@
+"""Two readers, one text: Tesseract's page reading with AsterNet's second reading of some lines.
+
+What this module owns: which lines get a second reading, how AsterNet's words are paired
+with Tesseract's word boxes (by x position on the line), and the rule that picks a reading
+per word. The rule was set by measurement on the real pages of ``shared/realdev`` and on
+generated pages (``benchmarks/aster_bench.py``):
+
+- Only lines where a second reading can pay are re-read (speed: a page re-read in full
+  costs ~3 s of CPU): a word Tesseract is unsure of, a word that is not a Vietnamese
+  syllable, or a number.
+- Both readers agree → the word stands, with the higher of the two confidences.
+- Numbers, ID numbers and codes (any digit, or letters joined by ``/``, ``-``, ``.``) and
+  capitalised words (names, places — and headers, which cannot be told apart from a
+  name in capitals) are never changed: on disagreement Tesseract's reading is kept and
+  the other reading recorded in :attr:`Word.alternatives` — the word is *disputed*, and
+  the field stage can flag it.
+- Otherwise a reading that is a valid Vietnamese syllable beats one that is not; between
+  two valid syllables (a tone mark or vowel hat in doubt) the surer reader wins, with
+  the syllable's frequency in Vietnamese text (``wordfreq``) as the tie-breaker.
+  Whenever the rule takes AsterNet's reading, Tesseract's is kept as the alternative, so
+  no change is silent.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from common.vn import nfc
+
+from .aster import AsterReader, LineReading
+from .base import OcrResult, Word
+from .tesseract import TesseractEngine
+from .vietnamese import _LETTERS, SyllableLexicon, default_lexicon
+
+log = logging.getLogger(__name__)
+
+_CORE = re.compile(rf"^([^{_LETTERS}\d]*)(.*?)([^{_LETTERS}\d]*)$")
+_LETTER = re.compile(rf"[{_LETTERS}]")
+_CODE = re.compile(rf"[{_LETTERS}\d][/\-.:][{_LETTERS}\d]")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The combination rule's numbers (set by ``benchmarks/aster_bench.py``)."""
+
+    reread_below: float = 0.90  # re-read a line holding a word Tesseract is less sure of
+    reread_numbers: bool = True  # ... or a number (for the dispute flag)
+    reread_invalid: bool = True  # ... or a word that is not a Vietnamese syllable
+    margin: float = 0.10  # AsterNet must be this much surer to replace a valid syllable
+    freq_weight: float = 0.05  # confidence points per Zipf unit of frequency difference
+    invalid_margin: float = 0.15  # both readings invalid: AsterNet must be this much surer
+
+
+DEFAULT_RULE = Rule()
+
+
+def split_token(token: str) -> tuple[str, str, str]:
+    """(leading punctuation, core, trailing punctuation) of a token."""
+    m = _CORE.match(token)
+    return (m.group(1), m.group(2), m.group(3)) if m else ("", token, "")
+
+
+def protected(token: str) -> bool:
+    """Numbers, ID numbers, codes (``15/QĐ-UBND``, ``AB-123``) and capitalised words:
+    never changed to another reading without a flag."""
+    _, core, _ = split_token(nfc(token))
+    if any(ch.isdigit() for ch in token):
+        return True
+    if _CODE.search(core):
+        return True
+    return bool(core[:1]) and core[:1].isupper()
+
+
+@functools.cache
+def _zipf():
+    """wordfreq's Zipf frequency for Vietnamese, or ``None`` when wordfreq is missing."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        log.info("wordfreq is not installed: no word-frequency tie-breaker")
+        return None
+    return functools.lru_cache(maxsize=65536)(lambda word: zipf_frequency(word, "vi"))
+
+
+def frequency(word: str) -> float:
+    """Zipf frequency (0 = unseen, ~7 = the commonest words) of a Vietnamese syllable."""
+    zipf = _zipf()
+    return zipf(word.lower()) if zipf else 0.0
+
+
+def needs_second_reading(line: Sequence[Word], lexicon: SyllableLexicon | None,
+                         rule: Rule = DEFAULT_RULE) -> bool:
+    """Whether a Tesseract line is worth AsterNet's time."""
+    for word in line:
+        if word.confidence < rule.reread_below:
+            return True
+        if rule.reread_numbers and any(ch.isdigit() for ch in word.text):
+            return True
+        if rule.reread_invalid and lexicon is not None:
+            _, core, _ = split_token(nfc(word.text))
+            if core.isalpha() and core not in lexicon:
+                return True
+    return False
+
+
+def choose(tess: Word, aster_text: str, aster_conf: float, lexicon: SyllableLexicon | None,
+           rule: Rule = DEFAULT_RULE) -> Word:
+    """The word after comparing Tesseract's reading with AsterNet's for the same box."""
+    t_text, a_text = nfc(tess.text), nfc(aster_text)
+    if not a_text or t_text == a_text:
+        return replace(tess, text=t_text, confidence=max(tess.confidence, aster_conf)
+                       if a_text else tess.confidence)
+    t_lead, t_core, t_trail = split_token(t_text)
+    _, a_core, _ = split_token(a_text)
+    if t_core == a_core:  # only punctuation differs: Tesseract's boxes hold it better
+        return replace(tess, text=t_text)
+    kept = replace(tess, text=t_text)
+    if protected(t_text) or protected(a_text) or not a_core:
+        return replace(kept, alternatives=_alts(tess, a_text))  # disputed
+    t_valid = _valid(t_core, lexicon)
+    a_valid = _valid(a_core, lexicon)
+    if t_valid and not a_valid:
+        return kept
+    if a_valid and not t_valid:
+        return _take(tess, t_lead + a_core + t_trail, aster_conf)
+    if not t_valid:  # neither is a syllable (a foreign word, an abbreviation, a scrap)
+        if aster_conf > tess.confidence + rule.invalid_margin:
+            return _take(tess, t_lead + a_core + t_trail, aster_conf)
+        return kept
+    lift = rule.freq_weight * (frequency(a_core) - frequency(t_core))
+    if aster_conf + lift > tess.confidence + rule.margin:
+        return _take(tess, t_lead + a_core + t_trail, aster_conf)
+    return kept
+
+
+def _valid(core: str, lexicon: SyllableLexicon | None) -> bool:
+    return lexicon is not None and core.isalpha() and core in lexicon
+
+
+def _alts(word: Word, other: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*word.alternatives, other)))
+
+
+def _take(tess: Word, text: str, conf: float) -> Word:
+    return replace(tess, text=text, confidence=conf,
+                   alternatives=_alts(tess, nfc(tess.text)))
+
+
+def pair_words(line: Sequence[Word], reading: LineReading
+               ) -> list[tuple[Word, str, float]]:
+    """Tesseract's words with AsterNet's reading of the same box ("" when the readers cut
+    the line into words differently there, so no one-to-one pairing exists)."""
+    aster = reading.words()
+    owner: list[int | None] = []
+    for _, _, a0, a1 in aster:
+        best, best_overlap = None, 0.0
+        for i, w in enumerate(line):
+            overlap = min(a1, w.left + w.width) - max(a0, w.left)
+            if overlap > best_overlap:
+                best, best_overlap = i, overlap
+        owner.append(best)
+    out = []
+    for i, word in enumerate(line):
+        mine = [k for k, o in enumerate(owner) if o == i]
+        if len(mine) != 1:
+            out.append((word, "", 0.0))
+            continue
+        text, conf, a0, a1 = aster[mine[0]]
+        # the AsterNet word must lie mostly inside this box, not spill over a neighbour
+        inside = min(a1, word.left + word.width) - max(a0, word.left)
+        if inside < 0.6 * max(1.0, a1 - a0):
+            out.append((word, "", 0.0))
+            continue
+        out.append((word, text, conf))
+    return out
+
+
+def combine(result: OcrResult, image: np.ndarray, reader: AsterReader,
+            lexicon: SyllableLexicon | None = None, rule: Rule = DEFAULT_RULE
+            ) -> tuple[OcrResult, dict[str, int]]:
+    """Tesseract's ``result`` on ``image`` with AsterNet's second reading merged in.
+
+    Returns the new result and counts (lines re-read, words changed, words disputed).
+    """
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    stats = {"lines": 0, "reread": 0, "changed": 0, "disputed": 0}
+    words: list[Word] = []
+    for line in result.lines():
+        stats["lines"] += 1
+        if not needs_second_reading(line, lexicon, rule):
+            words.extend(line)
+            continue
+        stats["reread"] += 1
+        ordered = sorted(line, key=lambda w: w.left)
+        box = (min(w.left for w in line), min(w.top for w in line),
+               max(w.left + w.width for w in line), max(w.top + w.height for w in line))
+        gaps = [(a.left + a.width, b.left) for a, b in zip(ordered, ordered[1:], strict=False)
+                if b.left > a.left + a.width]
+        reading = reader.read_line(image, box, gaps)
+        chosen = {id(w): choose(w, text, conf, lexicon, rule)
+                  for w, text, conf in pair_words(ordered, reading)}
+        for w in line:
+            new = chosen[id(w)]
+            stats["changed"] += new.text != w.text
+            stats["disputed"] += new.text == w.text and bool(new.alternatives)
+            words.append(new)
+    return replace(result, words=tuple(words)), stats
+
+
+class TesseractAsterEngine(TesseractEngine):
+    """Tesseract's page reading, with AsterNet re-reading the lines where it pays.
+
+    Orientation checks and single-line field re-reads stay Tesseract's alone.
+    """
+
+    name = "tesseract+aster"
+
+    def __init__(self, *, rule: Rule = DEFAULT_RULE, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rule = rule
+        self.reader = AsterReader()
+
+    def version(self) -> str:
+        return f"{super().version()} + {self.reader.version()}"
+
+    def check(self, languages: Sequence[str] = ("vie",)) -> None:
+        super().check(languages)
+        self.reader.check()
+
+    def recognize(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",),
+                  dpi: int = 300) -> OcrResult:
+        first = super().recognize(image, languages=languages, dpi=dpi)
+        if "vie" not in languages:  # AsterNet reads Vietnamese (and Latin) print only
+            return first
+        combined, stats = combine(first, image, self.reader, rule=self.rule)
+        log.debug("second reading: %(reread)d of %(lines)d lines, %(changed)d words "
+                  "changed, %(disputed)d disputed", stats)
+        meta = {**combined.meta, **{f"aster_{k}": str(v) for k, v in stats.items()}}
+        return replace(combined, engine=f"tesseract {self.version()}", meta=meta)

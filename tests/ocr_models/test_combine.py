@@ -1,0 +1,152 @@
+"""The combination rule: which reader to believe per word, and what is never changed."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from ocr_models import combine as C
+from ocr_models.aster import Char, LineReading
+from ocr_models.base import OcrResult, Word
+from ocr_models.vietnamese import SyllableLexicon
+
+LEXICON = SyllableLexicon(["nguồn", "nguyễn", "nguyên", "số", "sô", "tổ", "tô",
+                           "chức", "vốn", "đổi", "đối", "văn", "an", "ngày",
+                           "tháng", "năm", "điều", "quyền"])
+
+
+def _word(text: str, left: int, conf: float = 0.95, line: int = 1) -> Word:
+    return Word(text, left, 100, 20 * len(text), 30, conf, 1, 1, line)
+
+
+def _reading(words: list[Word], texts: list[str], conf: float = 0.99) -> LineReading:
+    """AsterNet reading ``texts`` at the boxes of ``words``."""
+    chars: list[Char] = []
+    for word, text in zip(words, texts, strict=True):
+        if chars:
+            chars.append(Char(" ", 1.0, word.left - 5, word.left - 5))
+        step = word.width / max(1, len(text))
+        chars.extend(Char(ch, conf, word.left + i * step, word.left + (i + 1) * step)
+                     for i, ch in enumerate(text))
+    return LineReading(tuple(chars))
+
+
+class FakeReader:
+    def __init__(self, texts: dict[int, list[str]], conf: float = 0.99) -> None:
+        self.texts, self.conf, self.calls = texts, conf, 0
+        self.words: dict[int, list[Word]] = {}
+
+    def read_line(self, image, box, gaps) -> LineReading:
+        self.calls += 1
+        line = next(n for n, ws in self.words.items() if ws[0].left == box[0])
+        return _reading(self.words[line], self.texts[line], self.conf)
+
+
+def _combine(lines: list[list[tuple[str, float]]], aster: dict[int, list[str]],
+             aster_conf: float = 0.99, rule: C.Rule = C.DEFAULT_RULE):
+    words, by_line = [], {}
+    for n, line in enumerate(lines, start=1):
+        x, ws = 10 * n, []
+        for text, conf in line:
+            ws.append(_word(text, x, conf, n))
+            x += 20 * len(text) + 15
+        by_line[n] = ws
+        words.extend(ws)
+    reader = FakeReader(aster, aster_conf)
+    reader.words = by_line
+    result = OcrResult(words=tuple(words), engine="tesseract", size=(3000, 3000))
+    out, stats = C.combine(result, np.zeros((10, 10), np.uint8), reader, LEXICON, rule)
+    return out, stats, reader
+
+
+def test_twelve_digit_number_is_never_changed_without_a_mark() -> None:
+    rng = random.Random(15)
+    for _ in range(200):
+        number = "".join(rng.choice("0123456789") for _ in range(12))
+        pos = rng.randrange(12)
+        other = number[:pos] + str((int(number[pos]) + rng.randrange(1, 10)) % 10) + \
+            number[pos + 1:]
+        tess_conf = rng.uniform(0.0, 1.0)
+        word = C.choose(_word(number, 0, tess_conf), other, 1.0, LEXICON)
+        assert word.text == number
+        assert word.alternatives == (other,)
+
+
+@pytest.mark.parametrize(("tess", "other"), [
+    ("15/QĐ-UBND", "15/QĐ-UBNĐ"),
+    ("QĐ-UBND", "QD-UBND"),
+    ("AB-123", "AB-128"),
+    ("0912.345.678", "0912.345.578"),
+    ("Nguyễn", "Nguyên"),  # a name: both readings valid syllables
+    ("NGUYỄN", "NGUYÊN"),
+    ("Tô", "Tổ"),
+    ("số", "số1"),  # a digit in the other reading only
+])
+def test_codes_and_names_keep_tesseract_and_are_disputed(tess: str, other: str) -> None:
+    word = C.choose(_word(tess, 0, 0.30), other, 1.0, LEXICON)
+    assert word.text == tess
+    assert other in word.alternatives
+
+
+def test_invalid_syllable_takes_the_valid_reading_and_keeps_the_old_one() -> None:
+    word = C.choose(_word("nguôn,", 0, 0.9), "nguồn", 0.6, LEXICON)
+    assert word.text == "nguồn,"  # Tesseract's punctuation kept
+    assert word.alternatives == ("nguôn,",)
+    assert word.confidence == 0.6
+
+
+def test_valid_syllable_is_not_replaced_by_an_invalid_one() -> None:
+    word = C.choose(_word("vốn", 0, 0.5), "vónn", 1.0, LEXICON)
+    assert word.text == "vốn" and not word.alternatives
+
+
+def test_two_valid_syllables_surer_reader_wins() -> None:
+    unsure = C.choose(_word("đổi", 0, 0.40), "đối", 0.99, LEXICON)
+    assert unsure.text == "đối" and unsure.alternatives == ("đổi",)
+    sure = C.choose(_word("đổi", 0, 0.96), "đối", 0.97, LEXICON)
+    assert sure.text == "đổi"
+
+
+def test_agreement_raises_confidence() -> None:
+    word = C.choose(_word("điều", 0, 0.5), "điều", 0.9, LEXICON)
+    assert word.text == "điều" and word.confidence == 0.9 and not word.alternatives
+
+
+def test_combine_end_to_end_marks_and_repairs() -> None:
+    out, stats, reader = _combine(
+        [[("Số", 0.96), ("001234567890", 0.97), ("nguôn", 0.6)],
+         [("ngày", 0.99), ("tháng", 0.99)]],  # sure, no digits, valid: not re-read
+        {1: ["Số", "001234567899", "nguồn"], 2: ["ngàv", "tháng"]})
+    assert reader.calls == 1
+    assert [w.text for w in out.words] == ["Số", "001234567890", "nguồn", "ngày", "tháng"]
+    number = out.words[1]
+    assert number.alternatives == ("001234567899",)
+    assert stats == {"lines": 2, "reread": 1, "changed": 1, "disputed": 1}
+    assert out.text == "Số 001234567890 nguồn\nngày tháng"
+
+
+def test_words_cut_differently_are_left_alone() -> None:
+    # AsterNet reads two words as one, spanning both boxes: no one-to-one pairing
+    words = [_word("tô", 10, 0.3), _word("chúc", 65, 0.3)]
+    merged = _word("tổchức", 10)
+    merged = Word(merged.text, 10, 100, 135, 30, 0.99)
+    pairs = C.pair_words(words, _reading([merged], ["tổchức"]))
+    assert [text for _, text, _ in pairs] == ["", ""]
+
+
+def test_protected_tokens() -> None:
+    assert C.protected("001234567890")
+    assert C.protected("15/QĐ-UBND")
+    assert C.protected("Nguyễn")
+    assert C.protected("(TTHC),")
+    assert not C.protected("nguồn,")
+    assert C.protected("kinh-tế")  # letters joined by '-' count as a code
+
+
+def test_needs_second_reading() -> None:
+    assert not C.needs_second_reading([_word("tháng", 0, 0.99)], LEXICON)
+    assert C.needs_second_reading([_word("tháng", 0, 0.5)], LEXICON)
+    assert C.needs_second_reading([_word("2025", 0, 0.99)], LEXICON)
+    assert C.needs_second_reading([_word("nguôm", 0, 0.99)], LEXICON)
