@@ -52,9 +52,10 @@ class Rule:
     reread_below: float = 0.90  # re-read a line holding a word Tesseract is less sure of
     reread_numbers: bool = True  # ... or a number (for the dispute flag)
     reread_invalid: bool = True  # ... or a word that is not a Vietnamese syllable
-    margin: float = 0.10  # AsterNet must be this much surer to replace a valid syllable
-    freq_weight: float = 0.05  # confidence points per Zipf unit of frequency difference
+    margin: float = 0.05  # AsterNet must be this much surer to replace a valid syllable
+    freq_weight: float = 0.10  # confidence points per Zipf unit of frequency difference
     invalid_margin: float = 0.15  # both readings invalid: AsterNet must be this much surer
+    context: int = -1  # re-read whole lines (-1) or suspect words with this many neighbours
 
 
 DEFAULT_RULE = Rule()
@@ -94,19 +95,45 @@ def frequency(word: str) -> float:
     return zipf(word.lower()) if zipf else 0.0
 
 
+def suspect(word: Word, lexicon: SyllableLexicon | None, rule: Rule = DEFAULT_RULE) -> bool:
+    """Whether a Tesseract word is worth AsterNet's time."""
+    if word.confidence < rule.reread_below:
+        return True
+    if rule.reread_numbers and any(ch.isdigit() for ch in word.text):
+        return True
+    if rule.reread_invalid and lexicon is not None:
+        _, core, _ = split_token(nfc(word.text))
+        if core.isalpha() and core not in lexicon:
+            return True
+    return False
+
+
 def needs_second_reading(line: Sequence[Word], lexicon: SyllableLexicon | None,
                          rule: Rule = DEFAULT_RULE) -> bool:
-    """Whether a Tesseract line is worth AsterNet's time."""
-    for word in line:
-        if word.confidence < rule.reread_below:
-            return True
-        if rule.reread_numbers and any(ch.isdigit() for ch in word.text):
-            return True
-        if rule.reread_invalid and lexicon is not None:
-            _, core, _ = split_token(nfc(word.text))
-            if core.isalpha() and core not in lexicon:
-                return True
-    return False
+    """Whether a Tesseract line holds a word worth AsterNet's time."""
+    return any(suspect(w, lexicon, rule) for w in line)
+
+
+def spans(line: Sequence[Word], lexicon: SyllableLexicon | None, rule: Rule = DEFAULT_RULE
+          ) -> list[list[Word]]:
+    """Runs of words to re-read in a line (left to right): the whole line, or with
+    ``rule.context`` >= 0 only the suspect words and that many neighbours each side."""
+    ordered = sorted(line, key=lambda w: w.left)
+    marks = [suspect(w, lexicon, rule) for w in ordered]
+    if not any(marks):
+        return []
+    if rule.context < 0:
+        return [ordered]
+    keep = [any(marks[max(0, i - rule.context):i + rule.context + 1])
+            for i in range(len(ordered))]
+    runs: list[list[Word]] = []
+    for i, word in enumerate(ordered):
+        if keep[i]:
+            if i and keep[i - 1]:
+                runs[-1].append(word)
+            else:
+                runs.append([word])
+    return runs
 
 
 def choose(tess: Word, aster_text: str, aster_conf: float, lexicon: SyllableLexicon | None,
@@ -189,24 +216,28 @@ def combine(result: OcrResult, image: np.ndarray, reader: AsterReader,
     Returns the new result and counts (lines re-read, words changed, words disputed).
     """
     lexicon = lexicon if lexicon is not None else default_lexicon()
-    stats = {"lines": 0, "reread": 0, "changed": 0, "disputed": 0}
+    stats = {"lines": 0, "reread": 0, "changed": 0, "disputed": 0, "width": 0}
     words: list[Word] = []
     for line in result.lines():
         stats["lines"] += 1
-        if not needs_second_reading(line, lexicon, rule):
+        runs = spans(line, lexicon, rule)
+        if not runs:
             words.extend(line)
             continue
         stats["reread"] += 1
-        ordered = sorted(line, key=lambda w: w.left)
-        box = (min(w.left for w in line), min(w.top for w in line),
-               max(w.left + w.width for w in line), max(w.top + w.height for w in line))
-        gaps = [(a.left + a.width, b.left) for a, b in zip(ordered, ordered[1:], strict=False)
-                if b.left > a.left + a.width]
-        reading = reader.read_line(image, box, gaps)
-        chosen = {id(w): choose(w, text, conf, lexicon, rule)
-                  for w, text, conf in pair_words(ordered, reading)}
+        top = min(w.top for w in line)
+        bottom = max(w.top + w.height for w in line)
+        chosen: dict[int, Word] = {}
+        for run in runs:
+            box = (run[0].left, top, max(w.left + w.width for w in run), bottom)
+            stats["width"] += round((box[2] - box[0]) / max(1, bottom - top))
+            gaps = [(a.left + a.width, b.left) for a, b in zip(run, run[1:], strict=False)
+                    if b.left > a.left + a.width]
+            reading = reader.read_line(image, box, gaps)
+            chosen.update((id(w), choose(w, text, conf, lexicon, rule))
+                          for w, text, conf in pair_words(run, reading))
         for w in line:
-            new = chosen[id(w)]
+            new = chosen.get(id(w), w)
             stats["changed"] += new.text != w.text
             stats["disputed"] += new.text == w.text and bool(new.alternatives)
             words.append(new)
