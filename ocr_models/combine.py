@@ -49,13 +49,13 @@ _CODE = re.compile(rf"[{_LETTERS}\d][/\-.:][{_LETTERS}\d]")
 class Rule:
     """The combination rule's numbers (set by ``benchmarks/aster_bench.py``)."""
 
-    reread_below: float = 0.90  # re-read a line holding a word Tesseract is less sure of
+    reread_below: float = 0.95  # re-read a word Tesseract is less sure of
     reread_numbers: bool = True  # ... or a number (for the dispute flag)
     reread_invalid: bool = True  # ... or a word that is not a Vietnamese syllable
     margin: float = 0.05  # AsterNet must be this much surer to replace a valid syllable
     freq_weight: float = 0.10  # confidence points per Zipf unit of frequency difference
     invalid_margin: float = 0.15  # both readings invalid: AsterNet must be this much surer
-    context: int = -1  # re-read whole lines (-1) or suspect words with this many neighbours
+    context: int = 0  # re-read suspect words with this many neighbours; -1: whole lines
 
 
 DEFAULT_RULE = Rule()

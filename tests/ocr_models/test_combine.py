@@ -18,7 +18,7 @@ LEXICON = SyllableLexicon(["nguồn", "nguyễn", "nguyên", "số", "sô", "t�
 
 
 def _word(text: str, left: int, conf: float = 0.95, line: int = 1) -> Word:
-    return Word(text, left, 100, 20 * len(text), 30, conf, 1, 1, line)
+    return Word(text, left, 100 * line, 20 * len(text), 30, conf, 1, 1, line)
 
 
 def _reading(words: list[Word], texts: list[str], conf: float = 0.99) -> LineReading:
@@ -39,9 +39,12 @@ class FakeReader:
         self.words: dict[int, list[Word]] = {}
 
     def read_line(self, image, box, gaps) -> LineReading:
+        """The scripted reading of the words inside ``box``."""
         self.calls += 1
-        line = next(n for n, ws in self.words.items() if ws[0].left == box[0])
-        return _reading(self.words[line], self.texts[line], self.conf)
+        inside = [(w, self.texts[n][i]) for n, ws in self.words.items()
+                  for i, w in enumerate(ws)
+                  if box[1] <= w.top < box[3] and box[0] <= w.left < box[2]]
+        return _reading([w for w, _ in inside], [t for _, t in inside], self.conf)
 
 
 def _combine(lines: list[list[tuple[str, float]]], aster: dict[int, list[str]],
@@ -119,13 +122,33 @@ def test_combine_end_to_end_marks_and_repairs() -> None:
         [[("Số", 0.96), ("001234567890", 0.97), ("nguôn", 0.6)],
          [("ngày", 0.99), ("tháng", 0.99)]],  # sure, no digits, valid: not re-read
         {1: ["Số", "001234567899", "nguồn"], 2: ["ngàv", "tháng"]})
-    assert reader.calls == 1
+    assert reader.calls == 1  # one run: the number and "nguôn"; not the sure line
     assert [w.text for w in out.words] == ["Số", "001234567890", "nguồn", "ngày", "tháng"]
     number = out.words[1]
     assert number.alternatives == ("001234567899",)
     assert {k: stats[k] for k in ("lines", "reread", "changed", "disputed")} == \
         {"lines": 2, "reread": 1, "changed": 1, "disputed": 1}
     assert out.text == "Số 001234567890 nguồn\nngày tháng"
+
+
+def test_whole_lines_are_read_with_negative_context() -> None:
+    rule = C.Rule(context=-1)
+    out, _, reader = _combine([[("Số", 0.99), ("nguôn", 0.6), ("tháng", 0.99)]],
+                              {1: ["Sô", "nguồn", "thang"]}, rule=rule)
+    assert reader.calls == 1
+    # "Số" is capitalised: kept, disputed; "tháng" valid, sure: kept; "nguôn" repaired
+    assert [w.text for w in out.words] == ["Số", "nguồn", "tháng"]
+    assert out.words[0].alternatives == ("Sô",)
+
+
+def test_spans() -> None:
+    words = [_word(t, 10 + 100 * i, c) for i, (t, c) in
+             enumerate([("a", 0.99), ("b", 0.5), ("c", 0.99), ("d", 0.99), ("e", 0.5)])]
+    text = lambda runs: [[w.text for w in r] for r in runs]  # noqa: E731
+    assert text(C.spans(words, None, C.Rule(context=0))) == [["b"], ["e"]]
+    assert text(C.spans(words, None, C.Rule(context=1))) == [["a", "b", "c", "d", "e"]]
+    assert text(C.spans(words, None, C.Rule(context=-1))) == [["a", "b", "c", "d", "e"]]
+    assert C.spans(words[:1], None) == []
 
 
 def test_words_cut_differently_are_left_alone() -> None:
