@@ -13,8 +13,8 @@ from ocr_models.base import OcrResult, Word
 from ocr_models.vietnamese import SyllableLexicon
 
 LEXICON = SyllableLexicon(["nguồn", "nguyễn", "nguyên", "số", "sô", "tổ", "tô",
-                           "chức", "vốn", "đổi", "đối", "văn", "an", "ngày",
-                           "tháng", "năm", "điều", "quyền"])
+                           "chức", "vốn", "đổi", "đối", "văn", "vân", "an", "ân", "ngày",
+                           "tháng", "năm", "điều", "quyền", "ông", "luật"])
 
 
 def _word(text: str, left: int, conf: float = 0.95, line: int = 1) -> Word:
@@ -82,15 +82,49 @@ def test_twelve_digit_number_is_never_changed_without_a_mark() -> None:
     ("QĐ-UBND", "QD-UBND"),
     ("AB-123", "AB-128"),
     ("0912.345.678", "0912.345.578"),
-    ("Nguyễn", "Nguyên"),  # a name: both readings valid syllables
-    ("NGUYỄN", "NGUYÊN"),
-    ("Tô", "Tổ"),
     ("số", "số1"),  # a digit in the other reading only
 ])
-def test_codes_and_names_keep_tesseract_and_are_disputed(tess: str, other: str) -> None:
+def test_codes_keep_tesseract_and_are_disputed(tess: str, other: str) -> None:
     word = C.choose(_word(tess, 0, 0.30), other, 1.0, LEXICON)
     assert word.text == tess
     assert other in word.alternatives
+
+
+@pytest.mark.parametrize(("tess", "other"), [
+    ("Nguyễn", "Nguyên"), ("NGUYỄN", "NGUYÊN"), ("Tô", "Tổ"), ("An", "Ân")])
+def test_names_keep_tesseract_and_are_disputed(tess: str, other: str) -> None:
+    word = C.choose(_word(tess, 0, 0.30), other, 1.0, LEXICON, name=True)
+    assert word.text == tess
+    assert other in word.alternatives
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("ông Trần Văn Mẫn giữ chức", "Trần Văn Mẫn"),
+    ("Ông Nguyễn Văn An", "Nguyễn Văn An"),
+    ("Họ và tên: NGUYỄN VĂN AN", "NGUYỄN VĂN AN"),
+    ("giao bà Mai thực hiện", "Mai"),
+    ("Luật Tổ chức Chính phủ", ""),  # capitalised, but no surname run: not a name
+    ("ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", ""),
+])
+def test_name_words(line: str, names: str) -> None:
+    words = line.split()
+    found = C.name_words([(w, "") for w in words])
+    assert " ".join(words[i] for i in sorted(found)) == names
+
+
+def test_a_name_is_found_from_either_reading() -> None:
+    # Tesseract read the surname as a common word; AsterNet's reading makes it a name
+    assert C.name_words([("Ngoài", "Ngô"), ("Bảo", "Bảo"), ("Châu", "Châu")]) == {0, 1, 2}
+
+
+def test_name_in_a_line_is_never_changed_but_a_header_word_may_be() -> None:
+    out, stats, _ = _combine(
+        [[("ông", 0.96), ("Nguyên", 0.5), ("Văn", 0.5), ("An", 0.5)],
+         [("Luật", 0.5), ("Tô", 0.5), ("chức", 0.99)]],
+        {1: ["ông", "Nguyễn", "Vân", "Ân"], 2: ["Luật", "Tổ", "chức"]})
+    assert [w.text for w in out.words] == ["ông", "Nguyên", "Văn", "An", "Luật", "Tổ", "chức"]
+    assert [w.alternatives for w in out.words[1:4]] == [("Nguyễn",), ("Vân",), ("Ân",)]
+    assert out.words[5].alternatives == ("Tô",)  # changed, Tesseract's reading kept
 
 
 def test_invalid_syllable_takes_the_valid_reading_and_keeps_the_old_one() -> None:
@@ -136,9 +170,9 @@ def test_whole_lines_are_read_with_negative_context() -> None:
     out, _, reader = _combine([[("Số", 0.99), ("nguôn", 0.6), ("tháng", 0.99)]],
                               {1: ["Sô", "nguồn", "thang"]}, rule=rule)
     assert reader.calls == 1
-    # "Số" is capitalised: kept, disputed; "tháng" valid, sure: kept; "nguôn" repaired
+    # "Số", "tháng": valid, sure and commoner than the other reading: kept; "nguôn" repaired
     assert [w.text for w in out.words] == ["Số", "nguồn", "tháng"]
-    assert out.words[0].alternatives == ("Sô",)
+    assert [w.alternatives for w in out.words] == [(), ("nguôn",), ()]
 
 
 def test_spans() -> None:
@@ -163,8 +197,8 @@ def test_words_cut_differently_are_left_alone() -> None:
 def test_protected_tokens() -> None:
     assert C.protected("001234567890")
     assert C.protected("15/QĐ-UBND")
-    assert C.protected("Nguyễn")
-    assert C.protected("(TTHC),")
+    assert not C.protected("Nguyễn")  # names are found in their line: name_words
+    assert not C.protected("(TTHC),")
     assert not C.protected("nguồn,")
     assert C.protected("kinh-tế")  # letters joined by '-' count as a code
 
