@@ -50,7 +50,7 @@ _CODE = re.compile(rf"[{_LETTERS}\d][/\-.:][{_LETTERS}\d]")
 class Rule:
     """The combination rule's numbers (set by ``benchmarks/aster_bench.py``)."""
 
-    reread_below: float = 0.95  # re-read a word Tesseract is less sure of
+    reread_below: float = 0.93  # re-read a word Tesseract is less sure of
     reread_numbers: bool = True  # ... or a number (for the dispute flag)
     reread_invalid: bool = True  # ... or a word that is not a Vietnamese syllable
     margin: float = 0.05  # AsterNet must be this much surer to replace a valid syllable
