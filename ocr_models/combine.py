@@ -5,9 +5,10 @@ with Tesseract's word boxes (by x position on the line), and the rule that picks
 per word. The rule was set by measurement on the real pages of ``shared/realdev`` and on
 generated pages (``benchmarks/aster_bench.py``):
 
-- Only lines where a second reading can pay are re-read (speed: a page re-read in full
-  costs ~3 s of CPU): a word Tesseract is unsure of, a word that is not a Vietnamese
-  syllable, or a number.
+- Only words where a second reading can pay are re-read, as runs of neighbouring words
+  cut from their line: words Tesseract is less than 0.93 sure of, words that are not a
+  Vietnamese syllable, and numbers (for the dispute flag). Re-reading every line costs
+  ~2-4 s of CPU per page; these runs about a quarter of that, for nearly the same gain.
 - Both readers agree → the word stands, with Tesseract's confidence.
 - Numbers, ID numbers and codes (any digit, or letters joined by ``/``, ``-``, ``.``) and
   people's names (a capitalised run starting with a common surname, or after "ông",
@@ -42,7 +43,6 @@ from .vietnamese import _LETTERS, SyllableLexicon, default_lexicon
 log = logging.getLogger(__name__)
 
 _CORE = re.compile(rf"^([^{_LETTERS}\d]*)(.*?)([^{_LETTERS}\d]*)$")
-_LETTER = re.compile(rf"[{_LETTERS}]")
 _CODE = re.compile(rf"[{_LETTERS}\d][/\-.:][{_LETTERS}\d]")
 
 
