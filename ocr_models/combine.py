@@ -57,6 +57,7 @@ class Rule:
     freq_weight: float = 0.10  # confidence points per Zipf unit of frequency difference
     invalid_margin: float = 0.15  # both readings invalid: AsterNet must be this much surer
     context: int = 0  # re-read suspect words with this many neighbours; -1: whole lines
+    budget: float = 0  # most line heights of strip read per page, least sure first; 0: all
 
 
 DEFAULT_RULE = Rule()
@@ -262,33 +263,57 @@ def pair_words(line: Sequence[Word], reading: LineReading
     return out
 
 
+def _priority(run: Sequence[Word], lexicon: SyllableLexicon | None, rule: Rule) -> float:
+    """Which runs to read first under a budget: the least sure word's confidence; runs
+    re-read only because they hold a number come last."""
+    doubtful = [w.confidence for w in run if w.confidence < rule.reread_below]
+    if doubtful:
+        return min(doubtful)
+    if any(suspect(replace(w, confidence=1.0), lexicon, rule) and
+           not any(ch.isdigit() for ch in w.text) for w in run):
+        return 0.95  # an invalid syllable read with confidence
+    return 1.0
+
+
 def combine(result: OcrResult, image: np.ndarray, reader: AsterReader,
             lexicon: SyllableLexicon | None = None, rule: Rule = DEFAULT_RULE
             ) -> tuple[OcrResult, dict[str, int]]:
     """Tesseract's ``result`` on ``image`` with AsterNet's second reading merged in.
 
-    Returns the new result and counts (lines re-read, words changed, words disputed).
+    Returns the new result and counts (lines re-read, words changed, words disputed,
+    width read in line heights).
     """
     lexicon = lexicon if lexicon is not None else default_lexicon()
     stats = {"lines": 0, "reread": 0, "changed": 0, "disputed": 0, "width": 0}
-    words: list[Word] = []
-    for line in result.lines():
-        stats["lines"] += 1
-        runs = spans(line, lexicon, rule)
-        if not runs:
-            words.extend(line)
-            continue
-        stats["reread"] += 1
+    lines = result.lines()
+    plan: list[tuple[float, int, list[Word], tuple[int, int, int, int]]] = []
+    for n, line in enumerate(lines):
         top = min(w.top for w in line)
         bottom = max(w.top + w.height for w in line)
-        second: dict[int, tuple[str, float]] = {}
-        for run in runs:
+        for run in spans(line, lexicon, rule):
             box = (run[0].left, top, max(w.left + w.width for w in run), bottom)
-            stats["width"] += round((box[2] - box[0]) / max(1, bottom - top))
-            gaps = [(a.left + a.width, b.left) for a, b in zip(run, run[1:], strict=False)
-                    if b.left > a.left + a.width]
-            reading = reader.read_line(image, box, gaps)
-            second.update((id(w), (text, conf)) for w, text, conf in pair_words(run, reading))
+            plan.append((_priority(run, lexicon, rule), n, run, box))
+    if rule.budget > 0:  # the surest-to-pay runs first, until the page's budget is spent
+        plan.sort(key=lambda item: item[0])
+    spent = 0.0
+    second: dict[int, tuple[str, float]] = {}
+    reread: set[int] = set()
+    for _, n, run, box in plan:
+        width = (box[2] - box[0]) / max(1, box[3] - box[1])
+        if rule.budget > 0 and spent + width > rule.budget:
+            continue
+        spent += width
+        reread.add(n)
+        gaps = [(a.left + a.width, b.left) for a, b in zip(run, run[1:], strict=False)
+                if b.left > a.left + a.width]
+        reading = reader.read_line(image, box, gaps)
+        second.update((id(w), (text, conf)) for w, text, conf in pair_words(run, reading))
+    stats.update(lines=len(lines), reread=len(reread), width=round(spent))
+    words: list[Word] = []
+    for n, line in enumerate(lines):
+        if n not in reread:
+            words.extend(line)
+            continue
         ordered = sorted(line, key=lambda w: w.left)
         names = name_words([(w.text, second.get(id(w), ("", 0.0))[0]) for w in ordered])
         chosen = {id(w): choose(w, *second[id(w)], lexicon, rule, name=i in names)

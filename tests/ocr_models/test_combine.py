@@ -209,3 +209,15 @@ def test_needs_second_reading() -> None:
     assert C.needs_second_reading([_word("tháng", 0, 0.5)], LEXICON)
     assert C.needs_second_reading([_word("2025", 0, 0.99)], LEXICON)
     assert C.needs_second_reading([_word("nguôm", 0, 0.99)], LEXICON)
+
+
+def test_budget_reads_the_least_sure_runs_first() -> None:
+    lines = [[("nguôn", 0.9), ("tháng", 0.99), ("vôn", 0.99)],
+             [("tháng", 0.99), ("nguôn", 0.2)]]
+    aster = {1: ["nguồn", "tháng", "vốn"], 2: ["tháng", "nguồn"]}
+    # every word is 20 px a letter and 30 px high: "nguôn" is 100/30 = 3.3 line heights
+    out, stats, reader = _combine(lines, aster, rule=C.Rule(budget=4))
+    assert reader.calls == 1 and stats["width"] <= 4
+    assert [w.text for w in out.words] == ["nguôn", "tháng", "vôn", "tháng", "nguồn"]
+    out, _, reader = _combine(lines, aster, rule=C.Rule(budget=0))
+    assert reader.calls == 3
