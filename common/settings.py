@@ -26,7 +26,7 @@ from platformdirs import user_data_dir
 
 from .errors import InvalidRequestError
 
-DEFAULT_ENGINE = "tesseract"
+DEFAULT_ENGINE = "auto"  # ocr_models.registry: tesseract+aster when its model is installed
 
 
 class SettingsError(InvalidRequestError):

@@ -171,6 +171,6 @@ def reading_order(words: Sequence[Word]) -> list[list[Word]]:
     lines: list[list[Word]] = []
     for n, row in enumerate(_ordered_rows(_segments(words)), start=1):
         line = sorted((w for seg in row for w in seg.words), key=lambda w: w.left)
-        lines.append([Word(w.text, w.left, w.top, w.width, w.height, w.confidence, 1, 1, n)
-                      for w in line])
+        lines.append([Word(w.text, w.left, w.top, w.width, w.height, w.confidence, 1, 1, n,
+                           w.alternatives) for w in line])
     return lines

@@ -263,7 +263,7 @@ def _rescale(word: Word, scale: float, lexicon, correct: bool) -> Word:
         return word.with_text(text)
     return Word(text, round(word.left / scale), round(word.top / scale),
                 max(1, round(word.width / scale)), max(1, round(word.height / scale)),
-                word.confidence, word.block, word.par, word.line)
+                word.confidence, word.block, word.par, word.line, word.alternatives)
 
 
 _PUNCTUATION = {"-", "–", "—", "/", ":", ",", ".", ";", "(", ")", "+", "*", "…", "\""}
