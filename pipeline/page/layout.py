@@ -5,7 +5,8 @@ Tesseract's own order mixes up the blocks these papers always have: the issuing 
 lines it often merges into one line across the gap. Here:
 
 1. each OCR line is cut into *segments* where the gap between words is wider than a
-   few text heights (a tab or a column gap, never a word space);
+   few text heights, or than 1.5 heights and four of the line's word spaces (a tab or
+   a column gap, never a word space);
 2. segments are grouped into visual rows, top to bottom;
 3. a run of consecutive rows whose ink leaves one wide vertical gutter (at least two
    rows with text on each side of it) is read as two columns: the left column's rows,
@@ -23,6 +24,9 @@ from statistics import median
 from ocr_models import Word
 
 SPLIT_GAP = 3.0  # word gap, in text heights, that cuts a line into segments
+HEADER_GAP = 1.5  # ... or this many heights when it is also WORD_GAPS word spaces wide
+WORD_GAPS = 4.0
+ROW_BREAK = 6.0  # a vertical gap of this many text heights ends a two-column run
 
 
 @dataclass
@@ -70,13 +74,22 @@ def _sublines(line: list[Word]) -> list[list[Word]]:
 
 
 def _split_at_gaps(line: list[Word]) -> list[_Box]:
+    """Cut a line where the gap between two words is a column gap: wider than
+    SPLIT_GAP text heights, or wider than HEADER_GAP heights and WORD_GAPS times the
+    line's usual word space. The second catches the two header blocks merged into one
+    line ("ỦY BAN NHÂN DÂN     CỘNG HÒA XÃ HỘI ..."), whose gap is only 2-3 capital
+    heights because the national title is long."""
     segments = []
     if line:
         line.sort(key=lambda w: w.left)
         height = median(w.height for w in line)
+        gaps = [b.left - (a.left + a.width) for a, b in zip(line, line[1:], strict=False)]
+        usual = median(gaps) if gaps else 0
         current = [line[0]]
         for prev, word in zip(line, line[1:], strict=False):
-            if word.left - (prev.left + prev.width) > SPLIT_GAP * height:
+            gap = word.left - (prev.left + prev.width)
+            if gap > SPLIT_GAP * height or (gap > HEADER_GAP * height
+                                            and gap > WORD_GAPS * max(usual, 1)):
                 segments.append(_Box.of(current))
                 current = []
             current.append(word)
@@ -116,7 +129,7 @@ def _row_gap(upper: list[_Box], lower: list[_Box]) -> int:
     return min(s.y0 for s in lower) - max(s.y1 for s in upper)
 
 
-def _column_run(rows: list[list[_Box]], start: int, min_gutter: float
+def _column_run(rows: list[list[_Box]], start: int, min_gutter: float, row_break: float
                 ) -> tuple[int, tuple[int, int]]:
     """End (exclusive) and gutter of a two-column run starting at ``start``, else start.
 
@@ -126,7 +139,7 @@ def _column_run(rows: list[list[_Box]], start: int, min_gutter: float
     best_end, best_gutter = start, (0, 0)
     segments: list[_Box] = []
     for end in range(start, len(rows)):
-        if end > start and _row_gap(rows[end - 1], rows[end]) > 3 * min_gutter:
+        if end > start and _row_gap(rows[end - 1], rows[end]) > row_break:
             break  # a wide vertical gap: what follows is another part of the page
         segments.extend(rows[end])
         gutter = _free_gap(segments, min_gutter)
@@ -147,11 +160,14 @@ def _ordered_rows(segments: list[_Box]) -> list[list[_Box]]:
     rows = _rows(segments)
     if not rows:
         return []
-    min_gutter = 2.0 * median(s.height for s in segments)
+    # a gutter as wide as the narrowest column gap a line is cut at (HEADER_GAP word
+    # heights): header blocks sit closer than two line heights on many real letters
+    height = median(w.height for s in segments for w in s.words)
+    min_gutter = HEADER_GAP * height
     out: list[list[_Box]] = []
     i = 0
     while i < len(rows):
-        end, gutter = _column_run(rows, i, min_gutter)
+        end, gutter = _column_run(rows, i, min_gutter, ROW_BREAK * height)
         if end <= i:
             out.append(rows[i])
             i += 1
