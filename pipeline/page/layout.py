@@ -10,7 +10,10 @@ lines it often merges into one line across the gap. Here:
 2. segments are grouped into visual rows, top to bottom;
 3. a run of consecutive rows whose ink leaves one wide vertical gutter (at least two
    rows with text on each side of it) is read as two columns: the left column's rows,
-   then the right column's.
+   then the right column's;
+4. where no straight gutter exists (a header block's long line reaches under the other
+   block), a row of two segments starts two *blocks* that grow downwards with the
+   segments lying under each; the left block is read whole, then the right.
 
 The result is lines of words; the words themselves are never changed.
 """
@@ -155,6 +158,50 @@ def _column_run(rows: list[list[_Box]], start: int, min_gutter: float, row_break
     return best_end, best_gutter
 
 
+def _overlap(seg: _Box, span: tuple[int, int]) -> float:
+    """Share of the segment's width that lies within ``span``."""
+    inside = min(seg.x1, span[1]) - max(seg.x0, span[0])
+    return max(0, inside) / max(1, seg.x1 - seg.x0)
+
+
+def _block_run(rows: list[list[_Box]], start: int, row_break: float
+               ) -> tuple[int, list[list[_Box]], list[list[_Box]]]:
+    """Two header blocks whose columns overlap in x (no straight gutter between them:
+    a long "V/v ..." line of the left block reaches under the start of the national
+    title). Starts at a row of exactly two segments; each following segment joins the
+    block it lies under (half its width or more within that block, a tenth or less
+    within the other); the run ends at a segment under both or under neither, or at a
+    wide vertical gap. Returns the end (exclusive) and the two blocks' rows, or
+    ``start`` when fewer than two rows fall on each side."""
+    if len(rows[start]) != 2:
+        return start, [], []
+    left_seg, right_seg = rows[start]
+    spans = [(left_seg.x0, left_seg.x1), (right_seg.x0, right_seg.x1)]
+    blocks: list[list[list[_Box]]] = [[[left_seg]], [[right_seg]]]
+    end = start + 1
+    while end < len(rows) and _row_gap(rows[end - 1], rows[end]) <= row_break:
+        placed: list[list[_Box]] = [[], []]
+        for seg in rows[end]:
+            shares = [_overlap(seg, span) for span in spans]
+            side = 0 if shares[0] >= 0.5 and shares[1] <= 0.1 else \
+                1 if shares[1] >= 0.5 and shares[0] <= 0.1 else -1
+            if side < 0:
+                break
+            placed[side].append(seg)
+        else:
+            for side in (0, 1):
+                if placed[side]:
+                    blocks[side].append(placed[side])
+                    spans[side] = (min(spans[side][0], *(s.x0 for s in placed[side])),
+                                   max(spans[side][1], *(s.x1 for s in placed[side])))
+            end += 1
+            continue
+        break
+    if len(blocks[0]) < 2 or len(blocks[1]) < 2:
+        return start, [], []
+    return end, blocks[0], blocks[1]
+
+
 def _ordered_rows(segments: list[_Box]) -> list[list[_Box]]:
     """Rows in reading order; two-column runs read left column first, then right."""
     rows = _rows(segments)
@@ -168,6 +215,19 @@ def _ordered_rows(segments: list[_Box]) -> list[list[_Box]]:
     i = 0
     while i < len(rows):
         end, gutter = _column_run(rows, i, min_gutter, ROW_BREAK * height)
+        # blocks starting here or on the next row (a stray stamp or page number may
+        # stand above the header) win when they reach further down
+        for first in (i, i + 1):
+            if first < len(rows):
+                block_end, left_rows, right_rows = _block_run(rows, first, ROW_BREAK * height)
+                if block_end > max(end, first):
+                    out.extend(rows[i:first] + left_rows + right_rows)
+                    break
+        else:
+            block_end = 0
+        if block_end > max(end, i):
+            i = block_end
+            continue
         if end <= i:
             out.append(rows[i])
             i += 1

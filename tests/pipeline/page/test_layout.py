@@ -85,3 +85,24 @@ def test_wide_word_spaces_of_a_justified_line_do_not_cut_it() -> None:
         words.append(Word(token, x, 500, 25 * len(token), 40, 0.9, 1, 1, 1))
         x += 25 * len(token) + 45  # every space stretched to ~1.1 heights
     assert _text(words) == ["Điều 1. Giao Sở Tài chính chủ trì thực hiện"]
+
+
+def test_header_blocks_without_a_straight_gutter_stay_whole() -> None:
+    """The left block's subject line ("V/v ...") reaches under the start of the national
+    title: no vertical gutter separates the blocks, yet each is read whole."""
+    words = (_line("THỦ TƯỚNG CHÍNH PHỦ", 300, 155, 1, h=34)
+             + _line("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", 820, 155, 1, h=34)
+             + _line("Độc lập - Tự do - Hạnh phúc", 990, 206, 2, h=34)
+             + _line("Số: 464/TTg-CĐS", 360, 281, 3, h=34)
+             + _line("Hà Nội, ngày 30 tháng 4", 950, 293, 4, h=34)
+             + _line("V/v triển khai Nghị quyết", 270, 339, 5, h=34)
+             + _line("đơn giản hóa TTHC", 330, 384, 6, h=34)
+             + _line("Kính gửi: các Bộ, cơ quan ngang Bộ và Ủy ban nhân dân", 300, 600, 7,
+                     h=34))
+    assert _text(words) == [
+        "THỦ TƯỚNG CHÍNH PHỦ", "Số: 464/TTg-CĐS", "V/v triển khai Nghị quyết",
+        "đơn giản hóa TTHC",
+        "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+        "Hà Nội, ngày 30 tháng 4",
+        "Kính gửi: các Bộ, cơ quan ngang Bộ và Ủy ban nhân dân",
+    ]
