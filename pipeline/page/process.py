@@ -128,6 +128,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
                                            loaded.dpi, target)
     dpi = loaded.dpi * work_scale
     norm = clean.normalize_background(grey, dpi)
+    smooth = clean.wants_denoise(loaded.image, norm, dpi)  # judged before any resampling
     image = loaded.image
     if clean.is_blank(norm, dpi):
         result.blank = True
@@ -139,7 +140,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         norm = _upright(norm, rotation, turn, 255)
         if geo.updown_score < UPDOWN_SURE:
             rotation, norm = _ask_engine_updown(engine, norm, dpi, rotation, options)
-        if clean.wants_denoise(loaded.image, dpi):
+        if smooth:
             norm = clean.denoise(norm, dpi)
         ocr_input, ocr_scale = clean.resize_to_dpi(norm, dpi, OCR_DPI)
         ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
