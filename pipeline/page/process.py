@@ -275,20 +275,22 @@ def _rescale(word: Word, scale: float, lexicon, correct: bool) -> Word:
 
 _PUNCTUATION = set("-–—/:,.;()+*…!?%\"“”'‘’")
 SPECK_CONFIDENCE = 0.6  # a lone punctuation mark read with less is dust, not text
+LONE_LETTER_CONFIDENCE = 0.5  # a one-letter "word" read with less is a speck
 TALL_NOISE = 3.0  # words this many text heights tall, read unsurely, are seals or photos
 NOISE_LINE_CONFIDENCE = 0.3  # no word of a line read this surely: a photo or emblem
 
 
 def _drop_noise(words: list[Word], lexicon) -> list[Word]:
     """Drop only what is provably not text: marks with no letter or digit that are not
-    punctuation or are read unsurely (dust, frame edges, seal rims), and unsure
-    "words" several text heights tall (fragments of a seal, photo or emblem).
+    punctuation or are read unsurely (dust, frame edges, seal rims), a lone letter read
+    unsurely, and unsure "words" several text heights tall (fragments of a seal, photo
+    or emblem).
 
     Every word with a letter or digit in it at text height is kept, however unsure the
     engine is: handwritten numbers ("86", "16"), codes ("573/TTr-SNV") and short words
-    ("Tổ") are read with low confidence and are exactly what a reader needs. ``lexicon``
-    is accepted for callers; no word is dropped for not being in it."""
-    del lexicon
+    ("Tổ") are read with low confidence and are exactly what a reader needs; only a
+    one-letter word, or a two-letter one that is no syllable in ``lexicon``, read with
+    less than LONE_LETTER_CONFIDENCE goes."""
     if not words:
         return words
     typical = float(np.median([w.height for w in words]))
@@ -296,6 +298,10 @@ def _drop_noise(words: list[Word], lexicon) -> list[Word]:
     def noise(word: Word) -> bool:
         if not any(ch.isalnum() for ch in word.text):  # "-", "/" (nothing to declare) stay
             return not set(word.text) <= _PUNCTUATION or word.confidence < SPECK_CONFIDENCE
+        if len(word.text) <= 2 and word.text.isalpha():  # "À", "ÀS", "Ị" read unsurely
+            # out of a speck or a signature stroke; a real short word is a syllable
+            unknown = len(word.text) == 1 or (lexicon is not None and word.text not in lexicon)
+            return unknown and word.confidence < LONE_LETTER_CONFIDENCE
         return word.height > TALL_NOISE * typical and word.confidence < SPECK_CONFIDENCE
 
     return [w for w in words if not noise(w)]
