@@ -22,7 +22,7 @@ from common.vn import nfc
 from ocr_models import OcrEngine, OcrResult, Word, get_engine
 from ocr_models.vietnamese import correct_token, default_lexicon
 from pipeline.page import clean, geometry, layout
-from pipeline.page.intake import MAX_PIXELS, PageRef, load_page
+from pipeline.page.intake import MAX_PIXELS, PageRef, judge_resolution, load_page
 from pipeline.papers.fields import PageFacts, page_facts
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,9 @@ def process_page(ref: PageRef, options: PageOptions) -> PageResult:
 
 def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
     loaded = load_page(ref, max_pixels=options.max_pixels)
+    if not loaded.dpi_trusted:  # no tag, or 72/96 written by a tool: the letters decide
+        loaded.dpi = judge_resolution(loaded, clean.letter_height(clean.to_grey(loaded.image),
+                                                                  loaded.dpi))
     result.dpi, result.colour = loaded.dpi, loaded.colour
     # High-resolution scans are analysed and OCR'd at 300 dpi; only the output image
     # keeps the scan's own resolution.
@@ -125,6 +128,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
                                            loaded.dpi, target)
     dpi = loaded.dpi * work_scale
     norm = clean.normalize_background(grey, dpi)
+    smooth = clean.wants_denoise(loaded.image, norm, dpi)  # judged before any resampling
     image = loaded.image
     if clean.is_blank(norm, dpi):
         result.blank = True
@@ -132,16 +136,19 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         engine = engine_for(options.engine)
         geo = geometry.estimate_geometry(clean.ink_mask(norm), dpi)
         rotation, skew = geo.rotation, geo.skew_deg
-        norm = _upright(norm, rotation, skew, 255)
+        turn = geometry.skew_to_correct(skew)  # the image is turned by this much
+        norm = _upright(norm, rotation, turn, 255)
         if geo.updown_score < UPDOWN_SURE:
             rotation, norm = _ask_engine_updown(engine, norm, dpi, rotation, options)
-        ocr_input, ocr_scale = clean.resize_to_dpi(clean.denoise(norm, dpi), dpi, OCR_DPI)
+        if smooth:
+            norm = clean.denoise(norm, dpi)
+        ocr_input, ocr_scale = clean.resize_to_dpi(norm, dpi, OCR_DPI)
         ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
         if ocr.confidence < RETRY_CONFIDENCE:
             ocr, flipped = _better_reading(engine, ocr, ocr_input, options)
             rotation = (rotation + 180) % 360 if flipped else rotation
         result.rotation, result.skew_deg = rotation, skew
-        image = _upright(image, rotation, skew, _paper_colour(image))
+        image = _upright(image, rotation, turn, _paper_colour(image))
         scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
         lexicon = default_lexicon() if options.correct_text else None
         words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
@@ -266,42 +273,46 @@ def _rescale(word: Word, scale: float, lexicon, correct: bool) -> Word:
                 word.confidence, word.block, word.par, word.line, word.alternatives)
 
 
-_PUNCTUATION = {"-", "–", "—", "/", ":", ",", ".", ";", "(", ")", "+", "*", "…", "\""}
+_PUNCTUATION = set("-–—/:,.;()+*…!?%\"“”'‘’")
+SPECK_CONFIDENCE = 0.6  # a lone punctuation mark read with less is dust, not text
+LONE_LETTER_CONFIDENCE = 0.5  # a one-letter "word" read with less is a speck
+TALL_NOISE = 3.0  # words this many text heights tall, read unsurely, are seals or photos
+NOISE_LINE_CONFIDENCE = 0.3  # no word of a line read this surely: a photo or emblem
 
 
 def _drop_noise(words: list[Word], lexicon) -> list[Word]:
-    """Drop what Tesseract "reads" in seals, photos and dust: symbols, and low-confidence
-    one- or two-character scraps that are neither a Vietnamese syllable nor a number."""
+    """Drop only what is provably not text: marks with no letter or digit that are not
+    punctuation or are read unsurely (dust, frame edges, seal rims), a lone letter read
+    unsurely, and unsure "words" several text heights tall (fragments of a seal, photo
+    or emblem).
+
+    Every word with a letter or digit in it at text height is kept, however unsure the
+    engine is: handwritten numbers ("86", "16"), codes ("573/TTr-SNV") and short words
+    ("Tổ") are read with low confidence and are exactly what a reader needs; only a
+    one-letter word, or a two-letter one that is no syllable in ``lexicon``, read with
+    less than LONE_LETTER_CONFIDENCE goes."""
     if not words:
         return words
     typical = float(np.median([w.height for w in words]))
 
     def noise(word: Word) -> bool:
-        alnum = sum(ch.isalnum() for ch in word.text)
-        if alnum == 0:  # "-", "/", "-/-" (nothing to declare) are real text
-            return not set(word.text) <= _PUNCTUATION or word.confidence < 0.6
-        if word.height > 3 * typical and word.confidence < 0.6:
-            return True  # a fragment of a photo, seal or emblem
-        if alnum <= 2 and (word.height < 0.35 * typical or word.confidence < 0.15):
-            return True  # a speck, or a scrap nobody could read
-        letters = "".join(ch for ch in word.text if ch.isalpha())
-        if word.text.isdigit() or (lexicon is not None and len(letters) >= 2
-                                   and letters == word.text and letters in lexicon):
-            return False
-        if alnum <= 2:
-            return word.confidence < 0.6
-        mixed = any(ch.isdigit() for ch in word.text) and any(ch.isalpha() for ch in word.text)
-        odd = any(not ch.isalnum() and ch not in ".,:;/-()<" for ch in word.text)
-        return word.confidence < 0.3 and (mixed or odd)
+        if not any(ch.isalnum() for ch in word.text):  # "-", "/" (nothing to declare) stay
+            return not set(word.text) <= _PUNCTUATION or word.confidence < SPECK_CONFIDENCE
+        if len(word.text) <= 2 and word.text.isalpha():  # "À", "ÀS", "Ị" read unsurely
+            # out of a speck or a signature stroke; a real short word is a syllable
+            unknown = len(word.text) == 1 or (lexicon is not None and word.text not in lexicon)
+            return unknown and word.confidence < LONE_LETTER_CONFIDENCE
+        return word.height > TALL_NOISE * typical and word.confidence < SPECK_CONFIDENCE
 
     return [w for w in words if not noise(w)]
 
 
 def _noise_line(line: list[Word]) -> bool:
-    """A whole "line" read out of a fingerprint, photo or emblem: confidence under 0.3
-    (real text lines, even an ID card's machine-readable zone, read at 0.33 or more)."""
-    mean = sum(w.confidence for w in line) / len(line)
-    return mean < 0.3 and not any("<<" in w.text for w in line)
+    """A whole "line" read out of a fingerprint, photo or emblem: no word in it read
+    with even NOISE_LINE_CONFIDENCE (real text lines, handwriting and an ID card's
+    machine-readable zone included, always have some word read more surely)."""
+    return all(w.confidence < NOISE_LINE_CONFIDENCE for w in line) and \
+        not any("<<" in w.text for w in line)
 
 
 def _confidence(words: list[Word]) -> float:
