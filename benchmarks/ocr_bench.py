@@ -358,7 +358,8 @@ def main() -> int:
                       f"{k} {r.get(f'{k}_cer', float('nan')):.4f} {cpu.get(k, 0):.1f}s"
                       for k in readers), file=sys.stderr)
         peaks = dict(sampler.peaks)
-    _report(rows, readers, peaks, own_peak_mb())
+    if rows:
+        _report(rows, readers, peaks, own_peak_mb())
     real = None
     if args.real:
         real = run_real(args.real, options)
