@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "ocr_bench.py"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "ocr_bench.py"
 
 
 @pytest.fixture(scope="module")
