@@ -224,6 +224,7 @@ def _header(flow: Flow, st: Style, issuer: Issuer, variant: str, *, number: str,
     for f in (left, right):
         f.y += round(pitch * 0.3)
     if variant == "number_right":
+        right.y += round(pitch * 0.45)  # clear of the rule under the motto (its accents)
         right.para(number, size, align="center")
         left.para(subject, size - 1, align="center")
     else:
