@@ -303,8 +303,14 @@ def main() -> int:
                         default=None, metavar="DIR",
                         help="also score the text_lines of a realdev set (default "
                              "../shared/realdev)")
-    parser.add_argument("--json", type=Path, help="also write per-page figures here")
+    parser.add_argument("--json", type=Path,
+                        help="also write per-page figures here (rewritten after every page)")
+    parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
+                        help="only print the report of earlier --json files, merged (runs "
+                             "split by family or machine)")
     args = parser.parse_args()
+    if args.report:
+        return report_files(args.report)
     one_core()
     f2_pages = args.pages if args.family2_pages is None else args.family2_pages
 
@@ -352,6 +358,8 @@ def main() -> int:
             sampler.phase = None
             rows.append(_row(path, meta, result, texts, secs, cpu, errors))
             r = rows[-1]
+            if args.json:  # a long run interrupted still leaves its figures
+                _save(args.json, rows, sampler.peaks, None)
             print(f"[{n}/{len(pages)}] {path.name} {r['family']} dpi={truth.dpi} "
                   f"rot {truth.rotation}->{result.rotation} skew {truth.skew_deg:+.2f}->"
                   f"{result.skew_deg:+.2f} cer " + " ".join(
@@ -364,8 +372,38 @@ def main() -> int:
     if args.real:
         real = run_real(args.real, options)
     if args.json:
-        args.json.write_text(json.dumps({"pages": rows, "real": real}, ensure_ascii=False,
-                                        indent=1))
+        _save(args.json, rows, peaks, real)
+    return 0
+
+
+def _save(path: Path, rows: list[dict], peaks: dict[str, TreePeak], real: dict | None) -> None:
+    data = {"pages": rows, "real": real, "own_mb": own_peak_mb(),
+            "peaks": {k: {"tree_mb": p.tree_mb, "process_mb": p.process_mb,
+                          "largest": p.largest} for k, p in dict(peaks).items()}}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def report_files(paths: list[Path]) -> int:
+    """Print the report of saved runs as one: pages pooled, memory peaks the largest."""
+    rows: list[dict] = []
+    peaks: dict[str, TreePeak] = {}
+    own = 0.0
+    real = None
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows.extend(data.get("pages") or [])
+        own = max(own, float(data.get("own_mb") or 0.0))
+        real = real or data.get("real")
+        for k, p in (data.get("peaks") or {}).items():
+            have = peaks.setdefault(k, TreePeak())
+            have.tree_mb = max(have.tree_mb, p["tree_mb"])
+            if p["process_mb"] > have.process_mb:
+                have.process_mb, have.largest = p["process_mb"], p["largest"]
+    readers = [k for k in READERS if any(f"{k}_cer" in r for r in rows)]
+    if rows:
+        _report(rows, readers, peaks, own)
+    if real:
+        _print_real(real)
     return 0
 
 
@@ -500,6 +538,14 @@ def run_real(directory: Path, options: PageOptions) -> dict:
             print(f"  {page.name}: sohoa {entry['sohoa_cer']:.2%} plain {entry['plain_cer']:.2%}"
                   f" {clock.seconds:.1f}s", file=sys.stderr)
     cer = {k: (e / n if n else float("nan")) for k, (e, n, _) in totals.items()}
+    real = {"pages": per_page, "cer": cer, "lost_lines": {k: v[2] for k, v in totals.items()}}
+    _print_real(real)
+    return real
+
+
+def _print_real(real: dict) -> None:
+    per_page, cer = real["pages"], real["cer"]
+    lost = real["lost_lines"]
     ratio = cer["sohoa"] / cer["plain"] if cer["plain"] else float("nan")
     print(f"\nreal pages: {len(per_page)} pages with text_lines, "
           f"{sum(p['lines'] for p in per_page)} lines; line-by-line CER")
@@ -507,14 +553,13 @@ def run_real(directory: Path, options: PageOptions) -> dict:
     print(f"{'pooled CER':30}{cer['sohoa']:>18.2%}{cer['plain']:>18.2%}   sohoa <= 2.0% "
           f"and <= 0.6x plain ({ratio:.2f}x) "
           + ("ok" if cer["sohoa"] <= 0.02 and ratio <= 0.6 else "MISSED"))
-    print(f"{'lines lost (line CER > 50%)':30}{totals['sohoa'][2]:>18}{totals['plain'][2]:>18}"
+    print(f"{'lines lost (line CER > 50%)':30}{lost['sohoa']:>18}{lost['plain']:>18}"
           f"   none")
     print(f"{'CPU s/page (sohoa)':30}{_mean([p['cpu_seconds'] for p in per_page]):>18.2f}")
     worse = [p for p in per_page if p["sohoa_cer"] > p["plain_cer"] + 0.005]
     print(f"pages worse than plain tesseract by > 0.5 points: {len(worse)}" + (
         " (" + ", ".join(f"{p['page']} {p['sohoa_cer']:.1%} vs {p['plain_cer']:.1%}"
                          for p in worse) + ")" if worse else ""))
-    return {"pages": per_page, "cer": cer, "lost_lines": {k: v[2] for k, v in totals.items()}}
 
 
 if __name__ == "__main__":

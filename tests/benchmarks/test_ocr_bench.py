@@ -86,3 +86,26 @@ def test_cpu_clock_counts_child_processes(bench: ModuleType) -> None:
     with bench.CpuClock() as idle:
         time.sleep(0.3)  # waiting is not work
     assert idle.seconds < 0.1
+
+
+def test_saved_runs_report_as_one(bench: ModuleType, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    def row(family: str, errs: int) -> dict:
+        r = {"file": f"{family}.jpg", "family": family, "blank": False, "found_blank": False,
+             "chars": 100, "words": 20, "rotation": 0, "found_rotation": 0, "skew": 1.0,
+             "found_skew": 1.0}
+        for k in bench.READERS:
+            r.update({f"{k}_char_err": errs, f"{k}_word_err": errs, f"{k}_cer": errs / 100,
+                      f"{k}_seconds": 2.0, f"{k}_cpu": 1.0, f"{k}_error": None})
+        return r
+
+    peaks = {"sohoa": bench.TreePeak(tree_mb=80, process_mb=70, largest="tesseract")}
+    bench._save(tmp_path / "a.json", [row(bench.FORM_FAMILY, 0)], peaks, None)
+    bench._save(tmp_path / "b.json", [row("2-prose", 3)], {}, None)
+    assert bench.report_files([tmp_path / "a.json", tmp_path / "b.json"]) == 0
+    out = capsys.readouterr().out
+    assert "2 pages (2 text" in out
+    prose = next(line for line in out.splitlines() if line.startswith("2-prose"))
+    assert "3.00%" in prose and "MISSED" in prose
+    forms = next(line for line in out.splitlines() if line.startswith(bench.FORM_FAMILY))
+    assert "0.00%" in forms and forms.rstrip().endswith("ok")
