@@ -260,12 +260,21 @@ def run_plain_tesseract(image: Path) -> tuple[str, float]:
 
 def run_ocrmypdf(image: Path, workdir: Path) -> tuple[str, float, str | None]:
     """OCRmyPDF on the file, then its text layer as pdftotext reads it:
-    (text, seconds of ocrmypdf alone, error or None)."""
+    (text, seconds of ocrmypdf alone, error or note, else None).
+
+    OCRmyPDF refuses an image whose dpi tag is not credible (the 72 dpi that PDF image
+    extractors write); a user would then pass ``--image-dpi``, so it is run again with the
+    commonest scanner setting, 300, and the page carries a note."""
     out = workdir / (image.stem + ".ocrmypdf.pdf")
     exe = shutil.which("ocrmypdf") or str(Path(sys.executable).with_name("ocrmypdf"))
     started = time.perf_counter()
     proc = subprocess.run([exe, *OCRMYPDF_ARGS, str(image), str(out)], capture_output=True,
                           text=True, check=False, env=_env())
+    note = None
+    if proc.returncode != 0 and "DpiError" in proc.stderr:
+        note = "dpi tag refused; run again with --image-dpi 300"
+        proc = subprocess.run([exe, *OCRMYPDF_ARGS, "--image-dpi", "300", str(image), str(out)],
+                              capture_output=True, text=True, check=False, env=_env())
     seconds = time.perf_counter() - started
     if proc.returncode != 0 or not out.exists():
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
@@ -273,7 +282,7 @@ def run_ocrmypdf(image: Path, workdir: Path) -> tuple[str, float, str | None]:
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True,
                           text=True, check=False).stdout
     out.unlink(missing_ok=True)
-    return text, seconds, None
+    return text, seconds, note
 
 
 def ocrmypdf_available() -> str | None:
@@ -500,7 +509,7 @@ def _report(rows: list[dict], readers: list[str], peaks: dict[str, TreePeak],
     for r in rows:
         for k in readers:
             if r.get(f"{k}_error"):
-                print(f"  {READER_NAMES[k]} error on {r['file']}: {r[f'{k}_error']}")
+                print(f"  {READER_NAMES[k]} on {r['file']}: {r[f'{k}_error']}")
     worst = sorted(text, key=lambda r: -r["sohoa_cer"])[:5]
     print("sohoa's worst pages: " + ", ".join(
         f"{r['file']} {r['family']} {r['sohoa_cer']:.2%}" for r in worst))
