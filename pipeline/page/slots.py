@@ -211,7 +211,8 @@ def _read_number(reader: _Reader, line: list[Word], code_i: int, cap: float, lef
     top = min(x.top for x in line[max(0, label_index): code_i + 1])
     bottom = max(x.top + x.height for x in line[max(0, label_index): code_i + 1])
     reading = reader.read("number", left, right, top, bottom, cap, engine,
-                          min(confs) if confs else 0.0, slash_near=bool(before))
+                          min(confs) if confs else 0.0, slash_near=bool(before),
+                          clip=(not rest and label_index == 0, not before))
     context = "/" + text.split("/", 1)[1]
     for nxt in line[code_i + 1:]:  # "/TTr" "-UBND": the engine split the code
         if not (context.endswith("-") or nxt.text.startswith("-")):
@@ -259,7 +260,9 @@ def _date_slots(words: Sequence[Word], reader: _Reader
         *specs, top, bottom, cap = found
         day, month = (reader.read(sp.key, sp.left, sp.right, top, bottom, cap, sp.engine,
                                   min((w.confidence for w in sp.words), default=0.0),
-                                  slack=sp.slack)
+                                  slack=sp.slack,
+                                  clip=(True, True) if sp.key == "day" else (not sp.slack[0],
+                                                                             True))
                       for sp in specs)
         return day, month, year
     return None, None, ""
@@ -326,6 +329,9 @@ def _date_labels(line: list[Word], nam: Word, cap: float) -> tuple | None:
                    and "thang" not in _fold(w.text)]
     day_text += "".join(w.text for w in day_words)
     month_text += "".join(w.text for w in month_words)
+    if not exact["thang"] and month_words and month_words[0].text[:1].isdigit():
+        # "tháng" glued to the day: the engine's month digits say where the slot starts
+        thang_right = max(thang_right, month_words[0].left - 0.3 * cap)
     loose = 0.3  # capitals: an estimated edge may be off by this much
     return (_SlotSpec("day", ngay_right, thang_left, day_text, day_words,
                       (0.0 if exact["ngay"] else loose, 0.0 if exact["thang"] else loose)),
@@ -354,8 +360,8 @@ class _Reader:
 
     def read(self, key: str, left: float, right: float, top: float, bottom: float,
              cap: float, engine: str, engine_conf: float, *,
-             slack: tuple[float, float] = (0.0, 0.0), slash_near: bool = False
-             ) -> SlotReading:
+             slack: tuple[float, float] = (0.0, 0.0), slash_near: bool = False,
+             clip: tuple[bool, bool] = (True, True)) -> SlotReading:
         """Read the slot [left, right]. ``slack`` (in capitals) widens it where an edge
         was estimated rather than taken from a word box; ``slash_near``: the right edge
         is an estimate of where the code's printed "/" starts, so a thin stroke of
@@ -364,7 +370,7 @@ class _Reader:
         box = (int(left), int(top), int(right), int(bottom))
         glyphs = slot_glyphs(self.image, (left - slack[0] * cap) * s,
                              (right + slack[1] * cap) * s,
-                             top * s, bottom * s, cap * s)
+                             top * s, bottom * s, cap * s, clip)
         if slash_near and glyphs:
             glyph = glyphs[-1]
             gh, gw = glyph.shape
@@ -416,7 +422,7 @@ class _Reader:
         h, w = glyph.shape
         options = [[glyph]]
         for parts in (2, 3):
-            if w >= (0.55 + 0.45 * (parts - 1)) * h:
+            if w >= (0.3 + 0.45 * (parts - 1)) * h:
                 cut = _cut(glyph, parts)
                 if len(cut) == parts:
                     options.append(cut)
@@ -427,13 +433,13 @@ class _Reader:
             guesses = self.model.read(option)
             score = float(np.exp(np.mean([np.log(max(g.probability, 1e-6)) if g.is_digit
                                           else np.log(1e-3) for g in guesses])))
-            if score > best_score + (0.05 if len(option) > 1 else 0):
+            if score > best_score + (0.1 if len(option) > 1 else 0):
                 best, best_score = guesses, score
         return best
 
 
 def slot_glyphs(image: np.ndarray, left: float, right: float, top: float, bottom: float,
-                cap: float) -> list[np.ndarray]:
+                cap: float, clip: tuple[bool, bool] = (True, True)) -> list[np.ndarray]:
     """The ink of one slot cut into glyph images (ink high), left to right.
 
     Handwriting overflows the printed line, so components are taken from a tall band and
@@ -457,11 +463,23 @@ def slot_glyphs(image: np.ndarray, left: float, right: float, top: float, bottom
     ink = (crop < min(thr, 200)).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     band_top, band_bottom = top - y0, bottom - y0
+    lo, hi = left - x0, right - x0  # the slot's edges in crop columns
     boxes = []
     for i in range(1, n):
         bx, by, bw, bh, area = stats[i]
-        centre = x0 + bx + bw / 2
-        if not left - 0.1 * cap <= centre <= right - 0.1 * cap:
+        # a stroke run into the printed label ("ngày" touching "06", "17" touching
+        # "tháng") is cut at the slot's edge; the label's part stays outside
+        # (only at an edge taken from a word box: an estimated edge may cut a digit)
+        cx0 = max(bx, int(lo - 0.1 * cap)) if clip[0] and bx < lo - 0.3 * cap else bx
+        cx1 = min(bx + bw, int(hi + 0.1 * cap)) if clip[1] and bx + bw > hi + 0.3 * cap \
+            else bx + bw
+        if (cx0, cx1) != (bx, bx + bw):
+            rows = np.nonzero((labels[by:by + bh, cx0:cx1] == i).any(axis=1))[0]
+            if cx1 <= cx0 or not len(rows):
+                continue
+            bx, bw, by, bh = cx0, cx1 - cx0, by + int(rows[0]), int(rows[-1] - rows[0] + 1)
+        centre = bx + bw / 2
+        if not lo - 0.1 * cap <= centre <= hi - 0.1 * cap:
             continue  # the label's last letter, the code's slash
         if by > band_bottom - 0.15 * cap or by + bh < band_top + 0.15 * cap:
             continue  # wholly above or below the line: another line's ink
@@ -471,7 +489,7 @@ def slot_glyphs(image: np.ndarray, left: float, right: float, top: float, bottom
             continue
         if bw > 4 * cap and bh < 0.4 * cap:
             continue  # an underline
-        boxes.append([bx, by, bx + bw, by + bh, [i]])
+        boxes.append([bx, by, bx + bw, by + bh, [i], bh])
     boxes.sort(key=lambda b: b[0])
     merged: list[list] = []
     for b in boxes:
@@ -479,13 +497,18 @@ def slot_glyphs(image: np.ndarray, left: float, right: float, top: float, bottom
             m = merged[-1]
             overlap = min(m[2], b[2]) - max(m[0], b[0])
             narrow = min(m[2] - m[0], b[2] - b[0])
-            if overlap >= 0.6 * narrow:
+            short, tall = sorted((m[3] - m[1], b[3] - b[1]))
+            # a piece of one digit (a stamp's gap, a crossed seven's bar) is shorter
+            # than the digit; two full strokes side by side ("11" as "//") are two digits
+            if overlap >= 0.6 * narrow and short < 0.7 * tall:
                 merged[-1] = [min(m[0], b[0]), min(m[1], b[1]), max(m[2], b[2]),
-                              max(m[3], b[3]), m[4] + b[4]]
+                              max(m[3], b[3]), m[4] + b[4], max(m[5], b[5])]
                 continue
         merged.append(b)
     glyphs = []
-    for bx0, by0, bx1, by1, ids in merged:
+    for bx0, by0, bx1, by1, ids, tallest in merged:
+        if tallest < 0.45 * cap:
+            continue  # only small pieces: a colon's dots, a comma, a fill-in line's dots
         sub = np.isin(labels[by0:by1, bx0:bx1], ids)
         glyph = np.where(sub, 255 - crop[by0:by1, bx0:bx1], 0).astype(np.uint8)
         if by1 - by0 < 0.5 * cap:
