@@ -7,7 +7,10 @@ Rules, per slot (the number, the day, the month):
 * the slot reading is sure (every glyph a digit with probability ≥ 0.7) and passes the
   validators (number 1–5 digits, day 1–31, month 1–12, a real calendar date not in the
   future) but differs from the engine → the slot reading wins and the field is flagged
-  (``handwritten_read``, and ``readings_differ`` when the engine had digits there);
+  (``handwritten_read``, and ``readings_differ`` when the engine had digits there) —
+  unless the engine's digits look printed (read run together with the code, or with
+  word confidence ≥ 0.95): then the engine's stay, flagged ``readings_differ`` (the digit
+  model is for what the engine fails on, not a second opinion on print);
 * the slot reading is not sure → the engine's digits when they pass the validators,
   flagged ``handwritten`` when the slot reader saw something else; nothing valid →
   "?" for the unread part, the rest kept, flagged ``unreadable``:
@@ -63,7 +66,8 @@ def _flag(fv, code: str, vi: str, en: str) -> None:
 
 
 def _choose(reading, valid, same) -> tuple[str, str]:
-    """(value, how): how is "agree", "slot", "engine", "engine_doubt" or "unread"."""
+    """(value, how): how is "agree", "slot", "engine_printed", "engine_doubt" or
+    "unread"."""
     engine = reading.engine_digits
     slot = reading.text if reading.sure and valid(reading.text) else ""
     if engine and valid(engine):
@@ -71,7 +75,7 @@ def _choose(reading, valid, same) -> tuple[str, str]:
             # a confidently read printed number is the engine's; the slot is for the
             # handwriting the engine fails on
             printed = reading.printed or reading.engine_confidence >= PRINTED
-            return (engine, "engine_doubt") if printed else (slot, "slot")
+            return (engine, "engine_printed") if printed else (slot, "slot")
         if reading.text and not slot and not same(reading.text, engine):
             return engine, "engine_doubt"  # the slot reader saw something else
         return engine, "agree"
@@ -108,6 +112,8 @@ def _settle_number(fields: dict, key: str, reading, page: int) -> None:
         return
     fv = _field(fields, key, current, page)
     fv.value = (value or UNREAD) + rest
+    if how == "slot":
+        _drop_unread_flags(fv)
     _note(fv, how, "Số", reading)
 
 
@@ -133,6 +139,8 @@ def _settle_date(fields: dict, key: str, slots, page: int, today: date) -> None:
         return
     fv = _field(fields, key, value, page)
     fv.value = value
+    if "slot" in (day_how, month_how):
+        _drop_unread_flags(fv)
     if slots.day is not None:
         _note(fv, day_how, "Ngày", slots.day)
     if slots.month is not None:
@@ -140,6 +148,13 @@ def _settle_date(fields: dict, key: str, slots, page: int, today: date) -> None:
     if fv.value.endswith("??") or "-??-" in fv.value:
         # the date validator would add "not a valid date": the reason is already given
         fv.problems = [p for p in fv.problems if p.code != "date_invalid"]
+
+
+def _drop_unread_flags(fv) -> None:
+    """The header stage's "not read, enter it" no longer holds once the digit model read
+    the part: its own flags (added next) say how the value was read instead."""
+    fv.problems = [p for p in fv.problems
+                   if p.code not in ("handwritten", "unreadable", "date_invalid")]
 
 
 def _note(fv, how: str, what: str, reading) -> None:
@@ -153,6 +168,10 @@ def _note(fv, how: str, what: str, reading) -> None:
             _flag(fv, "readings_differ",
                   f"Hai lần đọc khác nhau: {reading.engine_digits} / {reading.text}",
                   f"two readings differ: {reading.engine_digits} / {reading.text}")
+    elif how == "engine_printed":
+        _flag(fv, "readings_differ",
+              f"Hai lần đọc khác nhau: {engine} / {reading.text}",
+              f"two readings differ: {engine} / {reading.text}")
     elif how == "engine_doubt":
         _flag(fv, "handwritten", f"{what} viết tay, đọc chưa chắc: {engine}",
               f"handwritten {what.lower()}, uncertain reading: {engine}")
@@ -162,10 +181,12 @@ def _note(fv, how: str, what: str, reading) -> None:
 
 
 def _iso_parts(value: str) -> tuple[str, str, str] | None:
-    m = re.match(r"^(\d{4})-(\d{2}|\?\?)-(\d{2}|\?\?)$", value)
+    m = re.match(r"^(\d{4})-([\d?]{2})-([\d?]{2})$", value)
     if not m:
         return None
-    return m.group(1), m.group(2).strip("?"), m.group(3).strip("?")
+    # a part with an unread character ("?5") counts as unread here
+    return (m.group(1), "" if "?" in m.group(2) else m.group(2),
+            "" if "?" in m.group(3) else m.group(3))
 
 
 def _real(year: int, month: int, day: int, today: date) -> bool:

@@ -94,3 +94,22 @@ def test_handwritten_day_read_into_a_missing_date() -> None:
     fv = _settle({}, slots)["ngay_ban_hanh"]
     assert fv.value == "2025-01-06"
     assert "handwritten_read" in _codes(fv)
+
+
+def test_a_read_slot_replaces_the_not_read_flag() -> None:
+    from pipeline.papers.validate import Problem
+
+    fv = FieldValue("?/QĐ-UBND", 0.9)
+    fv.flag(Problem("handwritten", "Phần viết tay chưa đọc được, cần nhập", "not read"))
+    fields = _settle({"so_ky_hieu": fv}, SlotReadings(number=_slot("number", "86", 0.95)))
+    assert fields["so_ky_hieu"].value == "86/QĐ-UBND"
+    assert _codes(fields["so_ky_hieu"]) == {"handwritten_read"}
+
+
+def test_printed_number_read_confidently_stays_the_engines() -> None:
+    reading = SlotReading("number", "17661", (0.9,) * 5, "1766", 0.9, (0, 0, 1, 1), True,
+                          "/STNMT-QLĐĐ", printed=True)
+    fields = _settle({"so_ky_hieu": FieldValue("1766/STNMT-QLĐĐ", 0.9)},
+                     SlotReadings(number=reading))
+    assert fields["so_ky_hieu"].value == "1766/STNMT-QLĐĐ"
+    assert fields["so_ky_hieu"].needs_review  # the two readers disagree: an officer looks
