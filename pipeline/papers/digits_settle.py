@@ -157,13 +157,17 @@ def _drop_unread_flags(fv) -> None:
                    if p.code not in ("handwritten", "unreadable", "date_invalid")]
 
 
+_EN = {"Số": "number", "Ngày": "day", "Tháng": "month"}
+
+
 def _note(fv, how: str, what: str, reading) -> None:
     engine = reading.engine_digits or "—"
+    en = _EN[what]
     if how == "slot":
         fv.source = "ocr+digits"
         _flag(fv, "handwritten_read",
               f"{what} viết tay/đóng dấu, đọc bằng mô hình chữ số: {reading.text}",
-              f"handwritten/stamped {what.lower()} read by the digit model: {reading.text}")
+              f"handwritten/stamped {en} read by the digit model: {reading.text}")
         if reading.engine_digits:
             _flag(fv, "readings_differ",
                   f"Hai lần đọc khác nhau: {reading.engine_digits} / {reading.text}",
@@ -174,10 +178,10 @@ def _note(fv, how: str, what: str, reading) -> None:
               f"two readings differ: {engine} / {reading.text}")
     elif how == "engine_doubt":
         _flag(fv, "handwritten", f"{what} viết tay, đọc chưa chắc: {engine}",
-              f"handwritten {what.lower()}, uncertain reading: {engine}")
+              f"handwritten {en}, uncertain reading: {engine}")
     elif how == "unread":
         _flag(fv, "unreadable", f"{what} viết tay/đóng dấu không đọc được",
-              f"handwritten/stamped {what.lower()} could not be read")
+              f"handwritten/stamped {en} could not be read")
 
 
 def _iso_parts(value: str) -> tuple[str, str, str] | None:
