@@ -160,11 +160,29 @@ def _number_slot(words: Sequence[Word], reader: _Reader) -> SlotReading | None:
         code_i = next((j for j in range(len(line)) if re.search(
             r"/\s*[^\W\d_]", line[j].text if j else rest)), None)
         if code_i is None:
+            code_i = _slashless_code(line)
+        if code_i is None:
             continue
         cap = reader.cap or _cap_height(line)
         return _read_number(reader, line, code_i, cap, _label_right(w, m.end(), line, cap),
                             rest)
     return _number_without_label(words, reader, cap0)
+
+
+_CODE_TAIL = re.compile(r"([A-ZĐ][A-Za-zĐđ]{0,7}(?:-[A-ZĐ0-9][A-Za-zĐđ0-9.]{0,11})+)$")
+
+
+def _slashless_code(line: list[Word]) -> int | None:
+    """"Số: ÔCT-CS": the "/" went with the handwritten digits the engine garbled. The
+    first word after the label ending in a code gets its "/" back (in place, in ``line``)
+    and its index is returned."""
+    for j in range(1, min(len(line), 3)):
+        m = _CODE_TAIL.search(line[j].text)
+        if m:
+            w = line[j]
+            line[j] = w.with_text(w.text[:m.start()] + "/" + m.group(1))
+            return j
+    return None
 
 
 def _number_without_label(words: Sequence[Word], reader: _Reader, cap: float
