@@ -237,7 +237,7 @@ def _read_number(reader: _Reader, line: list[Word], code_i: int, cap: float, lef
             break
         context += nxt.text
     # "1766/STNMT-QLĐĐ" read as one word: digits printed with the code, not written in
-    printed = bool(before) and before.isdigit() and not between and code.confidence >= 0.8
+    printed = bool(before) and before.isdigit() and not between
     return replace(reading, context=context, printed=printed)
 
 

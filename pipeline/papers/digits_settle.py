@@ -71,12 +71,12 @@ def _choose(reading, valid, same) -> tuple[str, str]:
     engine = reading.engine_digits
     slot = reading.text if reading.sure and valid(reading.text) else ""
     if engine and valid(engine):
+        # a confidently read printed number is the engine's; the slot is for the
+        # handwriting the engine fails on
+        printed = reading.printed or reading.engine_confidence >= PRINTED
         if slot and not same(slot, engine):
-            # a confidently read printed number is the engine's; the slot is for the
-            # handwriting the engine fails on
-            printed = reading.printed or reading.engine_confidence >= PRINTED
             return (engine, "engine_printed") if printed else (slot, "slot")
-        if reading.text and not slot and not same(reading.text, engine):
+        if reading.text and not slot and not same(reading.text, engine) and not printed:
             return engine, "engine_doubt"  # the slot reader saw something else
         return engine, "agree"
     if slot:
