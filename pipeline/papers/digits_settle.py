@@ -34,13 +34,16 @@ PRINTED = 0.95  # engine word confidence above which its digits are taken as pri
 
 
 def settle_digits(fields: dict, facts: Sequence, number_key: str | None,
-                  date_key: str | None, today: date) -> None:
+                  date_key: str | None, today: date, *, create: bool = True) -> None:
     """Merge the first page's slot readings into ``fields[number_key]`` and
     ``fields[date_key]`` (FieldValue objects, created when a label was found but the
-    field is missing)."""
+    field is missing and ``create`` is set: on an official letter the place-and-date
+    line is the issue date; on other papers a date line may mean something else)."""
     slots = next((f.slots for f in facts if getattr(f, "slots", None)), None)
     if slots is None:
         return
+    if not create and date_key not in fields:
+        date_key = None
     page = next((c.page for f in facts for c in f.candidates), 0)
     if number_key and slots.number is not None:
         _settle_number(fields, number_key, slots.number, page)

@@ -364,8 +364,9 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
         fields[target] = _reconcile(target, cand, value)
     if doc.doc_type == "can_cuoc":
         _card(doc, facts)
-    settle_digits(fields, facts, "so_ky_hieu" if doc.doc_type == "van_ban_hanh_chinh" else None,
-                  DATE_LINE_KEY.get(doc.doc_type), today)  # handwritten/stamped digit slots
+    letter = doc.doc_type == "van_ban_hanh_chinh"  # handwritten/stamped digit slots:
+    settle_digits(fields, facts, "so_ky_hieu" if letter else None,
+                  DATE_LINE_KEY.get(doc.doc_type), today, create=letter)
     _validate(doc, spelled, facts, today)
 
 
