@@ -21,7 +21,7 @@ from common.errors import PageProcessingError, SohoaError
 from common.vn import nfc
 from ocr_models import OcrEngine, OcrResult, Word, get_engine
 from ocr_models.vietnamese import correct_token, default_lexicon
-from pipeline.page import clean, geometry, layout
+from pipeline.page import clean, geometry, layout, slots
 from pipeline.page.intake import MAX_PIXELS, PageRef, judge_resolution, load_page
 from pipeline.papers.fields import PageFacts, page_facts
 
@@ -159,6 +159,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         result.confidence = _confidence(result.words)
         if options.fields:
             result.facts = _facts(result, engine, ocr_input, scale, image, options)
+            # handwritten/stamped digits of the number and date, read where the labels sit
+            result.facts.slots = slots.read_slots(ocr_input, result.words, scale)
     if options.workdir:
         result.pdf = str(_write_page(image, result, options))
 
