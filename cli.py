@@ -824,7 +824,8 @@ def cmd_users_revoke(args: argparse.Namespace) -> int:
 def cmd_ocr(args: argparse.Namespace) -> int:
     options = PageOptions(engine=args.engine or args.settings.ocr_engine,
                           languages=tuple(args.lang.split("+")),
-                          correct_text=not args.no_correct, fields=not args.no_fields)
+                          correct_text=not args.no_correct, fields=not args.no_fields,
+                          pdf_images=args.settings.pdf_images)
     check_engine(options)
     progress = Progress(args.ui, enabled=not args.quiet)
     if args.pdf:

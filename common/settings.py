@@ -53,6 +53,7 @@ class Settings:
     max_upload_mb: int = 500  # SOHOA_MAX_UPLOAD_MB
     scan_workers: int = 1  # SOHOA_SCAN_WORKERS: processes a server digitizes uploads with
     download_links: str | None = None  # SOHOA_DOWNLOAD_LINKS: presigned | server
+    pdf_images: str = "compact"  # SOHOA_PDF_IMAGES: compact (G4 / MRC) | jpeg (one JPEG a page)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -84,6 +85,10 @@ class Settings:
         links = text("SOHOA_DOWNLOAD_LINKS")
         if links not in (None, "presigned", "server"):
             raise SettingsError(detail="SOHOA_DOWNLOAD_LINKS must be presigned or server")
+        pdf_images = text("SOHOA_PDF_IMAGES", "compact")
+        if pdf_images not in ("compact", "jpeg"):
+            raise SettingsError(detail=f"SOHOA_PDF_IMAGES must be compact or jpeg, "
+                                       f"not {pdf_images!r}")
         return cls(
             home=home, env=dict(env),
             ocr_engine=text("SOHOA_OCR_ENGINE") or text("SOHOA_ENGINE") or DEFAULT_ENGINE,
@@ -98,7 +103,7 @@ class Settings:
             port=_number(env, "SOHOA_PORT", 8080, low=1, high=65535) or 8080,
             max_upload_mb=_number(env, "SOHOA_MAX_UPLOAD_MB", 500, low=1) or 500,
             scan_workers=_number(env, "SOHOA_SCAN_WORKERS", 1, low=1) or 1,
-            download_links=links,
+            download_links=links, pdf_images=pdf_images or "compact",
         )
 
     def get(self, key: str, default: str | None = None) -> str | None:
