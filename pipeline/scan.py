@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from common.errors import InvalidRequestError, PageProcessingError, SohoaError
 from common.vn import VN_TZ
 from pipeline.page.intake import sniff
-from pipeline.page.pool import process_files
+from pipeline.page.pool import process_files, settle_text
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import PROCEDURE_CODE, type_name
 from pipeline.papers.fields import Document, documents_for_pages
@@ -231,6 +231,7 @@ class DossierScanner:
         papers = documents_for_pages(pages, force_type=request.doc_type)
         if not papers:
             raise PageProcessingError(str(path), detail="no readable page")
+        settle_text(pages, papers)  # settled field values into the text layers
         stored = []
         for paper in papers:
             existing = self.index.get(document_id(sha, paper.pages[0]))
