@@ -188,3 +188,12 @@ def test_replace_text_layer_keeps_the_image(tmp_path: Path) -> None:
     replace_text_layer(pdf, [], dpi=300)  # no words: no text layer, no font
     with pikepdf.open(pdf) as doc:
         assert "/Font" not in doc.pages[0].Resources
+
+
+def test_pdf_images_setting() -> None:
+    from common.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).pdf_images == "compact"
+    assert Settings.from_env({"SOHOA_PDF_IMAGES": "jpeg"}).pdf_images == "jpeg"
+    with pytest.raises(SettingsError):
+        Settings.from_env({"SOHOA_PDF_IMAGES": "png"})
