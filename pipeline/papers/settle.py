@@ -9,9 +9,10 @@ engine read "NGUYÊN THANH NHẬT", the field says "Nguyễn Thanh Nhật" but a
 for "Nguyễn" used to miss the page. This module owns deciding which words change:
 
 - **where**: the words the field's candidate was read from (its provenance: the page words
-  the extractor cut the value from, kept by identity in :class:`~pipeline.papers.extract.
-  Candidate`), and, for names and places of two words or more, any other run of words on the
-  paper's pages with the same letters (accents and case aside) — the same name printed again;
+  the extractor cut the value from, kept in :class:`~pipeline.papers.extract.Candidate`
+  and found again on the page by text and box), and, for names and places of two words or
+  more, any other run of words on the paper's pages with the same letters (accents and case
+  aside) — the same name printed again;
 - **what**: the field's words in the page's case (upper case stays upper case: the page is
   what was printed; the field keeps its own form), with the printed word's punctuation kept;
 - **when not**: a field flagged because readings disagree (``readings_differ``,
@@ -82,6 +83,10 @@ def _respelled(printed: Sequence[str], value: Sequence[str]) -> list[str]:
     return out
 
 
+def _box(word: Word) -> tuple:
+    return (word.text, word.left, word.top, word.width, word.height)
+
+
 def _candidate(key: str, pages: set[int], candidates: Sequence[Candidate]) -> Candidate | None:
     for cand in candidates:
         if cand.page in pages and (cand.key == key or (cand.key == "so_hieu" and key in _SO_HIEU)):
@@ -120,8 +125,9 @@ def replacements_for(docs: Sequence[Document], pages: Sequence) -> list[Replacem
             spans: list[tuple[int, list[int]]] = []  # (page, word indices)
             if cand is not None and cand.words and len(cand.words) == len(value_words):
                 page = pages[cand.page] if cand.page < len(pages) else None
-                ids = {id(w): j for j, w in enumerate(page.words)} if page is not None else {}
-                idx = [ids.get(id(w)) for w in cand.words]
+                # by value, not identity: pages that crossed a queue as data are copies
+                ids = {_box(w): j for j, w in enumerate(page.words)} if page is not None else {}
+                idx = [ids.get(_box(w)) for w in cand.words]
                 if all(j is not None for j in idx) and _close(
                         [page.words[j].text for j in idx], value_words):
                     spans.append((cand.page, idx))

@@ -102,3 +102,36 @@ def test_settled_name_is_in_the_pdf_text_layer_and_the_json_text(tmp_path: Path)
                           check=True).stdout.decode()
     assert "NGUYỄN THANH NHẬT" in text and "NGUYÊN" not in text
     assert "Giới tính: Nam" in " ".join(text.split())
+
+
+@needs_poppler
+def test_sohoa_ocr_json_and_pdf_carry_the_settled_name(tmp_path: Path, capsys,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole command: scripted OCR reads "NGUYÊN"; the JSON text, the PDF text layer and
+    the flagged field all come out as the field stage settled them."""
+    import json
+
+    from PIL import Image
+
+    from cli import main
+    from ocr_models.fake import FakeEngine
+    from pipeline.page import process
+
+    arr = np.full((3508, 2480), 240, np.uint8)
+    for y in range(300, 1500, 130):
+        arr[y:y + 30, 250:2100] = 30
+    Image.fromarray(arr).save(tmp_path / "giay.png", dpi=(300, 300))
+    monkeypatch.setitem(process._ENGINES, "fake", FakeEngine(BIRTH, confidence=0.93))
+    out = tmp_path / "giay.pdf"
+    code = main(["ocr", str(tmp_path / "giay.png"), "--json", "--pdf", str(out), "--engine",
+                 "fake", "--workers", "1", "--quiet"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    [page] = data["pages"]
+    assert "tên: NGUYỄN THANH NHẬT" in page["text"] and "NGUYÊN" not in page["text"]
+    name = data["documents"][0]["fields"]["ho_ten"]
+    assert name["value"] == "Nguyễn Thanh Nhật" and name["needs_review"] is True
+    assert [r["code"] for r in name["reasons"]] == ["name_corrected"]
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True,
+                          check=True).stdout.decode()
+    assert "Nguyễn".upper() in text and "NGUYÊN" not in text
