@@ -128,6 +128,7 @@ def _ocrmypdf(src: Path, out: Path, level: int, dpi: float) -> Path | None:
 def _inputs(args: argparse.Namespace, work: Path) -> list[Path]:
     files = sorted(p for p in REALDEV.iterdir() if p.suffix.lower() in (".jpg", ".png")) \
         if REALDEV.is_dir() else []
+    files = files[::args.every]
     if args.limit:
         files = files[:args.limit]
     if args.generated:
@@ -158,6 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--generated", type=int, default=4, help="generated scans to add")
     parser.add_argument("--limit", type=int, default=0, help="only the first N real pages")
+    parser.add_argument("--every", type=int, default=1, help="every k-th real page only")
     parser.add_argument("--cer-pages", type=int, default=12,
                         help="pages to OCR for legibility (every k-th page; 0: none)")
     parser.add_argument("--no-ocrmypdf", action="store_true")
@@ -185,7 +187,9 @@ def main() -> None:
         row = {"file": src.name, "kind": kind, "encoding": encoded.kind, "dpi": round(dpi),
                "input": src.stat().st_size, "encode_s": seconds, "pdfs": {"ours": ours}}
         for level in peers:
-            out = _ocrmypdf(src, work / f"{n:03d}-O{level}.pdf", level, dpi)
+            out = work / f"{src.parent.name}-{src.stem}-O{level}.pdf"
+            if not (out.is_file() and out.stat().st_mtime > src.stat().st_mtime):
+                out = _ocrmypdf(src, out, level, dpi)  # else: OCRmyPDF's output of a rerun
             if out is not None:
                 row["pdfs"][f"O{level}"] = out
         do_cer = bool(step) and n % step == 0

@@ -33,10 +33,11 @@ import os
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pikepdf
@@ -44,7 +45,6 @@ from pikepdf import Array, Dictionary, Name, StreamDecodeLevel
 from PIL import Image, ImageCms, ImageOps
 
 from ocr_models.base import Word
-from pipeline.page.encode import EncodedPage, Layer, encode_page
 
 __all__ = ["GLYPHLESS_FONT", "assemble_pdfa", "replace_text_layer", "write_page_pdf"]
 
@@ -347,8 +347,29 @@ def _add_image(pdf: pikepdf.Pdf, data: bytes, img: Image.Image
 # --------------------------------------------------------------------------- public API
 
 
-def _add_layer(pdf: pikepdf.Pdf, layer: Layer) -> pikepdf.Object:
-    """Image XObject of one encoded layer (:mod:`pipeline.page.encode`)."""
+class ImageLayer(Protocol):
+    """One encoded image drawn over the whole page (made by :mod:`pipeline.page.encode`)."""
+
+    data: bytes
+    filter: str  # "/CCITTFaxDecode" | "/DCTDecode" | "/FlateDecode"
+    width: int
+    height: int
+    colour_space: str | None  # None for a stencil mask
+    bits: int
+    decode_parms: Mapping
+    stencil_fill: tuple[float, ...] | None  # a stencil mask painted in this colour
+
+
+class LayeredImage(Protocol):
+    """A page image as encoded layers, drawn in order; its size in full-resolution pixels."""
+
+    width: int
+    height: int
+    layers: Sequence[ImageLayer]
+
+
+def _add_layer(pdf: pikepdf.Pdf, layer: ImageLayer) -> pikepdf.Object:
+    """Image XObject of one encoded layer."""
     xobject = pdf.make_stream(b"", Type=Name.XObject, Subtype=Name.Image, Width=layer.width,
                               Height=layer.height, BitsPerComponent=layer.bits)
     if layer.stencil_fill is not None:
@@ -368,18 +389,13 @@ def _fill_op(fill: tuple[float, ...]) -> str:
     return " ".join(_num(v) for v in fill) + " rg"
 
 
-PageImage = Path | str | np.ndarray | EncodedPage
-
-
-def write_page_pdf(image: PageImage, out_pdf: Path, *, dpi: float, words: Sequence[Word],
-                   images: str = "compact", jpeg_quality: int = 80) -> Path:
+def write_page_pdf(image: Path | str | LayeredImage, out_pdf: Path, *, dpi: float,
+                   words: Sequence[Word]) -> Path:
     """One-page PDF: the page image covering the whole page and an invisible text layer.
 
-    ``image`` is an image file, an upright page array (grey or BGR, as the page stage holds
-    it) or an already :class:`~pipeline.page.encode.EncodedPage`. An array is encoded by
-    :func:`~pipeline.page.encode.encode_page` with ``images`` (``compact``: CCITT G4 for
-    bilevel pages, a G4 text mask over a half-resolution JPEG for scans; ``jpeg``: one JPEG
-    at ``jpeg_quality``).
+    ``image`` is an image file or a page image already encoded as layers
+    (:func:`pipeline.page.encode.encode_page`: CCITT G4 for bilevel pages, a G4 text mask
+    over a half-resolution JPEG for scans, or one JPEG), drawn in order over the page.
 
     A file is embedded as it is: JPEG without re-encoding (DCTDecode; an EXIF orientation is
     shown upright, as intake loads it, through the placement matrix); other files decoded
@@ -394,9 +410,7 @@ def write_page_pdf(image: PageImage, out_pdf: Path, *, dpi: float, words: Sequen
     out_pdf = Path(out_pdf)
     pdf = pikepdf.new()
     resources = Dictionary(XObject=Dictionary())
-    if isinstance(image, np.ndarray):
-        image = encode_page(image, dpi, images, jpeg_quality=jpeg_quality)
-    if isinstance(image, EncodedPage):
+    if not isinstance(image, str | Path):
         upright_w, upright_h = image.width, image.height
         page_h = upright_h * scale
         ops = []

@@ -311,15 +311,16 @@ def _confidence(words: list[Word]) -> float:
 
 
 def _write_page(image: np.ndarray, result: PageResult, options: PageOptions) -> Path:
+    from pipeline.page.encode import encode_page
     from pipeline.pdfa import write_page_pdf  # lazy: pikepdf work only when a PDF is wanted
 
     assert options.workdir is not None
     tag = hashlib.sha1(result.source.encode()).hexdigest()[:12]
     stem = Path(options.workdir) / f"{tag}-{result.index:05d}"
     try:  # the array itself: no JPEG round trip before the page's own encoding
-        return write_page_pdf(image, stem.with_suffix(".pdf"), dpi=result.dpi,
-                              words=result.words, images=options.pdf_images,
+        encoded = encode_page(image, result.dpi, options.pdf_images,
                               jpeg_quality=options.jpeg_quality)
     except RuntimeError as exc:  # an encoder refused the page
         raise PageProcessingError(result.source, page=result.index,
                                   detail=f"cannot encode the page image: {exc}") from exc
+    return write_page_pdf(encoded, stem.with_suffix(".pdf"), dpi=result.dpi, words=result.words)

@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocr_models.base import Word
 from pipeline.page.encode import encode_page, ink_mask
-from pipeline.pdfa import assemble_pdfa, replace_text_layer, write_page_pdf
+from pipeline.pdfa import assemble_pdfa, replace_text_layer
+from pipeline.pdfa import write_page_pdf as _write
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftocairo") is None, reason="needs poppler")
 needs_qpdf = pytest.mark.skipif(shutil.which("qpdf") is None, reason="needs qpdf")
@@ -27,6 +28,13 @@ needs_pdfsig = pytest.mark.skipif(shutil.which("pdfsig") is None, reason="needs 
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 LINE = "Ủy ban nhân dân xã Tân Lập quyết định cấp giấy chứng nhận số 1234/QĐ-UBND ngày"
+
+
+def write_page_pdf(image, out: Path, *, dpi: float, words, images: str = "compact") -> Path:
+    """The page stage's way: encode the array, then write the page."""
+    if isinstance(image, np.ndarray):
+        image = encode_page(image, dpi, images)
+    return _write(image, out, dpi=dpi, words=words)
 
 
 def _font(size: int) -> ImageFont.ImageFont:

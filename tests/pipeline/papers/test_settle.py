@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from ocr_models.base import Word
+from pipeline.page.encode import encode_page
 from pipeline.page.pool import settle_text
 from pipeline.page.process import PageResult
 from pipeline.papers.extract import Candidate
@@ -94,7 +95,8 @@ def test_garbled_words_are_not_overwritten_by_a_different_value() -> None:
 def test_settled_name_is_in_the_pdf_text_layer_and_the_json_text(tmp_path: Path) -> None:
     page = _page(BIRTH)
     image = np.full((3508, 2480), 255, np.uint8)
-    page.pdf = str(write_page_pdf(image, tmp_path / "page.pdf", dpi=300, words=page.words))
+    page.pdf = str(write_page_pdf(encode_page(image, 300), tmp_path / "page.pdf", dpi=300,
+                                  words=page.words))
     [doc] = settle_text([page])
     assert doc.fields["ho_ten"].needs_review
     assert "NGUYỄN THANH NHẬT" in page.to_json()["text"]
