@@ -116,8 +116,9 @@ def _ocrmypdf(src: Path, out: Path, level: int, dpi: float) -> Path | None:
     args = [_ocrmypdf_bin() or "ocrmypdf", "--optimize", str(level), "--tesseract-timeout",
             "0", "-l", "vie", "--jobs", "1", "--output-type", "pdfa", "--quiet"]
     with Image.open(src) as img:
-        if not img.info.get("dpi"):
-            args += ["--image-dpi", str(round(dpi))]
+        tagged = float((img.info.get("dpi") or (0, 0))[0] or 0)
+    if abs(tagged - dpi) > 0.1 * dpi:  # no tag, or a 72-dpi tag on a 300-dpi scan
+        args += ["--image-dpi", str(round(dpi))]
     proc = subprocess.run([*args, str(src), str(out)], capture_output=True, text=True)
     if proc.returncode not in (0, 6) or not out.is_file():  # 6: "page already has text"
         print(f"  ocrmypdf -O{level} failed on {src.name}: {proc.stderr.strip()[-200:]}")
