@@ -14,7 +14,9 @@ stage OCR'd, grey or BGR) into one or more image layers for :mod:`pipeline.pdfa`
   they stay in the background, which is kept at a quality that shows them well.
 - **jpeg**: one JPEG of the page, when the mask would not pay (photos, halftones, pages with
   more mask than text could make) or the page is low-resolution (below 200 dpi a binarised
-  mask makes letters jagged; such pages are small anyway).
+  mask makes letters jagged; such pages are small anyway);
+- **lossless**: below 200 dpi, the page Flate-compressed when that costs at most 1.5 times
+  the JPEG (screenshots: JPEG ringing around small letters costs the OCR dearly).
 
 ``mode="jpeg"`` (``SOHOA_PDF_IMAGES=jpeg``) asks for the former encoding: one full-resolution
 JPEG per page at the page options' quality, for sites that want no binarisation at all.
@@ -27,6 +29,7 @@ OpenCV's libjpeg-turbo.
 from __future__ import annotations
 
 import io
+import zlib
 from dataclasses import dataclass, field
 
 import cv2
@@ -42,6 +45,7 @@ BACKGROUND_DPI = 150  # the MRC background's resolution (colour and grey tones o
 BACKGROUND_QUALITY = 55  # JPEG quality of the MRC background: paper, seals, photos
 PLAIN_QUALITY = 70  # JPEG quality when a page of 200 dpi or more is one JPEG (compact mode)
 LOW_DPI_QUALITY = 75  # ... and below 200 dpi, where every pixel is part of a letter
+LOSSLESS_MAX_RATIO = 1.5  # below 200 dpi: lossless (Flate) if at most this much larger
 PLAIN_MAX_DPI = 200  # a page that falls back to one JPEG is not stored above this
 MASK_MAX_SHARE = 0.25  # a mask covering more of the page than this is a photo, not text
 BILEVEL_MID_PER_BLACK = 2.0  # see _is_bilevel
@@ -53,7 +57,7 @@ class Layer:
     """One image XObject drawn over the whole page."""
 
     data: bytes
-    filter: str  # "/CCITTFaxDecode" | "/DCTDecode"
+    filter: str  # "/CCITTFaxDecode" | "/DCTDecode" | "/FlateDecode"
     width: int
     height: int
     colour_space: str | None  # "/DeviceGray" | "/DeviceRGB"; None for a stencil mask
@@ -64,7 +68,7 @@ class Layer:
 
 @dataclass
 class EncodedPage:
-    kind: str  # bilevel | mrc | jpeg
+    kind: str  # bilevel | mrc | jpeg | lossless
     width: int  # full-resolution pixels: what the page size and the words refer to
     height: int
     layers: list[Layer]
@@ -239,7 +243,21 @@ def _plain(image: np.ndarray, dpi: float) -> EncodedPage:
     if small.ndim == 3 and not _has_colour(small):
         small = _grey(small)
     quality = LOW_DPI_QUALITY if dpi < MIN_MRC_DPI else PLAIN_QUALITY
-    return EncodedPage("jpeg", width, height, [_jpeg_layer(small, quality)])
+    layer = _jpeg_layer(small, quality)
+    if dpi < MIN_MRC_DPI:
+        # screenshots and small scans: every pixel is part of a letter and JPEG's ringing
+        # costs the OCR more than the few bytes it saves; lossless when it is not much larger
+        flat = _flate_layer(small)
+        if len(flat.data) <= LOSSLESS_MAX_RATIO * len(layer.data):
+            return EncodedPage("lossless", width, height, [flat])
+    return EncodedPage("jpeg", width, height, [layer])
+
+
+def _flate_layer(image: np.ndarray) -> Layer:
+    height, width = image.shape[:2]
+    samples = image[:, :, ::-1].tobytes() if image.ndim == 3 else image.tobytes()  # BGR->RGB
+    return Layer(zlib.compress(samples, 9), "/FlateDecode", width, height,
+                 "/DeviceRGB" if image.ndim == 3 else "/DeviceGray")
 
 
 def encode_page(image: np.ndarray, dpi: float, mode: str = "compact", *,

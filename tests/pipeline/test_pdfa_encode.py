@@ -205,3 +205,21 @@ def test_pdf_images_setting() -> None:
     assert Settings.from_env({"SOHOA_PDF_IMAGES": "jpeg"}).pdf_images == "jpeg"
     with pytest.raises(SettingsError):
         Settings.from_env({"SOHOA_PDF_IMAGES": "png"})
+
+
+def test_low_resolution_screenshot_is_stored_losslessly() -> None:
+    """Below 200 dpi a flat screenshot is kept exactly (Flate) when that is not much larger
+    than a JPEG: ringing around 10-px letters is what makes such pages unreadable."""
+    shot = np.full((500, 800), 255, np.uint8)
+    img = Image.fromarray(shot)
+    draw = ImageDraw.Draw(img)
+    for i in range(20):
+        draw.text((20, 10 + 24 * i), LINE[:60], font=_font(14), fill=0)
+    shot = np.asarray(img)
+    encoded = encode_page(shot, 72)
+    assert encoded.kind == "lossless"
+    [layer] = encoded.layers
+    assert layer.filter == "/FlateDecode"
+    import zlib
+
+    assert zlib.decompress(layer.data) == shot.tobytes()
