@@ -30,7 +30,7 @@ from common.errors import (
 )
 from common.settings import Settings
 from common.vn import VN_TZ
-from pipeline.page.pool import FileResult, check_engine, ocr_to_pdf, process_files
+from pipeline.page.pool import FileResult, check_engine, ocr_to_pdf, process_files, settle_text
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import DOC_TYPES
 from pipeline.papers.fields import documents_for_pages
@@ -837,7 +837,8 @@ def cmd_users_revoke(args: argparse.Namespace) -> int:
 def cmd_ocr(args: argparse.Namespace) -> int:
     options = PageOptions(engine=args.engine or args.settings.ocr_engine,
                           languages=tuple(args.lang.split("+")),
-                          correct_text=not args.no_correct, fields=not args.no_fields)
+                          correct_text=not args.no_correct, fields=not args.no_fields,
+                          pdf_images=args.settings.pdf_images)
     check_engine(options)
     progress = Progress(args.ui, enabled=not args.quiet)
     if args.pdf:
@@ -845,6 +846,8 @@ def cmd_ocr(args: argparse.Namespace) -> int:
                              title=args.pdf.stem, on_page=progress)
     else:
         results = process_files(args.files, options, workers=args.workers, on_page=progress)
+        if options.fields:  # the fields' settled readings into the page text
+            settle_text([p for r in results for p in r.pages])
     pages = [p for r in results for p in r.pages]
     errors = [e for r in results for e in r.errors]
     for err in errors:

@@ -58,6 +58,7 @@ class Settings:
     # X-Forwarded-For / X-Forwarded-Proto are believed (client IP in the access log,
     # https → Secure cookies); empty: none, the socket's peer is the client.
     trusted_proxies: tuple[str, ...] = ()
+    pdf_images: str = "compact"  # SOHOA_PDF_IMAGES: compact (G4 / MRC) | jpeg (one JPEG a page)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +90,10 @@ class Settings:
         links = text("SOHOA_DOWNLOAD_LINKS")
         if links not in (None, "presigned", "server"):
             raise SettingsError(detail="SOHOA_DOWNLOAD_LINKS must be presigned or server")
+        pdf_images = text("SOHOA_PDF_IMAGES", "compact")
+        if pdf_images not in ("compact", "jpeg"):
+            raise SettingsError(detail=f"SOHOA_PDF_IMAGES must be compact or jpeg, "
+                                       f"not {pdf_images!r}")
         return cls(
             home=home, env=dict(env),
             ocr_engine=text("SOHOA_OCR_ENGINE") or text("SOHOA_ENGINE") or DEFAULT_ENGINE,
@@ -106,6 +111,7 @@ class Settings:
             scan_workers=_number(env, "SOHOA_SCAN_WORKERS", 1, low=1) or 1,
             download_links=links,
             trusted_proxies=_addresses(text("SOHOA_TRUSTED_PROXIES") or ""),
+            pdf_images=pdf_images or "compact",
         )
 
     def get(self, key: str, default: str | None = None) -> str | None:

@@ -30,7 +30,7 @@ from common.errors import (
 )
 from common.vn import VN_TZ
 from pipeline.page.intake import list_pages, load_page, sniff
-from pipeline.page.pool import process_files
+from pipeline.page.pool import process_files, settle_text
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import PROCEDURE_CODE, type_name
 from pipeline.papers.fields import Document, documents_for_pages
@@ -254,6 +254,7 @@ class DossierScanner:
         papers = documents_for_pages(pages, force_type=request.doc_type)
         if not papers:
             raise PageProcessingError(str(path), detail="no readable page")
+        settle_text(pages, papers)  # settled field values into the text layers
         stored = []
         for paper in papers:
             existing = self.index.get(document_id(sha, paper.pages[0]))

@@ -42,7 +42,8 @@ class PageOptions:
     languages: tuple[str, ...] = ("vie",)
     correct_text: bool = True
     workdir: str | None = None  # write page image + one-page PDF here when set
-    jpeg_quality: int = 80
+    jpeg_quality: int = 80  # the page JPEG when pdf_images is "jpeg"
+    pdf_images: str = "compact"  # how the page image is stored: pipeline.page.encode
     max_pixels: int = MAX_PIXELS
     fields: bool = True  # classify and extract fields (with crop re-reads); off: text only
 
@@ -323,16 +324,16 @@ def _confidence(words: list[Word]) -> float:
 
 
 def _write_page(image: np.ndarray, result: PageResult, options: PageOptions) -> Path:
+    from pipeline.page.encode import encode_page
     from pipeline.pdfa import write_page_pdf  # lazy: pikepdf work only when a PDF is wanted
 
     assert options.workdir is not None
     tag = hashlib.sha1(result.source.encode()).hexdigest()[:12]
     stem = Path(options.workdir) / f"{tag}-{result.index:05d}"
-    image_file = stem.with_suffix(".jpg")
-    ok = cv2.imwrite(str(image_file), image, [cv2.IMWRITE_JPEG_QUALITY, options.jpeg_quality])
-    if not ok:
-        raise PageProcessingError(result.source, page=result.index, detail="cannot write JPEG")
-    pdf = write_page_pdf(image_file, stem.with_suffix(".pdf"), dpi=result.dpi,
-                         words=result.words)
-    image_file.unlink(missing_ok=True)
-    return pdf
+    try:  # the array itself: no JPEG round trip before the page's own encoding
+        encoded = encode_page(image, result.dpi, options.pdf_images,
+                              jpeg_quality=options.jpeg_quality)
+    except RuntimeError as exc:  # an encoder refused the page
+        raise PageProcessingError(result.source, page=result.index,
+                                  detail=f"cannot encode the page image: {exc}") from exc
+    return write_page_pdf(encoded, stem.with_suffix(".pdf"), dpi=result.dpi, words=result.words)

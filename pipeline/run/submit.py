@@ -61,6 +61,7 @@ def open_backends(settings: Settings) -> Iterator[tuple[ObjectStore, ReuseIndex]
 def page_options(settings: Settings, engine: str | None = None, **options: object
                  ) -> PageOptions:
     """Page options for ``engine`` (default: ``SOHOA_OCR_ENGINE``), the engine checked."""
+    options.setdefault("pdf_images", settings.pdf_images)
     result = PageOptions(engine=engine or settings.ocr_engine, **options)  # type: ignore[arg-type]
     check_engine(result)
     return result
