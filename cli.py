@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.errors import (
+    DiskFullError,
     ExitCode,
     InvalidRequestError,
     SohoaError,
     describe_error,
+    disk_full,
 )
 from common.settings import Settings
 from common.vn import VN_TZ
-from pipeline.page.pool import FileResult, check_engine, ocr_to_pdf, process_files
+from pipeline.page.pool import FileResult, check_engine, ocr_to_pdf, process_files, settle_text
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import DOC_TYPES
 from pipeline.papers.fields import documents_for_pages
@@ -318,7 +320,8 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
     change.add_argument("--password", action="store_true", help="prompt for a new password")
     state = change.add_mutually_exclusive_group()
     state.add_argument("--disable", action="store_true", help="khoá tài khoản")
-    state.add_argument("--enable", action="store_true", help="mở khoá tài khoản")
+    state.add_argument("--enable", action="store_true",
+                       help="mở khoá tài khoản (và bỏ khoá đăng nhập do nhập sai mật khẩu)")
     change.set_defaults(handler=cmd_users_set)
     token = users_sub.add_parser("token", help="cấp mã truy cập API / issue an API token")
     token.add_argument("username")
@@ -703,9 +706,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                "en": "No accounts yet. Create an admin: sohoa users add NAME --role admin"}
               [args.ui], file=sys.stderr)
     print(f"sohoa: http://{args.host}:{args.port}/  (API: /openapi.json)", file=sys.stderr)
+    from web.app import server_options
+
     uvicorn.run("web.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, proxy_headers=False,
-                server_header=False)
+                workers=args.workers, log_level=args.log_level, **server_options(settings))
     return 0
 
 
@@ -720,7 +724,8 @@ def _read_password(args: argparse.Namespace) -> str:
         password = getpass.getpass("Mật khẩu / password: ")
         if getpass.getpass("Nhập lại / again: ") != password:
             raise InvalidRequestError(detail="the two passwords differ")
-    reason = check_password_strength(password)
+    reason = check_password_strength(password, username=args.username,
+                                     display_name=getattr(args, "name", None) or "")
     if reason:
         raise InvalidRequestError(detail=reason)
     return password
@@ -771,13 +776,21 @@ def cmd_users_set(args: argparse.Namespace) -> int:
                      if args.password or args.password_stdin else None)
     active = True if args.enable else False if args.disable else None
     with open_warehouse(settings) as warehouse:
+        before = warehouse.index.accounts.get(args.username)
         try:
             account = warehouse.index.accounts.update(
                 args.username, display_name=args.name, roles=args.role, active=active,
                 password_hash=password_hash)
         except (UnknownAccountError, ValueError) as exc:
             raise InvalidRequestError(detail=str(exc)) from exc
-        _account_event(warehouse, settings, action="change", username=account.username)
+        unlocked = warehouse.index.accounts.clear_login_locks(account.username) \
+            if args.enable else 0
+        changed = [k for k, v in (("display_name", args.name), ("roles", args.role),
+                                  ("active", active), ("password", password_hash))
+                   if v is not None] + (["sign_in_locks"] if unlocked else [])
+        _account_event(warehouse, settings, action="change", username=account.username,
+                       changed=changed, roles_before=list(before.roles) if before else None,
+                       roles=list(account.roles))
     state = "" if account.active else "  (khoá / disabled)"
     print(f"{account.username}: {', '.join(account.roles)}{state}", file=sys.stderr)
     return 0
@@ -824,7 +837,8 @@ def cmd_users_revoke(args: argparse.Namespace) -> int:
 def cmd_ocr(args: argparse.Namespace) -> int:
     options = PageOptions(engine=args.engine or args.settings.ocr_engine,
                           languages=tuple(args.lang.split("+")),
-                          correct_text=not args.no_correct, fields=not args.no_fields)
+                          correct_text=not args.no_correct, fields=not args.no_fields,
+                          pdf_images=args.settings.pdf_images)
     check_engine(options)
     progress = Progress(args.ui, enabled=not args.quiet)
     if args.pdf:
@@ -832,6 +846,8 @@ def cmd_ocr(args: argparse.Namespace) -> int:
                              title=args.pdf.stem, on_page=progress)
     else:
         results = process_files(args.files, options, workers=args.workers, on_page=progress)
+        if options.fields:  # the fields' settled readings into the page text
+            settle_text([p for r in results for p in r.pages])
     pages = [p for r in results for p in r.pages]
     errors = [e for r in results for e in r.errors]
     for err in errors:
@@ -888,9 +904,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(UI[args.ui]["interrupted"], file=sys.stderr)
         return ExitCode.interrupted
     except SohoaError as exc:
+        if disk_full(exc):
+            exc = DiskFullError(detail=exc.detail)
         log.debug("%s", exc.detail)
         print(f"{UI[args.ui]['error']}: {describe_error(exc, args.ui)}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if not disk_full(exc):
+            raise
+        log.debug("%s", exc)
+        print(f"{UI[args.ui]['error']}: {DiskFullError().describe(args.ui)}", file=sys.stderr)
+        return DiskFullError.exit_code
 
 
 if __name__ == "__main__":

@@ -113,6 +113,13 @@ class ImageTooLargeError(InputFileError):
                   "bomb; refused before decoding. Scan again at 200–600 dpi.")
 
 
+class TooManyPagesError(InputFileError):
+    message_vi = ("Tệp có quá nhiều trang so với giới hạn cho phép (SOHOA_MAX_PAGES); "
+                  "hãy tách tệp theo từng giấy tờ")
+    message_en = "The file has more pages than allowed (SOHOA_MAX_PAGES); split it by paper"
+    show_detail = True
+
+
 # -- requests (exit 2) ----------------------------------------------------------------------
 
 
@@ -132,6 +139,28 @@ class PageProcessingError(SohoaError):
     exit_code = ExitCode.page_failed
     message_vi = "Không xử lý được trang này"
     message_en = "This page could not be processed"
+
+
+class DiskFullError(SohoaError):
+    """No space left (or quota reached) on a local disk: the work folder, SOHOA_HOME, the
+    local store or the index. Writes are atomic (temporary name, then rename), so what
+    was being written is not left half-written."""
+
+    message_vi = ("Ổ đĩa đã đầy (hoặc hết hạn mức): không ghi được. Giải phóng dung lượng "
+                  "rồi chạy lại; những gì đã lưu trước đó vẫn nguyên vẹn.")
+    message_en = ("The disk is full (or a quota is reached): nothing more can be written. "
+                  "Free some space and run again; what was stored before is intact.")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is an out-of-space error."""
+    import errno
+
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 class OcrUnavailableError(SohoaError):

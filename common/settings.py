@@ -26,7 +26,7 @@ from platformdirs import user_data_dir
 
 from .errors import InvalidRequestError
 
-DEFAULT_ENGINE = "tesseract"
+DEFAULT_ENGINE = "auto"  # ocr_models.registry: tesseract+aster when its model is installed
 
 
 class SettingsError(InvalidRequestError):
@@ -51,8 +51,14 @@ class Settings:
     host: str = "127.0.0.1"  # SOHOA_HOST (serve)
     port: int = 8080  # SOHOA_PORT (serve)
     max_upload_mb: int = 500  # SOHOA_MAX_UPLOAD_MB
+    max_pages: int = 500  # SOHOA_MAX_PAGES: pages per file (a dossier paper is rarely > 100)
     scan_workers: int = 1  # SOHOA_SCAN_WORKERS: processes a server digitizes uploads with
     download_links: str | None = None  # SOHOA_DOWNLOAD_LINKS: presigned | server
+    # SOHOA_TRUSTED_PROXIES: addresses (comma-separated, or "*") of reverse proxies whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed (client IP in the access log,
+    # https → Secure cookies); empty: none, the socket's peer is the client.
+    trusted_proxies: tuple[str, ...] = ()
+    pdf_images: str = "compact"  # SOHOA_PDF_IMAGES: compact (G4 / MRC) | jpeg (one JPEG a page)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -84,6 +90,10 @@ class Settings:
         links = text("SOHOA_DOWNLOAD_LINKS")
         if links not in (None, "presigned", "server"):
             raise SettingsError(detail="SOHOA_DOWNLOAD_LINKS must be presigned or server")
+        pdf_images = text("SOHOA_PDF_IMAGES", "compact")
+        if pdf_images not in ("compact", "jpeg"):
+            raise SettingsError(detail=f"SOHOA_PDF_IMAGES must be compact or jpeg, "
+                                       f"not {pdf_images!r}")
         return cls(
             home=home, env=dict(env),
             ocr_engine=text("SOHOA_OCR_ENGINE") or text("SOHOA_ENGINE") or DEFAULT_ENGINE,
@@ -97,8 +107,11 @@ class Settings:
             host=text("SOHOA_HOST", "127.0.0.1") or "127.0.0.1",
             port=_number(env, "SOHOA_PORT", 8080, low=1, high=65535) or 8080,
             max_upload_mb=_number(env, "SOHOA_MAX_UPLOAD_MB", 500, low=1) or 500,
+            max_pages=_number(env, "SOHOA_MAX_PAGES", 500, low=1) or 500,
             scan_workers=_number(env, "SOHOA_SCAN_WORKERS", 1, low=1) or 1,
             download_links=links,
+            trusted_proxies=_addresses(text("SOHOA_TRUSTED_PROXIES") or ""),
+            pdf_images=pdf_images or "compact",
         )
 
     def get(self, key: str, default: str | None = None) -> str | None:
@@ -108,6 +121,24 @@ class Settings:
     def actor(self) -> str:
         """Who is acting, for the access log of CLI commands: ``SOHOA_USER`` or the login."""
         return self.user or getpass.getuser()
+
+
+def _addresses(raw: str) -> tuple[str, ...]:
+    """Proxy addresses or networks (``10.0.0.2``, ``10.0.0.0/24``, ``*``), checked."""
+    import ipaddress
+
+    out = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        if item != "*":
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise SettingsError(detail=f"SOHOA_TRUSTED_PROXIES: {item!r} is not an IP "
+                                    "address or network") from exc
+        out.append(item)
+    return tuple(out)
 
 
 def _number(env: Mapping[str, str], key: str, default: int | None, *, low: int,

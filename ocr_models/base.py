@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -29,14 +29,16 @@ class Word:
     block: int = 0
     par: int = 0
     line: int = 0
+    # Other readings of the same box by a second reader that disagreed: the word is
+    # disputed (ocr_models/combine.py); fields built from it should be flagged.
+    alternatives: tuple[str, ...] = ()
 
     @property
     def line_key(self) -> tuple[int, int, int]:
         return (self.block, self.par, self.line)
 
     def with_text(self, text: str) -> Word:
-        return Word(text, self.left, self.top, self.width, self.height, self.confidence,
-                    self.block, self.par, self.line)
+        return replace(self, text=text)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,12 @@
 This module owns:
 
 - :func:`write_page_pdf`: one page = the page image covering the whole page plus an invisible
-  text layer (render mode 3) that puts each OCR word over its box. JPEG files are embedded
-  as they are (DCTDecode, no re-encode); anything else is decoded with Pillow and
-  Flate-compressed, keeping 1-bit as 1-bit and grey as DeviceGray.
+  text layer (render mode 3) that puts each OCR word over its box. A page array is stored
+  compactly (:mod:`pipeline.page.encode`: CCITT G4 for bilevel pages, a G4 text mask over a
+  half-resolution JPEG for scans); image files are embedded as they are (JPEG as DCTDecode,
+  no re-encode; anything else decoded with Pillow and Flate-compressed).
+- :func:`replace_text_layer`: rewrites a one-page PDF's text layer alone, for the words the
+  field stage settled (:mod:`pipeline.papers.settle`) after the page PDF was written.
 - :func:`assemble_pdfa`: concatenates one-page PDFs, in order, into one PDF/A-2b file
   (XMP with pdfaid, an sRGB OutputIntent, /Lang, DocInfo consistent with the XMP), streaming
   page data so that 500 pages never sit in memory together.
@@ -30,10 +33,11 @@ import os
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pikepdf
@@ -42,7 +46,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from ocr_models.base import Word
 
-__all__ = ["GLYPHLESS_FONT", "assemble_pdfa", "write_page_pdf"]
+__all__ = ["GLYPHLESS_FONT", "assemble_pdfa", "replace_text_layer", "write_page_pdf"]
 
 GLYPHLESS_FONT = Path(__file__).with_name("data") / "glyphless.ttf"
 FONT_NAME = "GlyphLessFont"  # /BaseFont and /FontName of the text-layer font
@@ -343,56 +347,157 @@ def _add_image(pdf: pikepdf.Pdf, data: bytes, img: Image.Image
 # --------------------------------------------------------------------------- public API
 
 
-def write_page_pdf(image_file: Path, out_pdf: Path, *, dpi: float, words: Sequence[Word]) -> Path:
+class ImageLayer(Protocol):
+    """One encoded image drawn over the whole page (made by :mod:`pipeline.page.encode`)."""
+
+    data: bytes
+    filter: str  # "/CCITTFaxDecode" | "/DCTDecode" | "/FlateDecode"
+    width: int
+    height: int
+    colour_space: str | None  # None for a stencil mask
+    bits: int
+    decode_parms: Mapping
+    stencil_fill: tuple[float, ...] | None  # a stencil mask painted in this colour
+
+
+class LayeredImage(Protocol):
+    """A page image as encoded layers, drawn in order; its size in full-resolution pixels."""
+
+    width: int
+    height: int
+    layers: Sequence[ImageLayer]
+
+
+def _add_layer(pdf: pikepdf.Pdf, layer: ImageLayer) -> pikepdf.Object:
+    """Image XObject of one encoded layer."""
+    xobject = pdf.make_stream(b"", Type=Name.XObject, Subtype=Name.Image, Width=layer.width,
+                              Height=layer.height, BitsPerComponent=layer.bits)
+    if layer.stencil_fill is not None:
+        xobject.ImageMask = True
+        xobject.BitsPerComponent = 1
+    else:
+        xobject.ColorSpace = Name(layer.colour_space or "/DeviceGray")
+    parms = Dictionary({"/" + k: v for k, v in layer.decode_parms.items()}) \
+        if layer.decode_parms else None
+    xobject.write(layer.data, filter=Name(layer.filter), decode_parms=parms)
+    return xobject
+
+
+def _fill_op(fill: tuple[float, ...]) -> str:
+    if len(fill) == 1:
+        return f"{_num(fill[0])} g"
+    return " ".join(_num(v) for v in fill) + " rg"
+
+
+def write_page_pdf(image: Path | str | LayeredImage, out_pdf: Path, *, dpi: float,
+                   words: Sequence[Word]) -> Path:
     """One-page PDF: the page image covering the whole page and an invisible text layer.
 
-    The page is ``pixels / dpi * 72`` points. A JPEG file is embedded as it is (DCTDecode,
-    no re-encode); when it carries an EXIF orientation the page shows it upright (as intake
-    loads it) through the placement matrix. Other files are decoded with Pillow and
-    Flate-compressed: grey stays DeviceGray, colour is DeviceRGB, 1-bit stays 1-bit, alpha is
-    flattened onto white. Word boxes are pixels of the upright image, origin top-left; words
-    with empty text are skipped.
+    ``image`` is an image file or a page image already encoded as layers
+    (:func:`pipeline.page.encode.encode_page`: CCITT G4 for bilevel pages, a G4 text mask
+    over a half-resolution JPEG for scans, or one JPEG), drawn in order over the page.
+
+    A file is embedded as it is: JPEG without re-encoding (DCTDecode; an EXIF orientation is
+    shown upright, as intake loads it, through the placement matrix); other files decoded
+    with Pillow and Flate-compressed: grey stays DeviceGray, colour is DeviceRGB, 1-bit stays
+    1-bit, alpha is flattened onto white.
+
+    The page is ``pixels / dpi * 72`` points. Word boxes are pixels of the upright image,
+    origin top-left; words with empty text are skipped. The image drawing and the text layer
+    are separate content streams, so :func:`replace_text_layer` can rewrite the text alone.
     """
+    scale = _scale(dpi)
+    out_pdf = Path(out_pdf)
+    pdf = pikepdf.new()
+    resources = Dictionary(XObject=Dictionary())
+    if not isinstance(image, str | Path):
+        upright_w, upright_h = image.width, image.height
+        page_h = upright_h * scale
+        ops = []
+        for i, layer in enumerate(image.layers):
+            resources.XObject[f"/Im{i}"] = _add_layer(pdf, layer)
+            fill = _fill_op(layer.stencil_fill) + " " if layer.stencil_fill else ""
+            ops.append(f"q {fill}{_num(upright_w * scale)} 0 0 {_num(page_h)} 0 0 cm "
+                       f"/Im{i} Do Q")
+        image_ops = "\n".join(ops)
+    else:
+        data = Path(image).read_bytes()
+        with Image.open(io.BytesIO(data)) as img:
+            xobject, width, height, orientation = _add_image(pdf, data, img)
+        del data
+        upright_w, upright_h = (height, width) if orientation >= 5 else (width, height)
+        page_h = upright_h * scale
+        matrix = " ".join(_num(v) for v in _image_matrix(orientation, width, height, scale,
+                                                          page_h))
+        image_ops = f"q {matrix} cm /Im0 Do Q"
+        resources.XObject.Im0 = xobject
+    page_w = upright_w * scale
+    page = pdf.make_indirect(Dictionary(
+        Type=Name.Page, MediaBox=Array([0, 0, round(page_w, 4), round(page_h, 4)]),
+        Resources=resources, Contents=Array([_content_stream(pdf, image_ops)]),
+    ))
+    _set_text_layer(pdf, page, words, scale, page_h)
+    pdf.pages.append(pikepdf.Page(page))
+    out_pdf.parent.mkdir(parents=True, exist_ok=True)
+    _save_page(pdf, out_pdf)
+    return out_pdf
+
+
+def replace_text_layer(page_pdf: Path, words: Sequence[Word], *, dpi: float) -> Path:
+    """Rewrite the invisible text layer of a one-page PDF made by :func:`write_page_pdf`
+    with ``words`` (e.g. after the field stage settled a better reading of some of them);
+    the image data is copied as it is."""
+    page_pdf = Path(page_pdf)
+    scale = _scale(dpi)
+    with pikepdf.open(page_pdf) as pdf:
+        page = pdf.pages[0].obj
+        contents = page.Contents
+        first = contents[0] if isinstance(contents, Array) else contents
+        page.Contents = Array([first])
+        if "/Font" in page.Resources:
+            del page.Resources["/Font"]
+        _set_text_layer(pdf, page, words, scale, float(page.MediaBox[3]))
+        partial = page_pdf.with_name(page_pdf.name + ".part")
+        _save_page(pdf, partial)
+    os.replace(partial, page_pdf)
+    return page_pdf
+
+
+def _scale(dpi: float) -> float:
     try:
         scale = 72.0 / float(dpi)
     except (TypeError, ValueError, ZeroDivisionError):
         scale = math.nan
     if not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"dpi must be a positive number, got {dpi!r}")
-    image_file, out_pdf = Path(image_file), Path(out_pdf)
-    data = image_file.read_bytes()
-    pdf = pikepdf.new()
-    with Image.open(io.BytesIO(data)) as img:
-        xobject, width, height, orientation = _add_image(pdf, data, img)
-    del data
-    upright_w, upright_h = (height, width) if orientation >= 5 else (width, height)
-    page_w, page_h = upright_w * scale, upright_h * scale
+    return scale
 
-    matrix = " ".join(_num(v) for v in _image_matrix(orientation, width, height, scale, page_h))
-    content = [f"q {matrix} cm /Im0 Do Q"]
-    resources = Dictionary(XObject=Dictionary(Im0=xobject))
+
+def _content_stream(pdf: pikepdf.Pdf, text: str) -> pikepdf.Object:
+    stream = pdf.make_stream(b"")
+    stream.write(zlib.compress(text.encode("ascii"), FLATE_LEVEL), filter=Name.FlateDecode)
+    return stream
+
+
+def _set_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Object, words: Sequence[Word],
+                    scale: float, page_h: float) -> None:
     _, advance = _font_metrics()
     layer = _text_layer(words, scale, page_h, advance)
-    if layer is not None:
-        text_ops, extra = layer
-        content.append(text_ops)
-        resources.Font = Dictionary(F0=_add_font(pdf, extra))
-    contents = pdf.make_stream(b"")
-    contents.write(zlib.compress("\n".join(content).encode("ascii"), FLATE_LEVEL),
-                   filter=Name.FlateDecode)
-    page = pdf.make_indirect(Dictionary(
-        Type=Name.Page, MediaBox=Array([0, 0, round(page_w, 4), round(page_h, 4)]),
-        Resources=resources, Contents=contents,
-    ))
-    pdf.pages.append(pikepdf.Page(page))
-    out_pdf.parent.mkdir(parents=True, exist_ok=True)
-    pdf.save(out_pdf, compress_streams=False, stream_decode_level=StreamDecodeLevel.none,
+    if layer is None:
+        return
+    text_ops, extra = layer
+    page.Contents.append(_content_stream(pdf, text_ops))
+    page.Resources.Font = Dictionary(F0=_add_font(pdf, extra))
+
+
+def _save_page(pdf: pikepdf.Pdf, out: Path) -> None:
+    pdf.save(out, compress_streams=False, stream_decode_level=StreamDecodeLevel.none,
              fix_metadata_version=False, min_version="1.7")
-    return out_pdf
 
 
 def assemble_pdfa(page_pdfs: Sequence[Path], out_pdf: Path, *, title: str | None = None,
-                  producer: str = "sohoa", lang: str = "vi-VN") -> Path:
+                  producer: str = "sohoa", lang: str = "vi-VN",
+                  relations: Sequence[str] = ()) -> Path:
     """Concatenate one-page PDFs (in order) into one PDF/A-2b file.
 
     The document level (XMP with pdfaid 2B, sRGB OutputIntent, /Lang, DocInfo) is written
@@ -412,7 +517,7 @@ def assemble_pdfa(page_pdfs: Sequence[Path], out_pdf: Path, *, title: str | None
     with tempfile.TemporaryDirectory(prefix=".pdfa-", dir=out_pdf.parent) as tmp:
         template = Path(tmp) / "template.pdf"
         partial = Path(tmp) / "out.pdf"
-        _write_template(template, title, producer, lang)
+        _write_template(template, title, producer, lang, relations)
         job = pikepdf.Job({
             "inputFile": str(template),
             "outputFile": str(partial),
@@ -436,11 +541,13 @@ def assemble_pdfa(page_pdfs: Sequence[Path], out_pdf: Path, *, title: str | None
 # --------------------------------------------------------------------------- PDF/A level
 
 
-def _write_template(path: Path, title: str | None, producer: str, lang: str) -> None:
-    """A one-blank-page PDF carrying everything PDF/A-2b asks of the document level."""
+def _write_template(path: Path, title: str | None, producer: str, lang: str,
+                    relations: Sequence[str] = ()) -> None:
+    """A one-blank-page PDF carrying everything PDF/A-2b asks of the document level;
+    ``relations`` go into the XMP as ``dc:relation`` (a PDF/A-predefined property)."""
     pdf = pikepdf.new()
     pdf.add_blank_page()
-    _make_pdfa(pdf, title, producer, lang)
+    _make_pdfa(pdf, title, producer, lang, relations)
     pdf.save(path, fix_metadata_version=False)
 
 
@@ -450,7 +557,8 @@ def srgb_icc() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def _make_pdfa(pdf: pikepdf.Pdf, title: str | None, producer: str, lang: str) -> None:
+def _make_pdfa(pdf: pikepdf.Pdf, title: str | None, producer: str, lang: str,
+               relations: Sequence[str] = ()) -> None:
     icc = pdf.make_stream(b"", N=3, Alternate=Name.DeviceRGB)
     icc.write(zlib.compress(srgb_icc(), 9), filter=Name.FlateDecode)
     pdf.Root.OutputIntents = Array([Dictionary(
@@ -465,6 +573,8 @@ def _make_pdfa(pdf: pikepdf.Pdf, title: str | None, producer: str, lang: str) ->
         meta["pdfaid:conformance"] = "B"
         if title:
             meta["dc:title"] = title
+        if relations:
+            meta["dc:relation"] = list(relations)
         meta["pdf:Producer"] = producer
         meta["xmp:CreatorTool"] = producer
         meta["xmp:CreateDate"] = stamp

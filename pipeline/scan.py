@@ -21,10 +21,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from common.errors import InvalidRequestError, PageProcessingError, SohoaError
+from common.binding import Binding, metadata_digest
+from common.errors import (
+    InvalidRequestError,
+    PageProcessingError,
+    SohoaError,
+    TooManyPagesError,
+)
 from common.vn import VN_TZ
-from pipeline.page.intake import sniff
-from pipeline.page.pool import process_files
+from pipeline.page.intake import list_pages, load_page, sniff
+from pipeline.page.pool import process_files, settle_text
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import PROCEDURE_CODE, type_name
 from pipeline.papers.fields import Document, documents_for_pages, portal_value
@@ -140,10 +146,11 @@ class DossierScanner:
     def __init__(self, *, store: ObjectStore, index: ReuseIndex, signer: AgencySigner,
                  options: PageOptions, workers: int | None = None,
                  on_page: Callable[[PageResult, int], None] | None = None,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, max_pages: int = 500) -> None:
         self.store, self.index, self.signer = store, index, signer
         self.options, self.workers, self.on_page = options, workers, on_page
         self.executor = executor  # a pool shared by a whole batch, else one per call
+        self.max_pages = max_pages
 
     def receive(self, request: ScanRequest, files: int) -> None:
         """Record the dossier (received time and channel) and a ``received`` event."""
@@ -163,7 +170,10 @@ class DossierScanner:
         result = ScanResult(dossier=request.dossier)
         for path, outcome in self.scan_files([Path(p) for p in files], request):
             if isinstance(outcome, SohoaError):
-                log.warning("%s: %s", path, outcome.describe("en"))
+                # file names often carry a person's name or ID: not in logs at WARNING
+                log.warning("a file of dossier %s was not digitized: %s", request.dossier,
+                            outcome.message_en)
+                log.debug("%s: %s", path, outcome.describe("en"))
                 result.errors.append(outcome)
                 continue
             result.documents.extend(outcome)
@@ -205,12 +215,25 @@ class DossierScanner:
                     yield path, exc
 
     def store_original(self, path: Path) -> tuple[str, str]:
-        """Write the original's bytes to the store (write-once, by SHA-256): always first."""
+        """Write the original's bytes to the store (write-once, by SHA-256): always first
+        of the work on a file, but only once the file has proved readable (``probe``):
+        junk never enters the write-once store."""
+        self.probe(path)
         kind = sniff(path)
         sha = sha256_file(path)
         okey = original_key(sha, EXTENSIONS[kind])
         self.store.put_file(okey, path, content_type=CONTENT_TYPES[kind])
         return sha, okey
+
+    def probe(self, path: Path) -> None:
+        """Refuse, with a message naming the file, what cannot be a scan: a wrong type, an
+        empty, corrupt or encrypted file, an image over the pixel limit or whose first
+        page does not decode, more pages than ``max_pages``."""
+        refs = list_pages(path)
+        if len(refs) > self.max_pages:
+            raise TooManyPagesError(str(path), detail=f"{len(refs)} > {self.max_pages}")
+        if refs[0].kind != "pdf":  # PDFs were parsed whole by list_pages
+            load_page(refs[0])
 
     def finished(self, sha: str) -> list[ScannedDocument] | None:
         """The papers of an original already fully digitized, or None to (re)do it."""
@@ -231,6 +254,7 @@ class DossierScanner:
         papers = documents_for_pages(pages, force_type=request.doc_type)
         if not papers:
             raise PageProcessingError(str(path), detail="no readable page")
+        settle_text(pages, papers)  # settled field values into the text layers
         stored = []
         for paper in papers:
             existing = self.index.get(document_id(sha, paper.pages[0]))
@@ -238,10 +262,8 @@ class DossierScanner:
                 stored.append(ScannedDocument(record=existing, source=str(path),
                                               skipped=True))
                 continue
-            page_pdfs = [Path(pages[i].pdf) for i in paper.pages if pages[i].pdf]
             plain = tmp / f"ocr-{paper.pages[0]}.pdf"
             signed = tmp / f"signed-{paper.pages[0]}.pdf"
-            assemble_pdfa(page_pdfs, plain, title=f"{request.dossier} {path.name}")
             stored.append(self._store_document(path, request, sha, okey, paper,
                                                [pages[i] for i in paper.pages],
                                                plain, signed))
@@ -257,21 +279,13 @@ class DossierScanner:
                         signed: Path) -> ScannedDocument:
         doc_id = document_id(sha, paper.pages[0])
         digitized_at = datetime.now(UTC)
-        self.signer.sign_pdf(plain, signed, agency_name=request.agency_name,
-                             when=digitized_at)
         pdf_key = document_key(request.agency, digitized_at.astimezone(VN_TZ), doc_id, ".pdf")
-        pdf_sha = sha256_file(signed)
-        if self.store.exists(pdf_key):  # a crashed earlier run stored it but never indexed
-            pdf_sha = self.store.stat(pdf_key).sha256 or pdf_sha
-            log.info("document %s already stored; reusing the stored copy", doc_id)
-        else:
-            self.store.put_file(pdf_key, signed, content_type="application/pdf")
         owner_id, owner_name = paper.owner()
         record = DocumentRecord(
             id=doc_id, doc_type=paper.doc_type, owner_id=request.owner_id or owner_id,
             owner_name=request.owner_name or owner_name,
             fields={k: f.to_json() for k, f in paper.fields.items()}, metadata={},
-            pdf_key=pdf_key, pdf_sha256=pdf_sha, original_keys=(okey,),
+            pdf_key=pdf_key, pdf_sha256=None, original_keys=(okey,),
             original_sha256s=(sha,), valid_until=paper.valid_until(),
             dossier_code=request.dossier, procedure_code=request.procedure,
             agency_code=request.agency, digitized_at=digitized_at, signed=True,
@@ -281,8 +295,27 @@ class DossierScanner:
         # sohoa extension: each page's OCR confidence, for the quality audit (review.py)
         metadata["DoTinCayOCR"] = [round(p.confidence, 3) for p in pages
                                    if p.pdf and not p.error]
-        record = replace(record, metadata=metadata)
+        # The signed PDF names its document, originals and metadata (common/binding.py):
+        # verify then notices an edited sidecar or index row, or a swapped PDF.
+        binding = Binding(doc_id, (sha,), metadata_digest(metadata))
+        assemble_pdfa([Path(p.pdf) for p in pages if p.pdf], plain,
+                      title=f"{request.dossier} {path.name}", relations=binding.relations())
+        self.signer.sign_pdf(plain, signed, agency_name=request.agency_name,
+                             when=digitized_at)
+        pdf_sha = sha256_file(signed)
         json_key = pdf_key[: -len(".pdf")] + ".json"
+        if self.store.exists(pdf_key):  # a crashed earlier run stored it but never indexed
+            pdf_sha = self.store.stat(pdf_key).sha256 or pdf_sha
+            log.info("document %s already stored; reusing the stored copy", doc_id)
+            if self.store.exists(json_key):  # and its metadata: the one its PDF is bound to
+                earlier = json.loads(self.store.get_bytes(json_key))
+                metadata = {**metadata, **earlier}
+                digitized_at = datetime.fromisoformat(earlier["NgaySoHoa"]).astimezone(UTC)
+                record = replace(record, digitized_at=digitized_at)
+        else:
+            self.store.put_file(pdf_key, signed, content_type="application/pdf")
+        metadata["SHA256"] = pdf_sha
+        record = replace(record, pdf_sha256=pdf_sha, metadata=metadata)
         body = json.dumps(metadata, ensure_ascii=False, indent=1).encode()
         if not self.store.exists(json_key):
             self.store.put_bytes(json_key, body, content_type="application/json")

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
@@ -19,10 +19,25 @@ from sqlalchemy import exc as sa_exc
 
 from .db import connect, transaction
 from .errors import IndexStoreError
-from .schema import accounts, api_tokens, sessions
+from .schema import accounts, api_tokens, login_throttle, sessions
 
 ROLES = ("counter", "officer", "auditor", "admin")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+
+
+@dataclass(frozen=True)
+class ThrottleRule:
+    """``failures`` wrong passwords in a row under one key lock it for ``lock`` (doubled
+    for each further lock in a row, at most ``max_lock``); counts older than ``forget``
+    start again from zero."""
+
+    failures: int
+    lock: timedelta
+    max_lock: timedelta
+    forget: timedelta = timedelta(hours=1)
+
+    def lock_for(self, locks_before: int) -> timedelta:
+        return min(self.max_lock, self.lock * (2 ** min(locks_before, 16)))
 
 
 class DuplicateAccountError(IndexStoreError):
@@ -140,7 +155,8 @@ class AccountStore:
                roles: Iterable[str] | None = None, active: bool | None = None,
                password_hash: str | None = None) -> Account:
         """Change what is given; a new password also clears a lock. Deactivating an
-        account ends its sessions."""
+        account ends its sessions and revokes its API tokens for good (enabling it again
+        does not bring them back)."""
         name = clean_username(username)
         values: dict[str, Any] = {"updated_at": datetime.now(UTC)}
         if display_name is not None:
@@ -158,22 +174,13 @@ class AccountStore:
                 raise UnknownAccountError(f"no account {name!r}")
             if active is False or password_hash is not None:
                 conn.execute(delete(sessions).where(sessions.c.username == name))
+            if active is False:
+                conn.execute(update(api_tokens).where(api_tokens.c.username == name,
+                                                      api_tokens.c.revoked_at.is_(None))
+                             .values(revoked_at=values["updated_at"]))
         account = self.get(name)
         assert account is not None
         return account
-
-    def login_failed(self, username: str, *, lock_after: int, lock_until: datetime) -> None:
-        """Count a wrong password; the ``lock_after``-th in a row locks until ``lock_until``."""
-        with transaction(self._engine) as conn:
-            row = conn.execute(select(accounts.c.failed_logins).where(
-                accounts.c.username == username)).first()
-            if row is None:
-                return
-            failed = int(row[0]) + 1
-            values: dict[str, Any] = {"failed_logins": failed}
-            if failed >= lock_after:
-                values.update(failed_logins=0, locked_until=lock_until)
-            conn.execute(update(accounts).where(accounts.c.username == username).values(values))
 
     def login_succeeded(self, username: str, *, password_hash: str | None = None) -> None:
         """Reset the failure count; ``password_hash`` replaces an outdated hash."""
@@ -183,6 +190,55 @@ class AccountStore:
             values["password_hash"] = password_hash
         with transaction(self._engine) as conn:
             conn.execute(update(accounts).where(accounts.c.username == username).values(values))
+
+    # -- sign-in throttling ----------------------------------------------------------------
+
+    def reserve_login(self, rules: dict[str, ThrottleRule], now: datetime) -> datetime | None:
+        """Count one sign-in attempt against every key of ``rules`` *before* the password is
+        checked, in one write transaction, so parallel guesses cannot slip past the limit.
+        Returns when the earliest refused key unlocks, or ``None`` if the attempt may go on
+        (a success then calls ``login_cleared``)."""
+        with transaction(self._engine, write=True) as conn:
+            rows = {}
+            for key in rules:
+                conn.execute(_insert_ignore(conn, {"key": key, "failures": 0, "locks": 0,
+                                                   "locked_until": None, "updated_at": now}))
+                row = conn.execute(select(login_throttle).where(login_throttle.c.key == key)
+                                   .with_for_update()).mappings().one()
+                rows[key] = row
+            refused = [u for u in (_utc(r["locked_until"]) for r in rows.values())
+                       if u is not None and now < u]
+            if refused:
+                return max(refused)
+            for key, rule in rules.items():
+                row = rows[key]
+                fresh = now - (_utc(row["updated_at"]) or now) > rule.forget
+                failures = (0 if fresh else int(row["failures"])) + 1
+                locks = 0 if fresh and row["locked_until"] is None else int(row["locks"])
+                values: dict[str, Any] = {"failures": failures, "updated_at": now}
+                if failures >= rule.failures:
+                    values.update(failures=0, locks=locks + 1,
+                                  locked_until=now + rule.lock_for(locks))
+                conn.execute(update(login_throttle).where(login_throttle.c.key == key)
+                             .values(values))
+        return None
+
+    def login_cleared(self, keys: Iterable[str], now: datetime) -> None:
+        """A right password: the attempt reserved under ``keys`` was no failure."""
+        with transaction(self._engine, write=True) as conn:
+            for key in keys:
+                conn.execute(update(login_throttle).where(login_throttle.c.key == key)
+                             .values(failures=0, locks=0, locked_until=None, updated_at=now))
+
+    def clear_login_locks(self, username: str | None = None) -> int:
+        """Forget counted failures and locks (an admin unlocking a colleague from the CLI:
+        ``username``'s keys only; ``None``: all). Returns the keys cleared."""
+        query = delete(login_throttle)
+        if username is not None:
+            query = query.where(login_throttle.c.key.like(
+                f"u:{clean_username(username)}|a:%"))
+        with transaction(self._engine, write=True) as conn:
+            return conn.execute(query).rowcount or 0
 
     # -- API tokens -----------------------------------------------------------------------
 
@@ -256,6 +312,16 @@ class AccountStore:
     def end_session(self, token_sha256: str) -> None:
         with transaction(self._engine) as conn:
             conn.execute(delete(sessions).where(sessions.c.token_sha256 == token_sha256))
+
+
+def _insert_ignore(conn: Any, values: dict[str, Any]) -> Any:
+    """INSERT that does nothing when the key exists (SQLite and PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(login_throttle).values(values).on_conflict_do_nothing(
+        index_elements=["key"])
 
 
 def _nfc(text: str | None) -> str:

@@ -23,6 +23,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 
+from common.private import private_file
+
 from .errors import IndexStoreError, IndexUnavailableError
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,10 @@ def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
                            hide_parameters=True, **pool)
     event.listen(engine, "connect", _sqlite_on_connect)
+    if pool:  # a file: accounts' password hashes and personal data, the service's only
+        files = [Path(database).expanduser()]
+        files += [files[0].with_name(files[0].name + suffix) for suffix in ("-wal", "-shm")]
+        event.listen(engine, "connect", lambda *_: [private_file(f) for f in files])
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 

@@ -37,6 +37,7 @@ from .schema import (
     VERSION_1_TABLES,
     VERSION_2_TABLES,
     VERSION_3_TABLES,
+    VERSION_6_TABLES,
     UtcDateTime,
     key_type,
     schema_version,
@@ -106,12 +107,18 @@ def _add_report_index(conn: Connection) -> None:
         conn.exec_driver_sql(REPORT_INDEX_SQLITE)
 
 
+def _create_version_6(conn: Connection) -> None:
+    for table in VERSION_6_TABLES:
+        table.create(conn)
+
+
 MIGRATIONS: tuple[tuple[int, tuple[Step, ...]], ...] = (
     (1, (_create_version_1,)),
     (2, (_create_version_2,)),  # batch work tracking
     (3, (_create_version_3,)),  # web accounts, API tokens, sessions; access log by actor
     (4, (_add_dossier_facts,)),  # dossier facts for the indicators (digitized, reused, result)
     (5, (_add_report_index,)),  # SQLite: the report's grouping order from an index
+    (6, (_create_version_6,)),  # sign-in throttling by account + address and by address
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -13,7 +13,7 @@ from typing import Any
 # ``account``: an admin created or changed an account or API token (the web service).
 # ``result``: the dossier's result was issued (detail: electronic / digitized).
 EVENT_KINDS = frozenset({"received", "digitized", "accessed", "reused", "reuse_refused",
-                         "account", "result"})
+                         "account", "result", "scan_cancelled"})
 WORK_STATES = ("queued", "running", "done", "failed", "dead")
 
 

@@ -207,6 +207,17 @@ sessions = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
+# Sign-in throttling (migration 6): one row per key, "a:<address>" or
+# "u:<username>|a:<address>" (unknown usernames too: same answer for them).
+login_throttle = Table(
+    "login_throttle", metadata,
+    Column("key", key_type(), primary_key=True),
+    Column("failures", Integer, nullable=False),  # wrong passwords since the last lock
+    Column("locks", Integer, nullable=False),  # locks in a row (the next one lasts longer)
+    Column("locked_until", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 Index("ix_documents_owner_id", documents.c.owner_id, documents.c.digitized_at)
 Index("ix_documents_digitized_at", documents.c.digitized_at)
 Index("ix_documents_dossier_code", documents.c.dossier_code)
@@ -229,6 +240,7 @@ VERSION_1_TABLES = (documents, name_terms, originals, events)  # + dossiers as f
 # migrations.py (version 4 added columns to it)
 VERSION_2_TABLES = (work,)
 VERSION_3_TABLES = (accounts, api_tokens, sessions)
+VERSION_6_TABLES = (login_throttle,)
 
 # What a bulk load into empty tables may drop and rebuild afterwards (see bulk.py).
 BULK_TABLES = (documents, name_terms, originals)

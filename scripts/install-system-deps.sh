@@ -14,6 +14,7 @@ PACKAGES=(
   python3-venv
   chromium                          # headless browser for the web end-to-end test
   wrk                               # HTTP load generator for the web benchmark
+  unpaper                           # OCRmyPDF --clean, the OCR benchmark's peer
 )
 
 missing=()

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from common.private import private_dir
 from storage.base import (
     CHUNK,
     DEFAULT_CONTENT_TYPE,
@@ -302,7 +303,7 @@ class LocalStore(ObjectStore):
     def check(self) -> None:
         """Root exists (created if needed), is writable and supports hard links."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            private_dir(self.root)  # originals hold personal data: the service's only
         except OSError as exc:
             raise StoreUnavailableError(f"cannot create store folder {self.root}: {exc}") from exc
         probe = None

@@ -16,6 +16,7 @@ still work; one warning is logged.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -25,14 +26,14 @@ import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import certifi
 import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, GOVERNANCE
 from minio.error import MinioException, S3Error, ServerError
-from minio.helpers import check_bucket_name
+from minio.helpers import check_bucket_name, genheaders, md5sum_hash
 from minio.retention import Retention
 
 from storage.base import (
@@ -111,6 +112,23 @@ def translate_errors(endpoint: str, bucket: str, key: str | None = None) -> Iter
         raise StoreUnavailableError(f"cannot reach {endpoint} ({where}): {exc}") from exc
 
 
+class _Client(Minio):
+    """minio-py, plus ``Content-MD5`` on every request with a body. minio-py sends it
+    only over https; AWS S3 (and other services) refuse a PutObject or UploadPart under
+    object-lock retention without it or an ``x-amz-checksum-*`` header, over http too."""
+
+    def _build_headers(self, host: str, headers: Any = None, body: bytes | None = None,
+                       creds: Any = None) -> tuple[Any, Any]:
+        built, date = super()._build_headers(host, headers, body, creds)
+        if body and not built.get("Content-MD5"):
+            built["Content-MD5"] = md5sum_hash(body)
+        return built, date
+
+
+class _Lost(Exception):
+    """A conditional create found the key taken."""
+
+
 class S3Store(ObjectStore):
     """Objects in one S3 bucket. Thread-safe (the minio client is)."""
 
@@ -129,7 +147,7 @@ class S3Store(ObjectStore):
                                 read_timeout=config.read_timeout, retries=config.retries)
         try:
             check_bucket_name(config.bucket, strict=True)
-            self._client = Minio(config.endpoint, access_key=config.access_key,
+            self._client = _Client(config.endpoint, access_key=config.access_key,
                                  secret_key=config.secret_key, secure=config.secure,
                                  region=config.region, http_client=http)
         except ValueError as exc:
@@ -265,12 +283,46 @@ class S3Store(ObjectStore):
     def _upload(self, key: str, reader: HashingReader, size: int, digest: str,
                 content_type: str, meta: Mapping[str, str]) -> PutResult:
         headers = {**meta, SHA256_META: digest}
+        if size <= PART_SIZE:
+            return self._put_single(key, reader.read(), digest, content_type, headers)
         with self._errors(key):
             self._client.put_object(self.bucket, key, reader, size, content_type=content_type,
                                     metadata=headers, retention=self._retention(),
                                     part_size=PART_SIZE if size <= PART_SIZE * MAX_PARTS else 0,
                                     num_parallel_uploads=PARALLEL_PARTS)
-        if reader.hexdigest() != digest:
+        return self._uploaded(key, reader, size, digest)
+
+    def _put_single(self, key: str, data: bytes, digest: str, content_type: str,
+                    meta: Mapping[str, str]) -> PutResult:
+        """One PutObject that cannot replace an object: ``x-amz-checksum-sha256`` (the
+        service checks the bytes; ``_Client`` adds Content-MD5) and ``If-None-Match: *``
+        (a conditional create: a concurrent writer gets 412 instead of overwriting;
+        services that ignore it are still caught by the stat after)."""
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise StoreError(f"{key}: the source changed while it was uploaded", key=key)
+        headers = genheaders({**meta, "Content-Type": content_type}, None, None,
+                             self._retention(), False)
+        headers["x-amz-checksum-sha256"] = base64.b64encode(bytes.fromhex(digest)).decode()
+        headers["If-None-Match"] = "*"
+        try:
+            with self._errors(key):
+                try:
+                    self._client._put_object(self.bucket, key, data, headers)  # noqa: SLF001
+                except S3Error as exc:
+                    if exc.code not in ("PreconditionFailed", "ConditionalRequestConflict"):
+                        raise
+                    raise _Lost() from exc
+        except _Lost:
+            found = self._already_stored(key, digest, len(data))  # same bytes: fine
+            if found:
+                return found
+            raise ObjectExistsError(f"s3://{self.bucket}/{key}: a concurrent writer got "
+                                    "there first", key=key) from None
+        return self._uploaded(key, None, len(data), digest)
+
+    def _uploaded(self, key: str, reader: HashingReader | None, size: int,
+                  digest: str) -> PutResult:
+        if reader is not None and reader.hexdigest() != digest:
             log.error("source of %s changed during upload; stored digest is wrong", key)
             raise StoreError(f"{key}: the source changed while it was uploaded", key=key)
         self._confirm_winner(key, digest)

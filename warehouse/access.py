@@ -23,6 +23,7 @@ from common.vn import vn_today
 from pipeline.run.submit import open_store_checked, signing_config
 from reuse_index import DocumentRecord, ReuseIndex
 from storage import ObjectNotFoundError, ObjectStore
+from warehouse.integrity import Parts, check_parts
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,12 @@ class Warehouse:
             raise DocumentNotFoundError(detail=doc_id)
         return record
 
-    def verify(self, record: DocumentRecord) -> tuple[Verification, bytes | None]:
-        """Check the stored PDF against the recorded SHA-256 and its signature."""
+    def verify(self, record: DocumentRecord, *, originals: bool = True
+               ) -> tuple[Verification, bytes | None]:
+        """Check everything stored for ``record``: the signed PDF (its SHA-256 and
+        signature), what the PDF is bound to (its document id, originals and metadata
+        hash, common/binding.py), the metadata file against the index row, and (unless
+        ``originals`` is false) every original's bytes against its SHA-256."""
         try:
             data = self.store.get_bytes(record.pdf_key or "")
         except ObjectNotFoundError:
@@ -87,6 +92,9 @@ class Warehouse:
         problems = [] if hash_ok else ["sha256 mismatch"]
         if not report.ok:
             problems.extend(report.problems or ("signature not valid",))
+        issues = check_parts(self.store, Parts.of(record), data, signature_ok=report.ok,
+                             originals=originals)
+        problems.extend(issue.detail for issue in issues)
         return Verification(record.id, True, hash_ok, report.to_dict(), tuple(problems)), data
 
     def verify_all(self) -> Iterator[Verification]:
@@ -131,3 +139,4 @@ class Warehouse:
         self.index.record_event("reused", document_id=doc_id, dossier_code=dossier,
                                 actor=actor, detail={**detail, "DuocTaiSuDung": True})
         return record
+

@@ -22,7 +22,6 @@ fields are judged and they sort after documents with a known confidence.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import Counter
@@ -34,6 +33,7 @@ from typing import Any
 from sqlalchemy import select
 
 from common.errors import InvalidRequestError
+from common.private import safe_writer
 from common.vn import VN_TZ, vn_day_start
 from pipeline.papers.fields import REVIEW_CONFIDENCE
 from reuse_index import ReuseIndex
@@ -238,7 +238,7 @@ def render_table(review: dict[str, Any], lang: str = "vi") -> str:
 def render_csv(review: dict[str, Any]) -> str:
     """One row per page or field to re-check (UTF-8, for a spreadsheet)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = safe_writer(out, lineterminator="\n")
     writer.writerow(["agency", "document_id", "type", "dossier_code", "digitized_at",
                      "lowest_confidence", "what", "page_or_field", "confidence", "reasons"])
     for item in review["items"]:

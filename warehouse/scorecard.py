@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import InvalidRequestError
+from common.private import safe_writer
 from common.vn import VN_TZ, vn_day_start
 from reuse_index import ReuseIndex
 from reuse_index.indicators import DossierCounts
@@ -319,7 +320,7 @@ def _day(iso: str) -> str:
 def render_csv(report: dict[str, Any]) -> str:
     """One row per agency × procedure × month, then per agency and the total."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_writer(buffer)
     header = ["level", "agency", "procedure", "month"]
     for key in INDICATORS:
         header += [f"{key}_{part}" for part in ("numerator", "denominator", "rate", "points")]

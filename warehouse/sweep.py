@@ -1,7 +1,8 @@
 """The warehouse integrity sweep behind ``sohoa verify --all``, for the data-warehouse team.
 
 Owns: the finding kinds and :class:`Finding`; :func:`check_document` (one indexed
-document's PDF: present, bytes unchanged, signature); :func:`run_sweep`, which checks
+document: its PDF present, bytes unchanged, signature; then ``integrity.check_parts``:
+metadata file, signed binding, originals' bytes); :func:`run_sweep`, which checks
 every indexed document and every stored document and original; the sweep's state file
 (:class:`Checkpoint`), so that an interrupted sweep resumes where it stopped; and the
 texts of its progress, summary and finding lines (Vietnamese, or English).
@@ -51,12 +52,13 @@ from pipeline.run.submit import store_config
 from pipeline.signing import PROBLEMS_VI, VerificationReport, verify_pdf
 from reuse_index import DocumentRecord, ReuseIndex
 from storage import ObjectNotFoundError, ObjectStore, StoreConfig, open_store
+from warehouse import integrity
 from warehouse.access import Warehouse
 
 log = logging.getLogger(__name__)
 
 KINDS = ("missing_object", "hash_mismatch", "signature_invalid", "signature_untrusted",
-         "missing_original", "orphan_object")
+         "missing_original", "orphan_object", *integrity.KINDS)
 SWEPT_PREFIXES = ("documents/", "originals/")  # in key order; work/ is scratch
 STATE_DIR = "verify"
 CHECKPOINT_SECONDS = 3.0
@@ -89,19 +91,36 @@ class StoredPdf(NamedTuple):
     document_id: str
     key: str | None
     sha256: str | None
+    parts: integrity.Parts | None = None  # metadata, row and originals (integrity.py)
 
     @classmethod
     def of(cls, record: DocumentRecord) -> StoredPdf:
-        return cls(record.id, record.pdf_key, record.pdf_sha256)
+        return cls(record.id, record.pdf_key, record.pdf_sha256, integrity.Parts.of(record))
 
 
 def check_document(store: ObjectStore, pdf: StoredPdf, *, signatures: bool,
                    trust_roots: Sequence[Path] = ()) -> list[Finding]:
-    """Findings about one indexed document's PDF: gone, bytes changed, signature bad."""
+    """Findings about one indexed document: its PDF gone, bytes changed, signature bad;
+    its metadata file, binding and originals (``integrity.check_parts``)."""
     data, found = read_pdf(store, pdf)
     if signatures and data is not None:
         found += signature_findings(pdf, data, trust_roots)
-    return found
+    # the binding is read from a PDF whose bytes (and, unless --hash-only, signature) held
+    return found + part_findings(store, pdf, data, signature_ok=data is not None and not found)
+
+
+def part_findings(store: ObjectStore, pdf: StoredPdf, data: bytes | None, *,
+                  signature_ok: bool) -> list[Finding]:
+    """The metadata, binding and original checks as findings; a missing original is
+    left to the listing phase (``missing_original``), which finds it once."""
+    if pdf.parts is None:
+        return []
+    merged: dict[tuple[str, str | None], list[str]] = {}  # one finding per kind and key
+    for issue in integrity.check_parts(store, pdf.parts, data, signature_ok=signature_ok):
+        if issue.kind != "missing_original":
+            merged.setdefault((issue.kind, issue.key), []).append(issue.detail)
+    return [Finding(kind, pdf.document_id, key, "; ".join(details))
+            for (kind, key), details in merged.items()]
 
 
 def read_pdf(store: ObjectStore, pdf: StoredPdf) -> tuple[bytes | None, list[Finding]]:
@@ -642,6 +661,7 @@ def _check_task(pdfs: list[StoredPdf]) -> list[list[Finding]]:
                                   strict=True):
         if data is not None:
             found += signature_findings(pdf, data, trust_roots)
+        found += part_findings(store, pdf, data, signature_ok=data is not None and not found)
         results.append(found)
     return results
 
@@ -697,6 +717,9 @@ TEXTS = {
             "signature_untrusted": "chữ ký không được tin cậy",
             "missing_original": "mất bản gốc",
             "orphan_object": "đối tượng không thuộc tài liệu nào",
+            "metadata_mismatch": "siêu dữ liệu không khớp",
+            "binding_mismatch": "không khớp với bản đã ký",
+            "original_changed": "bản gốc bị thay đổi",
         },
     },
     "en": {
@@ -719,6 +742,9 @@ TEXTS = {
             "signature_untrusted": "signature untrusted",
             "missing_original": "original missing",
             "orphan_object": "orphan object",
+            "metadata_mismatch": "metadata mismatch",
+            "binding_mismatch": "differs from what was signed",
+            "original_changed": "original changed",
         },
     },
 }

@@ -25,14 +25,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.errors import SohoaError
+from common.errors import DiskFullError, SohoaError, disk_full
 from common.settings import Settings
 from reuse_index import IndexStoreError
 from storage import StoreError
 from warehouse.access import Warehouse
 
-from . import audit, auth, documents, meta, reports, scans
+from . import audit, auth, documents, limits, meta, reports, scans
 from .context import ApiError, Service
+from .limits import BodyLimits, BodyTimeout, BodyTooLarge, Limits, too_large_message
 from .models import ErrorBody, Health
 from .security import LinkSigner, load_secret
 
@@ -59,12 +60,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        scans.resume_jobs(app.state.service)  # uploads cut off by an earlier stop
         yield
         app.state.service.close()
 
     app = FastAPI(title="sohoa", version=_version(), description=DESCRIPTION,
                   lifespan=lifespan, responses=ERRORS)
     app.state.service = _service(settings)
+    app.add_middleware(BodyLimits, limits=Limits(upload_bytes=settings.max_upload_mb << 20,
+                                     read_timeout_s=limits.READ_TIMEOUT_S),
+                       authenticated=auth.credentials_checker(app))
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -72,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IndexStoreError, _unavailable)
     app.add_exception_handler(StoreError, _unavailable)
     app.add_exception_handler(SohoaError, _unavailable)
+    app.add_exception_handler(OSError, _os_error)
     for module in (auth, documents, audit, reports, scans, meta):
         app.include_router(module.router)
 
@@ -95,6 +101,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     return app
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options that follow the settings: proxy headers only from
+    ``SOHOA_TRUSTED_PROXIES`` (then the client IP and https scheme come from the proxy,
+    and session cookies get ``Secure``), no Server header."""
+    proxies = list(settings.trusted_proxies)
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None,
+            "server_header": False}
 
 
 def _service(settings: Settings) -> Service:
@@ -178,6 +193,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc, BodyTooLarge | BodyTimeout):  # the rest of the body is not read
+        err = ApiError(413, "too_large", *too_large_message(exc.limit)) \
+            if isinstance(exc, BodyTooLarge) else ApiError(
+                408, "timeout", "Gửi dữ liệu quá chậm; thử lại", "Request body timed out")
+        return JSONResponse(err.body(), status_code=err.status,
+                            headers={"Connection": "close"})
     if exc.status_code == 404:
         err = ApiError(404, "not_found", "Không có địa chỉ này", "No such path")
     elif exc.status_code == 405:
@@ -188,7 +209,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(err.body(), status_code=err.status, headers=exc.headers)
 
 
+async def _os_error(request: Request, exc: Exception) -> JSONResponse:
+    if disk_full(exc):
+        log.error("disk full on %s %s", request.method, request.url.path)
+        full = DiskFullError()
+        body = ApiError(507, "disk_full", full.message_vi, full.message_en).body()
+        return JSONResponse(body, status_code=507)
+    log.error("I/O error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    body = ApiError(500, "error", "Lỗi đọc ghi trên máy chủ; thử lại sau",
+                    "Server I/O error; try again later").body()
+    return JSONResponse(body, status_code=500)
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if disk_full(exc):
+        return await _os_error(request, exc)
     log.error("dependency error on %s %s: %s", request.method, request.url.path,
               type(exc).__name__)
     log.debug("detail: %s", exc)

@@ -12,7 +12,6 @@ within about 0.1 s of their request.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
+from common.private import safe_writer
 from common.vn import VN_TZ
 from reuse_index import EVENT_KINDS, Event
 
@@ -82,7 +82,7 @@ def access_log_csv(request: Request, svc: Svc, who: Auditor, since: date | None 
 
 def _csv(events: Iterator[Event]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
     for n, event in enumerate(events, 1):

@@ -7,19 +7,25 @@ A request is authenticated by ``Authorization: Bearer sohoa_…`` (API token) or
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from reuse_index.accounts import Account, DuplicateAccountError, UnknownAccountError
+from reuse_index.accounts import (
+    Account,
+    DuplicateAccountError,
+    ThrottleRule,
+    UnknownAccountError,
+)
 
 from . import security
 from .context import (
-    LOCK_AFTER_FAILURES,
-    LOCK_MINUTES,
     SESSION_HOURS,
     ApiError,
     Service,
@@ -41,6 +47,12 @@ from .models import (
 )
 
 COOKIE = "sohoa_session"
+# Wrong passwords: 5 in a row for one account from one address lock that pair for 5 min
+# (10, 20, … up to 1 h when it goes on); 30 from one address, whatever the accounts,
+# lock the address for 15 min (up to 4 h).
+ACCOUNT_RULE = ThrottleRule(failures=5, lock=timedelta(minutes=5), max_lock=timedelta(hours=1))
+ADDRESS_RULE = ThrottleRule(failures=30, lock=timedelta(minutes=15),
+                            max_lock=timedelta(hours=4))
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -67,15 +79,29 @@ def principal(request: Request, svc: Annotated[Service, Depends(service)],
               bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
               cookie: Annotated[str | None, Depends(cookie_scheme)]) -> Principal:
     """The authenticated caller, or a 401."""
+    found = _caller(svc, bearer.credentials if bearer is not None else None, cookie)
+    if found is None:
+        raise unauthenticated()
+    who = found
+    if who.via == "session" and request.method not in SAFE_METHODS and \
+            request.headers.get(CSRF_HEADER) != who.csrf_token:
+        raise ApiError(403, "forbidden", "Thiếu mã chống giả mạo (CSRF); "
+                       "tải lại trang", "Missing or wrong CSRF token")
+    return who
+
+
+def _caller(svc: Service, bearer: str | None, cookie: str | None) -> Principal | None:
+    """Who the credentials belong to (an active account, a usable token or an unexpired
+    session), else ``None``. A bearer token, when sent, decides alone."""
     store = svc.warehouse.index.accounts
     now = datetime.now(UTC)
     if bearer is not None:
-        found = store.by_token(security.digest(bearer.credentials))
+        found = store.by_token(security.digest(bearer))
         if found is None:
-            raise unauthenticated()
+            return None
         account, token = found
         if not (account.active and token.usable(now)):
-            raise unauthenticated()
+            return None
         if token.last_used_at is None or now - token.last_used_at > timedelta(hours=1):
             store.token_used(token.id, now)
         return Principal(account.username, account.display_name, account.roles,
@@ -85,13 +111,31 @@ def principal(request: Request, svc: Annotated[Service, Depends(service)],
         if found_session is not None:
             account, csrf, expires = found_session
             if account.active and now < expires:
-                if request.method not in SAFE_METHODS and \
-                        request.headers.get(CSRF_HEADER) != csrf:
-                    raise ApiError(403, "forbidden", "Thiếu mã chống giả mạo (CSRF); "
-                                   "tải lại trang", "Missing or wrong CSRF token")
                 return Principal(account.username, account.display_name, account.roles,
                                  "session", csrf)
-    raise unauthenticated()
+    return None
+
+
+def credentials_checker(app: Any) -> Callable[[dict[str, str]], Awaitable[bool]]:
+    """For ``limits.BodyLimits``: do these request headers carry valid credentials?
+    (Checked in a worker thread: it queries the index.)"""
+    async def check(headers: dict[str, str]) -> bool:
+        scheme, _, bearer = headers.get("authorization", "").partition(" ")
+        cookie = _cookie(headers.get("cookie", ""), COOKIE)
+        token = bearer.strip() if scheme.lower() == "bearer" and bearer.strip() else None
+        if token is None and not cookie:
+            return False
+        svc: Service = app.state.service
+        return await anyio.to_thread.run_sync(_caller, svc, token, cookie) is not None
+    return check
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return value
+    return None
 
 
 def require(role: str):
@@ -116,21 +160,29 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 @router.post("/session", response_model=Me, summary="Sign in (sets the session cookie)")
 def sign_in(body: Credentials, request: Request, response: Response, svc: Svc) -> Me:
     store = svc.warehouse.index.accounts
-    account = store.get(body.username)
     now = datetime.now(UTC)
+    name = unicodedata.normalize("NFC", body.username).strip().lower()
+    address = request.client.host if request.client else "-"
+    # Counted before the password is checked (atomically: parallel guesses cannot race
+    # past the limit), keyed by account *and* address, so nobody elsewhere can lock an
+    # admin out, plus by address alone against one client trying many accounts. Unknown
+    # usernames are throttled alike: the answers never tell which accounts exist.
+    rules = {f"u:{name}|a:{address}": ACCOUNT_RULE, f"a:{address}": ADDRESS_RULE}
+    locked_until = store.reserve_login(rules, now)
+    if locked_until is not None:
+        wait = max(1, int((locked_until - now).total_seconds()) + 1)
+        raise ApiError(429, "locked", "Nhập sai mật khẩu nhiều lần; tạm khoá đăng nhập từ "
+                       f"máy này, thử lại sau {_minutes(wait)} phút",
+                       "Too many wrong passwords from this address; try again later",
+                       headers={"Retry-After": str(wait)})
+    account = store.get(name)
     if account is None:
         security.fake_password_check(body.password)
         raise _bad_credentials()
-    if account.locked_until and now < account.locked_until:
-        raise ApiError(429, "locked", "Tài khoản tạm khoá do nhập sai mật khẩu nhiều lần; "
-                       f"thử lại sau {LOCK_MINUTES} phút", "Too many wrong passwords; try "
-                       "again later", headers={"Retry-After": str(LOCK_MINUTES * 60)})
     ok, rehash = security.verify_password(account.password_hash, body.password)
     if not ok or not account.active:
-        if not ok:
-            store.login_failed(account.username, lock_after=LOCK_AFTER_FAILURES,
-                               lock_until=now + timedelta(minutes=LOCK_MINUTES))
         raise _bad_credentials()
+    store.login_cleared([f"u:{name}|a:{address}"], now)
     store.login_succeeded(account.username, password_hash=rehash)
     token, csrf = security.new_session_token(), security.new_session_token()
     store.add_session(security.digest(token), username=account.username, csrf_token=csrf,
@@ -139,6 +191,10 @@ def sign_in(body: Credentials, request: Request, response: Response, svc: Svc) -
                         samesite="strict", secure=request.url.scheme == "https", path="/")
     return Me(username=account.username, display_name=account.display_name,
               roles=list(account.roles), csrf_token=csrf, via="session")
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, -(-seconds // 60))
 
 
 def _bad_credentials() -> ApiError:
@@ -176,7 +232,7 @@ def list_accounts(svc: Svc, who: Admin) -> AccountList:
 def create_account(body: AccountCreate, request: Request, svc: Svc, who: Admin) -> AccountOut:
     password_hash = None
     if body.password is not None:
-        _check_password(body.password)
+        _check_password(body.password, body.username, body.display_name or "")
         password_hash = security.hash_password(body.password)
     try:
         account = svc.warehouse.index.accounts.add(
@@ -195,12 +251,13 @@ def change_account(username: str, body: AccountChange, request: Request, svc: Sv
                    who: Admin) -> AccountOut:
     password_hash = None
     if body.password is not None:
-        _check_password(body.password)
+        _check_password(body.password, username, body.display_name or "")
         password_hash = security.hash_password(body.password)
     if username == who.username and (body.active is False or
                                      (body.roles is not None and "admin" not in body.roles)):
         raise invalid("Không thể tự khoá hoặc bỏ quyền quản trị của chính mình",
                       "You cannot deactivate yourself or drop your own admin role")
+    before = svc.warehouse.index.accounts.get(username)
     try:
         account = svc.warehouse.index.accounts.update(
             username, display_name=body.display_name, roles=body.roles, active=body.active,
@@ -210,7 +267,8 @@ def change_account(username: str, body: AccountChange, request: Request, svc: Sv
     changes = sorted(k for k, v in body.model_dump(exclude={"password"}).items()
                      if v is not None) + (["password"] if password_hash else [])
     svc.record("account", request, actor=who.username, via=who.via, action="change",
-               username=account.username, changed=changes)
+               username=account.username, changed=changes,
+               roles_before=list(before.roles) if before else None, roles=list(account.roles))
     return _account_out(account)
 
 
@@ -250,11 +308,13 @@ def revoke_token(token_id: str, request: Request, svc: Svc, who: Admin) -> Token
     return TokenOut(**token.to_dict())
 
 
-def _check_password(password: str) -> None:
-    reason = security.check_password_strength(password)
+def _check_password(password: str, username: str = "", display_name: str = "") -> None:
+    reason = security.check_password_strength(password, username=username,
+                                              display_name=display_name)
     if reason:
-        raise invalid(reason, "Password too weak: at least "
-                      f"{security.MIN_PASSWORD_LENGTH} characters, not only letters or digits")
+        raise invalid(reason, "Password refused: at least "
+                      f"{security.MIN_PASSWORD_LENGTH} characters, not a common or easily "
+                      "guessed password")
 
 
 def _account_out(account: Account) -> AccountOut:

@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 SESSION_HOURS = 10  # one working day; then sign in again
 PREVIEW_TTL_S = 600
 DOWNLOAD_TTL_S = 300
-LOCK_AFTER_FAILURES = 5
-LOCK_MINUTES = 5
 
 
 class ApiError(Exception):

@@ -41,6 +41,7 @@ from .models import (
     ReusedPaper,
     ReuseRequest,
     ReuseResult,
+    SearchQuery,
     SearchResults,
     VerificationOut,
     event_out,
@@ -54,36 +55,53 @@ Officer = Annotated[Principal, Depends(require("officer"))]
 DocId = Annotated[str, Query(max_length=128)]
 
 
-@router.get("/documents", response_model=SearchResults, summary="Search digitized papers")
+@router.post("/documents/search", response_model=SearchResults,
+             summary="Search digitized papers (criteria in the body, never in the URL)")
+def search_post(body: SearchQuery, request: Request, svc: Svc, who: Officer) -> SearchResults:
+    return _search(body, request, svc, who)
+
+
+@router.get("/documents", response_model=SearchResults,
+            summary="Search by non-personal criteria (type, agency, dates)",
+            description="Personal criteria (owner_id, name, birth_date) are refused here: "
+            "URLs end up in proxy and server logs. Send them to POST /api/documents/search.")
 def search(request: Request, svc: Svc, who: Officer,
-           owner_id: Annotated[str | None, Query(max_length=32,
-                                                 description="personal ID, exact")] = None,
-           name: Annotated[str | None, Query(max_length=200, description=(
-               "owner's name; case and diacritics ignored, whole words"))] = None,
-           birth_date: date | None = None,
            type: Annotated[DocType | None, Query(description="document type key")] = None,  # noqa: A002
            agency: Annotated[str | None, Query(max_length=64)] = None,
            digitized_from: Annotated[date | None, Query(description="first day")] = None,
            digitized_to: Annotated[date | None, Query(description="last day")] = None,
            limit: Annotated[int, Query(ge=1, le=200)] = 50) -> SearchResults:
-    owner_id = (owner_id or "").strip() or None
-    name = (name or "").strip() or None
-    agency = (agency or "").strip() or None
-    if not any((owner_id, name, birth_date, type, agency, digitized_from, digitized_to)):
+    personal = sorted({"owner_id", "name", "birth_date"} & set(request.query_params))
+    if personal:
+        raise ApiError(400, "personal_data_in_url", "Không gửi số định danh, họ tên, ngày "
+                       "sinh trên địa chỉ URL; dùng POST /api/documents/search",
+                       f"Personal criteria ({', '.join(personal)}) are not accepted in URLs; "
+                       "use POST /api/documents/search")
+    return _search(SearchQuery(type=type, agency=agency, digitized_from=digitized_from,
+                               digitized_to=digitized_to, limit=limit), request, svc, who)
+
+
+def _search(q: SearchQuery, request: Request, svc: Service, who: Principal) -> SearchResults:
+    owner_id = (q.owner_id or "").strip() or None
+    name = (q.name or "").strip() or None
+    agency = (q.agency or "").strip() or None
+    if not any((owner_id, name, q.birth_date, q.type, agency, q.digitized_from,
+                q.digitized_to)):
         raise invalid("Nhập ít nhất một điều kiện tìm kiếm (số định danh, họ tên, ...)",
                       "Give at least one search criterion")
-    since, until = day_range(digitized_from, digitized_to)
-    found = svc.warehouse.index.search(owner_id=owner_id, name=name, doc_type=type,
-                                       agency=agency, birth_date=birth_date,
-                                       digitized_from=since, digitized_to=until, limit=limit)
-    query = {"owner_id": owner_id, "name": name, "birth_date": birth_date, "type": type,
-             "agency": agency, "digitized_from": digitized_from, "digitized_to": digitized_to}
+    since, until = day_range(q.digitized_from, q.digitized_to)
+    found = svc.warehouse.index.search(owner_id=owner_id, name=name, doc_type=q.type,
+                                       agency=agency, birth_date=q.birth_date,
+                                       digitized_from=since, digitized_to=until, limit=q.limit)
+    query = {"owner_id": owner_id, "name": name, "birth_date": q.birth_date, "type": q.type,
+             "agency": agency, "digitized_from": q.digitized_from,
+             "digitized_to": q.digitized_to}
     svc.record_read(request, actor=who.username, via=who.via, action="search",
                     query={k: str(v) for k, v in query.items() if v is not None},
                     results=len(found))
     today = svc.today()
     return SearchResults(results=[summary(r, today=today) for r in found], count=len(found),
-                         limit=limit)
+                         limit=q.limit)
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentView,
@@ -205,7 +223,8 @@ def preview(token: str, svc: Svc) -> Response:
     if record is None or not isinstance(page, int) or not 1 <= page <= record.pages:
         raise not_found("trang", "page")
     try:
-        image = previews.page_jpeg(svc.warehouse.store, record, page, cache=svc.cache_dir)
+        image = previews.page_jpeg(svc.warehouse.store, record, page, cache=svc.cache_dir,
+                                   key=svc.links.key)
     except ObjectNotFoundError as exc:
         raise not_found("tệp lưu trữ", "stored file") from exc
     except previews.PreviewError as exc:

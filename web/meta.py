@@ -136,6 +136,7 @@ KIND_NAMES: dict[str, str] = {
     "digitized": "Số hoá",
     "result": "Trả kết quả",
     "account": "Tài khoản",
+    "scan_cancelled": "Huỷ lượt số hoá",
 }
 
 # ``detail.action`` of ``accessed`` and ``account`` events (recorded by web/*.py).
@@ -179,6 +180,7 @@ JOB_STATES: dict[str, tuple[str, Literal["info", "ok", "bad"], bool]] = {
     "failed": ("Không số hoá được", "bad", False),
     "interrupted": ("Bị gián đoạn", "bad", False),
     "queued_to_workers": ("Đã chuyển cho hàng đợi xử lý", "ok", False),
+    "cancelled": ("Đã huỷ", "bad", False),
 }
 
 # What each scorecard rate counts (numerator / denominator).

@@ -68,6 +68,22 @@ class DocumentSummary(BaseModel):
     agency_name: str | None
 
 
+class SearchQuery(BaseModel):
+    """A search, sent as the body of ``POST /api/documents/search`` so that personal
+    identifiers never appear in URLs (proxy and server access logs keep URLs)."""
+
+    model_config = ConfigDict(extra="forbid")
+    owner_id: str | None = Field(None, max_length=32, description="personal ID, exact")
+    name: str | None = Field(None, max_length=200, description=(
+        "owner's name; case and diacritics ignored, whole words"))
+    birth_date: date | None = None
+    type: DocType | None = Field(None, description="document type key")
+    agency: str | None = Field(None, max_length=64)
+    digitized_from: date | None = Field(None, description="first day")
+    digitized_to: date | None = Field(None, description="last day")
+    limit: int = Field(50, ge=1, le=200)
+
+
 class SearchResults(BaseModel):
     results: list[DocumentSummary]
     count: int

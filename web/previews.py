@@ -1,17 +1,21 @@
 """Page previews of stored signed PDFs: rendered once by poppler, cached on local disk.
 
-The cache (``SOHOA_HOME/cache/previews``) is keyed by the PDF's SHA-256, so a preview can
-never show bytes other than the stored, recorded document; it can be deleted at any time.
+The cache (``SOHOA_HOME/cache/previews``) is keyed by the PDF's SHA-256; the PDF is
+checked against that digest before it is rendered, and every cached JPEG carries an
+HMAC under the server's secret key (``.mac`` beside it), checked each time it is served:
+a JPEG replaced on disk is rendered again, never served. It can be deleted at any time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import tempfile
 from pathlib import Path
 
 from common.errors import SohoaError
+from common.private import private_dir
 from pipeline.page.intake import render_page_jpeg
 from reuse_index import DocumentRecord
 from storage import ObjectStore
@@ -23,29 +27,39 @@ class PreviewError(Exception):
     """The stored PDF could not be rendered or does not match its recorded digest."""
 
 
-def page_jpeg(store: ObjectStore, record: DocumentRecord, page: int, *, cache: Path) -> bytes:
+def page_jpeg(store: ObjectStore, record: DocumentRecord, page: int, *, cache: Path,
+              key: bytes) -> bytes:
     """Page ``page`` (1-based) of the document's signed PDF as a JPEG."""
     digest = record.pdf_sha256 or ""
     folder = cache / "previews" / digest[:2] / digest
     image = folder / f"{page}-{LONGEST_PX}.jpg"
-    if image.exists():
-        return image.read_bytes()
-    pdf = folder / "document.pdf"
-    if not pdf.exists():
-        data = store.get_bytes(record.pdf_key or "")
-        if hashlib.sha256(data).hexdigest() != digest:
-            raise PreviewError("sha256 mismatch")
-        _write_atomic(pdf, data)
-    try:
-        jpeg = render_page_jpeg(pdf, page - 1, longest_px=LONGEST_PX)
-    except SohoaError as exc:
-        raise PreviewError(f"page {page}: {exc.detail}") from exc
+    mac_file = image.with_suffix(".mac")
+    if image.exists() and mac_file.exists():
+        jpeg = image.read_bytes()
+        if hmac.compare_digest(mac_file.read_text().strip(), _mac(key, digest, page, jpeg)):
+            return jpeg
+    data = store.get_bytes(record.pdf_key or "")  # rendered from checked bytes, every time
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise PreviewError("sha256 mismatch")
+    with tempfile.TemporaryDirectory(prefix="sohoa-preview-") as tmp:
+        pdf = Path(tmp) / "document.pdf"
+        pdf.write_bytes(data)
+        try:
+            jpeg = render_page_jpeg(pdf, page - 1, longest_px=LONGEST_PX)
+        except SohoaError as exc:
+            raise PreviewError(f"page {page}: {exc.detail}") from exc
     _write_atomic(image, jpeg)
+    _write_atomic(mac_file, _mac(key, digest, page, jpeg).encode("ascii"))
     return jpeg
 
 
+def _mac(key: bytes, digest: str, page: int, jpeg: bytes) -> str:
+    message = f"{digest}:{page}:{LONGEST_PX}:".encode("ascii") + jpeg
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as out:
         out.write(data)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -37,13 +38,35 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_strength(password: str) -> str | None:
-    """A Vietnamese reason the password is refused, or ``None``."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự"
-    if password.isdigit() or password.isalpha():
-        return "Mật khẩu phải có cả chữ và số hoặc ký hiệu"
+def check_password_strength(password: str, *, username: str = "",
+                            display_name: str = "") -> str | None:
+    """A Vietnamese reason the password is refused, or ``None``.
+
+    At least ``MIN_PASSWORD_LENGTH`` characters that are not blank padding, not one of
+    the 30,000 most common passwords (zxcvbn's list, from leaked password sets), and
+    not guessable by zxcvbn's estimate (score ≥ 3: keyboard runs, dates, repeats, words
+    plus a digit, the username itself)."""
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
+        return (f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự "
+                "(không tính khoảng trắng đầu, cuối)")
+    if len(set(password)) < 5:
+        return "Mật khẩu lặp lại quá ít ký tự khác nhau"
+    if password.lower() in _common_passwords():
+        return "Mật khẩu này nằm trong danh sách mật khẩu phổ biến; chọn mật khẩu khác"
+    from zxcvbn import zxcvbn
+
+    hints = [h for h in (username, display_name) if h]
+    if zxcvbn(password[:100], user_inputs=hints)["score"] < 3:
+        return "Mật khẩu quá dễ đoán (từ thông dụng, ngày tháng, dãy phím, tên đăng nhập); " \
+            "hãy dùng cụm nhiều từ hoặc thêm ký hiệu"
     return None
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def verify_password(password_hash: str | None, password: str) -> tuple[bool, str | None]:

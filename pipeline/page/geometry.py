@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 MAX_SKEW = 15.0
+MIN_DESKEW = 0.5  # degrees: smaller skews are left in the image (see skew_to_correct)
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,15 @@ def turn_to_upright(image: np.ndarray, rotation: int) -> np.ndarray:
     """Undo a clockwise quarter-turn of ``rotation`` degrees."""
     k = (rotation // 90) % 4
     return np.ascontiguousarray(np.rot90(image, k)) if k else image
+
+
+def skew_to_correct(skew_deg: float) -> float:
+    """The part of a measured skew worth turning the image for: none below MIN_DESKEW.
+
+    Turning resamples every pixel; on real scans that fades thin tone marks (số → sô,
+    điều → điêu) and costs more than a few tenths of a degree cost Tesseract, whose line
+    finding follows such slopes by itself."""
+    return skew_deg if abs(skew_deg) >= MIN_DESKEW else 0.0
 
 
 def deskew(image: np.ndarray, skew_deg: float, *, fill: int | tuple[int, int, int] = 255

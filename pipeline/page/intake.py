@@ -63,6 +63,9 @@ class LoadedPage:
     image: np.ndarray  # uint8, grey (H, W) or BGR (H, W, 3)
     dpi: float
     colour: bool
+    # False when ``dpi`` is a guess or a tag not to be believed (none, 72, 96, or a page
+    # size no paper has): :func:`judge_resolution` then reads it from the letters.
+    dpi_trusted: bool = True
 
 
 def sniff(path: Path) -> str:
@@ -112,9 +115,11 @@ def load_page(ref: PageRef, *, max_pixels: int = MAX_PIXELS) -> LoadedPage:
         _check_pixels(img.size, max_pixels, ref.source, ref.index)
         try:
             img.load()
-            dpi = _image_dpi(img)
+            dpi, trusted = _tag_dpi(img)
             pil = ImageOps.exif_transpose(img) if ref.kind == "jpeg" else img
-            return _to_array(pil, dpi)
+            loaded = _to_array(pil, dpi)
+            loaded.dpi_trusted = trusted
+            return loaded
         except (OSError, ValueError, SyntaxError) as exc:
             raise CorruptFileError(ref.source, page=ref.index, detail=str(exc)) from exc
 
@@ -150,15 +155,57 @@ def _check_pixels(size: tuple[int, int], max_pixels: int, source: str, page: int
                                  detail=f"{width}x{height} = {width * height / 1e6:.0f} MP")
 
 
-def _image_dpi(img: Image.Image) -> float:
+# --- resolution ------------------------------------------------------------------------
+# Real files carry wrong resolution tags: PDF image extractors and screenshot tools write
+# 72 or 96 dpi whatever the scan was (a 200-dpi 1-bit scan tagged 72 dpi is read as a
+# poster, upscaled 4x and OCR'd badly), and screenshots carry none. Such tags are kept
+# only as a first guess; the letters on the page decide.
+
+DEFAULT_SCREEN_TAGS = (72.0, 96.0)  # what tools write when they do not know
+PLAUSIBLE_LONG_INCH = (2.5, 17.5)  # a business card ... A3 (16.5 in)
+LETTER_PX_PER_DPI = 0.108  # median letter height: 27-28 px on 300-dpi office letters
+# A4, US Letter, A5 (long, short side)
+PAPER_SIZES_INCH = ((297 / 25.4, 210 / 25.4), (11.0, 8.5), (210 / 25.4, 148 / 25.4))
+PAPER_FIT = 0.04  # pixel aspect within 4 % of a paper size
+PAPER_AGREE = 0.45  # paper-size resolution within 45 % of the letters' reading
+
+
+def _tag_dpi(img: Image.Image) -> tuple[float, bool]:
+    """The file's resolution tag and whether it can be believed."""
     dpi = img.info.get("dpi")
     try:
         value = float(dpi[0]) if dpi else 0.0
     except (TypeError, ValueError, IndexError):
         value = 0.0
-    if 50 <= value <= 1200:
-        return value
-    return _guess_dpi(img.size)
+    if not 50 <= value <= 1200:
+        return _guess_dpi(img.size), False
+    return value, tag_trusted(value, img.size)
+
+
+def tag_trusted(dpi: float, size: tuple[int, int]) -> bool:
+    """A tag is believed unless it is a default screen value or makes a paper no one
+    prints on (a 2338-px page at 72 dpi would be 32 inches long)."""
+    if any(abs(dpi - default) < 1.0 for default in DEFAULT_SCREEN_TAGS):
+        return False
+    long_inch = max(size) / dpi
+    return PLAUSIBLE_LONG_INCH[0] <= long_inch <= PLAUSIBLE_LONG_INCH[1]
+
+
+def judge_resolution(loaded: LoadedPage, letter_height: float | None) -> float:
+    """The page's resolution when its tag is not trusted, from the median letter height
+    in pixels; snapped to the resolution at which the image is a whole standard paper
+    size when the two agree (a full A4 scan), so the output PDF keeps its paper size."""
+    if loaded.dpi_trusted or not letter_height:
+        return loaded.dpi
+    from_letters = letter_height / LETTER_PX_PER_DPI
+    height, width = loaded.image.shape[:2]
+    long_px, short_px = max(height, width), min(height, width)
+    for long_in, short_in in PAPER_SIZES_INCH:
+        if abs((long_px / short_px) / (long_in / short_in) - 1) <= PAPER_FIT:
+            paper = long_px / long_in
+            if abs(paper / from_letters - 1) <= PAPER_AGREE:
+                return paper
+    return max(50.0, min(1200.0, from_letters))
 
 
 def _guess_dpi(size: tuple[int, int]) -> float:

@@ -5,11 +5,15 @@ Tesseract's own order mixes up the blocks these papers always have: the issuing 
 lines it often merges into one line across the gap. Here:
 
 1. each OCR line is cut into *segments* where the gap between words is wider than a
-   few text heights (a tab or a column gap, never a word space);
+   few text heights, or than 1.5 heights and four of the line's word spaces (a tab or
+   a column gap, never a word space);
 2. segments are grouped into visual rows, top to bottom;
 3. a run of consecutive rows whose ink leaves one wide vertical gutter (at least two
    rows with text on each side of it) is read as two columns: the left column's rows,
-   then the right column's.
+   then the right column's;
+4. where no straight gutter exists (a header block's long line reaches under the other
+   block), a row of two segments starts two *blocks* that grow downwards with the
+   segments lying under each; the left block is read whole, then the right.
 
 The result is lines of words; the words themselves are never changed.
 """
@@ -23,6 +27,9 @@ from statistics import median
 from ocr_models import Word
 
 SPLIT_GAP = 3.0  # word gap, in text heights, that cuts a line into segments
+HEADER_GAP = 1.5  # ... or this many heights when it is also WORD_GAPS word spaces wide
+WORD_GAPS = 4.0
+ROW_BREAK = 6.0  # a vertical gap of this many text heights ends a two-column run
 
 
 @dataclass
@@ -70,13 +77,22 @@ def _sublines(line: list[Word]) -> list[list[Word]]:
 
 
 def _split_at_gaps(line: list[Word]) -> list[_Box]:
+    """Cut a line where the gap between two words is a column gap: wider than
+    SPLIT_GAP text heights, or wider than HEADER_GAP heights and WORD_GAPS times the
+    line's usual word space. The second catches the two header blocks merged into one
+    line ("ỦY BAN NHÂN DÂN     CỘNG HÒA XÃ HỘI ..."), whose gap is only 2-3 capital
+    heights because the national title is long."""
     segments = []
     if line:
         line.sort(key=lambda w: w.left)
         height = median(w.height for w in line)
+        gaps = [b.left - (a.left + a.width) for a, b in zip(line, line[1:], strict=False)]
+        usual = median(gaps) if gaps else 0
         current = [line[0]]
         for prev, word in zip(line, line[1:], strict=False):
-            if word.left - (prev.left + prev.width) > SPLIT_GAP * height:
+            gap = word.left - (prev.left + prev.width)
+            if gap > SPLIT_GAP * height or (gap > HEADER_GAP * height
+                                            and gap > WORD_GAPS * max(usual, 1)):
                 segments.append(_Box.of(current))
                 current = []
             current.append(word)
@@ -116,7 +132,7 @@ def _row_gap(upper: list[_Box], lower: list[_Box]) -> int:
     return min(s.y0 for s in lower) - max(s.y1 for s in upper)
 
 
-def _column_run(rows: list[list[_Box]], start: int, min_gutter: float
+def _column_run(rows: list[list[_Box]], start: int, min_gutter: float, row_break: float
                 ) -> tuple[int, tuple[int, int]]:
     """End (exclusive) and gutter of a two-column run starting at ``start``, else start.
 
@@ -126,7 +142,7 @@ def _column_run(rows: list[list[_Box]], start: int, min_gutter: float
     best_end, best_gutter = start, (0, 0)
     segments: list[_Box] = []
     for end in range(start, len(rows)):
-        if end > start and _row_gap(rows[end - 1], rows[end]) > 3 * min_gutter:
+        if end > start and _row_gap(rows[end - 1], rows[end]) > row_break:
             break  # a wide vertical gap: what follows is another part of the page
         segments.extend(rows[end])
         gutter = _free_gap(segments, min_gutter)
@@ -142,16 +158,76 @@ def _column_run(rows: list[list[_Box]], start: int, min_gutter: float
     return best_end, best_gutter
 
 
+def _overlap(seg: _Box, span: tuple[int, int]) -> float:
+    """Share of the segment's width that lies within ``span``."""
+    inside = min(seg.x1, span[1]) - max(seg.x0, span[0])
+    return max(0, inside) / max(1, seg.x1 - seg.x0)
+
+
+def _block_run(rows: list[list[_Box]], start: int, row_break: float
+               ) -> tuple[int, list[list[_Box]], list[list[_Box]]]:
+    """Two header blocks whose columns overlap in x (no straight gutter between them:
+    a long "V/v ..." line of the left block reaches under the start of the national
+    title). Starts at a row of exactly two segments; each following segment joins the
+    block it lies under (half its width or more within that block, a tenth or less
+    within the other); the run ends at a segment under both or under neither, or at a
+    wide vertical gap. Returns the end (exclusive) and the two blocks' rows, or
+    ``start`` when fewer than two rows fall on each side."""
+    if len(rows[start]) != 2:
+        return start, [], []
+    left_seg, right_seg = rows[start]
+    spans = [(left_seg.x0, left_seg.x1), (right_seg.x0, right_seg.x1)]
+    blocks: list[list[list[_Box]]] = [[[left_seg]], [[right_seg]]]
+    end = start + 1
+    while end < len(rows) and _row_gap(rows[end - 1], rows[end]) <= row_break:
+        placed: list[list[_Box]] = [[], []]
+        for seg in rows[end]:
+            shares = [_overlap(seg, span) for span in spans]
+            side = 0 if shares[0] >= 0.5 and shares[1] <= 0.1 else \
+                1 if shares[1] >= 0.5 and shares[0] <= 0.1 else -1
+            if side < 0:
+                break
+            placed[side].append(seg)
+        else:
+            for side in (0, 1):
+                if placed[side]:
+                    blocks[side].append(placed[side])
+                    spans[side] = (min(spans[side][0], *(s.x0 for s in placed[side])),
+                                   max(spans[side][1], *(s.x1 for s in placed[side])))
+            end += 1
+            continue
+        break
+    if len(blocks[0]) < 2 or len(blocks[1]) < 2:
+        return start, [], []
+    return end, blocks[0], blocks[1]
+
+
 def _ordered_rows(segments: list[_Box]) -> list[list[_Box]]:
     """Rows in reading order; two-column runs read left column first, then right."""
     rows = _rows(segments)
     if not rows:
         return []
-    min_gutter = 2.0 * median(s.height for s in segments)
+    # a gutter as wide as the narrowest column gap a line is cut at (HEADER_GAP word
+    # heights): header blocks sit closer than two line heights on many real letters
+    height = median(w.height for s in segments for w in s.words)
+    min_gutter = HEADER_GAP * height
     out: list[list[_Box]] = []
     i = 0
     while i < len(rows):
-        end, gutter = _column_run(rows, i, min_gutter)
+        end, gutter = _column_run(rows, i, min_gutter, ROW_BREAK * height)
+        # blocks starting here or on the next row (a stray stamp or page number may
+        # stand above the header) win when they reach further down
+        for first in (i, i + 1):
+            if first < len(rows):
+                block_end, left_rows, right_rows = _block_run(rows, first, ROW_BREAK * height)
+                if block_end > max(end, first):
+                    out.extend(rows[i:first] + left_rows + right_rows)
+                    break
+        else:
+            block_end = 0
+        if block_end > max(end, i):
+            i = block_end
+            continue
         if end <= i:
             out.append(rows[i])
             i += 1
@@ -171,6 +247,6 @@ def reading_order(words: Sequence[Word]) -> list[list[Word]]:
     lines: list[list[Word]] = []
     for n, row in enumerate(_ordered_rows(_segments(words)), start=1):
         line = sorted((w for seg in row for w in seg.words), key=lambda w: w.left)
-        lines.append([Word(w.text, w.left, w.top, w.width, w.height, w.confidence, 1, 1, n)
-                      for w in line])
+        lines.append([Word(w.text, w.left, w.top, w.width, w.height, w.confidence, 1, 1, n,
+                           w.alternatives) for w in line])
     return lines

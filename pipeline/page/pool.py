@@ -127,15 +127,36 @@ def process_files(paths: Sequence[Path], options: PageOptions, *, workers: int |
     return results
 
 
+def settle_text(pages: Sequence[PageResult], docs: Sequence | None = None) -> list:
+    """The papers of ``pages`` (:func:`~pipeline.papers.fields.documents_for_pages`, unless
+    given), with the values their fields settled carried into the pages' words and text and
+    into the text layer of each changed page's one-page PDF (:mod:`pipeline.papers.settle`).
+
+    Call it once the whole page stream is read and before the page PDFs are assembled."""
+    from pipeline.papers.fields import documents_for_pages
+    from pipeline.papers.settle import settle_pages
+    from pipeline.pdfa import replace_text_layer
+
+    docs = documents_for_pages(pages) if docs is None else docs
+    for i in sorted(settle_pages(docs, pages)):
+        page = pages[i]
+        if page.pdf and not page.error:
+            replace_text_layer(Path(page.pdf), page.words, dpi=page.dpi)
+    return list(docs)
+
+
 def ocr_to_pdf(paths: Sequence[Path], out_pdf: Path, options: PageOptions, *,
                workers: int | None = None, title: str | None = None,
                on_page: Callable[[PageResult, int], None] | None = None) -> list[FileResult]:
-    """Like :func:`process_files`, and assemble every readable page into one PDF/A-2b."""
+    """Like :func:`process_files` then :func:`settle_text`, and assemble every readable page
+    into one PDF/A-2b."""
     from pipeline.pdfa import assemble_pdfa
 
     with tempfile.TemporaryDirectory(prefix="sohoa-") as tmp:
         results = process_files(paths, replace(options, workdir=tmp), workers=workers,
                                 on_page=on_page)
+        if options.fields:  # the fields' settled readings into the text, before assembly
+            settle_text([p for r in results for p in r.pages])
         page_pdfs = [Path(p.pdf) for r in results for p in r.pages if p.pdf and not p.error]
         if page_pdfs:
             partial = out_pdf.with_name(out_pdf.name + ".part")

@@ -21,8 +21,8 @@ from common.errors import PageProcessingError, SohoaError
 from common.vn import nfc
 from ocr_models import OcrEngine, OcrResult, Word, get_engine
 from ocr_models.vietnamese import correct_token, default_lexicon
-from pipeline.page import clean, geometry, layout
-from pipeline.page.intake import MAX_PIXELS, PageRef, load_page
+from pipeline.page import clean, geometry, layout, slots
+from pipeline.page.intake import MAX_PIXELS, PageRef, judge_resolution, load_page
 from pipeline.papers.fields import PageFacts, page_facts
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ class PageOptions:
     languages: tuple[str, ...] = ("vie",)
     correct_text: bool = True
     workdir: str | None = None  # write page image + one-page PDF here when set
-    jpeg_quality: int = 80
+    jpeg_quality: int = 80  # the page JPEG when pdf_images is "jpeg"
+    pdf_images: str = "compact"  # how the page image is stored: pipeline.page.encode
     max_pixels: int = MAX_PIXELS
     fields: bool = True  # classify and extract fields (with crop re-reads); off: text only
 
@@ -117,6 +118,9 @@ def process_page(ref: PageRef, options: PageOptions) -> PageResult:
 
 def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
     loaded = load_page(ref, max_pixels=options.max_pixels)
+    if not loaded.dpi_trusted:  # no tag, or 72/96 written by a tool: the letters decide
+        loaded.dpi = judge_resolution(loaded, clean.letter_height(clean.to_grey(loaded.image),
+                                                                  loaded.dpi))
     result.dpi, result.colour = loaded.dpi, loaded.colour
     # High-resolution scans are analysed and OCR'd at 300 dpi; only the output image
     # keeps the scan's own resolution.
@@ -125,6 +129,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
                                            loaded.dpi, target)
     dpi = loaded.dpi * work_scale
     norm = clean.normalize_background(grey, dpi)
+    smooth = clean.wants_denoise(loaded.image, norm, dpi)  # judged before any resampling
     image = loaded.image
     if clean.is_blank(norm, dpi):
         result.blank = True
@@ -132,16 +137,19 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         engine = engine_for(options.engine)
         geo = geometry.estimate_geometry(clean.ink_mask(norm), dpi)
         rotation, skew = geo.rotation, geo.skew_deg
-        norm = _upright(norm, rotation, skew, 255)
+        turn = geometry.skew_to_correct(skew)  # the image is turned by this much
+        norm = _upright(norm, rotation, turn, 255)
         if geo.updown_score < UPDOWN_SURE:
             rotation, norm = _ask_engine_updown(engine, norm, dpi, rotation, options)
-        ocr_input, ocr_scale = clean.resize_to_dpi(clean.denoise(norm, dpi), dpi, OCR_DPI)
+        if smooth:
+            norm = clean.denoise(norm, dpi)
+        ocr_input, ocr_scale = clean.resize_to_dpi(norm, dpi, OCR_DPI)
         ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
         if ocr.confidence < RETRY_CONFIDENCE:
             ocr, flipped = _better_reading(engine, ocr, ocr_input, options)
             rotation = (rotation + 180) % 360 if flipped else rotation
         result.rotation, result.skew_deg = rotation, skew
-        image = _upright(image, rotation, skew, _paper_colour(image))
+        image = _upright(image, rotation, turn, _paper_colour(image))
         scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
         lexicon = default_lexicon() if options.correct_text else None
         words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
@@ -152,6 +160,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         result.confidence = _confidence(result.words)
         if options.fields:
             result.facts = _facts(result, engine, ocr_input, scale, image, options)
+            # handwritten/stamped digits of the number and date, read where the labels sit
+            result.facts.slots = slots.read_slots(ocr_input, result.words, scale)
     if options.workdir:
         result.pdf = str(_write_page(image, result, options))
 
@@ -263,45 +273,49 @@ def _rescale(word: Word, scale: float, lexicon, correct: bool) -> Word:
         return word.with_text(text)
     return Word(text, round(word.left / scale), round(word.top / scale),
                 max(1, round(word.width / scale)), max(1, round(word.height / scale)),
-                word.confidence, word.block, word.par, word.line)
+                word.confidence, word.block, word.par, word.line, word.alternatives)
 
 
-_PUNCTUATION = {"-", "–", "—", "/", ":", ",", ".", ";", "(", ")", "+", "*", "…", "\""}
+_PUNCTUATION = set("-–—/:,.;()+*…!?%\"“”'‘’")
+SPECK_CONFIDENCE = 0.6  # a lone punctuation mark read with less is dust, not text
+LONE_LETTER_CONFIDENCE = 0.5  # a one-letter "word" read with less is a speck
+TALL_NOISE = 3.0  # words this many text heights tall, read unsurely, are seals or photos
+NOISE_LINE_CONFIDENCE = 0.3  # no word of a line read this surely: a photo or emblem
 
 
 def _drop_noise(words: list[Word], lexicon) -> list[Word]:
-    """Drop what Tesseract "reads" in seals, photos and dust: symbols, and low-confidence
-    one- or two-character scraps that are neither a Vietnamese syllable nor a number."""
+    """Drop only what is provably not text: marks with no letter or digit that are not
+    punctuation or are read unsurely (dust, frame edges, seal rims), a lone letter read
+    unsurely, and unsure "words" several text heights tall (fragments of a seal, photo
+    or emblem).
+
+    Every word with a letter or digit in it at text height is kept, however unsure the
+    engine is: handwritten numbers ("86", "16"), codes ("573/TTr-SNV") and short words
+    ("Tổ") are read with low confidence and are exactly what a reader needs; only a
+    one-letter word, or a two-letter one that is no syllable in ``lexicon``, read with
+    less than LONE_LETTER_CONFIDENCE goes."""
     if not words:
         return words
     typical = float(np.median([w.height for w in words]))
 
     def noise(word: Word) -> bool:
-        alnum = sum(ch.isalnum() for ch in word.text)
-        if alnum == 0:  # "-", "/", "-/-" (nothing to declare) are real text
-            return not set(word.text) <= _PUNCTUATION or word.confidence < 0.6
-        if word.height > 3 * typical and word.confidence < 0.6:
-            return True  # a fragment of a photo, seal or emblem
-        if alnum <= 2 and (word.height < 0.35 * typical or word.confidence < 0.15):
-            return True  # a speck, or a scrap nobody could read
-        letters = "".join(ch for ch in word.text if ch.isalpha())
-        if word.text.isdigit() or (lexicon is not None and len(letters) >= 2
-                                   and letters == word.text and letters in lexicon):
-            return False
-        if alnum <= 2:
-            return word.confidence < 0.6
-        mixed = any(ch.isdigit() for ch in word.text) and any(ch.isalpha() for ch in word.text)
-        odd = any(not ch.isalnum() and ch not in ".,:;/-()<" for ch in word.text)
-        return word.confidence < 0.3 and (mixed or odd)
+        if not any(ch.isalnum() for ch in word.text):  # "-", "/" (nothing to declare) stay
+            return not set(word.text) <= _PUNCTUATION or word.confidence < SPECK_CONFIDENCE
+        if len(word.text) <= 2 and word.text.isalpha():  # "À", "ÀS", "Ị" read unsurely
+            # out of a speck or a signature stroke; a real short word is a syllable
+            unknown = len(word.text) == 1 or (lexicon is not None and word.text not in lexicon)
+            return unknown and word.confidence < LONE_LETTER_CONFIDENCE
+        return word.height > TALL_NOISE * typical and word.confidence < SPECK_CONFIDENCE
 
     return [w for w in words if not noise(w)]
 
 
 def _noise_line(line: list[Word]) -> bool:
-    """A whole "line" read out of a fingerprint, photo or emblem: confidence under 0.3
-    (real text lines, even an ID card's machine-readable zone, read at 0.33 or more)."""
-    mean = sum(w.confidence for w in line) / len(line)
-    return mean < 0.3 and not any("<<" in w.text for w in line)
+    """A whole "line" read out of a fingerprint, photo or emblem: no word in it read
+    with even NOISE_LINE_CONFIDENCE (real text lines, handwriting and an ID card's
+    machine-readable zone included, always have some word read more surely)."""
+    return all(w.confidence < NOISE_LINE_CONFIDENCE for w in line) and \
+        not any("<<" in w.text for w in line)
 
 
 def _confidence(words: list[Word]) -> float:
@@ -310,16 +324,16 @@ def _confidence(words: list[Word]) -> float:
 
 
 def _write_page(image: np.ndarray, result: PageResult, options: PageOptions) -> Path:
+    from pipeline.page.encode import encode_page
     from pipeline.pdfa import write_page_pdf  # lazy: pikepdf work only when a PDF is wanted
 
     assert options.workdir is not None
     tag = hashlib.sha1(result.source.encode()).hexdigest()[:12]
     stem = Path(options.workdir) / f"{tag}-{result.index:05d}"
-    image_file = stem.with_suffix(".jpg")
-    ok = cv2.imwrite(str(image_file), image, [cv2.IMWRITE_JPEG_QUALITY, options.jpeg_quality])
-    if not ok:
-        raise PageProcessingError(result.source, page=result.index, detail="cannot write JPEG")
-    pdf = write_page_pdf(image_file, stem.with_suffix(".pdf"), dpi=result.dpi,
-                         words=result.words)
-    image_file.unlink(missing_ok=True)
-    return pdf
+    try:  # the array itself: no JPEG round trip before the page's own encoding
+        encoded = encode_page(image, result.dpi, options.pdf_images,
+                              jpeg_quality=options.jpeg_quality)
+    except RuntimeError as exc:  # an encoder refused the page
+        raise PageProcessingError(result.source, page=result.index,
+                                  detail=f"cannot encode the page image: {exc}") from exc
+    return write_page_pdf(encoded, stem.with_suffix(".pdf"), dpi=result.dpi, words=result.words)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pipeline.papers.classify import PageClass, PageGroup, classify_page, group_pages
+from pipeline.papers.digits_settle import settle_digits
 from pipeline.papers.extract import (
     UNIT_WORDS,
     Candidate,
@@ -151,6 +152,7 @@ class PageFacts:
     lines: list[Line]
     mrz: Mrz | None = None
     qr: CardQr | None = None
+    slots: object | None = None  # pipeline.page.slots.SlotReadings (handwritten digits)
 
 
 def page_facts(words, text: str, *, blank: bool = False, page: int = 0,
@@ -383,6 +385,9 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
     _cross_check_header(fields)
     if doc.doc_type == "can_cuoc":
         _card(doc, facts)
+    letter = doc.doc_type == "van_ban_hanh_chinh"  # handwritten/stamped digit slots:
+    settle_digits(fields, facts, "so_ky_hieu" if letter else None,
+                  DATE_LINE_KEY.get(doc.doc_type), today, create=letter)
     _validate(doc, spelled, facts, today)
 
 

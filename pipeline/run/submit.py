@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from common.errors import NoSigningKeyError
+from common.private import private_dir
 from common.settings import Settings
 from pipeline.page.pool import check_engine
 from pipeline.page.process import PageOptions, PageResult
@@ -40,7 +41,7 @@ def store_config(settings: Settings) -> StoreConfig:
 
 def open_store_checked(settings: Settings) -> ObjectStore:
     """The configured object store, probed (unreachable: a clear error now)."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)
     store = open_store(store_config(settings))
     store.check()
     return store
@@ -60,6 +61,7 @@ def open_backends(settings: Settings) -> Iterator[tuple[ObjectStore, ReuseIndex]
 def page_options(settings: Settings, engine: str | None = None, **options: object
                  ) -> PageOptions:
     """Page options for ``engine`` (default: ``SOHOA_OCR_ENGINE``), the engine checked."""
+    options.setdefault("pdf_images", settings.pdf_images)
     result = PageOptions(engine=engine or settings.ocr_engine, **options)  # type: ignore[arg-type]
     check_engine(result)
     return result
@@ -92,9 +94,9 @@ def make_scanner(settings: Settings, store: ObjectStore, index: ReuseIndex, *,
                  workers: int | None = None, **hooks: object) -> DossierScanner:
     """A scanner over the given store, index and key (``hooks``: ``on_page``,
     ``executor``)."""
-    del settings  # the same signature everywhere; settings reach the parts already
     return DossierScanner(store=store, index=index, signer=signer, options=options,
-                          workers=workers, **hooks)  # type: ignore[arg-type]
+                          workers=workers, max_pages=settings.max_pages,
+                          **hooks)  # type: ignore[arg-type]
 
 
 def submit(jobs: list[DossierJob], settings: Settings, store: ObjectStore, index: ReuseIndex,

@@ -436,6 +436,8 @@ def test_events_recorded_and_listed(index: ReuseIndex) -> None:
     index.record_event("reuse_refused", document_id="unknown-doc", detail={"why": "expired"})
     index.record_event("account", actor="admin", detail={"action": "create", "username": "a"})
     index.record_event("result", dossier_code="D2", detail={"electronic": True})
+    index.record_event("scan_cancelled", dossier_code="D3", actor="counter-1",
+                       detail={"job": "0123456789abcdef"})
     assert last > first
     assert [e.kind for e in index.events(document_id="doc-1")] == [
         "reused", "accessed", "digitized"]

@@ -1,6 +1,7 @@
 """Command line: ``python -m tests.scangen OUT_DIR --pages N --seed S [--level degraded]
-[--format jpg] [--blank-every K] [--combine] [--documents]`` writes a sample set and
-truth.json, one line per file on stderr."""
+[--format jpg] [--blank-every K] [--combine] [--documents] [--family 2]`` writes a sample set
+and truth.json, one line per file on stderr. ``--family 2``: the second page family
+(:mod:`.family2`, its own fonts, dpis and formats; only --pages and --seed apply)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,25 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --format pdf: one multi-page scans.pdf")
     ap.add_argument("--documents", action="store_true",
                     help="whole papers, every type in turn, some of two pages")
+    ap.add_argument("--family", type=int, choices=(1, 2), default=1,
+                    help="page family: 1 (default) or 2 (other fonts, dpis, prose, headers)")
     args = ap.parse_args(argv)
     if args.pages < 0:
         ap.error("--pages must be >= 0")
     if args.combine and args.fmt != "pdf":
         ap.error("--combine needs --format pdf")
     start = time.perf_counter()
+    if args.family == 2:
+        from .family2 import generate_family2
+
+        for i, (path, truth, scan) in enumerate(generate_family2(args.out_dir, args.pages,
+                                                                  seed=args.seed)):
+            print(f"{path}\tpage={i}\t{scan.kind}\t{scan.header or '-'}\t{scan.font}"
+                  f"\tdpi={truth.dpi}\tbits={scan.bits}\trotation={truth.rotation}"
+                  f"\tskew={truth.skew_deg:+.2f}", file=sys.stderr)
+        print(f"wrote {args.pages} pages and {args.out_dir / 'truth.json'} in "
+              f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
+        return 0
     results = generate_set(args.out_dir, args.pages, seed=args.seed, level=args.level,
                            fmt=args.fmt, blank_every=args.blank_every, combine=args.combine,
                            documents=args.documents)

@@ -3,6 +3,7 @@ SeaweedFS server on loopback), plus backend-specific checks, key layout and conf
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import logging
@@ -615,3 +616,50 @@ def test_errors_speak_vietnamese_and_log_english() -> None:
     assert isinstance(InvalidKeyError("x"), ValueError)
     assert all(cls.exit_code == 5 for cls in (StoreError, ObjectExistsError,
                                               ObjectNotFoundError, StoredBytesMismatchError))
+
+
+def test_s3_writes_carry_an_integrity_header_and_create_only(
+        s3_server_or_skip: S3Server) -> None:
+    """AWS S3 refuses a PutObject/UploadPart under object lock without Content-MD5 or an
+    x-amz-checksum-* header (SeaweedFS and MinIO do not enforce it): check on the wire
+    that every write carries one, single puts and multipart parts alike, and that a
+    single put is a conditional create."""
+    from tests.storage.recording_proxy import RecordingProxy
+
+    with RecordingProxy(s3_server_or_skip.endpoint) as proxy:
+        server = dataclasses.replace(s3_server_or_skip, endpoint=proxy.endpoint)
+        store = open_store(s3_config(server, retention_days=1))
+        store.check()
+        store.put_bytes("originals/small.pdf", b"%PDF-1.7 small")
+        store.put_bytes("originals/large.bin", os.urandom(6 * MiB))  # multipart
+        assert store.get_bytes("originals/small.pdf") == b"%PDF-1.7 small"
+    writes = [s for s in proxy.seen if s.method in ("PUT", "POST") and s.body_size]
+    assert any("partNumber=" in s.path for s in writes), "no multipart part was seen"
+    for seen in writes:
+        assert "content-md5" in seen.headers or any(
+            k.startswith("x-amz-checksum-") for k in seen.headers), (seen.method, seen.path)
+    single = next(s for s in writes if s.path.endswith("/originals/small.pdf"))
+    assert single.headers.get("if-none-match") == "*"
+    assert "x-amz-checksum-sha256" in single.headers
+    assert "x-amz-object-lock-retain-until-date" in single.headers
+
+
+def test_s3_a_racing_writer_cannot_replace_a_stored_object(
+        s3_server_or_skip: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two writers both see the key free (the stat before the put): the second put must
+    fail as ObjectExistsError and leave the first one's bytes as the current object."""
+    store = open_store(s3_config(s3_server_or_skip))
+    assert isinstance(store, S3Store)
+    store.check()
+    store.put_bytes("originals/race.pdf", b"first writer")
+    real = store._already_stored
+    calls = []
+
+    def blind_once(key: str, digest: str, size: int):  # the racing writer's stale stat
+        calls.append(key)
+        return None if len(calls) == 1 else real(key, digest, size)
+
+    monkeypatch.setattr(store, "_already_stored", blind_once)
+    with pytest.raises(ObjectExistsError):
+        store.put_bytes("originals/race.pdf", b"second writer")
+    assert store.get_bytes("originals/race.pdf") == b"first writer"

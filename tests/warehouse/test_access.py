@@ -182,3 +182,145 @@ def test_unreachable_database_gives_a_clear_message(home: Path, scans: list[Path
     monkeypatch.setenv("SOHOA_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/x")
     code, _, err = _run(capsys, "scan", str(scans[0]), *DOSSIER, "--engine", "fake")
     assert code == 7 and "Traceback" not in err and err.strip()
+
+
+# -- tampering with what is stored: every part is checked, not only the signed PDF --------
+
+
+def _writable(path: Path) -> Path:
+    os.chmod(path, 0o644)
+    return path
+
+
+@pytest.fixture
+def stored_two(home: Path, tmp_path: Path, capsys) -> list[dict]:
+    """Two papers of two citizens, stored and signed."""
+    assert _run(capsys, "keys", "demo")[0] == 0
+    docs = []
+    for name, owner in (("a.png", "052190012345"), ("b.png", "079301000111")):
+        scan = lined_page(tmp_path / name, 20 + len(docs) * 20)
+        code, out, _ = _run(capsys, "scan", str(scan), *DOSSIER, "--engine", "fake",
+                            "--owner-id", owner, "--owner-name", "Nguyễn Văn An",
+                            "--type", "giay_khai_sinh", "--json", "--quiet", "--workers", "1")
+        assert code == 0, out
+        docs.append(out["documents"][0])
+    code, checks, _ = _run(capsys, "verify", "--all", "--json")
+    assert code == 0 and checks == []
+    return docs
+
+
+def _problems(capsys, doc_id: str) -> list[str]:
+    """What ``verify DOC`` finds; ``verify --all`` must find the same."""
+    code, checks, _ = _run(capsys, "verify", doc_id, "--json")
+    assert code != 0 and not checks[0]["ok"], checks
+    code, sweep, _ = _run(capsys, "verify", "--all", "--json")
+    assert code != 0
+    found = [f for f in sweep if f["document_id"] == doc_id]
+    text = " | ".join(f["detail"] for f in found)
+    assert found and (any(f["kind"] == "hash_mismatch" for f in found) or all(
+        p in text for p in checks[0]["problems"] if "sha256" not in p)), (found, checks)
+    return checks[0]["problems"]
+
+
+def _sql(home: Path, statement: str, *args: object) -> None:
+    import sqlite3
+
+    with sqlite3.connect(home / "index.db") as conn:
+        conn.execute(statement, args)
+
+
+def test_an_edited_metadata_file_is_found(home: Path, stored_two: list[dict], capsys) -> None:
+    doc = stored_two[0]
+    sidecar = _writable(home / "store" / doc["pdf_key"].replace(".pdf", ".json"))
+    sidecar.write_text(sidecar.read_text().replace("052190012345", "052190099999"))
+    problems = _problems(capsys, doc["id"])
+    assert "the metadata file differs from the index row's metadata" in problems
+    assert "the metadata file differs from what was signed" in problems
+    assert _run(capsys, "get", doc["id"], "--out", str(home / "x.pdf"))[0] != 0
+
+
+def test_a_flipped_byte_in_an_original_is_found(home: Path, stored_two: list[dict],
+                                                capsys) -> None:
+    doc = stored_two[0]
+    original = home / "store" / doc["original_keys"][0]
+    _flip_byte(_writable(original))
+    assert any("no longer hash" in p for p in _problems(capsys, doc["id"]))
+
+
+def test_an_index_row_with_another_owner_is_found(home: Path, stored_two: list[dict],
+                                                  capsys) -> None:
+    doc = stored_two[0]
+    _sql(home, "UPDATE documents SET owner_id = ? WHERE id = ?", "052190099999", doc["id"])
+    assert "the index row differs from the metadata in MaChuGiayTo" in _problems(
+        capsys, doc["id"])
+
+
+def test_a_consistent_swap_to_another_citizens_paper_is_found(
+        home: Path, stored_two: list[dict], capsys) -> None:
+    """PDF, metadata file and index hash of paper A all replaced by paper B's (all valid,
+    all signed): the signed PDF still names B, so A's record fails."""
+    a, b = stored_two
+    for suffix in (".pdf", ".json"):
+        src = home / "store" / b["pdf_key"].replace(".pdf", suffix)
+        dest = _writable(home / "store" / a["pdf_key"].replace(".pdf", suffix))
+        dest.write_bytes(src.read_bytes())
+    import hashlib
+    import json as _json
+
+    meta_b = _json.loads((home / "store" / b["pdf_key"].replace(".pdf", ".json")).read_text())
+    digest = hashlib.sha256((home / "store" / b["pdf_key"]).read_bytes()).hexdigest()
+    _sql(home, "UPDATE documents SET pdf_sha256 = ?, metadata_json = ? WHERE id = ?",
+         digest, _json.dumps(meta_b), a["id"])
+    problems = _problems(capsys, a["id"])
+    assert f"the signed PDF belongs to document {b['id']}" in problems
+
+
+def test_junk_and_oversized_files_never_enter_the_write_once_store(
+        home: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused before storing: bytes that only start like a JPEG, and a PDF with more pages
+    than SOHOA_MAX_PAGES; the good file of the same dossier is stored as usual."""
+    import pikepdf
+
+    assert _run(capsys, "keys", "demo")[0] == 0
+    junk = tmp_path / "anh.jpg"
+    junk.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2 * 1024 * 1024))
+    many = tmp_path / "nhieu-trang.pdf"
+    pdf = pikepdf.new()
+    for _ in range(3):
+        pdf.add_blank_page()
+    pdf.save(many)
+    good = lined_page(tmp_path / "tot.png", 20)
+    monkeypatch.setenv("SOHOA_MAX_PAGES", "2")
+    code, out, err = _run(capsys, "scan", str(junk), str(many), str(good), *DOSSIER,
+                          "--engine", "fake", "--type", "giay_khai_sinh", "--json",
+                          "--quiet", "--workers", "1")
+    assert code == 2 and len(out["documents"]) == 1
+    assert "anh.jpg" in err and "nhieu-trang.pdf" in err and "3 > 2" in err
+    originals = [p.name for p in (home / "store" / "originals").rglob("*") if p.is_file()
+                 and not p.name.endswith(".json")]
+    assert len([n for n in originals if n.endswith(".png")]) == 1
+    assert not [n for n in originals if n.endswith((".jpg", ".pdf"))]
+
+
+def test_a_full_disk_gives_a_clear_message_and_keeps_what_was_stored(
+        home: Path, scans: list[Path], capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from storage.local import LocalStore
+
+    assert _run(capsys, "keys", "demo")[0] == 0
+    code, out, _ = _run(capsys, "scan", str(scans[0]), *DOSSIER, "--engine", "fake",
+                        "--type", "giay_khai_sinh", "--json", "--quiet", "--workers", "1")
+    assert code == 0
+    before = sorted(p for p in (home / "store").rglob("*") if p.is_file())
+
+    def full(*_args: object, **_kw: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(LocalStore, "put_file", full)
+    code, _, err = _run(capsys, "scan", str(scans[1]), *DOSSIER, "--engine", "fake",
+                        "--type", "giay_khai_sinh", "--quiet", "--workers", "1")
+    assert code != 0 and "Ổ đĩa đã đầy" in err and "Traceback" not in err
+    after = sorted(p for p in (home / "store").rglob("*") if p.is_file())
+    assert after == before  # nothing half-written, nothing lost
+    assert _run(capsys, "verify", "--all", "--json")[0] == 0

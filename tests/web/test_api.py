@@ -73,7 +73,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         from cli import main
 
         assert main(["keys", "demo"]) == 0
-        scans = [lined_page(root / "khai_sinh.png", 20), lined_page(root / "to_khai.png", 40)]
+        scans = [lined_page(root / "khai_sinh.png", 20), lined_page(root / "to_khai.png", 40),
+                 lined_page(root / "ban_cu.png", 60)]  # becomes the expired copy below
         assert main(["scan", *map(str, scans), "--dossier", "000.00.19.H12-261122-0001",
                      "--procedure", "1.001193", "--agency", "H12.19", "--agency-name",
                      "Ủy ban nhân dân xã Tân Lập", "--engine", "fake", "--owner-id", OWNER_ID,
@@ -83,9 +84,16 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     index = ReuseIndex.from_env(env, home=home)
     try:
         docs = index.search(owner_id=OWNER_ID)
-        assert len(docs) == 2
-        expired = dataclasses.replace(docs[0], id="het-han-0001", valid_until=date(2020, 1, 1))
-        index.add_document(expired)
+        assert len(docs) == 3
+        # a real stored paper whose validity ended (the index's own field, as a paper with
+        # an expiry date would have it): its signed PDF, metadata and originals stay intact
+        expired = max(docs, key=lambda d: d.original_sha256s)
+        docs = [d for d in docs if d.id != expired.id]
+        import sqlite3
+
+        with sqlite3.connect(home / "index.db") as conn:
+            conn.execute("UPDATE documents SET valid_until = '2020-01-01' WHERE id = ?",
+                         (expired.id,))
         password_hash = security.hash_password(PASSWORD)
         tokens = {}
         for name, roles in ROLE_ACCOUNTS.items():
@@ -98,6 +106,14 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     finally:
         index.close()
     yield Seeded(env, home, sorted(d.id for d in docs), expired.id, tokens)
+
+
+@pytest.fixture(autouse=True)
+def _forget_sign_in_failures(seeded: Seeded) -> None:
+    """Every test's client comes from the same address ("testclient"): start each test
+    without the wrong passwords earlier tests (and the fuzzer) sent from it."""
+    with seeded.index() as index:
+        index.accounts.clear_login_locks()
 
 
 @pytest.fixture
@@ -125,20 +141,23 @@ def test_health_schema_and_page_need_no_sign_in(client: TestClient) -> None:
     assert health.status_code == 200 and health.json()["checks"] == {"index": "ok",
                                                                       "store": "ok"}
     schema = client.get("/openapi.json").json()
-    assert {"/api/documents", "/api/documents/{doc_id}/reuse", "/api/access-log",
+    assert {"/api/documents", "/api/documents/search", "/api/documents/{doc_id}/reuse",
+            "/api/access-log",
             "/api/accounts", "/health"} <= set(schema["paths"])
     assert client.get("/").status_code in (200, 503)  # 503 only before the page is installed
     assert client.get("/api/nothing-here").json()["code"] == "not_found"
 
 
 PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
-             ("GET", "/api/documents?name=nguyen"), ("GET", "/api/documents/x"),
+             ("GET", "/api/documents?type=can_cuoc"), ("POST", "/api/documents/search"),
+             ("GET", "/api/documents/x"),
              ("POST", "/api/documents/x/download"), ("POST", "/api/documents/x/reuse"),
              ("GET", "/api/dossiers/x"), ("GET", "/api/access-log"),
              ("GET", "/api/access-log.csv"), ("GET", "/api/accounts"),
              ("POST", "/api/accounts"), ("PATCH", "/api/accounts/x"),
              ("GET", "/api/accounts/x/tokens"), ("POST", "/api/accounts/x/tokens"),
              ("DELETE", "/api/tokens/x"), ("POST", "/api/scans"), ("GET", "/api/scans/x"),
+             ("DELETE", "/api/scans/x"),
              ("GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
              ("GET", "/api/reports/review?from=2026-10-01&to=2026-12-31"),
              ("GET", "/api/meta")]
@@ -162,8 +181,8 @@ def test_every_operation_but_the_public_ones_is_protected(client: TestClient) ->
 
 
 @pytest.mark.parametrize(("who", "method", "path"), [
-    ("motcua", "GET", "/api/documents?name=nguyen"),
-    ("kiemtra", "GET", "/api/documents?name=nguyen"),
+    ("motcua", "POST", "/api/documents/search"),
+    ("kiemtra", "GET", "/api/documents?type=can_cuoc"),
     ("quantri", "POST", "/api/documents/x/reuse"),
     ("canbo", "GET", "/api/access-log"),
     ("canbo", "GET", "/api/accounts"),
@@ -233,7 +252,7 @@ def test_search_by_unaccented_name_id_type_and_dates(client: TestClient, seeded:
     headers = bearer(seeded, "canbo")
 
     def ids(**params: str) -> set[str]:
-        response = client.get("/api/documents", params=params, headers=headers)
+        response = client.post("/api/documents/search", json=params, headers=headers)
         assert response.status_code == 200, response.text
         return {r["id"] for r in response.json()["results"]}
 
@@ -253,10 +272,15 @@ def test_search_by_unaccented_name_id_type_and_dates(client: TestClient, seeded:
     assert ids(owner_id=OWNER_ID, digitized_from="0001-01-01",
                digitized_to="9999-12-31") == everything
     assert ids(owner_id=OWNER_ID, digitized_to="0001-01-01") == set()
-    nothing = client.get("/api/documents", headers=headers)
+    nothing = client.post("/api/documents/search", json={}, headers=headers)
     assert nothing.status_code == 422 and nothing.json()["code"] == "invalid"
-    results = client.get("/api/documents", params={"owner_id": OWNER_ID},
-                         headers=headers).json()["results"]
+    # non-personal criteria may still go in a URL; personal ones never
+    assert client.get("/api/documents", params={"agency": "H12.19"},
+                      headers=headers).json()["count"] == len(everything)
+    in_url = client.get("/api/documents", params={"owner_id": OWNER_ID}, headers=headers)
+    assert in_url.status_code == 400 and in_url.json()["code"] == "personal_data_in_url"
+    results = client.post("/api/documents/search", json={"owner_id": OWNER_ID},
+                          headers=headers).json()["results"]
     expired = next(r for r in results if r["id"] == seeded.expired_id)
     assert expired["expired"] is True and expired["valid_until"] == "2020-01-01"
     fresh = next(r for r in results if r["id"] != seeded.expired_id)
@@ -279,6 +303,10 @@ def test_open_checks_the_signature_and_previews_come_by_signed_links(
     image = client.get(url)  # no credentials: the link is the credential
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
     assert image.content[:3] == b"\xff\xd8\xff" and len(image.content) > 5000
+    # a cached preview replaced on disk is never served: it is rendered again
+    cached = next((seeded.home / "cache" / "previews").rglob("1-*.jpg"))
+    cached.write_bytes(b"\xff\xd8\xff replaced by someone")
+    assert client.get(url).content == image.content
     tampered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
     assert client.get(tampered).status_code == 403
     as_download = url.replace("/api/previews/", "/api/files/")  # a preview link is no file link
@@ -383,7 +411,7 @@ def test_bad_input_gets_clear_4xx(client: TestClient, seeded: Seeded) -> None:
                       json={"dossier_code": "", "procedure_code": "1001193"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid"
     assert "dossier_code" in bad.json()["message"]
-    assert client.get("/api/documents", params={"birth_date": "31/12/1990"},
+    assert client.post("/api/documents/search", json={"birth_date": "31/12/1990"},
                       headers=headers).status_code == 422
 
 
@@ -417,10 +445,14 @@ def test_counter_uploads_a_dossier_and_follows_it(seeded: Seeded, tmp_path: Path
         assert str(seeded.home) not in str(job)  # no server folders in what the counter sees
         assert job["problems"][0]["message"].startswith("hong.pdf")
         assert not (seeded.home / "jobs" / "uploads" / job["id"]).exists()
-        found = client.get("/api/documents", params={"owner_id": "001099000123"},
+        found = client.post("/api/documents/search", json={"owner_id": "001099000123"},
                            headers=bearer(seeded, "canbo")).json()["results"]
         assert [r["id"] for r in found] == [job["documents"][0]["id"]]
         assert client.get("/api/scans/0123456789abcdef", headers=headers).status_code == 404
+        # a finished job cannot be cancelled; another counter cannot cancel it either
+        assert client.delete(f"/api/scans/{job['id']}", headers=headers).status_code == 409
+        assert client.delete(f"/api/scans/{job['id']}",
+                             headers=bearer(seeded, "tatca")).status_code == 409
     with seeded.index() as index:
         dossier = index.get_dossier("000.00.19.H12-261124-0007")
         assert dossier and dossier.channel == 1 and dossier.received_at is not None
@@ -432,7 +464,7 @@ def test_counter_uploads_a_dossier_and_follows_it(seeded: Seeded, tmp_path: Path
 def test_auditor_lists_filters_and_exports_the_access_log(client: TestClient,
                                                           seeded: Seeded) -> None:
     officer = bearer(seeded, "canbo")
-    client.get("/api/documents", params={"name": "hong nhung"}, headers=officer)
+    client.post("/api/documents/search", json={"name": "hong nhung"}, headers=officer)
     client.get(f"/api/documents/{seeded.doc_ids[0]}", headers=officer)
     auditor = bearer(seeded, "kiemtra")
     log = client.get("/api/access-log", params={"actor": "canbo", "limit": 2}, headers=auditor)
@@ -478,7 +510,7 @@ def test_admin_manages_accounts_and_tokens(client: TestClient, seeded: Seeded) -
     assert issued.status_code == 201
     token = issued.json()["token"]
     system = {"Authorization": f"Bearer {token}"}
-    assert client.get("/api/documents", params={"owner_id": OWNER_ID},
+    assert client.post("/api/documents/search", json={"owner_id": OWNER_ID},
                       headers=system).status_code == 200
     listed = client.get("/api/accounts/mot-cua-tinh/tokens", headers=admin).json()["tokens"]
     assert [t["label"] for t in listed] == ["mot-cua"] and "token" not in listed[0]
@@ -574,7 +606,7 @@ def test_buffered_reads_show_in_the_access_log_at_once(seeded: Seeded) -> None:
     with TestClient(_buffering_app(seeded)) as client:
         before = client.get("/api/access-log", params={"limit": 1}, headers=auditor).json()
         last_id = before["events"][0]["id"] if before["events"] else 0
-        assert client.get("/api/documents", params={"owner_id": OWNER_ID},
+        assert client.post("/api/documents/search", json={"owner_id": OWNER_ID},
                           headers=officer).status_code == 200
         assert client.get(f"/api/documents/{doc}", params={"dossier": "HS-BUF-1"},
                           headers=officer).status_code == 200
@@ -600,7 +632,7 @@ def test_buffered_reads_are_written_on_shutdown(seeded: Seeded) -> None:
         last = max((e.id for e in index.events(limit=1)), default=0)
     with TestClient(_buffering_app(seeded)) as client:
         for name in ("hong nhung", "nguyen thi", "nhung"):
-            assert client.get("/api/documents", params={"name": name},
+            assert client.post("/api/documents/search", json={"name": name},
                               headers=officer).status_code == 200
         assert client.app.state.service.events.pending >= 2
     queries = [e.detail["query"]["name"] for e in _accessed(seeded, "canbo") if e.id > last]
@@ -626,7 +658,7 @@ def test_an_index_failure_while_writing_reads_fails_no_request(
         monkeypatch.setattr(index, "record_events", broken)
         with caplog.at_level("WARNING", logger="web.eventlog"):
             for _ in range(4):
-                found = client.get("/api/documents", params={"owner_id": OWNER_ID},
+                found = client.post("/api/documents/search", json={"owner_id": OWNER_ID},
                                    headers=officer)
                 assert found.status_code == 200 and found.json()["count"] >= 3
             view = client.get(f"/api/documents/{seeded.doc_ids[1]}", headers=officer)

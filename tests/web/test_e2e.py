@@ -21,13 +21,13 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -137,17 +137,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     doc_id = _scan(env, lined_page(root / "khai_sinh.png", 20), OWNER_ID, OWNER,
                    "giay_khai_sinh")
     other_id = _scan(env, lined_page(root / "cccd.png", 40), OTHER_ID, OTHER, "can_cuoc")
-    index = ReuseIndex.from_env(env, home=home)
-    try:
-        record = index.get(doc_id)
-        assert record is not None
-        # The same signed PDF, recorded as valid until 2020, with fields as OCR reads them
-        # (the fake engine reads none), one of them flagged for a human to check.
-        expired = dataclasses.replace(record, id="het-han-0001", valid_until=date(2020, 1, 1),
-                                      fields=EXPIRED_FIELDS)
-        index.add_document(expired)
-    finally:
-        index.close()
+    # An older copy of the citizen's paper, stored and signed like the others, whose
+    # validity ended in 2020 (the index's own columns, as a paper with an expiry date
+    # would have them), with fields as OCR reads them (the fake engine reads none) and one
+    # of them flagged for a human to check. Its PDF, metadata and originals stay intact.
+    expired_id = _scan(env, lined_page(root / "ban_cu.png", 60), OWNER_ID, OWNER,
+                       "giay_khai_sinh")
+    with sqlite3.connect(home / "index.db") as conn:
+        conn.execute("UPDATE documents SET valid_until = '2020-01-01', birth_date = "
+                     "'1990-03-15', fields_json = ? WHERE id = ?",
+                     (json.dumps(EXPIRED_FIELDS, ensure_ascii=False), expired_id))
     for username, role, name in (("canbo", "officer", "Lê Văn Cán Bộ"),
                                  ("kiemtra", "auditor", "Phạm Thị Kiểm Tra"),
                                  ("quantri", "admin", "Quản Trị Viên"),
@@ -165,7 +164,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(url, proc, log)
-        yield Site(url, env, home, doc_id, expired.id, other_id, log)
+        yield Site(url, env, home, doc_id, expired_id, other_id, log)
     finally:
         proc.terminate()
         try:
@@ -739,5 +738,5 @@ def test_counter_uploads_a_dossier_and_sees_what_was_digitized(open_page, site: 
     assert received and received[0].actor == "motcua"
 
     # A counter account may not search.
-    status = page.evaluate("async () => (await fetch('/api/documents?name=x')).status")
+    status = page.evaluate("async () => (await fetch('/api/documents?type=can_cuoc')).status")
     assert status == 403

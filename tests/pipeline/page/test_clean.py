@@ -58,3 +58,20 @@ def test_only_seal_shaped_red_ink_is_removed_for_ocr() -> None:
     assert grey[12, 400] < 200  # the frame stays
     assert (grey[170:205, 150:450] < 150).sum() > 500  # the red title stays
     assert (grey[885:910, 540:640] < 100).sum() > 100  # black text under the seal stays
+
+
+def test_denoise_is_decided_per_page() -> None:
+    rng = np.random.default_rng(5)
+    page = np.full((600, 500), 250, np.uint8)
+    for row in range(100, 500, 40):  # lines of letter-sized strokes
+        for col in range(50, 450, 16):
+            page[row:row + 12, col:col + 3] = 30
+    clean_norm = clean.normalize_background(page, 300)
+    assert not clean.wants_denoise(page, clean_norm, 300)  # nothing to remove
+    grainy = np.clip(page + rng.normal(0, 12, page.shape), 0, 255).astype(np.uint8)
+    grainy_norm = clean.normalize_background(grainy, 300)
+    assert clean.wants_denoise(grainy, grainy_norm, 300)
+    assert not clean.wants_denoise(grainy, grainy_norm, 100)  # strokes too thin to smooth
+    bilevel = np.where(page < 128, 0, 255).astype(np.uint8)
+    assert clean.is_bilevel(bilevel) and not clean.is_bilevel(grainy)
+    assert clean.wants_denoise(bilevel, clean.normalize_background(bilevel, 300), 300)

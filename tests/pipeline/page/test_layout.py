@@ -50,3 +50,59 @@ def test_single_column_keeps_line_order() -> None:
         "Nơi cư trú: Thôn 2, xã Lộc Hòa", 300, 220, 3)
     assert _text(words) == ["Họ, chữ đệm, tên: NGUYỄN VĂN AN",
                             "Giới tính: Nam Quốc tịch: Việt Nam", "Nơi cư trú: Thôn 2, xã Lộc Hòa"]
+
+
+def test_header_blocks_merged_into_one_ocr_line_stay_whole() -> None:
+    """The engine reads "ỦY BAN NHÂN DÂN" and "CỘNG HÒA XÃ HỘI ..." as one line: their
+    gap is only ~2.7 capital heights (the national title is long) and the column gap
+    between the blocks under them only ~2.5. Each block must still come out whole."""
+    def row(left: str, x_left: int, right: str, x_right: int, y: int, line: int
+            ) -> list[Word]:
+        words = _line(left, x_left, y, line, h=50)
+        right_words = _line(right, x_right, y, line, h=50)
+        return words + right_words
+
+    gap = 135  # between "DÂN" and "CỘNG": 2.7 heights, ~9 word spaces
+    first = _line("ỦY BAN NHÂN DÂN", 400, 240, 1, h=50)
+    end = max(w.left + w.width for w in first)
+    words = (first + _line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", end + gap, 245, 1, h=50)
+             + row("TỈNH QUẢNG NGÃI", 400, "Độc lập - Tự do - Hạnh phúc", 960, 315, 2)
+             + row("Số: 04/CT-UBND", 420, "Quảng Ngãi, ngày 15 tháng 3", 900, 430, 3)
+             + _line("Về việc tăng cường công tác phòng, chống tham nhũng, tiêu cực",
+                     480, 660, 4, h=50))
+    assert _text(words) == [
+        "ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI", "Số: 04/CT-UBND",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+        "Quảng Ngãi, ngày 15 tháng 3",
+        "Về việc tăng cường công tác phòng, chống tham nhũng, tiêu cực",
+    ]
+
+
+def test_wide_word_spaces_of_a_justified_line_do_not_cut_it() -> None:
+    words = []
+    x = 300
+    for token in ["Điều", "1.", "Giao", "Sở", "Tài", "chính", "chủ", "trì", "thực", "hiện"]:
+        words.append(Word(token, x, 500, 25 * len(token), 40, 0.9, 1, 1, 1))
+        x += 25 * len(token) + 45  # every space stretched to ~1.1 heights
+    assert _text(words) == ["Điều 1. Giao Sở Tài chính chủ trì thực hiện"]
+
+
+def test_header_blocks_without_a_straight_gutter_stay_whole() -> None:
+    """The left block's subject line ("V/v ...") reaches under the start of the national
+    title: no vertical gutter separates the blocks, yet each is read whole."""
+    words = (_line("THỦ TƯỚNG CHÍNH PHỦ", 300, 155, 1, h=34)
+             + _line("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", 820, 155, 1, h=34)
+             + _line("Độc lập - Tự do - Hạnh phúc", 990, 206, 2, h=34)
+             + _line("Số: 464/TTg-CĐS", 360, 281, 3, h=34)
+             + _line("Hà Nội, ngày 30 tháng 4", 950, 293, 4, h=34)
+             + _line("V/v triển khai Nghị quyết", 270, 339, 5, h=34)
+             + _line("đơn giản hóa TTHC", 330, 384, 6, h=34)
+             + _line("Kính gửi: các Bộ, cơ quan ngang Bộ và Ủy ban nhân dân", 300, 600, 7,
+                     h=34))
+    assert _text(words) == [
+        "THỦ TƯỚNG CHÍNH PHỦ", "Số: 464/TTg-CĐS", "V/v triển khai Nghị quyết",
+        "đơn giản hóa TTHC",
+        "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+        "Hà Nội, ngày 30 tháng 4",
+        "Kính gửi: các Bộ, cơ quan ngang Bộ và Ủy ban nhân dân",
+    ]

@@ -70,7 +70,9 @@ async function onSearch(event) {
   setBusy(button, true);
   showMsg(msg, 'Đang tìm…', 'info');
   try {
-    const data = await api('GET', `/api/documents?${params}&limit=${SEARCH_LIMIT}`);
+    // POST: the personal ID, name and birth date never go into a URL (proxy logs)
+    const body = Object.fromEntries(new URLSearchParams(params));
+    const data = await api('POST', '/api/documents/search', { ...body, limit: SEARCH_LIMIT });
     renderResults(data);
   } catch (e) {
     showMsg(msg, e.message, 'error');

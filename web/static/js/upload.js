@@ -271,6 +271,18 @@ async function pollJob(entry, epoch) {
   schedulePoll(entry, POLL_MS);
 }
 
+async function cancelJob(entry, button) {
+  if (!window.confirm('Huỷ lượt số hoá này? Các giấy tờ đã xong vẫn được lưu.')) return;
+  button.disabled = true;
+  try {
+    entry.job = await api('DELETE', `/api/scans/${encodeURIComponent(entry.id)}`);
+    entry.note = '';
+  } catch (e) {
+    entry.note = `Không huỷ được: ${e.message}`;
+  }
+  renderJob(entry);
+}
+
 function renderJob(entry) {
   const job = entry.job;
   const { name: stateName, tone: stateKind, active } = jobState(job.state);
@@ -301,6 +313,12 @@ function renderJob(entry) {
   if (job.state === 'queued_to_workers' && total) {
     card.append(h('p', { class: 'small', 'data-testid': 'scan-progress-text' },
       `${total} trang đã được chuyển cho các máy xử lý.`));
+  }
+  if (active) {
+    const stop = h('button', { type: 'button', class: 'btn btn-small btn-danger',
+      'data-testid': 'scan-cancel' }, 'Huỷ lượt này');
+    stop.addEventListener('click', () => cancelJob(entry, stop));
+    card.append(h('p', null, stop));
   }
   if (entry.note) card.append(h('p', { class: 'msg msg-warn small' }, entry.note));
   if (job.message) {

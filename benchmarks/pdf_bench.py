@@ -1,0 +1,255 @@
+"""PDF size benchmark: sohoa's compact page images against OCRmyPDF ``--optimize 2`` and ``3``.
+
+For every page (the real pages of ``../shared/realdev/images`` and a few generated scans),
+from the same input bytes:
+
+- **size** of the page in the PDF, by kind of page (1-bit, grey, colour): sohoa's one-page PDF
+  (:func:`pipeline.pdfa.write_page_pdf` on the page as intake loads it, no text layer) and
+  OCRmyPDF's output with its OCR switched off (``--tesseract-timeout 0``: both sides hold the
+  image only);
+- **visible difference**: each PDF rendered back (poppler's Cairo backend) at the page's own
+  resolution, compared in grey with the original at 100 dpi (what a screen shows of a page):
+  mean absolute difference (0–255) and PSNR;
+- **legibility**: Tesseract (``vie``) on the rendered page against Tesseract on the original
+  image: the character error rate of one reading against the other (0 % = the PDF reads
+  exactly as the scan does). Slow, so on ``--cer-pages`` pages, cached in ``--cache``;
+- **encode time** per page (sohoa's encoder alone);
+- **validity** of sohoa's pages assembled into one PDF/A-2b, signed with the demo key:
+  ``qpdf --check`` and ``pdfsig``.
+
+    .venv/bin/python benchmarks/pdf_bench.py [--generated 4] [--cer-pages 12] [--out DIR]
+
+Needs the ``bench`` extra (``ocrmypdf``; ``pngquant`` from the system packages makes its
+``--optimize 2/3`` complete). Not a test: it prints figures, with the targets beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import pikepdf  # noqa: E402
+from PIL import Image  # noqa: E402
+from rapidfuzz.distance import Levenshtein  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline.page.encode import effective_dpi, encode_page  # noqa: E402
+from pipeline.page.intake import list_pages, load_page  # noqa: E402
+from pipeline.pdfa import assemble_pdfa, write_page_pdf  # noqa: E402
+
+REALDEV = REPO.parent / "shared" / "realdev" / "images"
+TARGETS = {"1-bit": 100_000, "grey": 300_000, "colour": 300_000}
+
+
+def _kind(path: Path, colour: bool) -> str:
+    with Image.open(path) as img:
+        if img.mode == "1":
+            return "1-bit"
+    return "colour" if colour else "grey"
+
+
+def _render(pdf: Path, shape: tuple[int, ...], out: Path) -> np.ndarray:
+    """Grey render of the PDF's first page at the resolution that gives the original's
+    pixel size (cropped or padded with white by the rounding pixel)."""
+    with pikepdf.open(pdf) as doc:
+        width_pt = float(doc.pages[0].mediabox[2]) - float(doc.pages[0].mediabox[0])
+    dpi = shape[1] * 72 / width_pt
+    subprocess.run(["pdftocairo", "-png", "-gray", "-r", f"{dpi:.4f}", "-singlefile", "-f", "1",
+                    "-l", "1", str(pdf), str(out)], check=True, capture_output=True)
+    arr = np.asarray(Image.open(out.with_suffix(".png")).convert("L"))
+    h, w = shape[:2]
+    full = np.full((h, w), 255, np.uint8)
+    full[:min(h, arr.shape[0]), :min(w, arr.shape[1])] = arr[:h, :w]
+    return full
+
+
+def _difference(a: np.ndarray, b: np.ndarray, dpi: float) -> tuple[float, float]:
+    """(mean absolute difference, PSNR dB) of two grey pages at 100 dpi."""
+    f = 100 / dpi
+    size = (max(1, round(a.shape[1] * f)), max(1, round(a.shape[0] * f)))
+    x, y = (cv2.resize(v.astype(np.float32), size, interpolation=cv2.INTER_AREA) for v in (a, b))
+    mse = float(((x - y) ** 2).mean())
+    return float(np.abs(x - y).mean()), (99.0 if mse == 0 else 10 * math.log10(255 ** 2 / mse))
+
+
+def _ocr(grey: np.ndarray, dpi: float, cache: Path) -> str:
+    ok, png = cv2.imencode(".png", grey)
+    assert ok
+    key = hashlib.sha256(png.tobytes() + f"{dpi:.1f}".encode()).hexdigest()[:24]
+    hit = cache / f"{key}.txt"
+    if hit.is_file():
+        return hit.read_text()
+    with tempfile.NamedTemporaryFile(suffix=".png") as tmp:
+        tmp.write(png.tobytes())
+        tmp.flush()
+        out = subprocess.run(["tesseract", tmp.name, "-", "-l", "vie", "--dpi", str(round(dpi))],
+                             capture_output=True, text=True, check=True).stdout
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", out)).strip()
+    hit.write_text(text)
+    return text
+
+
+def _ocrmypdf_bin() -> str | None:
+    """ocrmypdf of this interpreter's environment (the bench extra), else on PATH."""
+    local = Path(sys.executable).with_name("ocrmypdf")
+    return str(local) if local.is_file() else shutil.which("ocrmypdf")
+
+
+def _ocrmypdf(src: Path, out: Path, level: int, dpi: float) -> Path | None:
+    args = [_ocrmypdf_bin() or "ocrmypdf", "--optimize", str(level), "--tesseract-timeout",
+            "0", "-l", "vie", "--jobs", "1", "--output-type", "pdfa", "--quiet"]
+    with Image.open(src) as img:
+        tagged = float((img.info.get("dpi") or (0, 0))[0] or 0)
+    if abs(tagged - dpi) > 0.1 * dpi:  # no tag, or a 72-dpi tag on a 300-dpi scan
+        args += ["--image-dpi", str(round(dpi))]
+    proc = subprocess.run([*args, str(src), str(out)], capture_output=True, text=True)
+    if proc.returncode not in (0, 6) or not out.is_file():  # 6: "page already has text"
+        print(f"  ocrmypdf -O{level} failed on {src.name}: {proc.stderr.strip()[-200:]}")
+        return None
+    return out
+
+
+def _inputs(args: argparse.Namespace, work: Path) -> list[Path]:
+    files = sorted(p for p in REALDEV.iterdir() if p.suffix.lower() in (".jpg", ".png")) \
+        if REALDEV.is_dir() else []
+    files = files[::args.every]
+    if args.limit:
+        files = files[:args.limit]
+    if args.generated:
+        from tests.scangen import generate_set
+
+        gen = work / "generated"
+        files += [p for p, _ in generate_set(gen, args.generated, seed=7, fmt="jpg")]
+        files += [p for p, _ in generate_set(gen / "png", max(1, args.generated // 2), seed=8,
+                                             fmt="png", level="clean")]
+    return files
+
+
+def _sign_and_check(pdfs: list[Path], work: Path) -> dict:
+    from pipeline.signing import SigningConfig, create_demo_pki, load_signer
+
+    plain = assemble_pdfa(pdfs, work / "all.pdf", title="pdf_bench")
+    check = subprocess.run(["qpdf", "--check", str(plain)], capture_output=True, text=True)
+    create_demo_pki(work / "home", agency_name="UBND xã Thử Nghiệm", overwrite=True)
+    signer = load_signer(SigningConfig.from_env({}, home=work / "home"))
+    signed = work / "all-signed.pdf"
+    signer.sign_pdf(plain, signed, agency_name="UBND xã Thử Nghiệm")
+    sig = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True)
+    return {"pages": len(pdfs), "bytes": signed.stat().st_size,
+            "qpdf_ok": check.returncode == 0, "pdfsig_valid": "Signature is Valid" in sig.stdout}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--generated", type=int, default=4, help="generated scans to add")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N real pages")
+    parser.add_argument("--every", type=int, default=1, help="every k-th real page only")
+    parser.add_argument("--cer-pages", type=int, default=12,
+                        help="pages to OCR for legibility (every k-th page; 0: none)")
+    parser.add_argument("--no-ocrmypdf", action="store_true")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/sohoa-pdf-bench"))
+    parser.add_argument("--cache", type=Path, default=None, help="OCR cache (default OUT/ocr)")
+    args = parser.parse_args()
+    work = args.out
+    work.mkdir(parents=True, exist_ok=True)
+    cache = args.cache or work / "ocr"
+    cache.mkdir(parents=True, exist_ok=True)
+    files = _inputs(args, work)
+    peers = [] if args.no_ocrmypdf or not _ocrmypdf_bin() else [2, 3]
+    step = max(1, len(files) // args.cer_pages) if args.cer_pages else 0
+    rows, ours_pdfs = [], []
+    for n, src in enumerate(files):
+        loaded = load_page(list_pages(src)[0])
+        image, dpi = loaded.image, effective_dpi(loaded.image.shape, loaded.dpi)
+        kind = _kind(src, loaded.colour)
+        grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        started = time.perf_counter()
+        encoded = encode_page(image, loaded.dpi)
+        seconds = time.perf_counter() - started
+        ours = write_page_pdf(encoded, work / f"{n:03d}-ours.pdf", dpi=loaded.dpi, words=[])
+        ours_pdfs.append(ours)
+        row = {"file": src.name, "kind": kind, "encoding": encoded.kind, "dpi": round(dpi),
+               "input": src.stat().st_size, "encode_s": seconds, "pdfs": {"ours": ours}}
+        for level in peers:
+            out = work / f"{src.parent.name}-{src.stem}-O{level}.pdf"
+            if not (out.is_file() and out.stat().st_mtime > src.stat().st_mtime):
+                out = _ocrmypdf(src, out, level, dpi)  # else: OCRmyPDF's output of a rerun
+            if out is not None:
+                row["pdfs"][f"O{level}"] = out
+        do_cer = bool(step) and n % step == 0
+        reference = _ocr(grey, dpi, cache) if do_cer else None
+        for name, pdf in row["pdfs"].items():
+            rendered = _render(pdf, grey.shape, work / f"{n:03d}-{name}-render")
+            mad, psnr = _difference(rendered, grey, dpi)
+            entry = {"bytes": pdf.stat().st_size, "mad": mad, "psnr": psnr}
+            if reference is not None:
+                read = _ocr(rendered, dpi, cache)
+                entry["cer"] = Levenshtein.distance(read, reference) / max(1, len(reference))
+                entry["chars"] = len(reference)
+            row[name] = entry
+        del row["pdfs"]
+        rows.append(row)
+        figures = "  ".join(f"{k} {row[k]['bytes'] / 1024:7.1f} KB mad {row[k]['mad']:4.2f}"
+                            + (f" cer {row[k]['cer']:.2%}" if "cer" in row[k] else "")
+                            for k in ("ours", "O2", "O3") if k in row)
+        print(f"{src.name:18} {kind:6} {row['encoding']:7} {row['dpi']:4} dpi  {figures}  "
+              f"{seconds:.2f}s", flush=True)
+    _summary(rows)
+    validity = _sign_and_check(ours_pdfs, work)
+    print(f"\nassembled + signed PDF/A of {validity['pages']} pages: "
+          f"{validity['bytes'] / 1e6:.2f} MB, qpdf --check "
+          f"{'ok' if validity['qpdf_ok'] else 'FAILED'}, pdfsig "
+          f"{'Signature is Valid' if validity['pdfsig_valid'] else 'NOT VALID'}")
+    (work / "pdf_bench.json").write_text(json.dumps({"rows": rows, "validity": validity},
+                                                    indent=1, default=str))
+
+
+def _summary(rows: list[dict]) -> None:
+    names = [k for k in ("ours", "O2", "O3") if any(k in r for r in rows)]
+    print("\nsize per page (KB: mean / max) by kind of page; target for ours beside it")
+    for kind in ("1-bit", "grey", "colour"):
+        group = [r for r in rows if r["kind"] == kind]
+        if not group:
+            continue
+        cells = []
+        for name in names:
+            sizes = [r[name]["bytes"] / 1024 for r in group if name in r]
+            cells.append(f"{name} {np.mean(sizes):6.1f} / {max(sizes):6.1f}" if sizes else
+                         f"{name} -")
+        print(f"  {kind:6} ({len(group):2} pages)  " + "   ".join(cells)
+              + f"   target ≤ {TARGETS[kind] // 1000} KB")
+    common = [r for r in rows if all(n in r for n in names)]
+    print(f"\non the {len(common)} pages every tool wrote:")
+    for name in names:
+        total = sum(r[name]["bytes"] for r in common) / 1e6
+        mad = np.mean([r[name]["mad"] for r in common])
+        psnr = np.mean([r[name]["psnr"] for r in common])
+        ocr = [r[name] for r in common if "cer" in r[name]]
+        cer = sum(e["cer"] * e["chars"] for e in ocr) / max(1, sum(e["chars"] for e in ocr))
+        print(f"  {name:5} total {total:6.2f} MB   mean abs diff {mad:5.2f}   PSNR {psnr:5.1f} dB"
+              f"   CER vs original's OCR {cer:6.2%} ({len(ocr)} pages)")
+    inputs = sum(r["input"] for r in common) / 1e6
+    print(f"  input files {inputs:.2f} MB; encode time per page: mean "
+          f"{np.mean([r['encode_s'] for r in rows]):.2f} s, max "
+          f"{max(r['encode_s'] for r in rows):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""How a page image is stored in the PDF: the smallest encoding that shows it without visible
+loss, chosen per page.
+
+This module owns :func:`encode_page`, which turns the upright page image (the array the page
+stage OCR'd, grey or BGR) into one or more image layers for :mod:`pipeline.pdfa`:
+
+- **bilevel** pages (1-bit scans, also after deskewing has greyed their edges; grey pages
+  whose paper is pure white and that hold no photo): one 1-bit image, CCITT Group 4, at full
+  resolution. A 300-dpi text page is ~40–100 KB instead of ~1 MB as JPEG.
+- **mrc** (mixed raster content) for grey and colour scans: a full-resolution 1-bit mask of
+  the dark, neutral ink (text, lines, black signatures), CCITT G4, painted as a stencil in
+  the ink's own tone over a background JPEG at half resolution from which that ink was
+  removed. Coloured marks (red seals, blue signatures and stamps) are not ink of the mask:
+  they stay in the background, which is kept at a quality that shows them well.
+- **jpeg**: one JPEG of the page, when the mask would not pay (photos, halftones, pages with
+  more mask than text could make) or the page is low-resolution (below 200 dpi a binarised
+  mask makes letters jagged; such pages are small anyway);
+- **lossless**: below 200 dpi, the page Flate-compressed when that costs at most 1.5 times
+  the JPEG (screenshots: JPEG ringing around small letters costs the OCR dearly).
+
+``mode="jpeg"`` (``SOHOA_PDF_IMAGES=jpeg``) asks for the former encoding: one full-resolution
+JPEG per page at the page options' quality, for sites that want no binarisation at all.
+
+Every layer covers the whole page; :mod:`pipeline.pdfa` draws them in order. Nothing here
+needs a PDF library: CCITT data comes from Pillow's libtiff writer (one strip), JPEG from
+OpenCV's libjpeg-turbo.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PIL import Image
+
+__all__ = ["IMAGE_MODES", "EncodedPage", "Layer", "encode_page"]
+
+IMAGE_MODES = ("compact", "jpeg")
+
+MIN_MRC_DPI = 200  # below this a page is one JPEG at its own resolution
+BACKGROUND_DPI = 150  # the MRC background's resolution (colour and grey tones only)
+BACKGROUND_QUALITY = 55  # JPEG quality of the MRC background: paper, seals, photos
+PLAIN_QUALITY = 70  # JPEG quality when a page of 200 dpi or more is one JPEG (compact mode)
+LOW_DPI_QUALITY = 75  # ... and below 200 dpi, where every pixel is part of a letter
+LOSSLESS_MAX_RATIO = 1.5  # below 200 dpi: lossless (Flate) if at most this much larger
+PLAIN_MAX_DPI = 200  # a page that falls back to one JPEG is not stored above this
+MASK_MAX_SHARE = 0.25  # a mask covering more of the page than this is a photo, not text
+BILEVEL_MID_PER_BLACK = 2.0  # see _is_bilevel
+COLOUR_SPREAD = 48  # max-min over B,G,R above this: a coloured pixel (seal), not ink
+
+
+@dataclass
+class Layer:
+    """One image XObject drawn over the whole page."""
+
+    data: bytes
+    filter: str  # "/CCITTFaxDecode" | "/DCTDecode" | "/FlateDecode"
+    width: int
+    height: int
+    colour_space: str | None  # "/DeviceGray" | "/DeviceRGB"; None for a stencil mask
+    bits: int = 8
+    decode_parms: dict = field(default_factory=dict)
+    stencil_fill: tuple[float, ...] | None = None  # a stencil mask painted in this colour
+
+
+@dataclass
+class EncodedPage:
+    kind: str  # bilevel | mrc | jpeg | lossless
+    width: int  # full-resolution pixels: what the page size and the words refer to
+    height: int
+    layers: list[Layer]
+
+    @property
+    def size(self) -> int:
+        return sum(len(layer.data) for layer in self.layers)
+
+
+# --------------------------------------------------------------------------- encoders
+
+
+def _g4(bits: np.ndarray) -> tuple[bytes, dict]:
+    """CCITT G4 data of a boolean array (True = ink), and its /DecodeParms.
+
+    Pillow writes mode "1" as min-is-black, so libtiff codes white pixels (1) as the
+    "black" runs: ``BlackIs1`` says so and the picture comes out the right way round."""
+    height, width = bits.shape
+    img = Image.fromarray(~bits)  # True = white paper
+    buf = io.BytesIO()
+    img.save(buf, "TIFF", compression="group4", tiffinfo={278: height})  # one strip
+    buf.seek(0)
+    with Image.open(buf) as tif:
+        offsets, counts = tif.tag_v2[273], tif.tag_v2[279]
+    offsets = offsets if isinstance(offsets, tuple) else (offsets,)
+    counts = counts if isinstance(counts, tuple) else (counts,)
+    if len(offsets) != 1:
+        raise RuntimeError("libtiff wrote more than one strip")
+    data = buf.getvalue()[offsets[0]:offsets[0] + counts[0]]
+    return data, {"K": -1, "Columns": width, "Rows": height, "BlackIs1": True}
+
+
+def _jpeg(image: np.ndarray, quality: int) -> bytes:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise RuntimeError("cannot encode JPEG")
+    return data.tobytes()
+
+
+def _jpeg_layer(image: np.ndarray, quality: int) -> Layer:
+    height, width = image.shape[:2]
+    return Layer(_jpeg(image, quality), "/DCTDecode", width, height,
+                 "/DeviceRGB" if image.ndim == 3 else "/DeviceGray")
+
+
+def _ccitt_layer(ink: np.ndarray) -> Layer:
+    data, parms = _g4(ink)
+    return Layer(data, "/CCITTFaxDecode", ink.shape[1], ink.shape[0], "/DeviceGray", 1, parms)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def effective_dpi(shape: tuple[int, ...], dpi: float) -> float:
+    """The resolution to plan the encoding with: the file's, unless it would make the page
+    smaller than 4 or larger than 20 inches (a 72-dpi tag on a 300-dpi scan); then the
+    resolution that makes the long side an A4's."""
+    long_side = max(shape[:2])
+    if dpi > 0 and 4 <= long_side / dpi <= 20:
+        return float(dpi)
+    return long_side / 11.69
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+
+
+def _has_colour(image: np.ndarray) -> bool:
+    if image.ndim != 3:
+        return False
+    sample = np.ascontiguousarray(image[::4, ::4])
+    return float((_spread(sample) > COLOUR_SPREAD).mean()) > 0.0005
+
+
+def _is_bilevel(grey: np.ndarray) -> bool:
+    """A 1-bit scan (maybe greyed at its edges by deskewing), or a grey page as clean:
+    the paper is exactly white, mid-tones are no more than anti-aliased stroke edges, and
+    no block of the page is mid-tone (a photo)."""
+    sample = grey[::2, ::2]
+    if float((sample >= 247).mean()) < 0.6:
+        return False
+    # a scan has noise: its ink is rarely pure black; a 1-bit page's ink is, and its only
+    # mid-tones are the stroke edges that deskewing interpolated. On the real pages: 0.5-1.5
+    # mid-tone pixels per black one on deskewed 1-bit scans, 2.6 and more on grey scans.
+    mid = (sample > 8) & (sample < 247)
+    if float(mid.mean()) > max(BILEVEL_MID_PER_BLACK * float((sample <= 8).mean()), 0.002):
+        return False
+    h, w = mid.shape
+    block = 16
+    hb, wb = h // block, w // block
+    if hb and wb:
+        density = mid[:hb * block, :wb * block].reshape(hb, block, wb, block).mean(axis=(1, 3))
+        if float(density.max()) > 0.5:
+            return False
+    return True
+
+
+def _background(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """The paper's brightness without the ink (a grey closing on a ~50-dpi copy)."""
+    factor = max(1, round(dpi / 50))
+    small = cv2.resize(grey, (max(1, grey.shape[1] // factor), max(1, grey.shape[0] // factor)),
+                       interpolation=cv2.INTER_AREA)
+    small = cv2.morphologyEx(small, cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    small = cv2.medianBlur(small, 9)
+    return cv2.resize(small, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
+    """Dark, neutral ink at full resolution (True = ink): pixels clearly darker than the
+    paper around them, and not coloured (seals and coloured ink stay in the background)."""
+    grey = _grey(image)
+    # darker than the paper by 40 % of the paper's brightness, and dark in absolute terms:
+    # about half-way between paper and ink, where a scan's stroke edges cross over
+    threshold = cv2.convertScaleAbs(_background(grey, dpi), alpha=0.6)
+    ink = (grey < threshold) & (grey < 170)
+    if image.ndim == 3:
+        ink &= _spread(image) <= COLOUR_SPREAD
+    return ink
+
+
+def _spread(image: np.ndarray) -> np.ndarray:
+    """max - min over the colour channels (0 for neutral grey), with OpenCV: numpy's
+    reductions over a 3-long last axis are ten times slower on a full page."""
+    b, g, r = cv2.split(image)
+    return cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+
+
+# --------------------------------------------------------------------------- per page
+
+
+def _mrc(image: np.ndarray, dpi: float, ink: np.ndarray) -> EncodedPage:
+    height, width = image.shape[:2]
+    mask_layer = _ccitt_layer(ink)
+    mask_layer.colour_space, mask_layer.stencil_fill = None, _ink_tone(image, ink)
+    # the background without the ink: masked pixels take the lightest value around them, so
+    # the JPEG spends little on text. The grey stroke edges outside the mask stay: at 150 dpi
+    # they are the letters' anti-aliasing, which keeps tone marks legible (on dev-01, erasing
+    # them too saved 25 % of the page and doubled Tesseract's differences from the scan)
+    lighter = cv2.dilate(image, np.ones((7, 7), np.uint8))
+    clean = image.copy()
+    clean[ink] = lighter[ink]
+    factor = dpi / BACKGROUND_DPI
+    if factor > 1.2:
+        clean = cv2.resize(clean, (max(1, round(width / factor)), max(1, round(height / factor))),
+                           interpolation=cv2.INTER_AREA)
+    if clean.ndim == 3 and not _has_colour(clean):
+        clean = _grey(clean)
+    background = _jpeg_layer(clean, BACKGROUND_QUALITY)
+    return EncodedPage("mrc", width, height, [background, mask_layer])
+
+
+def _ink_tone(image: np.ndarray, ink: np.ndarray) -> tuple[float, ...]:
+    """The ink's median colour (0..1, gray or RGB), so the stencil is the scan's tone."""
+    if not ink.any():
+        return (0.0,)
+    if image.ndim == 2:
+        return (float(np.median(image[ink])) / 255,)
+    step = max(1, int(ink.sum()) // 200_000)  # a sample is enough for a median
+    picked = image[ink][::step]
+    b, g, r = (float(np.median(picked[:, c])) / 255 for c in range(3))
+    return (r, g, b)
+
+
+def _plain(image: np.ndarray, dpi: float) -> EncodedPage:
+    height, width = image.shape[:2]
+    small = image
+    if dpi > PLAIN_MAX_DPI * 1.1:
+        factor = dpi / PLAIN_MAX_DPI
+        small = cv2.resize(image, (round(width / factor), round(height / factor)),
+                           interpolation=cv2.INTER_AREA)
+    if small.ndim == 3 and not _has_colour(small):
+        small = _grey(small)
+    quality = LOW_DPI_QUALITY if dpi < MIN_MRC_DPI else PLAIN_QUALITY
+    layer = _jpeg_layer(small, quality)
+    if dpi < MIN_MRC_DPI:
+        # screenshots and small scans: every pixel is part of a letter and JPEG's ringing
+        # costs the OCR more than the few bytes it saves; lossless when it is not much larger
+        flat = _flate_layer(small)
+        if len(flat.data) <= LOSSLESS_MAX_RATIO * len(layer.data):
+            return EncodedPage("lossless", width, height, [flat])
+    return EncodedPage("jpeg", width, height, [layer])
+
+
+def _flate_layer(image: np.ndarray) -> Layer:
+    height, width = image.shape[:2]
+    samples = image[:, :, ::-1].tobytes() if image.ndim == 3 else image.tobytes()  # BGR->RGB
+    return Layer(zlib.compress(samples, 9), "/FlateDecode", width, height,
+                 "/DeviceRGB" if image.ndim == 3 else "/DeviceGray")
+
+
+def encode_page(image: np.ndarray, dpi: float, mode: str = "compact", *,
+                jpeg_quality: int = 80) -> EncodedPage:
+    """The page image's layers (see the module docstring). ``image``: uint8 grey (2-D) or
+    BGR (3-D) as OpenCV holds it; ``dpi``: its resolution as the page stage knows it."""
+    if mode not in IMAGE_MODES:
+        raise ValueError(f"unknown PDF image mode {mode!r} (one of {', '.join(IMAGE_MODES)})")
+    image = np.ascontiguousarray(image)
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    height, width = image.shape[:2]
+    if mode == "jpeg":
+        return EncodedPage("jpeg", width, height, [_jpeg_layer(image, jpeg_quality)])
+    dpi = effective_dpi(image.shape, dpi)
+    colour = _has_colour(image)
+    grey = _grey(image)
+    if not colour and _is_bilevel(grey):
+        return EncodedPage("bilevel", width, height, [_ccitt_layer(grey < 128)])
+    if dpi < MIN_MRC_DPI:
+        return _plain(image if colour else grey, dpi)
+    ink = ink_mask(image if colour else grey, dpi)
+    if float(ink.mean()) > MASK_MAX_SHARE:
+        return _plain(image if colour else grey, dpi)
+    page = _mrc(image if colour else grey, dpi, ink)
+    plain = _plain(image if colour else grey, dpi)
+    # a mask that costs more than the whole page as one JPEG is texture, not text
+    return page if page.layers[1].data and len(page.layers[1].data) < plain.size else plain

@@ -1,0 +1,203 @@
+"""Settling handwritten and stamped digits: the number and the date line of a paper from
+the engine's reading and the digit slots' reading (:mod:`pipeline.page.slots`).
+
+Rules, per slot (the number, the day, the month):
+
+* both readers agree → that value, nothing added;
+* the slot reading is sure (every glyph a digit with probability ≥ 0.7) and passes the
+  validators (number 1–5 digits, day 1–31, month 1–12, a real calendar date not in the
+  future) but differs from the engine → the slot reading wins and the field is flagged
+  (``handwritten_read``, and ``readings_differ`` when the engine had digits there) —
+  unless the engine's digits look printed (read run together with the code, or with
+  word confidence ≥ 0.95): then the engine's stay, flagged ``readings_differ`` (the digit
+  model is for what the engine fails on, not a second opinion on print);
+* the slot reading is not sure → the engine's digits when they pass the validators,
+  flagged ``handwritten`` when the slot reader saw something else; nothing valid →
+  "?" for the unread part, the rest kept, flagged ``unreadable``:
+  ``"?/QĐ-BCĐ138"``, ``"2024-09-??"``.
+
+A value this module changed is never left unflagged. :func:`settle_digits` is called
+once from :func:`pipeline.papers.fields._fill`, before validation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from pipeline.papers.validate import Problem
+
+UNREAD = "?"
+MAX_NUMBER_DIGITS = 5
+PRINTED = 0.95  # engine word confidence above which its digits are taken as printed
+
+
+def settle_digits(fields: dict, facts: Sequence, number_key: str | None,
+                  date_key: str | None, today: date, *, create: bool = True) -> None:
+    """Merge the first page's slot readings into ``fields[number_key]`` and
+    ``fields[date_key]`` (FieldValue objects, created when a label was found but the
+    field is missing and ``create`` is set: on an official letter the place-and-date
+    line is the issue date; on other papers a date line may mean something else)."""
+    slots = next((f.slots for f in facts if getattr(f, "slots", None)), None)
+    if slots is None:
+        return
+    if not create and date_key not in fields:
+        date_key = None
+    page = next((c.page for f in facts for c in f.candidates), 0)
+    if number_key and slots.number is not None:
+        _settle_number(fields, number_key, slots.number, page)
+    if date_key and (slots.day is not None or slots.month is not None):
+        _settle_date(fields, date_key, slots, page, today)
+
+
+def _field(fields: dict, key: str, value: str, page: int):
+    """The field, created when the label was found but the field stage made nothing of
+    the line: a value pieced together from the slots and the label words is flagged."""
+    from pipeline.papers.fields import FieldValue
+
+    if key not in fields:
+        fv = FieldValue(value, 0.5, "ocr+digits", page)
+        _flag(fv, "handwritten", "Giá trị ghép từ phần viết tay/đóng dấu, cần kiểm tra",
+              "value pieced together around handwritten/stamped digits")
+        fields[key] = fv
+    return fields[key]
+
+
+def _flag(fv, code: str, vi: str, en: str) -> None:
+    fv.flag(Problem(code, vi, en))
+
+
+def _choose(reading, valid, same) -> tuple[str, str]:
+    """(value, how): how is "agree", "slot", "engine_printed", "engine_doubt" or
+    "unread"."""
+    engine = reading.engine_digits
+    slot = reading.text if reading.sure and valid(reading.text) else ""
+    if engine and valid(engine):
+        # a confidently read printed number is the engine's; the slot is for the
+        # handwriting the engine fails on
+        printed = reading.printed or reading.engine_confidence >= PRINTED
+        if slot and not same(slot, engine):
+            return (engine, "engine_printed") if printed else (slot, "slot")
+        if reading.text and not slot and not same(reading.text, engine) and not printed:
+            return engine, "engine_doubt"  # the slot reader saw something else
+        return engine, "agree"
+    if slot:
+        return slot, "slot"
+    return "", "unread"
+
+
+def _number_ok(text: str) -> bool:
+    return text.isdigit() and 1 <= len(text) <= MAX_NUMBER_DIGITS and int(text) > 0
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a == b
+
+
+def _same_int(a: str, b: str) -> bool:
+    return a.isdigit() and b.isdigit() and int(a) == int(b)
+
+
+def _settle_number(fields: dict, key: str, reading, page: int) -> None:
+    fv = fields.get(key)
+    current = fv.value if fv is not None else ""
+    if fv is None and not reading.ink:
+        return
+    if "/" in current:
+        rest = current[current.index("/"):]
+    else:
+        rest = reading.context or ("/" + current if current else "")
+    # as the field stage normalises codes: Tesseract doubles Đ as "ĐÐ" or reads it as "Ð"
+    rest = "".join(rest.replace("Đ\u00d0", "Đ").replace("\u00d0", "Đ").split())
+    value, how = _choose(reading, _number_ok, _same_text)
+    if how == "agree" and fv is not None and current.startswith(value):
+        return
+    fv = _field(fields, key, current, page)
+    fv.value = (value or UNREAD) + rest
+    if how == "slot":
+        _drop_unread_flags(fv)
+    _note(fv, how, "Số", reading)
+
+
+def _settle_date(fields: dict, key: str, slots, page: int, today: date) -> None:
+    fv = fields.get(key)
+    old = _iso_parts(fv.value) if fv is not None else None
+    year = slots.year or (old[0] if old else "")
+    day, day_how = _choose(slots.day, lambda t: t.isdigit() and 1 <= int(t) <= 31, _same_int) \
+        if slots.day is not None else ((old[2], "agree") if old else ("", "unread"))
+    month, month_how = _choose(slots.month, lambda t: t.isdigit() and 1 <= int(t) <= 12,
+                               _same_int) \
+        if slots.month is not None else ((old[1], "agree") if old else ("", "unread"))
+    if not year.isdigit():
+        return  # without the printed year the line is not a date line worth settling
+    if day and month and not _real(int(year), int(month), int(day), today):
+        # the slot reading makes no real date: fall back to the engine's where valid
+        day_how, day = ("unread", "") if day_how == "slot" else (day_how, day)
+        month_how, month = ("unread", "") if month_how == "slot" else (month_how, month)
+        if day and month and not _real(int(year), int(month), int(day), today):
+            day, day_how = "", "unread"
+    value = f"{year}-{month.zfill(2) if month else '??'}-{day.zfill(2) if day else '??'}"
+    if fv is not None and fv.value == value and {day_how, month_how} <= {"agree"}:
+        return
+    fv = _field(fields, key, value, page)
+    fv.value = value
+    if "slot" in (day_how, month_how):
+        _drop_unread_flags(fv)
+    if slots.day is not None:
+        _note(fv, day_how, "Ngày", slots.day)
+    if slots.month is not None:
+        _note(fv, month_how, "Tháng", slots.month)
+    if fv.value.endswith("??") or "-??-" in fv.value:
+        # the date validator would add "not a valid date": the reason is already given
+        fv.problems = [p for p in fv.problems if p.code != "date_invalid"]
+
+
+def _drop_unread_flags(fv) -> None:
+    """The header stage's "not read, enter it" no longer holds once the digit model read
+    the part: its own flags (added next) say how the value was read instead."""
+    fv.problems = [p for p in fv.problems
+                   if p.code not in ("handwritten", "unreadable", "date_invalid")]
+
+
+_EN = {"Số": "number", "Ngày": "day", "Tháng": "month"}
+
+
+def _note(fv, how: str, what: str, reading) -> None:
+    engine = reading.engine_digits or "—"
+    en = _EN[what]
+    if how == "slot":
+        fv.source = "ocr+digits"
+        _flag(fv, "handwritten_read",
+              f"{what} viết tay/đóng dấu, đọc bằng mô hình chữ số: {reading.text}",
+              f"handwritten/stamped {en} read by the digit model: {reading.text}")
+        if reading.engine_digits:
+            _flag(fv, "readings_differ",
+                  f"Hai lần đọc khác nhau: {reading.engine_digits} / {reading.text}",
+                  f"two readings differ: {reading.engine_digits} / {reading.text}")
+    elif how == "engine_printed":
+        _flag(fv, "readings_differ",
+              f"Hai lần đọc khác nhau: {engine} / {reading.text}",
+              f"two readings differ: {engine} / {reading.text}")
+    elif how == "engine_doubt":
+        _flag(fv, "handwritten", f"{what} viết tay, đọc chưa chắc: {engine}",
+              f"handwritten {en}, uncertain reading: {engine}")
+    elif how == "unread":
+        _flag(fv, "unreadable", f"{what} viết tay/đóng dấu không đọc được",
+              f"handwritten/stamped {en} could not be read")
+
+
+def _iso_parts(value: str) -> tuple[str, str, str] | None:
+    m = re.match(r"^(\d{4})-([\d?]{2})-([\d?]{2})$", value)
+    if not m:
+        return None
+    # a part with an unread character ("?5") counts as unread here
+    return (m.group(1), "" if "?" in m.group(2) else m.group(2),
+            "" if "?" in m.group(3) else m.group(3))
+
+
+def _real(year: int, month: int, day: int, today: date) -> bool:
+    try:
+        return date(year, month, day) <= today
+    except ValueError:
+        return False
