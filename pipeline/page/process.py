@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -175,6 +176,9 @@ def _facts(result: PageResult, engine: OcrEngine, ocr_input: np.ndarray, scale: 
     facts = page_facts(result.words, result.text, page=result.index,
                        find_qr=lambda: find_card_qr(upright, page=result.index))
     for cand in facts.candidates:
+        disputed = second_reading(cand.words)
+        if disputed and disputed != " ".join(w.text for w in cand.words):
+            cand.alternatives.append(disputed)  # the second recogniser read these words otherwise
         if cand.kind in REREAD_KINDS and cand.words:
             text = _reread(engine, ocr_input, cand.words, scale, options)
             if text:
@@ -186,6 +190,16 @@ def _facts(result: PageResult, engine: OcrEngine, ocr_input: np.ndarray, scale: 
                     if text:
                         cand.alternatives.append(text)
     return facts
+
+
+def second_reading(words: Sequence[Word]) -> str | None:
+    """The words as the other reader of a combined engine (``ocr_models.combine``) read
+    them, where it disagreed (``Word.alternatives``), else ``None``. A field built from
+    them then carries both readings, and the field stage flags a disagreement on a
+    number, code or name instead of keeping one reading silently."""
+    if not any(w.alternatives for w in words):
+        return None
+    return " ".join(w.alternatives[0] if w.alternatives else w.text for w in words)
 
 
 def _any_sound_name(cand) -> bool:

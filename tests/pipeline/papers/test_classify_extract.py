@@ -524,3 +524,24 @@ def test_marital_status_certificate_is_valid_six_months():
                                            "ho_ten": FieldValue("Nguyễn Văn An", 0.99)})
     assert card.valid_until() == date(2036, 3, 22)
     assert card.owner() == ("001090123456", "Nguyễn Văn An")
+
+
+def test_a_number_the_second_reader_disputes_is_flagged_not_changed():
+    """``ocr_models.combine`` keeps Tesseract's reading of a number and puts the other
+    reader's into ``Word.alternatives``: the field keeps the first, flagged for review."""
+    from dataclasses import replace
+
+    from pipeline.page.process import second_reading
+
+    words, text = make_words(BIRTH_CERTIFICATE)
+    words = [replace(w, alternatives=("001220123458",)) if w.text == "001220123456" else w
+             for w in words]
+    facts = page_facts(words, text, page=0)
+    for cand in facts.candidates:  # what the page stage does with disputed words
+        other = second_reading(cand.words)
+        if other and other != " ".join(w.text for w in cand.words):
+            cand.alternatives.append(other)
+    [doc] = build_documents([facts], today=TODAY)
+    assert doc.values()["so_dinh_danh"] == "001220123456"
+    assert doc.fields["so_dinh_danh"].needs_review
+    assert second_reading([Word("a", 0, 0, 1, 1, 0.9)]) is None
