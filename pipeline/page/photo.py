@@ -39,7 +39,8 @@ A4_MM = (210.0, 297.0)
 CARD_ASPECT = CARD_MM[1] / CARD_MM[0]  # 0.631
 A4_ASPECT = A4_MM[0] / A4_MM[1]  # 0.707
 ANALYSIS_PX = 640  # long side of the copy the outline is searched on
-MIN_AREA, MAX_AREA = 0.12, 0.93  # of the frame: smaller is a card on a scanned sheet
+MIN_AREA, MAX_AREA = 0.12, 0.93  # of the frame: smaller is a card on a scanned sheet...
+MIN_AREA_CAMERA = 0.05  # ...unless the file has no scanner resolution: a card seen from afar
 EDGE_CONTRAST = 18  # grey levels between paper and surround across an outline side
 INSET = 0.006  # of the rectified size, trimmed off each side (paper edge, shadow)
 SCANNER_DPI = 100  # a resolution tag at or above this is a scanner's or a PDF's
@@ -64,7 +65,8 @@ def find_photo(loaded: LoadedPage, hints: CaptureHints | None = None) -> PhotoPa
     small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
                        interpolation=cv2.INTER_AREA) if scale < 1 else image
     scale = min(scale, 1.0)
-    quad = find_paper_quad(small)
+    scanner = hints is None or hints.scanner_dpi
+    quad = find_paper_quad(small, MIN_AREA if scanner else MIN_AREA_CAMERA)
     if quad is not None:
         quad = quad / scale
         page, kind = rectify(loaded, quad)
@@ -79,7 +81,7 @@ def find_photo(loaded: LoadedPage, hints: CaptureHints | None = None) -> PhotoPa
 
 # -- the paper's outline -----------------------------------------------------------------------
 
-def find_paper_quad(image: np.ndarray) -> np.ndarray | None:
+def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA) -> np.ndarray | None:
     """The paper's four corners (TL, TR, BR, BL) in ``image`` (a small copy), or None.
 
     Candidates come from two masks, "paper-like" pixels (bright and unsaturated, Otsu on
@@ -96,19 +98,23 @@ def find_paper_quad(image: np.ndarray) -> np.ndarray | None:
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
             area = cv2.contourArea(contour)
-            if area < MIN_AREA * frame_area:
+            if area < min_area * frame_area:
                 break
             quad = _four_corners(contour)
             points = contour.reshape(-1, 2).astype(np.float32)
             for _ in range(3):  # a lobe (glare, finger) pulls a corner off; refits walk back
                 quad = None if quad is None else _refine(quad, points)
-            if quad is None or not _plausible(quad, frame_area):
+            if quad is None or not _plausible(quad, frame_area, min_area):
                 continue
-            score = _edge_score(blurred, quad)
-            if score is None:
+            if _edge_score(blurred, quad) is None:
                 continue
-            if best is None or score * area > best[0]:
-                best = (score * area, quad)
+            # the paper is the biggest quadrilateral that its outline fills (a notch cut by
+            # an edge inside the paper, or a lobe of glare, make the fit worse)
+            quad_area = cv2.contourArea(quad)
+            fit = min(area, quad_area) / max(area, quad_area)
+            rank = quad_area * fit ** 4
+            if best is None or rank > best[0]:
+                best = (rank, quad)
     return None if best is None else best[1]
 
 
@@ -197,9 +203,9 @@ def _sides(quad: np.ndarray) -> np.ndarray:
     return np.linalg.norm(quad - np.roll(quad, -1, axis=0), axis=1)
 
 
-def _plausible(quad: np.ndarray, frame_area: float) -> bool:
+def _plausible(quad: np.ndarray, frame_area: float, min_area: float) -> bool:
     area = cv2.contourArea(quad)
-    if not MIN_AREA * frame_area <= area <= MAX_AREA * frame_area:
+    if not min_area * frame_area <= area <= MAX_AREA * frame_area:
         return False
     if not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
         return False

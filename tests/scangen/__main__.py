@@ -1,5 +1,5 @@
 """Command line: ``python -m tests.scangen OUT_DIR --pages N --seed S [--level degraded]
-[--format jpg] [--blank-every K] [--combine] [--documents]`` writes a sample set and
+[--format jpg] [--blank-every K] [--combine] [--documents] [--photos]`` writes a sample set and
 truth.json, one line per file on stderr."""
 
 from __future__ import annotations
@@ -26,12 +26,22 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --format pdf: one multi-page scans.pdf")
     ap.add_argument("--documents", action="store_true",
                     help="whole papers, every type in turn, some of two pages")
+    ap.add_argument("--photos", action="store_true",
+                    help="phone photos (JPEG with EXIF) of cards, certificates and letters")
     args = ap.parse_args(argv)
     if args.pages < 0:
         ap.error("--pages must be >= 0")
     if args.combine and args.fmt != "pdf":
         ap.error("--combine needs --format pdf")
     start = time.perf_counter()
+    if args.photos:
+        from .photo import generate_photos
+
+        results = generate_photos(args.out_dir, args.pages, seed=args.seed)
+        for path, truth in results:
+            print(f"{path}\t{truth.doc_type}\tdpi={truth.dpi}", file=sys.stderr)
+        print(f"wrote {len(results)} photos and {args.out_dir / 'truth.json'}", file=sys.stderr)
+        return 0
     results = generate_set(args.out_dir, args.pages, seed=args.seed, level=args.level,
                            fmt=args.fmt, blank_every=args.blank_every, combine=args.combine,
                            documents=args.documents)

@@ -60,14 +60,15 @@ def _card_front(rng: random.Random, dpi: int) -> tuple[np.ndarray, np.ndarray, s
     """A chip ID card's front alone (RGB, with an alpha mask for its rounded corners), its
     text and the fields printed on it. Photocopied cards are re-drawn: a card is photographed
     itself, in colour."""
-    for _ in range(6):
-        page, text, fields = render_page("can_cuoc", random.Random(rng.getrandbits(64)), dpi=dpi,
-                                         side="front")
-        arr = np.asarray(page)
-        crop = _card_crop(arr, dpi)
+    for _ in range(20):  # looked at cheaply at 40 dpi: the same card at any resolution
+        seed = rng.getrandbits(64)
+        page, _, _ = render_page("can_cuoc", random.Random(seed), dpi=40, side="front")
+        crop = _card_crop(np.asarray(page), 40)
         sat = crop.max(axis=2).astype(int) - crop.min(axis=2)
         if float(np.median(sat)) >= 6:  # a real card's tint, not a grey photocopy
             break
+    page, text, fields = render_page("can_cuoc", random.Random(seed), dpi=dpi, side="front")
+    crop = _card_crop(np.asarray(page), dpi)
     h, w = crop.shape[:2]
     alpha = np.zeros((h, w), np.uint8)
     r = round(3.2 * dpi / 25.4)
