@@ -8,9 +8,10 @@ owns what happens to such a page before the scan pipeline sees it:
 - :func:`find_photo` decides whether a loaded page is a photo, and if the paper's outline is
   visible, warps the paper to an upright-ish rectangle (four-point perspective transform) and
   sets its resolution from the paper's physical size (card 85.6 mm wide, A4 210 mm), so that
-  the resolution logic downstream works on real millimetres. A photo whose paper fills the
-  frame is kept whole. A page that is not clearly a photo returns ``None`` and goes through
-  the pipeline exactly as a scan.
+  the resolution logic downstream works on real millimetres. A photo with no outline found
+  is kept whole (resolution: the frame's long side taken as A4's, never a phone's 72-dpi
+  tag). A page that is not clearly a photo returns ``None`` and goes through the pipeline
+  exactly as a scan.
 - :func:`grey_for_ocr` turns a photo's colours to grey so that light coloured guilloche
   lines and red seals fade to paper while black, blue and dark red print stays dark.
 
@@ -73,9 +74,12 @@ def find_photo(loaded: LoadedPage, hints: CaptureHints | None = None) -> PhotoPa
         log.debug("photo: %s outline found, rectified to %dx%d at %.0f dpi", kind,
                   page.image.shape[1], page.image.shape[0], page.dpi)
         return PhotoPage(page, kind, quad.astype(np.float32))
-    if _frame_filling_photo(small, hints):
-        log.debug("photo: paper fills the frame; kept whole")
-        return PhotoPage(loaded, "frame", None)
+    if hints is not None and (hints.camera or _frame_filling_photo(small, hints)):
+        log.debug("photo: no outline found; the whole frame is kept")
+        # a phone's 72-dpi tag says nothing: take the frame's long side as A4's
+        dpi = max(h, w) / (A4_MM[1] / 25.4)
+        page = LoadedPage(loaded.image, dpi, loaded.colour) if not hints.scanner_dpi else loaded
+        return PhotoPage(page, "frame", None)
     return None
 
 
@@ -105,6 +109,8 @@ def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA) -> np.ndarray
             for _ in range(3):  # a lobe (glare, finger) pulls a corner off; refits walk back
                 quad = None if quad is None else _refine(quad, points)
             if quad is None or not _plausible(quad, frame_area, min_area):
+                continue
+            if not _straight_sides(quad, points):
                 continue
             if _edge_score(blurred, quad) is None:
                 continue
@@ -197,6 +203,25 @@ def order_corners(pts: np.ndarray) -> np.ndarray:
     pts = pts[np.argsort(angles)]  # clockwise on screen (y grows down)
     start = int(np.argmin(pts[:, 0] + pts[:, 1]))
     return np.roll(pts, -start, axis=0)
+
+
+def _straight_sides(quad: np.ndarray, points: np.ndarray) -> bool:
+    """The outline runs along the quadrilateral's sides: at least three sides are followed
+    by outline points over 80 % of their length, none under 40 % (two overlapping papers
+    make a jagged side that a four-corner fit only cuts across)."""
+    covered = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        ab = b - a
+        length = float(np.linalg.norm(ab))
+        rel = points - a
+        t = rel @ ab / (length * length)
+        dist = np.abs(rel[:, 0] * ab[1] - rel[:, 1] * ab[0]) / length
+        on = t[(t > 0.05) & (t < 0.95) & (dist < max(2.0, 0.015 * length))]
+        bins = np.unique(((on - 0.05) / 0.9 * 45).astype(int).clip(0, 44))
+        covered.append(len(bins) / 45)
+    covered.sort()
+    return covered[0] >= 0.4 and covered[1] >= 0.8
 
 
 def _sides(quad: np.ndarray) -> np.ndarray:
@@ -295,12 +320,12 @@ def rectify(loaded: LoadedPage, quad: np.ndarray) -> tuple[LoadedPage, str]:
 
 # -- a photo whose paper fills the frame ----------------------------------------------------------
 
-def _frame_filling_photo(small: np.ndarray, hints: CaptureHints | None) -> bool:
+def _frame_filling_photo(small: np.ndarray, hints: CaptureHints) -> bool:
     """No outline, but a camera's picture of paper: the paper's tone is well below white and
     uneven (room light, not a scanner lamp), and the file has no scanner resolution. Scans,
     screenshots and born-digital pages have a white background (median ≥ 230 in our
     development set, one-level spread) or a scanner's resolution tag."""
-    if hints is None or hints.scanner_dpi:
+    if hints.scanner_dpi:
         return False
     grey = clean.to_grey(small)
     background = cv2.medianBlur(cv2.morphologyEx(grey, cv2.MORPH_CLOSE, np.ones((7, 7),

@@ -113,7 +113,8 @@ def test_no_outline_keeps_the_whole_page() -> None:
     cv2.putText(grey, "CHINH PHU", (50, 100), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 20, 3)
     loaded = LoadedPage(grey, 80.0, False)
     found = photo.find_photo(loaded, photo.CaptureHints(scanner_dpi=False, camera=False))
-    assert found is not None and found.kind == "frame" and found.page is loaded
+    assert found is not None and found.kind == "frame"
+    assert found.page.image is loaded.image and found.page.dpi == pytest.approx(800 / (297 / 25.4))
     assert photo.find_photo(loaded, photo.CaptureHints(scanner_dpi=True, camera=False)) is None
 
 
