@@ -116,12 +116,59 @@ def load_page(ref: PageRef, *, max_pixels: int = MAX_PIXELS) -> LoadedPage:
         try:
             img.load()
             dpi, trusted = _tag_dpi(img)
-            pil = ImageOps.exif_transpose(img) if ref.kind == "jpeg" else img
-            loaded = _to_array(pil, dpi)
+            loaded = _to_array(_exif_upright(img), dpi)
             loaded.dpi_trusted = trusted
             return loaded
         except (OSError, ValueError, SyntaxError) as exc:
             raise CorruptFileError(ref.source, page=ref.index, detail=str(exc)) from exc
+
+
+# --- EXIF orientation and capture hints (phone photos) --------------------------------------
+
+_ORIENTATION = 0x0112
+_MAKE, _MODEL = 0x010F, 0x0110
+
+
+def _exif_upright(img: Image.Image) -> Image.Image:
+    """The image as a viewer shows it: phones store photos sideways with an EXIF Orientation
+    tag (JPEG, PNG eXIf, TIFF, WebP). Only a turning tag (2..8) costs a copy; the resolution
+    was read before and a quarter-turn keeps it."""
+    try:
+        orientation = int(img.getexif().get(_ORIENTATION, 1) or 1)
+    except (ValueError, TypeError, SyntaxError, OSError):  # a broken EXIF block is no tag
+        return img
+    if orientation in (2, 3, 4, 5, 6, 7, 8):
+        return ImageOps.exif_transpose(img)
+    return img
+
+
+@dataclass(frozen=True)
+class CaptureHints:
+    """What the file says about how it was captured, for telling photos from scans."""
+
+    scanner_dpi: bool  # carries a resolution of 100 dpi or more (scanners, PDF pages)
+    camera: bool  # EXIF names a camera make or model
+
+
+def capture_hints(ref: PageRef) -> CaptureHints:
+    """Read from the file's header only (no pixels decoded); a PDF page counts as having a
+    scanner resolution: its size is known in points."""
+    if ref.kind == "pdf":
+        return CaptureHints(scanner_dpi=True, camera=False)
+    try:
+        with _open_image(Path(ref.source)) as img:
+            dpi = img.info.get("dpi")
+            try:
+                value = float(dpi[0]) if dpi else 0.0
+            except (TypeError, ValueError, IndexError):
+                value = 0.0
+            exif = img.getexif()
+            camera = bool(exif.get(_MAKE) or exif.get(_MODEL))
+    except Exception as exc:  # noqa: BLE001 - hints are optional; the page itself loaded
+        log.debug("no capture hints for %s: %s", ref.source, exc)
+        return CaptureHints(scanner_dpi=True, camera=False)
+    # phones write 72 dpi (JFIF default); 96 is a screen's
+    return CaptureHints(scanner_dpi=value >= 100 and not camera, camera=camera)
 
 
 def _open_image(path: Path) -> Image.Image:

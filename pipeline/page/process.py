@@ -22,8 +22,8 @@ from common.errors import PageProcessingError, SohoaError
 from common.vn import nfc
 from ocr_models import OcrEngine, OcrResult, Word, get_engine
 from ocr_models.vietnamese import correct_token, default_lexicon
-from pipeline.page import clean, geometry, layout, slots
-from pipeline.page.intake import MAX_PIXELS, PageRef, judge_resolution, load_page
+from pipeline.page import clean, geometry, layout, photo, slots
+from pipeline.page.intake import MAX_PIXELS, PageRef, capture_hints, judge_resolution, load_page
 from pipeline.papers.fields import PageFacts, page_facts
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,10 @@ def process_page(ref: PageRef, options: PageOptions) -> PageResult:
 
 def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
     loaded = load_page(ref, max_pixels=options.max_pixels)
+    # A phone photo: the paper rectified out of the frame, its colours greyed for OCR.
+    shot = photo.find_photo(loaded, capture_hints(ref))
+    loaded = shot.page if shot is not None else loaded
+    to_grey = photo.grey_for_ocr if shot is not None else clean.grey_without_seals
     if not loaded.dpi_trusted:  # no tag, or 72/96 written by a tool: the letters decide
         loaded.dpi = judge_resolution(loaded, clean.letter_height(clean.to_grey(loaded.image),
                                                                   loaded.dpi))
@@ -126,7 +130,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
     # High-resolution scans are analysed and OCR'd at 300 dpi; only the output image
     # keeps the scan's own resolution.
     target = OCR_DPI if loaded.dpi > MAX_WORK_DPI else loaded.dpi
-    grey, work_scale = clean.resize_to_dpi(clean.grey_without_seals(loaded.image, loaded.dpi),
+    grey, work_scale = clean.resize_to_dpi(to_grey(loaded.image, loaded.dpi),
                                            loaded.dpi, target)
     dpi = loaded.dpi * work_scale
     norm = clean.normalize_background(grey, dpi)

@@ -1,7 +1,8 @@
 """Command line: ``python -m tests.scangen OUT_DIR --pages N --seed S [--level degraded]
-[--format jpg] [--blank-every K] [--combine] [--documents] [--family 2]`` writes a sample set
-and truth.json, one line per file on stderr. ``--family 2``: the second page family
-(:mod:`.family2`, its own fonts, dpis and formats; only --pages and --seed apply)."""
+[--format jpg] [--blank-every K] [--combine] [--documents] [--family 2] [--photos]`` writes a
+sample set and truth.json, one line per file on stderr. ``--family 2``: the second page family
+(:mod:`.family2`, its own fonts, dpis and formats; only --pages and --seed apply);
+``--photos``: phone photos of cards, certificates and letters (:mod:`.photo`)."""
 
 from __future__ import annotations
 
@@ -29,13 +30,22 @@ def main(argv: list[str] | None = None) -> int:
                     help="whole papers, every type in turn, some of two pages")
     ap.add_argument("--family", type=int, choices=(1, 2), default=1,
                     help="page family: 1 (default) or 2 (other fonts, dpis, prose, headers)")
+    ap.add_argument("--photos", action="store_true",
+                    help="phone photos (JPEG with EXIF) of cards, certificates and letters")
     args = ap.parse_args(argv)
     if args.pages < 0:
         ap.error("--pages must be >= 0")
     if args.combine and args.fmt != "pdf":
         ap.error("--combine needs --format pdf")
     start = time.perf_counter()
-    if args.family == 2:
+    if args.photos:
+        from .photo import generate_photos
+
+        results = generate_photos(args.out_dir, args.pages, seed=args.seed)
+        for path, truth in results:
+            print(f"{path}\t{truth.doc_type}\tdpi={truth.dpi}", file=sys.stderr)
+        print(f"wrote {len(results)} photos and {args.out_dir / 'truth.json'}", file=sys.stderr)
+    elif args.family == 2:
         from .family2 import generate_family2
 
         for i, (path, truth, scan) in enumerate(generate_family2(args.out_dir, args.pages,

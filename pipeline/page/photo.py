@@ -1,0 +1,351 @@
+"""Phone photos of papers: tell them from scans, find the paper, rectify it, clean its colours.
+
+A citizen's photo of a chip ID card, a birth certificate or a land-use certificate shows the
+paper as a skewed quadrilateral on a table or floor, in perspective, with fingers, glare and
+other papers around it, and often on guilloche (coloured security pattern) paper. This module
+owns what happens to such a page before the scan pipeline sees it:
+
+- :func:`find_photo` decides whether a loaded page is a photo, and if the paper's outline is
+  visible, warps the paper to an upright-ish rectangle (four-point perspective transform) and
+  sets its resolution from the paper's physical size (card 85.6 mm wide, A4 210 mm), so that
+  the resolution logic downstream works on real millimetres. A photo with no outline found
+  is kept whole (resolution: the frame's long side taken as A4's, never a phone's 72-dpi
+  tag). A page that is not clearly a photo returns ``None`` and goes through the pipeline
+  exactly as a scan.
+- :func:`grey_for_ocr` turns a photo's colours to grey so that light coloured guilloche
+  lines and red seals fade to paper while black, blue and dark red print stays dark.
+
+Deciding "photo" errs towards "scan": a flatbed scan has a paper-coloured, untextured frame
+edge and a scanner resolution tag, and its page edges (if visible) are not a high-contrast
+quadrilateral well inside the frame. Only a quadrilateral with a sharp, darker surround on
+at least three sides, or a frame-filling page with camera-like lighting and no scanner
+resolution, counts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.page import clean
+from pipeline.page.intake import CaptureHints, LoadedPage
+
+log = logging.getLogger(__name__)
+
+CARD_MM = (85.6, 54.0)  # ISO/IEC 7810 ID-1: chip ID cards
+A4_MM = (210.0, 297.0)
+CARD_ASPECT = CARD_MM[1] / CARD_MM[0]  # 0.631
+A4_ASPECT = A4_MM[0] / A4_MM[1]  # 0.707
+ANALYSIS_PX = 640  # long side of the copy the outline is searched on
+MIN_AREA, MAX_AREA = 0.12, 0.93  # of the frame: smaller is a card on a scanned sheet...
+MIN_AREA_CAMERA = 0.05  # ...unless the file has no scanner resolution: a card seen from afar
+EDGE_CONTRAST = 18  # grey levels between paper and surround across an outline side
+INSET = 0.006  # of the rectified size, trimmed off each side (paper edge, shadow)
+SCANNER_DPI = 100  # a resolution tag at or above this is a scanner's or a PDF's
+
+
+@dataclass
+class PhotoPage:
+    """A page found to be a photo: the paper's pixels to process, and how they were got."""
+
+    page: LoadedPage  # rectified paper (or the whole frame), resolution from its real size
+    kind: str  # "card" | "sheet" (A4-like paper rectified) | "frame" (kept whole)
+    quad: np.ndarray | None  # paper corners in the loaded image (TL, TR, BR, BL), float32
+
+
+def find_photo(loaded: LoadedPage, hints: CaptureHints | None = None) -> PhotoPage | None:
+    """The rectified paper when ``loaded`` is a phone photo; None for a scan (unchanged)."""
+    image = loaded.image
+    h, w = image.shape[:2]
+    if min(h, w) < 200:
+        return None
+    scale = ANALYSIS_PX / max(h, w)
+    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
+                       interpolation=cv2.INTER_AREA) if scale < 1 else image
+    scale = min(scale, 1.0)
+    scanner = hints is None or hints.scanner_dpi
+    quad = find_paper_quad(small, MIN_AREA if scanner else MIN_AREA_CAMERA)
+    if quad is not None:
+        quad = quad / scale
+        page, kind = rectify(loaded, quad)
+        log.debug("photo: %s outline found, rectified to %dx%d at %.0f dpi", kind,
+                  page.image.shape[1], page.image.shape[0], page.dpi)
+        return PhotoPage(page, kind, quad.astype(np.float32))
+    if hints is not None and (hints.camera or _frame_filling_photo(small, hints)):
+        log.debug("photo: no outline found; the whole frame is kept")
+        # a phone's 72-dpi tag says nothing: take the frame's long side as A4's
+        dpi = max(h, w) / (A4_MM[1] / 25.4)
+        page = LoadedPage(loaded.image, dpi, loaded.colour) if not hints.scanner_dpi else loaded
+        return PhotoPage(page, "frame", None)
+    return None
+
+
+# -- the paper's outline -----------------------------------------------------------------------
+
+def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA) -> np.ndarray | None:
+    """The paper's four corners (TL, TR, BR, BL) in ``image`` (a small copy), or None.
+
+    Candidates come from two masks, "paper-like" pixels (bright and unsaturated, Otsu on
+    brightness minus saturation) and closed edges (Canny), each cleaned by an opening that
+    cuts fingers and thin bridges to other papers; each outer contour's convex hull is
+    reduced to four corners. A candidate counts when its area, angles and rectified aspect
+    are those of a paper, and a sharp, darker surround is seen across at least three
+    sides (a lighting gradient or a scanner's white lid is not an edge)."""
+    grey = clean.to_grey(image)
+    blurred = cv2.GaussianBlur(grey, (5, 5), 0)
+    frame_area = float(grey.shape[0] * grey.shape[1])
+    best: tuple[float, np.ndarray] | None = None
+    for mask in _paper_masks(image, blurred):
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+            area = cv2.contourArea(contour)
+            if area < min_area * frame_area:
+                break
+            quad = _four_corners(contour)
+            points = contour.reshape(-1, 2).astype(np.float32)
+            for _ in range(3):  # a lobe (glare, finger) pulls a corner off; refits walk back
+                quad = None if quad is None else _refine(quad, points)
+            if quad is None or not _plausible(quad, frame_area, min_area):
+                continue
+            if not _straight_sides(quad, points):
+                continue
+            if _edge_score(blurred, quad) is None:
+                continue
+            # the paper is the biggest quadrilateral that its outline fills (a notch cut by
+            # an edge inside the paper, or a lobe of glare, make the fit worse)
+            quad_area = cv2.contourArea(quad)
+            fit = min(area, quad_area) / max(area, quad_area)
+            rank = quad_area * fit ** 4
+            if best is None or rank > best[0]:
+                best = (rank, quad)
+    return None if best is None else best[1]
+
+
+def _paper_masks(image: np.ndarray, blurred: np.ndarray) -> list[np.ndarray]:
+    """Two views of where the paper is, on a copy whose print was closed away (a grey
+    closing wider than strokes and guilloche lines): paper-like pixels cut along the strong
+    edges that remain (so a card touching another paper comes apart), and the same without
+    the cut; holes (photo, print) filled, thin attachments (a finger) opened away."""
+    size = max(blurred.shape)
+    k = max(3, size // 60) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    if image.ndim == 3:
+        sat = image.max(axis=2).astype(np.int16) - image.min(axis=2)
+        paperness = np.clip(blurred.astype(np.int16) - sat, 0, 255).astype(np.uint8)
+    else:
+        paperness = blurred
+    c = max(3, size // 80) | 1
+    paperness = cv2.morphologyEx(paperness, cv2.MORPH_CLOSE,
+                                 cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (c, c)))
+    _, bright = cv2.threshold(paperness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    edges = cv2.dilate(cv2.Canny(paperness, 30, 90), np.ones((3, 3), np.uint8))
+    masks = []
+    for mask in (cv2.bitwise_and(bright, cv2.bitwise_not(edges)), bright):
+        filled = np.zeros_like(mask)
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(filled, contours, -1, 255, -1)
+        masks.append(cv2.morphologyEx(filled, cv2.MORPH_OPEN, kernel, iterations=2))
+    return masks
+
+
+def _four_corners(contour: np.ndarray) -> np.ndarray | None:
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    for eps in (0.01, 0.02, 0.03, 0.045, 0.06):
+        approx = cv2.approxPolyDP(hull, eps * perimeter, True)
+        if len(approx) == 4:
+            return order_corners(approx.reshape(4, 2).astype(np.float32))
+        if len(approx) < 4:
+            return None
+    return None
+
+
+def _refine(quad: np.ndarray, points: np.ndarray) -> np.ndarray | None:
+    """Corners where straight lines fitted to each side's outline points meet: rounded card
+    corners and the opening cut corners short, the sides themselves stay straight."""
+    lines = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        ab = b - a
+        length = float(np.linalg.norm(ab))
+        if length < 1:
+            return None
+        rel = points - a
+        t = rel @ ab / (length * length)
+        dist = np.abs(rel[:, 0] * ab[1] - rel[:, 1] * ab[0]) / length
+        near = points[(t > 0.1) & (t < 0.9) & (dist < 0.03 * length + 2)]
+        if len(near) < 5:
+            return quad
+        vx, vy, x0, y0 = cv2.fitLine(near, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0]), np.array([vx, vy])))
+    out = []
+    for i in range(4):
+        (p, u), (q, v) = lines[i - 1], lines[i]
+        m = np.array([u, -v]).T
+        if abs(np.linalg.det(m)) < 1e-6:
+            return quad
+        s, _ = np.linalg.solve(m, q - p)
+        out.append(p + s * u)
+    refined = np.array(out, np.float32)
+    if np.abs(refined - quad).max() > 0.1 * max(_sides(quad)):
+        return quad  # a bad fit: keep the polygon's corners
+    return refined
+
+
+def order_corners(pts: np.ndarray) -> np.ndarray:
+    """Corners in the order top-left, top-right, bottom-right, bottom-left (clockwise in
+    image coordinates), starting at the one nearest the frame's top-left."""
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(angles)]  # clockwise on screen (y grows down)
+    start = int(np.argmin(pts[:, 0] + pts[:, 1]))
+    return np.roll(pts, -start, axis=0)
+
+
+def _straight_sides(quad: np.ndarray, points: np.ndarray) -> bool:
+    """The outline runs along the quadrilateral's sides: at least three sides are followed
+    by outline points over 80 % of their length, none under 40 % (two overlapping papers
+    make a jagged side that a four-corner fit only cuts across)."""
+    covered = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        ab = b - a
+        length = float(np.linalg.norm(ab))
+        rel = points - a
+        t = rel @ ab / (length * length)
+        dist = np.abs(rel[:, 0] * ab[1] - rel[:, 1] * ab[0]) / length
+        on = t[(t > 0.05) & (t < 0.95) & (dist < max(2.0, 0.015 * length))]
+        bins = np.unique(((on - 0.05) / 0.9 * 45).astype(int).clip(0, 44))
+        covered.append(len(bins) / 45)
+    covered.sort()
+    return covered[0] >= 0.4 and covered[1] >= 0.8
+
+
+def _sides(quad: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(quad - np.roll(quad, -1, axis=0), axis=1)
+
+
+def _plausible(quad: np.ndarray, frame_area: float, min_area: float) -> bool:
+    area = cv2.contourArea(quad)
+    if not min_area * frame_area <= area <= MAX_AREA * frame_area:
+        return False
+    if not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
+        return False
+    for i in range(4):
+        a, b, c = quad[i - 1], quad[i], quad[(i + 1) % 4]
+        u, v = a - b, c - b
+        cos = float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v) + 1e-9))
+        if abs(cos) > 0.5:  # corner angle outside 60..120 degrees
+            return False
+    width, height = _rect_size(quad)
+    aspect = min(width, height) / max(width, height)
+    return 0.5 <= aspect <= 0.85
+
+
+def _rect_size(quad: np.ndarray) -> tuple[float, float]:
+    sides = _sides(quad)
+    return max(sides[0], sides[2]), max(sides[1], sides[3])
+
+
+def _edge_score(grey: np.ndarray, quad: np.ndarray) -> float | None:
+    """Median paper-minus-surround brightness across the sides, or None when fewer than
+    three sides show a sharp darker surround (sides on the frame edge do not count against)."""
+    h, w = grey.shape
+    d = max(3.0, 0.015 * max(h, w))
+    centre = quad.mean(axis=0)
+    good = bad = 0
+    contrasts = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        t = np.linspace(0.15, 0.85, 24)[:, None]
+        pts = a + t * (b - a)
+        normal = np.array([-(b - a)[1], (b - a)[0]], np.float32)
+        normal /= np.linalg.norm(normal) + 1e-9
+        if np.dot(centre - (a + b) / 2, normal) < 0:
+            normal = -normal  # point inwards
+        inside, outside = pts + normal * d, pts - normal * d
+        ok = (outside[:, 0] >= 0) & (outside[:, 0] < w) & (outside[:, 1] >= 0) & \
+             (outside[:, 1] < h)
+        if ok.mean() < 0.5:
+            continue  # the side runs along or out of the frame
+        inn = _sample(grey, inside[ok])
+        out = _sample(grey, outside[ok])
+        contrast = float(np.median(inn - out))
+        contrasts.append(contrast)
+        if contrast >= EDGE_CONTRAST:
+            good += 1
+        elif contrast < -EDGE_CONTRAST:
+            bad += 1
+    if good < 3 or bad:
+        return None
+    return float(np.median(contrasts))
+
+
+def _sample(grey: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    x = np.clip(pts[:, 0].round().astype(int), 0, grey.shape[1] - 1)
+    y = np.clip(pts[:, 1].round().astype(int), 0, grey.shape[0] - 1)
+    return grey[y, x].astype(np.float32)
+
+
+# -- rectifying ------------------------------------------------------------------------------
+
+def rectify(loaded: LoadedPage, quad: np.ndarray) -> tuple[LoadedPage, str]:
+    """Warp the paper inside ``quad`` to a rectangle; its resolution follows from the paper's
+    physical size: a card when the rectified aspect is a card's (85.6 x 54 mm), else A4."""
+    width, height = _rect_size(quad)
+    aspect = min(width, height) / max(width, height)
+    kind = "card" if aspect < (CARD_ASPECT + A4_ASPECT) / 2 else "sheet"
+    long_mm = CARD_MM[0] if kind == "card" else A4_MM[1]
+    # keep the detail of the nearer (larger) side; settle the aspect on the paper's own
+    paper_aspect = CARD_ASPECT if kind == "card" else A4_ASPECT
+    if width >= height:
+        out_w = round(width)
+        out_h = round(width * paper_aspect)
+    else:
+        out_h = round(height)
+        out_w = round(height * paper_aspect)
+    dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]],
+                   np.float32)
+    m = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    warped = cv2.warpPerspective(loaded.image, m, (out_w, out_h), flags=cv2.INTER_CUBIC,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    dx, dy = round(INSET * out_w), round(INSET * out_h)
+    warped = np.ascontiguousarray(warped[dy:out_h - dy, dx:out_w - dx])
+    dpi = max(out_w, out_h) / (long_mm / 25.4)
+    return LoadedPage(warped, float(dpi), loaded.colour), kind
+
+
+# -- a photo whose paper fills the frame ----------------------------------------------------------
+
+def _frame_filling_photo(small: np.ndarray, hints: CaptureHints) -> bool:
+    """No outline, but a camera's picture of paper: the paper's tone is well below white and
+    uneven (room light, not a scanner lamp), and the file has no scanner resolution. Scans,
+    screenshots and born-digital pages have a white background (median ≥ 230 in our
+    development set, one-level spread) or a scanner's resolution tag."""
+    if hints.scanner_dpi:
+        return False
+    grey = clean.to_grey(small)
+    background = cv2.medianBlur(cv2.morphologyEx(grey, cv2.MORPH_CLOSE, np.ones((7, 7),
+                                                                                np.uint8)), 5)
+    p5, p50, p95 = np.percentile(background, (5, 50, 95))
+    return bool(p50 < 215 and p95 - p5 >= 15)
+
+
+# -- colours -----------------------------------------------------------------------------------
+
+LIGHT = 110  # a pixel darker than this (luminance) is print, whatever its colour
+
+
+def grey_for_ocr(image: np.ndarray, dpi: float) -> np.ndarray:
+    """Grey for a photo: light coloured pixels (guilloche lines, a seal's red, a glare's
+    tint) take their brightest channel, so they fade towards paper, while dark pixels
+    (black, blue and dark red print) keep their luminance; then red seals are whitened as
+    on scans (:func:`clean.grey_without_seals`)."""
+    grey = clean.grey_without_seals(image, dpi)
+    if image.ndim == 2:
+        return grey
+    brightest = image.max(axis=2)
+    return np.where(grey < LIGHT, grey, np.maximum(grey, brightest)).astype(np.uint8)
