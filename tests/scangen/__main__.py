@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         for path, truth in results:
             print(f"{path}\t{truth.doc_type}\tdpi={truth.dpi}", file=sys.stderr)
         print(f"wrote {len(results)} photos and {args.out_dir / 'truth.json'}", file=sys.stderr)
-    elif args.family == 2:
+        return 0
+    if args.family == 2:
         from .family2 import generate_family2
 
         for i, (path, truth, scan) in enumerate(generate_family2(args.out_dir, args.pages,
