@@ -242,8 +242,14 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
     report.add_argument("--out", type=Path, default=None, help="ghi ra tệp (mặc định: stdout)")
     report.add_argument("--manifest", type=Path, default=None,
                         help="CSV hồ sơ giải quyết ngoài hệ thống (để mẫu số đúng)")
+    report.add_argument("--profile", default="portal-2026",
+                        choices=("portal-2026", "written-2026", "legacy"),
+                        help="cách tính điểm: portal-2026 (như Cổng DVCQG chấm, mặc định), "
+                             "written-2026 (theo văn bản mô tả công thức), legacy (cách cũ "
+                             "8/8/6 điểm, đủ điểm khi ≥ 80 %%)")
     report.add_argument("--max-points", action="append", default=[], metavar="KEY=N",
-                        help="điểm tối đa: digitization=8, reuse=8, electronic_results=6")
+                        help="đổi điểm tối đa của hồ sơ cách tính: digitization=4, reuse=2, "
+                             "electronic_results=6")
     report.set_defaults(handler=cmd_report)
 
     review = sub.add_parser("review", help="trang, trường cần xem lại (OCR) / quality audit")
@@ -585,25 +591,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     from decimal import Decimal, InvalidOperation
 
     from warehouse.scorecard import (
-        DEFAULT_MAX_POINTS,
+        INDICATORS,
         ReportRequest,
         build_report,
         render_csv,
         render_table,
     )
 
-    max_points = dict(DEFAULT_MAX_POINTS)
+    max_points: dict[str, Decimal] = {}
     for item in args.max_points:
         key, _, value = item.partition("=")
         try:
-            if key not in max_points or Decimal(value) <= 0:
+            if key not in INDICATORS or Decimal(value) <= 0:
                 raise InvalidOperation
             max_points[key] = Decimal(value)
         except InvalidOperation as exc:
             raise InvalidRequestError(detail=f"--max-points {item!r}: KEY=N, KEY in "
-                                             f"{sorted(max_points)}") from exc
+                                             f"{sorted(INDICATORS)}") from exc
     request = ReportRequest(date_from=args.date_from, date_to=args.date_to,
-                            agency=args.agency, manifest=args.manifest, max_points=max_points)
+                            agency=args.agency, manifest=args.manifest, max_points=max_points,
+                            profile=args.profile)
     with open_warehouse(args.settings) as warehouse:
         report = build_report(warehouse.index, request)
     if args.format == "json":

@@ -39,10 +39,12 @@ def _period(date_from: date, date_to: date) -> None:
                 "application/json": {}, "text/html": {}, "text/csv": {}}}})
 def scorecard(request: Request, svc: Svc, who: Auditor, date_from: Annotated[Day, Query(
         alias="from")], date_to: Annotated[Day, Query(alias="to")], agency: Agency = None,
-              format: Literal["json", "html", "csv"] = "json") -> Response:
+              format: Literal["json", "html", "csv"] = "json",
+              profile: Literal["portal-2026", "written-2026", "legacy"] = "portal-2026"
+              ) -> Response:
     _period(date_from, date_to)
     report = build_report(svc.warehouse.index, ReportRequest(
-        date_from=date_from, date_to=date_to, agency=agency or None))
+        date_from=date_from, date_to=date_to, agency=agency or None, profile=profile))
     svc.record("accessed", request, actor=who.username, via=who.via, action="report",
                period=f"{date_from}..{date_to}", agency=agency or None)
     if format == "html":

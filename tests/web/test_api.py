@@ -692,13 +692,18 @@ def test_auditor_reports_scorecard_and_review(client: TestClient, seeded: Seeded
     assert report.status_code == 200, report.text
     total = report.json()["total"]
     # the seeded dossier (and any the counter uploaded) was received and digitized today;
-    # none returns a result, so electronic results have no denominator: N/A, not 0 %
+    # none has a result file: the portal counts electronic results over every dossier
+    # received (0 %); the legacy profile only over those returning a paper (none: N/A)
     assert total["digitization"]["denominator"] >= 1
     assert total["digitization"]["numerator"] == total["digitization"]["denominator"]
     assert total["digitization"]["rate"] == 100.0
     assert total["reuse"]["denominator"] == total["digitization"]["denominator"]
-    assert total["electronic_results"]["denominator"] == 0
-    assert total["electronic_results"]["rate"] is None
+    assert total["electronic_results"]["denominator"] == total["digitization"]["denominator"]
+    assert total["electronic_results"]["rate"] == 0.0
+    old = client.get("/api/reports/scorecard", params={**period, "profile": "legacy"},
+                     headers=auditor).json()["total"]
+    assert old["electronic_results"]["denominator"] == 0
+    assert old["electronic_results"]["rate"] is None
     assert {r["agency"] for r in report.json()["rows"]} == {"H12.19"}
     page = client.get("/api/reports/scorecard", params={**period, "format": "html"},
                       headers=auditor)
@@ -724,7 +729,7 @@ def test_auditor_reports_scorecard_and_review(client: TestClient, seeded: Seeded
                           headers=bearer(seeded, "canbo")).status_code == 403
     with seeded.index() as index:
         actions = [e.detail.get("action") for e in index.events(actor="kiemtra")]
-    assert actions.count("report") == 3 and actions.count("review") == 1
+    assert actions.count("report") == 4 and actions.count("review") == 1
 
 
 # -- the page and its constants (web/meta.py, web/static/) ---------------------------------
