@@ -281,6 +281,9 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
                         help="ngày cuối kỳ (tính cả ngày này)")
     export.add_argument("--out", type=Path, required=True, help="thư mục đích")
     export.add_argument("--agency", default=None, help="chỉ một cơ quan")
+    export.add_argument("--format", choices=("parquet", "portal"), default="parquet",
+                        help="parquet (kho dữ liệu, mặc định) hoặc portal (JSON từng hồ sơ "
+                             "như Cổng DVCQG trao đổi)")
     export.add_argument("--key-file", type=Path, default=None,
                         help="khoá bí danh hoá số định danh (mặc định: SOHOA_EXPORT_KEY)")
     export.add_argument("--identified", action="store_true",
@@ -714,11 +717,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{table}: {label} {rows:,} {'dòng' if args.ui == 'vi' else 'rows'}",
               file=sys.stderr, flush=True)
 
-    with open_warehouse(settings) as warehouse:
-        summary = export(warehouse.index, first_day=args.date_from, last_day=args.date_to,
-                         out_dir=args.out, agency=args.agency,
-                         pseudonymise=not args.identified, key=key, force=args.force,
-                         actor=settings.actor, on_progress=None if args.quiet else progress)
+    if args.format == "portal":
+        from warehouse.export import export_portal
+
+        with open_warehouse(settings) as warehouse:
+            summary = export_portal(warehouse.index, first_day=args.date_from,
+                                    last_day=args.date_to, out_dir=args.out,
+                                    agency=args.agency, pseudonymise=not args.identified,
+                                    key=key, force=args.force, actor=settings.actor)
+    else:
+        with open_warehouse(settings) as warehouse:
+            summary = export(warehouse.index, first_day=args.date_from,
+                             last_day=args.date_to, out_dir=args.out, agency=args.agency,
+                             pseudonymise=not args.identified, key=key, force=args.force,
+                             actor=settings.actor,
+                             on_progress=None if args.quiet else progress)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:

@@ -43,7 +43,9 @@ THRESHOLD_COLOR = "#c0392b"
 # What each rate counts (``report.Tally.indicators``), under the cards.
 RATIOS_VI = {"digitization": "hồ sơ đã số hoá / hồ sơ tiếp nhận",
              "reuse": "hồ sơ tái sử dụng dữ liệu số hoá / hồ sơ tiếp nhận",
-             "electronic_results": "kết quả cấp bản điện tử / hồ sơ có kết quả"}
+             "electronic_results": "hồ sơ có tệp kết quả (điện tử hoặc đã số hoá) / hồ sơ "
+                                   "tiếp nhận; cách tính legacy: kết quả cấp bản điện tử / "
+                                   "hồ sơ có kết quả"}
 NO_AGENCY = "(chưa rõ cơ quan)"
 NO_PROCEDURE = "(chưa rõ thủ tục)"
 BAR_CHART_MAX_MONTHS = 6  # more months than this: lines instead of grouped bars
