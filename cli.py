@@ -255,7 +255,7 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
                              "written-2026 (theo văn bản mô tả công thức), legacy (cách cũ "
                              "8/8/6 điểm, đủ điểm khi ≥ 80 %%)")
     report.add_argument("--max-points", action="append", default=[], metavar="KEY=N",
-                        help="đổi điểm tối đa của hồ sơ cách tính: digitization=4, reuse=2, "
+                        help="đổi điểm tối đa của cách tính đã chọn: digitization=4, reuse=2, "
                              "electronic_results=6")
     report.set_defaults(handler=cmd_report)
 
