@@ -432,6 +432,12 @@ def render_table(report: dict[str, Any]) -> str:
         out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
+    group = report["total"].get("group")
+    if group:
+        out.append(f"Nhóm «Số hoá hồ sơ» của Cổng: 3 chỉ số này được "
+                   f"{group['points']:.2f}/{group['max_points_covered']:g} điểm "
+                   f"(nhóm {group['group_max_points']:g} điểm, {group['group_indicators']} chỉ "
+                   f"số; 4 chỉ số còn lại ngoài dữ liệu sohoa)".replace(".", ","))
     if report["manifest"]:
         m = report["manifest"]
         out.append(f"Ngoài hệ thống ({m['file']}): {m['added']} hồ sơ thêm vào, "

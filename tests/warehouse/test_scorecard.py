@@ -352,3 +352,11 @@ def test_zero_denominators_are_na_and_the_group_still_counts_them_as_zero() -> N
     out = Tally().indicators(PROFILES["portal-2026"])
     assert all(out[k]["rate"] is None and out[k]["points"] is None for k in PORTAL_CODES)
     assert out["group"]["points"] == 0.0 and out["group"]["group_max_points"] == 22.0
+
+
+def test_the_table_says_the_group_points(index: ReuseIndex) -> None:
+    report = build_report(index, ReportRequest(date_from=date(2026, 10, 1),
+                                               date_to=date(2026, 11, 30)))
+    assert "Số hoá hồ sơ" in render_table(report)
+    assert "Số hoá hồ sơ" not in render_table(build_report(index, legacy(
+        date_from=date(2026, 10, 1), date_to=date(2026, 11, 30))))
