@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from common.errors import (
     DiskFullError,
@@ -157,6 +157,11 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
                       help="thủ tục có trả kết quả là giấy tờ (chỉ số kết quả điện tử)")
     scan.add_argument("--result", action="store_true",
                       help="các tệp này là kết quả giải quyết của hồ sơ (đã số hoá)")
+    scan.add_argument("--received-at", type=datetime.fromisoformat, default=None,
+                      help="ngày (giờ) tiếp nhận hồ sơ, ISO 8601 (mặc định: ngày ghi trong "
+                           "mã hồ sơ, hoặc bây giờ)")
+    scan.add_argument("--allow-legacy-code", action="store_true",
+                      help="nhận mã hồ sơ cũ không theo cấu trúc Thông tư 01/2018/TT-VPCP")
     scan.add_argument("--workers", type=int, default=None)
     scan.add_argument("--engine", default=None,
                      help="OCR engine (SOHOA_OCR_ENGINE; default tesseract)")
@@ -175,6 +180,8 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
     batch.add_argument("--component", default=None, help="mã thành phần hồ sơ")
     batch.add_argument("--returns-result", action=argparse.BooleanOptionalAction, default=None,
                        help="thủ tục có trả kết quả là giấy tờ (manifest: co_ket_qua)")
+    batch.add_argument("--allow-legacy-code", action="store_true",
+                       help="nhận mã hồ sơ cũ không theo cấu trúc Thông tư 01/2018/TT-VPCP")
     batch.add_argument("--workers", type=int, default=None, help="processes (local mode)")
     batch.add_argument("--engine", default=None,
                      help="OCR engine (SOHOA_OCR_ENGINE; default tesseract)")
@@ -242,8 +249,14 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
     report.add_argument("--out", type=Path, default=None, help="ghi ra tệp (mặc định: stdout)")
     report.add_argument("--manifest", type=Path, default=None,
                         help="CSV hồ sơ giải quyết ngoài hệ thống (để mẫu số đúng)")
+    report.add_argument("--profile", default="portal-2026",
+                        choices=("portal-2026", "written-2026", "legacy"),
+                        help="cách tính điểm: portal-2026 (như Cổng DVCQG chấm, mặc định), "
+                             "written-2026 (theo văn bản mô tả công thức), legacy (cách cũ "
+                             "8/8/6 điểm, đủ điểm khi ≥ 80 %%)")
     report.add_argument("--max-points", action="append", default=[], metavar="KEY=N",
-                        help="điểm tối đa: digitization=8, reuse=8, electronic_results=6")
+                        help="đổi điểm tối đa của cách tính đã chọn: digitization=4, reuse=2, "
+                             "electronic_results=6")
     report.set_defaults(handler=cmd_report)
 
     review = sub.add_parser("review", help="trang, trường cần xem lại (OCR) / quality audit")
@@ -268,6 +281,9 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
                         help="ngày cuối kỳ (tính cả ngày này)")
     export.add_argument("--out", type=Path, required=True, help="thư mục đích")
     export.add_argument("--agency", default=None, help="chỉ một cơ quan")
+    export.add_argument("--format", choices=("parquet", "portal"), default="parquet",
+                        help="parquet (kho dữ liệu, mặc định) hoặc portal (JSON từng hồ sơ "
+                             "như Cổng DVCQG trao đổi)")
     export.add_argument("--key-file", type=Path, default=None,
                         help="khoá bí danh hoá số định danh (mặc định: SOHOA_EXPORT_KEY)")
     export.add_argument("--identified", action="store_true",
@@ -363,9 +379,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from pipeline.scan import ScanRequest
 
     settings = args.settings
+    received_at = _checked_receipt(args.dossier, args.received_at, args.allow_legacy_code)
     signer = open_signer(settings)  # no key, or a wrong password: refused before any work
     options = page_options(settings, args.engine)
     request = ScanRequest(dossier=args.dossier, procedure=args.procedure, agency=args.agency,
+                          received_at=received_at,
                           agency_name=agency_name_for(settings, args.agency_name, args.agency),
                           actor=settings.actor, doc_type=args.type, component=args.component,
                           owner_id=args.owner_id, owner_name=args.owner_name,
@@ -399,7 +417,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                            agency_name=agency_name, actor=settings.actor,
                            component=args.component, returns_result=args.returns_result)
     summary = BatchSummary()
-    jobs = discover(args.root, template, summary)
+    jobs = _checked_codes(discover(args.root, template, summary), summary,
+                          args.allow_legacy_code)
     # queued: the workers OCR, so this machine needs no engine (and no key)
     options = page_options(settings, args.engine) if not settings.broker_url else \
         PageOptions(engine=args.engine or settings.ocr_engine)
@@ -423,6 +442,37 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return ExitCode.interrupted
     return ExitCode.bad_input if summary.failed or summary.problems else ExitCode.ok
+
+
+def _checked_receipt(code: str, received_at: datetime | None,
+                     allow_legacy: bool) -> datetime | None:
+    """The dossier code checked against Circular 01/2018/TT-VPCP, Art. 19
+    (``common/dossier_code.py``), and against ``--received-at`` when given; the receiving
+    time to record (``None``: now, as before)."""
+    from common.dossier_code import check
+
+    if received_at is not None and received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=VN_TZ)
+    check(code, received_at=received_at, allow_legacy=allow_legacy)
+    return received_at
+
+
+def _checked_codes(jobs: list, summary: Any, allow_legacy: bool) -> list:
+    """The batch's dossiers whose codes follow the legal structure (and whose manifest
+    receiving date, if any, is the code's); the others are problems, not scanned."""
+    from common.dossier_code import DossierCodeError, check
+
+    kept = []
+    for job in jobs:
+        try:
+            check(job.request.dossier, received_at=job.request.received_at,
+                  allow_legacy=allow_legacy)
+        except DossierCodeError as exc:
+            summary.failed += 1
+            summary.problem(job.request.dossier, exc)
+            continue
+        kept.append(job)
+    return kept
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -585,25 +635,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     from decimal import Decimal, InvalidOperation
 
     from warehouse.scorecard import (
-        DEFAULT_MAX_POINTS,
+        INDICATORS,
         ReportRequest,
         build_report,
         render_csv,
         render_table,
     )
 
-    max_points = dict(DEFAULT_MAX_POINTS)
+    max_points: dict[str, Decimal] = {}
     for item in args.max_points:
         key, _, value = item.partition("=")
         try:
-            if key not in max_points or Decimal(value) <= 0:
+            if key not in INDICATORS or Decimal(value) <= 0:
                 raise InvalidOperation
             max_points[key] = Decimal(value)
         except InvalidOperation as exc:
             raise InvalidRequestError(detail=f"--max-points {item!r}: KEY=N, KEY in "
-                                             f"{sorted(max_points)}") from exc
+                                             f"{sorted(INDICATORS)}") from exc
     request = ReportRequest(date_from=args.date_from, date_to=args.date_to,
-                            agency=args.agency, manifest=args.manifest, max_points=max_points)
+                            agency=args.agency, manifest=args.manifest, max_points=max_points,
+                            profile=args.profile)
     with open_warehouse(args.settings) as warehouse:
         report = build_report(warehouse.index, request)
     if args.format == "json":
@@ -666,11 +717,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{table}: {label} {rows:,} {'dòng' if args.ui == 'vi' else 'rows'}",
               file=sys.stderr, flush=True)
 
-    with open_warehouse(settings) as warehouse:
-        summary = export(warehouse.index, first_day=args.date_from, last_day=args.date_to,
-                         out_dir=args.out, agency=args.agency,
-                         pseudonymise=not args.identified, key=key, force=args.force,
-                         actor=settings.actor, on_progress=None if args.quiet else progress)
+    if args.format == "portal":
+        from warehouse.export import export_portal
+
+        with open_warehouse(settings) as warehouse:
+            summary = export_portal(warehouse.index, first_day=args.date_from,
+                                    last_day=args.date_to, out_dir=args.out,
+                                    agency=args.agency, pseudonymise=not args.identified,
+                                    key=key, force=args.force, actor=settings.actor)
+    else:
+        with open_warehouse(settings) as warehouse:
+            summary = export(warehouse.index, first_day=args.date_from,
+                             last_day=args.date_to, out_dir=args.out, agency=args.agency,
+                             pseudonymise=not args.identified, key=key, force=args.force,
+                             actor=settings.actor,
+                             on_progress=None if args.quiet else progress)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:

@@ -12,6 +12,10 @@ later gives the same figures: a dossier received on 31 October and digitized on
 - ``reused``: at least one component was taken from the warehouse (refusals don't count).
 - ``returns_result``: the procedure returns a paper (the electronic-results denominator).
 - ``electronic``: of those, the result was issued as an electronic file.
+- ``result_file``: of those, a file of the result exists (issued electronic, or the paper
+  result digitized): what the national portal counts as an electronic result (a result
+  synchronised with its file link attached, ``warehouse/scorecard.py`` profile
+  ``portal-2026``).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class DossierCounts:
     reused: int
     returns_result: int
     electronic: int
+    result_file: int = 0
 
 
 def month_of_receipt(conn: Connection) -> Any:
@@ -96,7 +101,8 @@ def counts(conn: Connection, *, since: datetime, until: datetime,
                    _sum(digitized).label("digitized"),
                    _sum(by_end["first_reused_at"]).label("reused"),
                    _sum(returns).label("returns_result"),
-                   _sum(and_(returns, by_end["result_electronic_at"])).label("electronic"))
+                   _sum(and_(returns, by_end["result_electronic_at"])).label("electronic"),
+                   _sum(and_(returns, by_end["result_digitized_at"])).label("result_file"))
             .where(received >= _bind(since), received < end)
             .group_by(dossiers.c.agency_code, dossiers.c.procedure_code, month))
     if agency is not None:
@@ -104,9 +110,9 @@ def counts(conn: Connection, *, since: datetime, until: datetime,
     found = [DossierCounts(agency=agency_code, procedure=procedure_code, month=month_text,
                            received=int(n_received), digitized=int(n_digitized or 0),
                            reused=int(n_reused or 0), returns_result=int(n_returns or 0),
-                           electronic=int(n_electronic or 0))
+                           electronic=int(n_electronic or 0), result_file=int(n_file or 0))
              for (agency_code, procedure_code, month_text, n_received, n_digitized, n_reused,
-                  n_returns, n_electronic) in conn.execute(stmt)]  # tuples: faster than .name
+                  n_returns, n_electronic, n_file) in conn.execute(stmt)]  # tuples: fast
     found.sort(key=_order)
     return found
 

@@ -638,6 +638,74 @@ def _publish(out_dir: Path, temps: dict[str, Path], *, force: bool) -> dict[str,
     return files
 
 
-__all__ = ["EXPORT_FORMAT_VERSION", "KEY_ENV", "ExportRequestError", "ExportSummary",
-           "MissingKeyError", "OutputExistsError", "Pseudonymiser", "WeakKeyError",
-           "day_bounds", "export", "key_fingerprint", "load_key"]
+# -- the portal's exchange format ------------------------------------------------------------
+
+PORTAL_FILE = "portal-dossiers.json"
+
+
+def export_portal(index: ReuseIndex, *, first_day: date, last_day: date, out_dir: Path,
+                  agency: str | None = None, pseudonymise: bool = True,
+                  key: bytes | None = None, force: bool = False,
+                  actor: str | None = None) -> ExportSummary:
+    """The dossiers received ``first_day``..``last_day`` as the national portal exchanges
+    them (``warehouse/portal.py``), one JSON file ``portal-dossiers.json``: an extension
+    of the export, our stored metadata unchanged. Pseudonymised like the Parquet export
+    unless ``pseudonymise`` is off (the real exchange needs the identified records)."""
+    from warehouse.portal import PORTAL_FORMAT_VERSION, dossier_records
+
+    since, until = day_bounds(first_day, last_day)
+    pseudo = _pseudonymiser(pseudonymise, key)
+    agency = clean_key(agency)
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportRequestError(detail=f"{out_dir}: {exc.strerror or exc}") from exc
+    final = out_dir / PORTAL_FILE
+    if final.exists() and not force:
+        raise OutputExistsError(detail=str(final))
+    started = time.monotonic()
+    records = dossier_records(index, first_day=first_day, last_day=last_day, agency=agency)
+    if pseudo is not None:
+        records = [_pseudonymised_portal(pseudo, r) for r in records]
+    body = {"format": "sohoa-portal-dossiers", "schema_version": PORTAL_FORMAT_VERSION,
+            "schema": "warehouse/data/portal-dossier.schema.json",
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "period": {"from": first_day.isoformat(), "to": last_day.isoformat(),
+                       "timezone": "Asia/Ho_Chi_Minh", "since_utc": since.isoformat(),
+                       "until_utc_exclusive": until.isoformat()},
+            "agency": agency, "pseudonymised": pseudo is not None,
+            "key_fingerprint": pseudo.fingerprint if pseudo else None,
+            "HoSo": records}
+    temp = _temp_path(out_dir, PORTAL_FILE)
+    try:
+        temp.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        _fsync(temp)
+        os.replace(temp, final)
+    finally:
+        temp.unlink(missing_ok=True)
+    rows = {"portal": len(records)}
+    index.record_event("accessed", actor=actor, detail={
+        "action": "export", "format": "portal", "from": first_day.isoformat(),
+        "to": last_day.isoformat(), "agency": agency, "pseudonymised": pseudo is not None,
+        "rows": rows})
+    return ExportSummary(out_dir=out_dir, files={"portal": final}, rows=rows,
+                         seconds=time.monotonic() - started, pseudonymised=pseudo is not None,
+                         key_fingerprint=pseudo.fingerprint if pseudo else None,
+                         manifest=body)
+
+
+def _pseudonymised_portal(pseudo: Pseudonymiser, record: dict[str, Any]) -> dict[str, Any]:
+    """A portal record with owners' ID numbers pseudonymised and names dropped (the
+    9-digit ID card numbers too, which free-text rules would miss)."""
+    out = pseudo.json(record)
+    for owner, original in zip(out.get("DinhDanhCHS", []), record.get("DinhDanhCHS", []),
+                               strict=True):
+        owner["SoDinhDanh"] = pseudo.id(original["SoDinhDanh"])
+    return out
+
+
+__all__ = ["EXPORT_FORMAT_VERSION", "KEY_ENV", "PORTAL_FILE", "ExportRequestError",
+           "ExportSummary", "MissingKeyError", "OutputExistsError", "Pseudonymiser",
+           "WeakKeyError", "day_bounds", "export", "export_portal", "key_fingerprint",
+           "load_key"]

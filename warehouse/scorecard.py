@@ -1,11 +1,20 @@
 """The scorecard report (Decision 766/QĐ-TTg, shared/DESIGN.md "Indicators").
 
-Owns the indicator arithmetic (rates in percent rounded half-up to two decimals, points
-full at ≥ 80 % and proportional below, N/A on a zero denominator), the manifest of
-dossiers handled outside the system, and the JSON / table / CSV renderings; the HTML
-rendering is ``report_html.py``. The counts come from the index
+Owns the indicator arithmetic as named **profiles** (``PROFILES``): each indicator's
+maximum points, its threshold rule (points = min(max, max × rate ÷ ``full_at``): linear
+when ``full_at`` is 100 %, "full at ≥ X %" otherwise), and which counts make its numerator
+and denominator. ``portal-2026`` (the default) follows the national portal's observed
+scores; ``written-2026`` its written methodology; ``legacy`` sohoa's reading before issue
+18. ``docs/scorecard-sources.md`` says which source each rule follows. Also the manifest
+of dossiers handled outside the system, and the JSON / table / CSV renderings; the HTML
+rendering is ``scorecard_html.py``. The counts come from the index
 (``ReuseIndex.indicator_counts``): see ``reuse_index/indicators.py`` for which dossiers
 count and as of when.
+
+Rates are percent, rounded half-up to two decimals; a zero denominator gives rate and
+points ``None`` (N/A). The portal's group "Số hoá hồ sơ" is 22 points over 7 indicators,
+of which sohoa computes 3: ``group`` in each row adds those 3 (N/A as 0, as the portal
+does) over the group's total.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -27,16 +36,75 @@ from common.vn import VN_TZ, vn_day_start
 from reuse_index import ReuseIndex
 from reuse_index.indicators import DossierCounts
 
-THRESHOLD = Decimal(80)
+THRESHOLD = Decimal(80)  # the "full at ≥ 80 %" rule of the legacy profile (web/meta.py)
 CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
 INDICATORS = ("digitization", "reuse", "electronic_results")
-# Group 5 ("Số hoá hồ sơ", 22 points) of the Decision 766 scorecard; configurable because
-# the points of each indicator are set by the scorecard version in force.
-DEFAULT_MAX_POINTS = {"digitization": Decimal(8), "reuse": Decimal(8),
-                      "electronic_results": Decimal(6)}
 NAMES_VI = {"digitization": "Tỷ lệ số hoá hồ sơ",
             "reuse": "Tỷ lệ tái sử dụng dữ liệu số hoá",
             "electronic_results": "Tỷ lệ cấp kết quả điện tử"}
+# The portal's codes of the three indicators (its reporting/evaluation/dossier-digitized).
+PORTAL_CODES = {"digitization": "SO_HOA_GIAY_TO_GIAI_QUYET",
+                "reuse": "REUSED_DIGITIZED_DATA",
+                "electronic_results": "ORIGINAL_RESULT_AVAILABLE"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one indicator is counted and scored.
+
+    ``numerator`` / ``denominator`` name ``Tally`` counts. Points are
+    min(max, max × rate ÷ ``full_at``); ``from_fraction`` takes the rate as the exact
+    fraction (the portal: its scores match numerator ÷ denominator, not the rounded rate
+    it shows), otherwise the rate as shown (rounded to 2 decimals)."""
+
+    max_points: Decimal
+    full_at: Decimal
+    numerator: str
+    denominator: str
+    from_fraction: bool = True
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title_vi: str
+    rules: dict[str, Rule]
+    group_points: Decimal | None = None  # the portal group's total (all its indicators)
+    group_indicators: int | None = None
+
+    def with_max_points(self, max_points: dict[str, Decimal]) -> Profile:
+        rules = {k: replace(r, max_points=max_points.get(k, r.max_points))
+                 for k, r in self.rules.items()}
+        return replace(self, rules=rules)
+
+
+PROFILES: dict[str, Profile] = {
+    "portal-2026": Profile(
+        name="portal-2026",
+        title_vi="Cổng DVCQG 2026 (theo điểm Cổng chấm thực tế)",
+        rules={"digitization": Rule(Decimal(4), HUNDRED, "digitized", "received"),
+               "reuse": Rule(Decimal(2), Decimal(80), "reused", "received"),
+               "electronic_results": Rule(Decimal(6), HUNDRED, "result_file", "received")},
+        group_points=Decimal(22), group_indicators=7),
+    "written-2026": Profile(
+        name="written-2026",
+        title_vi="Mô tả công thức chỉ số 766 (văn bản)",
+        rules={"digitization": Rule(Decimal(4), Decimal(80), "digitized", "received"),
+               "reuse": Rule(Decimal(2), Decimal(80), "reused", "received"),
+               "electronic_results": Rule(Decimal(6), HUNDRED, "result_file",
+                                          "returns_result")},
+        group_points=Decimal(22), group_indicators=7),
+    "legacy": Profile(
+        name="legacy",
+        title_vi="Cách tính cũ của sohoa (8/8/6 điểm, đủ điểm khi ≥ 80 %)",
+        rules={"digitization": Rule(Decimal(8), THRESHOLD, "digitized", "received", False),
+               "reuse": Rule(Decimal(8), THRESHOLD, "reused", "received", False),
+               "electronic_results": Rule(Decimal(6), THRESHOLD, "electronic",
+                                          "returns_result", False)}),
+}
+DEFAULT_PROFILE = "portal-2026"
+DEFAULT_MAX_POINTS = {k: r.max_points for k, r in PROFILES[DEFAULT_PROFILE].rules.items()}
 
 
 def rate(numerator: int, denominator: int) -> Decimal | None:
@@ -46,24 +114,36 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
     return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(CENT, ROUND_HALF_UP)
 
 
-def points(value: Decimal | None, max_points: Decimal) -> Decimal | None:
-    """Full points at ≥ 80 %, else rate × max ÷ 80 % (from the rounded rate, as shown)."""
+def points(value: Decimal | None, max_points: Decimal,
+           full_at: Decimal = THRESHOLD) -> Decimal | None:
+    """min(max, value × max ÷ ``full_at``), half-up to 2 decimals; ``None`` stays N/A."""
     if value is None:
         return None
-    if value >= THRESHOLD:
+    if value >= full_at:
         return max_points.quantize(CENT)
-    return (value * max_points / THRESHOLD).quantize(CENT, ROUND_HALF_UP)
+    return (value * max_points / full_at).quantize(CENT, ROUND_HALF_UP)
+
+
+def score(numerator: int, denominator: int, rule: Rule) -> tuple[Decimal | None,
+                                                                  Decimal | None]:
+    """(rate, points) of one indicator under ``rule``."""
+    shown = rate(numerator, denominator)
+    if shown is None:
+        return None, None
+    exact = Decimal(numerator) * 100 / Decimal(denominator) if rule.from_fraction else shown
+    return shown, points(exact, rule.max_points, rule.full_at)
 
 
 @dataclass
 class Tally:
-    """Numerators and denominators of the three indicators for one group of dossiers."""
+    """The counts behind the indicators for one group of dossiers."""
 
     received: int = 0
     digitized: int = 0
     reused: int = 0
     returns_result: int = 0
     electronic: int = 0
+    result_file: int = 0
 
     def add(self, other: Tally | DossierCounts) -> None:
         self.received += other.received
@@ -71,20 +151,48 @@ class Tally:
         self.reused += other.reused
         self.returns_result += other.returns_result
         self.electronic += other.electronic
+        self.result_file += other.result_file
 
-    def indicators(self, max_points: dict[str, Decimal]) -> dict[str, dict[str, Any]]:
-        pairs = {"digitization": (self.digitized, self.received),
-                 "reuse": (self.reused, self.received),
-                 "electronic_results": (self.electronic, self.returns_result)}
-        out = {}
-        for key, (num, den) in pairs.items():
-            value = rate(num, den)
-            got = points(value, max_points[key])
+    def indicators(self, profile: Profile | dict[str, Decimal] | None = None
+                   ) -> dict[str, Any]:
+        """Each indicator's numerator, denominator, rate, points, maximum and threshold,
+        and (for a profile with a portal group) ``group``: the points of these indicators
+        added, N/A counting 0, over the group's total."""
+        if profile is None:
+            profile = PROFILES[DEFAULT_PROFILE]
+        elif not isinstance(profile, Profile):  # a max-points dict (older callers)
+            profile = PROFILES[DEFAULT_PROFILE].with_max_points(profile)
+        out: dict[str, Any] = {}
+        total = Decimal(0)
+        for key in INDICATORS:
+            rule = profile.rules[key]
+            num, den = getattr(self, rule.numerator), getattr(self, rule.denominator)
+            value, got = score(num, den, rule)
+            total += got or 0
             out[key] = {"numerator": num, "denominator": den,
                         "rate": float(value) if value is not None else None,
                         "points": float(got) if got is not None else None,
-                        "max_points": float(max_points[key])}
+                        "max_points": float(rule.max_points),
+                        "full_at": float(rule.full_at)}
+        if profile.group_points is not None:
+            covered = sum((r.max_points for r in profile.rules.values()), Decimal(0))
+            out["group"] = {"points": float(total.quantize(CENT)),
+                            "max_points_covered": float(covered),
+                            "group_max_points": float(profile.group_points),
+                            "group_indicators": profile.group_indicators,
+                            "group_rate_of_these": float(
+                                (total * 100 / profile.group_points).quantize(
+                                    CENT, ROUND_HALF_UP))}
         return out
+
+
+def profile_named(name: str | None, max_points: dict[str, Decimal] | None = None) -> Profile:
+    """The profile ``name`` (default ``portal-2026``), with ``max_points`` overriding."""
+    key = name or DEFAULT_PROFILE
+    if key not in PROFILES:
+        raise InvalidRequestError(detail=f"--profile {key!r}: một trong {sorted(PROFILES)}")
+    profile = PROFILES[key]
+    return profile.with_max_points(max_points) if max_points else profile
 
 
 # -- the manifest of dossiers handled outside the system ----------------------------------
@@ -99,6 +207,9 @@ MANIFEST_COLUMNS = {
     "reused": ("reused", "tai_su_dung", "tái sử dụng"),
     "result_electronic": ("result_electronic", "ket_qua_dien_tu", "kết quả điện tử"),
 }
+# Optional: the result's file is attached (issued electronic or the paper digitized): the
+# portal's electronic-result numerator. Missing: the same as result_electronic.
+OPTIONAL_COLUMNS = {"result_file": ("result_file", "co_tep_ket_qua", "có tệp kết quả")}
 _TRUE = {"1", "true", "yes", "x", "có", "co", "c"}
 _FALSE = {"", "0", "false", "no", "không", "khong", "k"}
 
@@ -131,6 +242,10 @@ def read_manifest(path: Path) -> list[dict[str, Any]]:
             raise InvalidRequestError(str(path), detail=f"manifest: missing column {names[0]} "
                                                         f"({names[1]})")
         columns[key] = found
+    for key, names in OPTIONAL_COLUMNS.items():
+        found = next((headers[n] for n in map(_norm, names) if n in headers), None)
+        if found is not None:
+            columns[key] = found
     rows = []
     for line, raw in enumerate(reader, start=2):
         try:
@@ -152,7 +267,9 @@ def _manifest_row(raw: dict[str, str]) -> dict[str, Any]:
             "procedure": raw["procedure"] or None,
             "received_at": _parse_time(raw["received_at"]),
             **{k: _flag(raw[k], k) for k in ("returns_result", "digitized", "reused",
-                                              "result_electronic")}}
+                                              "result_electronic")},
+            "result_file": _flag(raw["result_file"], "result_file") if raw.get("result_file")
+            else _flag(raw["result_electronic"], "result_electronic")}
 
 
 def _flag(text: str, name: str) -> bool:
@@ -183,7 +300,8 @@ class ReportRequest:
     date_to: date
     agency: str | None = None
     manifest: Path | None = None
-    max_points: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_MAX_POINTS))
+    max_points: dict[str, Decimal] = field(default_factory=dict)  # overrides the profile's
+    profile: str = DEFAULT_PROFILE
 
     def bounds(self) -> tuple[datetime, datetime]:
         """Whole Vietnamese days ``date_from``..``date_to`` as [since, until)."""
@@ -200,6 +318,7 @@ def build_report(index: ReuseIndex, request: ReportRequest, *,
                  now: datetime | None = None) -> dict[str, Any]:
     """The report object (``report --format json``)."""
     since, until = request.bounds()
+    profile = profile_named(request.profile, request.max_points)
     groups: dict[tuple[str | None, str | None, str], Tally] = {}
     for counts in index.indicator_counts(since=since, until=until, agency=request.agency):
         groups.setdefault((counts.agency, counts.procedure, counts.month), Tally()).add(counts)
@@ -209,18 +328,25 @@ def build_report(index: ReuseIndex, request: ReportRequest, *,
     rows, agencies, months, agency_months, total = [], {}, {}, {}, Tally()
     for (agency, procedure, month), tally in sorted(groups.items(), key=_group_order):
         rows.append({"agency": agency, "procedure": procedure, "month": month,
-                     **tally.indicators(request.max_points)})
+                     **tally.indicators(profile)})
         agencies.setdefault(agency, Tally()).add(tally)
         months.setdefault(month, Tally()).add(tally)
         agency_months.setdefault((agency, month), Tally()).add(tally)
         total.add(tally)
-    mp = request.max_points
+    mp = profile
     return {
         "from": request.date_from.isoformat(), "to": request.date_to.isoformat(),
         "agency": request.agency,
         "generated_at": (now or datetime.now(VN_TZ)).astimezone(VN_TZ).isoformat(
             timespec="seconds"),
-        "max_points": {k: float(v) for k, v in mp.items()},
+        "profile": {"name": profile.name, "title": profile.title_vi,
+                    "rules": {k: {"max_points": float(r.max_points), "full_at": float(r.full_at),
+                                  "numerator": r.numerator, "denominator": r.denominator,
+                                  "portal_code": PORTAL_CODES[k]}
+                              for k, r in profile.rules.items()},
+                    "group_max_points": float(profile.group_points)
+                    if profile.group_points is not None else None},
+        "max_points": {k: float(r.max_points) for k, r in profile.rules.items()},
         "rows": rows,
         "agencies": [{"agency": a, **t.indicators(mp)} for a, t in
                      sorted(agencies.items(), key=lambda kv: kv[0] or "")],
@@ -258,7 +384,8 @@ def _add_manifest(index: ReuseIndex, request: ReportRequest,
         tally = groups.setdefault((row["agency"], row["procedure"], month), Tally())
         tally.add(Tally(received=1, digitized=int(row["digitized"]),
                         reused=int(row["reused"]), returns_result=int(returns),
-                        electronic=int(returns and row["result_electronic"])))
+                        electronic=int(returns and row["result_electronic"]),
+                        result_file=int(returns and row["result_file"])))
         summary.added += 1
     return summary
 
@@ -305,12 +432,26 @@ def render_table(report: dict[str, Any]) -> str:
         out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
+    group = report["total"].get("group")
+    if group:
+        out.append(f"Nhóm «Số hoá hồ sơ» của Cổng: 3 chỉ số này được "
+                   f"{group['points']:.2f}/{group['max_points_covered']:g} điểm "
+                   f"(nhóm {group['group_max_points']:g} điểm, {group['group_indicators']} chỉ "
+                   f"số; 4 chỉ số còn lại ngoài dữ liệu sohoa)".replace(".", ","))
     if report["manifest"]:
         m = report["manifest"]
         out.append(f"Ngoài hệ thống ({m['file']}): {m['added']} hồ sơ thêm vào, "
                    f"{m['skipped_known']} đã có trong hệ thống, {m['outside']} ngoài kỳ.")
-    out.append("Tỷ lệ làm tròn 2 chữ số; đủ điểm khi ≥ 80 %; N/A khi mẫu số bằng 0.")
+    out.append(f"Cách tính: {report['profile']['title']} ({report['profile']['name']}). "
+               + "; ".join(_rule_text(k, r) for k, r in report["profile"]["rules"].items())
+               + ". Tỷ lệ làm tròn 2 chữ số; N/A khi mẫu số bằng 0.")
     return "\n".join(out)
+
+
+def _rule_text(key: str, rule: dict[str, Any]) -> str:
+    full = rule["full_at"]
+    how = "tuyến tính" if full >= 100 else f"đủ điểm khi ≥ {full:g} %"
+    return f"{NAMES_VI[key]}: tối đa {rule['max_points']:g} điểm, {how}"
 
 
 def _day(iso: str) -> str:

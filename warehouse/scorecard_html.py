@@ -43,7 +43,9 @@ THRESHOLD_COLOR = "#c0392b"
 # What each rate counts (``report.Tally.indicators``), under the cards.
 RATIOS_VI = {"digitization": "hồ sơ đã số hoá / hồ sơ tiếp nhận",
              "reuse": "hồ sơ tái sử dụng dữ liệu số hoá / hồ sơ tiếp nhận",
-             "electronic_results": "kết quả cấp bản điện tử / hồ sơ có kết quả"}
+             "electronic_results": "hồ sơ có tệp kết quả (điện tử hoặc đã số hoá) / hồ sơ "
+                                   "tiếp nhận; cách tính legacy: kết quả cấp bản điện tử / "
+                                   "hồ sơ có kết quả"}
 NO_AGENCY = "(chưa rõ cơ quan)"
 NO_PROCEDURE = "(chưa rõ thủ tục)"
 BAR_CHART_MAX_MONTHS = 6  # more months than this: lines instead of grouped bars
@@ -125,6 +127,18 @@ def status(ind: Indicators) -> str:
 STATUS_VI = {"ok": "Đạt (≥ 80 %)", "low": "Chưa đạt", "na": "N/A (mẫu số bằng 0)"}
 
 
+def _profile_text(report: dict[str, Any]) -> str:
+    """The profile's name and each indicator's threshold (``scorecard.PROFILES``)."""
+    profile = report.get("profile")
+    if not profile:
+        return ""
+    rules = "; ".join(
+        f"{_e(NAMES_VI[k])}: " + ("tuyến tính" if r["full_at"] >= 100
+                                  else f"đủ điểm khi ≥ {_fmt_max(r['full_at'])} %")
+        for k, r in profile["rules"].items() if k in NAMES_VI)
+    return f"{_e(profile['title'])} ({_e(profile['name'])}) — {rules}. "
+
+
 def _agency_name(agency: str | None) -> str:
     return agency if agency else NO_AGENCY
 
@@ -143,10 +157,10 @@ def _header(report: dict[str, Any]) -> str:
 <p class="period">Từ {_e(_fmt_day(report["from"]))} đến {_e(_fmt_day(report["to"]))}</p>
 <p class="meta"><span><b>Phạm vi:</b> {scope}</span>
 <span><b>Lập lúc:</b> {_e(_fmt_generated(report["generated_at"]))}</span></p>
-<p class="rules"><b>Cách tính:</b> tỷ lệ = tử số ÷ mẫu số × 100 %, làm tròn 2 chữ số thập \
-phân. <b>Đạt</b> khi tỷ lệ ≥ 80 % và được đủ điểm tối đa; dưới 80 % thì điểm = tỷ lệ × điểm \
-tối đa ÷ 80 (làm tròn 2 chữ số). <b>N/A</b> khi mẫu số bằng 0: không có hồ sơ để tính, \
-không phải 0 %. Điểm tối đa — {maxima}.</p>
+<p class="rules"><b>Cách tính:</b> {_profile_text(report)}tỷ lệ = tử số ÷ mẫu số × 100 %, \
+làm tròn 2 chữ số thập phân; điểm = điểm tối đa × tỷ lệ ÷ ngưỡng đủ điểm, không quá điểm tối \
+đa (làm tròn 2 chữ số). <b>Đạt</b> khi tỷ lệ ≥ 80 %. <b>N/A</b> khi mẫu số bằng 0: không có \
+hồ sơ để tính, không phải 0 %. Điểm tối đa — {maxima}.</p>
 </header>"""
 
 

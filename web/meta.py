@@ -151,6 +151,7 @@ ACTION_NAMES: dict[str, str] = {
     "token_issued": "Cấp mã truy cập API",
     "token_revoked": "Thu hồi mã truy cập API",
     "report": "Xem báo cáo chỉ số",
+    "portal": "Xem hồ sơ theo mẫu trao đổi của Cổng DVCQG",
     "review": "Xem danh sách cần xem lại (OCR)",
 }
 
@@ -187,7 +188,7 @@ JOB_STATES: dict[str, tuple[str, Literal["info", "ok", "bad"], bool]] = {
 INDICATOR_RATIOS: dict[str, str] = {
     "digitization": "hồ sơ đã số hoá / hồ sơ tiếp nhận",
     "reuse": "hồ sơ tái sử dụng dữ liệu số hoá / hồ sơ tiếp nhận",
-    "electronic_results": "hồ sơ cấp kết quả điện tử / hồ sơ có kết quả",
+    "electronic_results": "hồ sơ có tệp kết quả điện tử / hồ sơ tiếp nhận (Cổng DVCQG)",
 }
 
 # How a dossier was received (``Dossier.channel``; ``sohoa batch`` column ``channel``).

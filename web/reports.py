@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from pipeline.papers.fields import REVIEW_CONFIDENCE
@@ -18,7 +18,8 @@ from warehouse.review import build_review
 from warehouse.scorecard import ReportRequest, build_report, render_csv
 
 from .auth import Principal, require
-from .context import Service, invalid, service
+from .context import Service, invalid, not_found, service
+from .models import CODE_PATTERN
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 Svc = Annotated[Service, Depends(service)]
@@ -39,10 +40,12 @@ def _period(date_from: date, date_to: date) -> None:
                 "application/json": {}, "text/html": {}, "text/csv": {}}}})
 def scorecard(request: Request, svc: Svc, who: Auditor, date_from: Annotated[Day, Query(
         alias="from")], date_to: Annotated[Day, Query(alias="to")], agency: Agency = None,
-              format: Literal["json", "html", "csv"] = "json") -> Response:
+              format: Literal["json", "html", "csv"] = "json",
+              profile: Literal["portal-2026", "written-2026", "legacy"] = "portal-2026"
+              ) -> Response:
     _period(date_from, date_to)
     report = build_report(svc.warehouse.index, ReportRequest(
-        date_from=date_from, date_to=date_to, agency=agency or None))
+        date_from=date_from, date_to=date_to, agency=agency or None, profile=profile))
     svc.record("accessed", request, actor=who.username, via=who.via, action="report",
                period=f"{date_from}..{date_to}", agency=agency or None)
     if format == "html":
@@ -56,6 +59,21 @@ def scorecard(request: Request, svc: Svc, who: Auditor, date_from: Annotated[Day
         return Response(render_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return JSONResponse(report)
+
+
+@router.get("/portal/{dossier_code}", summary="One dossier as the national public-service "
+            "portal exchanges it (TaiLieuNop with per-file DuocSoHoa / DuocTaiSuDung, result "
+            "codes, DinhDanhCHS); schema warehouse/data/portal-dossier.schema.json")
+def portal_dossier(request: Request, svc: Svc, who: Auditor,
+                   dossier_code: Annotated[str, Path(pattern=CODE_PATTERN)]) -> dict[str, Any]:
+    from warehouse.portal import dossier_record
+
+    record = dossier_record(svc.warehouse.index, dossier_code)
+    if record is None:
+        raise not_found("hồ sơ", "dossier")
+    svc.record("accessed", request, actor=who.username, via=who.via, action="portal",
+               dossier_code=dossier_code)
+    return record
 
 
 @router.get("/review", summary="OCR quality audit: pages and fields to re-check, lowest "

@@ -260,6 +260,17 @@ def jobs_of(svc: Service) -> Jobs:
     return svc.jobs
 
 
+def _check_dossier_code(code: str, allow_legacy: bool) -> None:
+    """The code's legal structure (``common/dossier_code.py``), before any file is kept."""
+    from common.dossier_code import DossierCodeError, check
+
+    try:
+        check(code, allow_legacy=allow_legacy)
+    except DossierCodeError as exc:
+        raise ApiError(422, "invalid", f"Mã hồ sơ không hợp lệ: {exc.detail}",
+                       "Invalid dossier code (Circular 01/2018/TT-VPCP, Art. 19)") from exc
+
+
 @router.post("/scans", response_model=ScanJob, status_code=202,
              summary="Upload a dossier's scans (PDF, TIFF, JPEG, PNG) to be digitized",
              responses={413: {"description": "the upload is larger than allowed"}})
@@ -272,7 +283,11 @@ def upload(request: Request, svc: Svc, who: Counter,
            doc_type: Annotated[DocType | None, Form()] = None,
            component: Annotated[str | None, Form(max_length=64)] = None,
            owner_id: Annotated[str | None, Form(pattern=r"^\d{12}$")] = None,
-           owner_name: Annotated[str | None, Form(max_length=200)] = None) -> ScanJob:
+           owner_name: Annotated[str | None, Form(max_length=200)] = None,
+           allow_legacy_code: Annotated[bool, Form(
+               description="accept a dossier code not in the Circular 01/2018/TT-VPCP "
+                           "structure (an older code)")] = False) -> ScanJob:
+    _check_dossier_code(dossier_code, allow_legacy_code)
     signing = signing_config(svc.settings)
     if not signing.configured():
         raise ApiError(503, "unavailable", "Chưa cấu hình khoá ký số của cơ quan nên chưa "

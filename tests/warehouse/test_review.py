@@ -119,6 +119,7 @@ def test_scans_keep_page_confidences_and_cli_reports(home: Path, tmp_path: Path,
     assert run_cli(capsys, "keys", "demo")[0] == 0
     page = lined_page(tmp_path / "to_khai.png", 30)
     code, out, err = run_cli(capsys, "scan", str(page), "--dossier", "HS-REVIEW-1",
+                             "--allow-legacy-code",
                              "--procedure", "1.001193", "--agency", "H12.19",
                              "--type", "to_khai", "--engine", "fake", "--json", "--quiet",
                              "--workers", "1")

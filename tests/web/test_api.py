@@ -160,6 +160,7 @@ PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
              ("DELETE", "/api/scans/x"),
              ("GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
              ("GET", "/api/reports/review?from=2026-10-01&to=2026-12-31"),
+             ("GET", "/api/reports/portal/x"),
              ("GET", "/api/meta")]
 
 
@@ -190,6 +191,7 @@ def test_every_operation_but_the_public_ones_is_protected(client: TestClient) ->
     ("canbo", "POST", "/api/scans"),
     ("canbo", "GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
     ("quantri", "GET", "/api/reports/review?from=2026-10-01&to=2026-12-31"),
+    ("canbo", "GET", "/api/reports/portal/000.00.19.H12-261122-0001"),
 ])
 def test_a_role_without_the_right_gets_403(client: TestClient, seeded: Seeded, who: str,
                                            method: str, path: str) -> None:
@@ -692,13 +694,18 @@ def test_auditor_reports_scorecard_and_review(client: TestClient, seeded: Seeded
     assert report.status_code == 200, report.text
     total = report.json()["total"]
     # the seeded dossier (and any the counter uploaded) was received and digitized today;
-    # none returns a result, so electronic results have no denominator: N/A, not 0 %
+    # none has a result file: the portal counts electronic results over every dossier
+    # received (0 %); the legacy profile only over those returning a paper (none: N/A)
     assert total["digitization"]["denominator"] >= 1
     assert total["digitization"]["numerator"] == total["digitization"]["denominator"]
     assert total["digitization"]["rate"] == 100.0
     assert total["reuse"]["denominator"] == total["digitization"]["denominator"]
-    assert total["electronic_results"]["denominator"] == 0
-    assert total["electronic_results"]["rate"] is None
+    assert total["electronic_results"]["denominator"] == total["digitization"]["denominator"]
+    assert total["electronic_results"]["rate"] == 0.0
+    old = client.get("/api/reports/scorecard", params={**period, "profile": "legacy"},
+                     headers=auditor).json()["total"]
+    assert old["electronic_results"]["denominator"] == 0
+    assert old["electronic_results"]["rate"] is None
     assert {r["agency"] for r in report.json()["rows"]} == {"H12.19"}
     page = client.get("/api/reports/scorecard", params={**period, "format": "html"},
                       headers=auditor)
@@ -709,6 +716,12 @@ def test_auditor_reports_scorecard_and_review(client: TestClient, seeded: Seeded
     sheet = client.get("/api/reports/scorecard", params={**period, "format": "csv"},
                        headers=auditor)
     assert sheet.status_code == 200 and "H12.19" in sheet.text
+    portal = client.get("/api/reports/portal/000.00.19.H12-261122-0001", headers=auditor)
+    assert portal.status_code == 200, portal.text
+    record = portal.json()
+    assert record["MaHoSoDungCauTruc"] is True and record["HoSoCoThanhPhanSoHoa"] == "1"
+    assert {f["DuocSoHoa"] for f in record["TaiLieuNop"]} == {"1"}
+    assert client.get("/api/reports/portal/khong-co", headers=auditor).status_code == 404
     review = client.get("/api/reports/review", params={**period, "threshold": 1.0},
                         headers=auditor)
     assert review.status_code == 200, review.text
@@ -724,7 +737,8 @@ def test_auditor_reports_scorecard_and_review(client: TestClient, seeded: Seeded
                           headers=bearer(seeded, "canbo")).status_code == 403
     with seeded.index() as index:
         actions = [e.detail.get("action") for e in index.events(actor="kiemtra")]
-    assert actions.count("report") == 3 and actions.count("review") == 1
+    assert actions.count("report") == 4 and actions.count("review") == 1
+    assert actions.count("portal") == 1
 
 
 # -- the page and its constants (web/meta.py, web/static/) ---------------------------------

@@ -471,7 +471,7 @@ def test_auditor_reads_the_scorecard_and_the_ocr_review(open_page, site: Site,
     digitized = row.get_by_test_id("score-digitization")
     expect(digitized.get_by_test_id("score-rate")).to_have_text("100,00 %")
     expect(digitized.get_by_test_id("score-fraction")).to_have_text("1/1")
-    expect(digitized.get_by_test_id("score-points")).to_have_text("8,00/8 điểm")
+    expect(digitized.get_by_test_id("score-points")).to_have_text("4,00/4 điểm")  # portal-2026
     expect(digitized).to_have_attribute("data-below", "false")
     reused = row.get_by_test_id("score-reuse")
     expect(reused.get_by_test_id("score-rate")).to_have_text("0,00 %")
@@ -479,11 +479,12 @@ def test_auditor_reads_the_scorecard_and_the_ocr_review(open_page, site: Site,
     expect(reused).to_have_attribute("data-below", "true")
     expect(reused).to_have_class(re.compile(r"\bind-below\b"))  # highlighted
     expect(reused).to_contain_text("Dưới 80 %")
+    # the portal counts electronic results over every dossier received: 0/1, not N/A
     electronic = row.get_by_test_id("score-electronic_results")
-    expect(electronic.get_by_test_id("score-rate")).to_have_text("N/A")
-    expect(electronic.get_by_test_id("score-fraction")).to_have_text("0/0")
-    expect(electronic).to_have_attribute("data-below", "false")
-    expect(page.get_by_test_id("score-msg")).to_contain_text("1 chỉ số dưới 80 %")
+    expect(electronic.get_by_test_id("score-rate")).to_have_text("0,00 %")
+    expect(electronic.get_by_test_id("score-fraction")).to_have_text("0/1")
+    expect(electronic).to_have_attribute("data-below", "true")
+    expect(page.get_by_test_id("score-msg")).to_contain_text("2 chỉ số dưới 80 %")
 
     # The OCR review: three papers of one page each, all below 100 %; the flagged field's
     # paper first; an auditor who is not an officer cannot open them from here.
@@ -531,7 +532,7 @@ def test_auditor_reads_the_scorecard_and_the_ocr_review(open_page, site: Site,
     total = next(r for r in table if r["level"] == "total")
     assert (total["digitization_numerator"], total["digitization_denominator"],
             total["digitization_rate"], total["reuse_rate"],
-            total["electronic_results_rate"]) == ("1", "1", "100.00", "0.00", "N/A")
+            total["electronic_results_rate"]) == ("1", "1", "100.00", "0.00", "0.00")
 
     # Signing out forgets the figures.
     page.get_by_test_id("sign-out").click()

@@ -52,7 +52,7 @@ def stack(tmp_path: Path) -> Path:
 
 
 ARGS = ["--procedure", "1.004873", "--agency", "H12.19", "--engine", "fake", "--json",
-        "--quiet", "--workers", "1"]
+        "--quiet", "--workers", "1", "--allow-legacy-code"]  # short folder names here
 
 
 def test_local_batch_summary_rerun_and_manifest(home: Path, stack: Path, capsys) -> None:
@@ -194,7 +194,8 @@ def test_sigkill_mid_dossier_completes_exactly_once(home: Path, tmp_path: Path) 
                SOHOA_BROKER_NAMESPACE=f"sohoa-test-{secrets.token_hex(4)}",
                SOHOA_BROKER_HEARTBEAT_MS="3000")
     out = subprocess.run([sys.executable, "-m", "cli", "batch", str(root), "--procedure",
-                          "1.004873", "--agency", "H12.19", "--json", "--quiet"],
+                          "1.004873", "--agency", "H12.19", "--json", "--quiet",
+                          "--allow-legacy-code"],
                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["pages"] == 6
@@ -256,7 +257,8 @@ def test_queued_batch_on_rabbitmq(home: Path, stack: Path, tmp_path: Path) -> No
                SOHOA_BROKER_URL="amqp://guest:guest@127.0.0.1:5672/%2F",
                SOHOA_QUEUE_PREFIX=prefix, SOHOA_ENGINE="fake")
     out = subprocess.run([sys.executable, "-m", "cli", "batch", str(stack), "--procedure",
-                          "1.004873", "--agency", "H12.19", "--json", "--quiet"],
+                          "1.004873", "--agency", "H12.19", "--json", "--quiet",
+                          "--allow-legacy-code"],
                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     summary = json.loads(out.stdout)
     assert summary["queued"] and summary["pages"] == 4, out.stderr
