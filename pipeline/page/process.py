@@ -299,6 +299,20 @@ SPECK_CONFIDENCE = 0.6  # a lone punctuation mark read with less is dust, not te
 LONE_LETTER_CONFIDENCE = 0.5  # a one-letter "word" read with less is a speck
 TALL_NOISE = 3.0  # words this many text heights tall, read unsurely, are seals or photos
 NOISE_LINE_CONFIDENCE = 0.3  # no word of a line read this surely: a photo or emblem
+FLAT_NOISE = 0.3  # a "word" this much lower than the typical one is texture, not text
+NO_CONFIDENCE = 0.05  # Tesseract's "no idea" (0.00-0.04)
+_WORD_MARKS = set(".,:;/-()<'")
+
+
+def _garbled(text: str) -> bool:
+    """A shape no word, number or code has: marks inside it that text does not carry
+    (quotes and symbols glued to letters), or letters and digits alternating three
+    times or more ("53/4u4cuY"; a code such as "573/TTr-SNV" switches once, a
+    handwritten day glued to its label, "ngày0ÿ", twice)."""
+    if any(not ch.isalnum() and ch not in _WORD_MARKS for ch in text):
+        return True
+    kinds = [ch.isdigit() for ch in text if ch.isalnum()]
+    return sum(a != b for a, b in zip(kinds, kinds[1:], strict=False)) >= 3
 
 
 def _drop_noise(words: list[Word], lexicon) -> list[Word]:
@@ -319,6 +333,10 @@ def _drop_noise(words: list[Word], lexicon) -> list[Word]:
     def noise(word: Word) -> bool:
         if not any(ch.isalnum() for ch in word.text):  # "-", "/" (nothing to declare) stay
             return not set(word.text) <= _PUNCTUATION or word.confidence < SPECK_CONFIDENCE
+        if word.height < FLAT_NOISE * typical:  # no letter is this flat: a guilloche or
+            return True  # photo texture read as a string of characters
+        if word.confidence < NO_CONFIDENCE and _garbled(word.text):
+            return True  # the engine had no confidence at all in a shape no word has
         if len(word.text) <= 2 and word.text.isalpha():  # "À", "ÀS", "Ị" read unsurely
             # out of a speck or a signature stroke; a real short word is a syllable
             unknown = len(word.text) == 1 or (lexicon is not None and word.text not in lexicon)

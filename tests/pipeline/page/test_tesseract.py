@@ -15,8 +15,9 @@ from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from cli import main
+from common.settings import DEFAULT_ENGINE
 from pipeline.page.intake import list_pages
-from pipeline.page.pool import process_files
+from pipeline.page.pool import process_files, settle_text
 from pipeline.page.process import PageOptions, process_page
 from tests.conftest import needs_tesseract
 from tests.scangen import make_sample
@@ -75,8 +76,10 @@ def test_searchable_pdf_has_vietnamese_text_layer(tmp_path: Path) -> None:
     name = sample.truth.fields["ho_ten"].upper()
     lines = [line for line in text.upper().splitlines() if "QUANG" in line or "NGUY" in line]
     assert min(Levenshtein.distance(name, line.split(":")[-1].strip()) for line in lines) <= 1
-    # the text layer carries exactly the words OCR produced (pdftotext has its own order)
-    result = process_page(list_pages(scan)[0], PageOptions())
+    # the text layer carries exactly the words OCR produced, with what the field stage
+    # settled written into them (pdftotext has its own order)
+    result = process_page(list_pages(scan)[0], PageOptions(engine=DEFAULT_ENGINE))
+    settle_text([result])
     assert Counter(text.split()) == Counter(result.text.split())
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
     assert re.search(r"Pages:\s+1\b", info)
