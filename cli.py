@@ -382,7 +382,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         for doc in result.documents:
-            state = "đã có từ trước" if doc.skipped else "đã lưu"
+            state = ("đã số hóa trước, tái sử dụng cho hồ sơ này" if doc.reused
+                     else "đã có từ trước" if doc.skipped else "đã lưu")
             print(f"{doc.record.id}  {doc.record.doc_type}  {doc.record.pdf_key}  ({state})")
     return result.errors[0].exit_code if result.errors else ExitCode.ok
 

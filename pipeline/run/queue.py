@@ -227,7 +227,9 @@ def enqueue(jobs: list[DossierJob], scanner: DossierScanner, *,
         for path in job.files:
             try:
                 sha, okey = scanner.store_original(path)
-                if scanner.finished(sha) is not None:
+                earlier = scanner.finished(sha)
+                if earlier is not None:
+                    scanner.link_reused(earlier, request)  # stored for another dossier
                     summary.skipped += 1
                     continue
                 n = len(list_pages(path))
