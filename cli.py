@@ -216,6 +216,24 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
     reuse.add_argument("--json", action="store_true")
     reuse.set_defaults(handler=cmd_reuse)
 
+    merge = sub.add_parser("merge", help="gộp giấy tờ bị tách (mặt trước, mặt sau) / merge "
+                                         "papers stored split")
+    merge.add_argument("doc_ids", nargs="+", metavar="DOC_ID",
+                       help="các mã giấy tờ, theo thứ tự trang (mặt trước trước)")
+    merge.add_argument("--reason", default=None, help="lý do gộp (ghi vào nhật ký)")
+    merge.add_argument("--agency-name", default=None, help="tên cơ quan (SOHOA_AGENCY_NAME)")
+    merge.add_argument("--engine", default=None, help="OCR engine (SOHOA_OCR_ENGINE)")
+    merge.add_argument("--json", action="store_true")
+    merge.set_defaults(handler=cmd_merge)
+
+    fix = sub.add_parser("fix", help="sửa một trường cần kiểm tra / correct a field")
+    fix.add_argument("doc_id")
+    fix.add_argument("--field", required=True, help="khoá trường, e.g. ngay_sinh")
+    fix.add_argument("--value", required=True, help="giá trị đúng (ngày: dd/mm/yyyy)")
+    fix.add_argument("--reason", required=True, help="lý do sửa (ghi vào nhật ký)")
+    fix.add_argument("--json", action="store_true")
+    fix.set_defaults(handler=cmd_fix)
+
     verify = sub.add_parser("verify", help="kiểm tra toàn vẹn và chữ ký / check hash+signature")
     verify.add_argument("doc_ids", nargs="*")
     verify.add_argument("--all", action="store_true",
@@ -513,6 +531,53 @@ def cmd_reuse(args: argparse.Namespace) -> int:
         msg = {"vi": "Đã gắn {id} vào hồ sơ {dossier} (tái sử dụng, không sao chép).",
                "en": "Attached {id} to dossier {dossier} (reused, not copied)."}[args.ui]
         print(msg.format(id=record.id, dossier=args.dossier), file=sys.stderr)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from pipeline.run.submit import agency_name_for, make_scanner, open_signer, page_options
+    from warehouse.merge import merge_documents
+
+    settings = args.settings
+    signer = open_signer(settings)  # no key, or a wrong password: refused before any work
+    with open_warehouse(settings) as warehouse:
+        first = warehouse.document(args.doc_ids[0])
+        scanner = make_scanner(settings, warehouse.store, warehouse.index,
+                               options=page_options(settings, args.engine), signer=signer,
+                               workers=1)
+        record = merge_documents(
+            warehouse, scanner, args.doc_ids, actor=settings.actor, reason=args.reason,
+            agency_name=agency_name_for(settings, args.agency_name, first.agency_code))
+    if args.json:
+        print(json.dumps({"id": record.id, "merged": list(args.doc_ids),
+                          "type": record.doc_type, "owner_id": record.owner_id,
+                          "pdf_key": record.pdf_key,
+                          "original_keys": list(record.original_keys)}, ensure_ascii=False))
+    else:
+        msg = {"vi": "Đã gộp {n} giấy tờ thành {id} ({type}); các mã cũ được đánh dấu "
+                     "đã gộp, bản ký số cũ giữ nguyên.",
+               "en": "Merged {n} papers into {id} ({type}); the old ids are marked "
+                     "superseded, their signed copies kept."}[args.ui]
+        print(msg.format(n=len(args.doc_ids), id=record.id, type=record.doc_type),
+              file=sys.stderr)
+    return 0
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from warehouse.corrections import correct_field
+
+    settings = args.settings
+    with open_warehouse(settings) as warehouse:
+        done = correct_field(warehouse, args.doc_id, args.field, args.value,
+                             actor=settings.actor, reason=args.reason, via="cli")
+    if args.json:
+        print(json.dumps(done.to_json(), ensure_ascii=False))
+    else:
+        msg = {"vi": "Đã sửa {field} của {id}: {old!r} → {new!r} (siêu dữ liệu phiên bản "
+                     "{version}; bản ký số giữ nguyên).",
+               "en": "Corrected {field} of {id}: {old!r} → {new!r} (metadata version "
+                     "{version}; the signed copy is unchanged)."}[args.ui]
+        print(msg.format(**done.to_json()), file=sys.stderr)
     return 0
 
 

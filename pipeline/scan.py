@@ -269,7 +269,8 @@ class DossierScanner:
         """The papers of an original already fully digitized, or None to (re)do it."""
         if not self.store.exists(done_key(sha)):
             return None
-        earlier = self.index.find_all_by_original(sha)
+        earlier = [e for e in self.index.find_all_by_original(sha)  # merged ones left out
+                   if not self.index.events(document_id=e.id, kind="superseded", limit=1)]
         if not earlier:
             return None
         log.info("original %s already digitized as %s", sha[:12],

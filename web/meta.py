@@ -132,6 +132,9 @@ KIND_NAMES: dict[str, str] = {
     "result": "Trả kết quả",
     "account": "Tài khoản",
     "scan_cancelled": "Huỷ lượt số hoá",
+    "merged": "Gộp giấy tờ",
+    "superseded": "Đã gộp vào giấy tờ khác",
+    "corrected": "Sửa trường",
 }
 
 # ``detail.action`` of ``accessed`` and ``account`` events (recorded by web/*.py).

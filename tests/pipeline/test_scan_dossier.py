@@ -30,7 +30,8 @@ BACK = ("Đặc điểm nhận dạng / Personal identification: Nốt ruồi",
         "IDVNM0900123456001190012345<<1", "9003057M4003053VNM<<<<<<<<<<<6",
         "NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<")
 BIRTH = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
-         "GIẤY KHAI SINH", "Họ, chữ đệm, tên: Trần Minh Khôi")
+         "GIẤY KHAI SINH", "Họ, chữ đệm, tên: Trần Minh Khôi",
+         "Ngày, tháng, năm sinh: 3?/07/2019", "Giới tính: Nam")  # a date to re-check
 LINES = {4: FRONT, 8: BACK, 14: BIRTH}  # page lines drawn → what the page reads as
 
 
@@ -155,3 +156,37 @@ def test_a_paper_scanned_again_for_a_new_dossier_is_reused(home: Path, tmp_path:
     scan(capsys, "H12-B", copy)
     with index(home) as idx:
         assert len(idx.events(dossier_code="H12-B", kind="reused")) == 1
+
+
+def test_a_card_stored_split_is_merged_into_one_verifiable_document(
+        home: Path, tmp_path: Path, capsys) -> None:
+    """Each file forced to be one paper (as every scan did before): the card is split.
+    ``sohoa merge`` makes one signed document of both originals; the old ones stay
+    stored and verifiable, marked superseded, and search finds only the merged one."""
+    front, back = page(tmp_path / "truoc.png", 4), page(tmp_path / "sau.png", 8)
+    _, out, _ = scan(capsys, "H12-0003", front, back, type="can_cuoc")
+    old = [d["id"] for d in out["documents"]]
+    assert len(old) == 2 and out["documents"][1]["owner_id"] is None  # the back: no owner
+
+    code, merged, err = _run(capsys, "merge", *old, "--reason", "mặt sau bị tách",
+                             "--engine", "ink", "--json")
+    assert code == 0, err
+    assert merged["id"] not in old and merged["type"] == "can_cuoc"
+    assert merged["owner_id"] == "001190012345" and len(merged["original_keys"]) == 2
+    code, sweep, _ = _run(capsys, "verify", "--all", "--json")
+    assert code == 0 and sweep == []  # the new binding lists both originals; old ones intact
+
+    _, found, _ = _run(capsys, "search", "--type", "can_cuoc", "--json")
+    assert [d["id"] for d in found] == [merged["id"]]
+    with index(home) as idx:
+        assert [e.detail["from"] for e in idx.events(kind="merged")] == [old]
+        assert {e.document_id: e.detail["by"] for e in idx.events(kind="superseded")} == \
+            dict.fromkeys(old, merged["id"])
+    # the same merge again makes nothing new; a superseded paper is not attached
+    code, again, _ = _run(capsys, "merge", *old, "--engine", "ink", "--json")
+    assert code == 0 and again["id"] == merged["id"]
+    code, _, err = _run(capsys, "reuse", old[1], "--dossier", "H12-0009")
+    assert code != 0 and merged["id"] in err
+    # a rescan of the card's files for the same dossier finds the merged document
+    _, rescan, _ = scan(capsys, "H12-0003", front, back)
+    assert [d["id"] for d in rescan["documents"]] == [merged["id"]]
