@@ -97,6 +97,10 @@ METADATA_LABELS: dict[str, str] = {
     "SHA256BanGoc": "Mã băm SHA-256 (bản quét gốc)",
     "CanKiemTra": "Trường cần kiểm tra",
     "DoTinCayOCR": "Độ tin cậy OCR từng trang",  # a sohoa extension (warehouse/review.py)
+    # a corrected field's metadata version (warehouse/corrections.py)
+    "PhienBan": "Phiên bản siêu dữ liệu",
+    "SuaDoi": "Lần sửa gần nhất",
+    "MetadataTruoc": "Mã băm phiên bản trước",
 }
 
 # Why a field was marked for review: the ``Problem`` codes of pipeline/papers/fields.py and
