@@ -10,6 +10,7 @@ Exit codes: 0 all pages read; 2 an input file or the request was bad; 3 a page f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -49,8 +50,9 @@ UI = {
         "no_pdf": "Không có trang nào đọc được nên không tạo PDF.",
         "interrupted": "Đã dừng theo yêu cầu.",
         "error": "LỖI",
-        "batch": "Lô: {dossiers} hồ sơ, {done} xong, {failed} lỗi; {pages} trang, "
-                 "{documents} giấy tờ mới, {skipped} đã có từ trước.",
+        "batch": "Lô: {dossiers} hồ sơ: {done} xong ({partial} còn tệp lỗi), {failed} lỗi; "
+                 "{files} tệp: {files_failed} tệp lỗi, {not_taken} tệp không lấy; "
+                 "{pages} trang, {documents} giấy tờ mới, {skipped} đã có từ trước.",
         "queued": "Đã xếp hàng {pages} trang của {dossiers} hồ sơ cho các worker "
                   "(sohoa status để theo dõi).",
         "resume": "Chạy lại cùng lệnh để làm tiếp phần còn lại.",
@@ -62,8 +64,10 @@ UI = {
         "no_pdf": "No readable page, so no PDF was written.",
         "interrupted": "Stopped on request.",
         "error": "ERROR",
-        "batch": "Batch: {dossiers} dossiers, {done} done, {failed} failed; {pages} pages, "
-                 "{documents} new documents, {skipped} found already done.",
+        "batch": "Batch: {dossiers} dossiers: {done} done ({partial} with failed files), "
+                 "{failed} failed; {files} files: {files_failed} failed, {not_taken} not "
+                 "taken; {pages} pages, {documents} new documents, {skipped} found already "
+                 "done.",
         "queued": "Queued {pages} pages of {dossiers} dossiers for the workers "
                   "(watch with sohoa status).",
         "resume": "Run the same command again to finish the rest.",
@@ -108,7 +112,9 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         prog="sohoa", description="Số hoá hồ sơ: quét, nhận dạng chữ tiếng Việt, PDF/A.")
     parser.add_argument("--ui", choices=("vi", "en"), default=settings.ui_lang,
                         help="ngôn ngữ thông báo / message language (vi, en)")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="nhật ký kỹ thuật (tiếng Anh): -v cảnh báo, -vv thông tin, "
+                             "-vvv gỡ lỗi / technical log: -v warnings, -vv info, -vvv debug")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ocr = sub.add_parser("ocr", help="nhận dạng chữ các tệp quét / OCR scanned files")
@@ -394,6 +400,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
                                signer=signer, workers=args.workers,
                                on_page=Progress(args.ui, enabled=not args.quiet))
         result = scanner.scan(args.files, request)
+    from pipeline.run.runlog import record_run
+
+    record_run(settings.home, "scan", {
+        "dossiers": 1, "files": len(args.files),
+        "files_failed": len({e.source for e in result.errors if e.page is None}),
+        "documents": sum(not d.skipped for d in result.documents),
+        "skipped": sum(d.skipped for d in result.documents),
+        "reused": sum(d.reused for d in result.documents),
+        "problems": [{"dossier": request.dossier, "source": Path(e.source).name
+                      if e.source else None, "page": e.page, "message": e.describe("vi"),
+                      "message_en": e.describe("en")} for e in result.errors]},
+        target=request.dossier)
     for err in result.errors:
         print(f"{UI[args.ui]['error']}: {err.describe(args.ui)}", file=sys.stderr)
     if args.json:
@@ -435,6 +453,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
               f"{problem['message' if args.ui == 'vi' else 'message_en']}", file=sys.stderr)
     key = "queued" if summary.queued else "batch"
     print(UI[args.ui][key].format(**summary.to_json()), file=sys.stderr)
+    if not summary.queued:  # queued work is in the work table; local runs only here
+        from pipeline.run.runlog import record_run
+
+        record_run(settings.home, "batch", summary.to_json(), target=str(args.root))
     if summary.interrupted:
         print(UI[args.ui]["interrupted"] + " " + UI[args.ui]["resume"], file=sys.stderr)
     if args.json:
@@ -463,26 +485,68 @@ def cmd_status(args: argparse.Namespace) -> int:
     with open_warehouse(settings) as warehouse:
         counts = warehouse.index.work.counts(dossier_code=args.dossier)
         problems = warehouse.index.work.problems()
+        documents = warehouse.index.count_documents()
     queues = None
     if settings.broker_url:
         from pipeline.run import queue
 
         queues = queue.queue_depths()
+    from pipeline.run.runlog import recent_runs
+
+    runs = recent_runs(settings.home)
     pages = counts["pages"]
     data = {**pages, "dead_lettered": pages["dead"] + counts["files"]["dead"],
-            "pages": pages, "files": counts["files"], "queues": queues, "problems": problems}
+            "pages": pages, "files": counts["files"], "queues": queues, "problems": problems,
+            "documents": documents, "local_runs": runs}
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
-    else:
-        for name, row in (("trang / pages", pages), ("tệp / files", counts["files"])):
-            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in row.items()))
-        if queues is not None:
-            for name, q in queues.items():
-                print(f"hàng đợi / queue {name}: " + ", ".join(f"{k} {v}" for k, v in q.items()))
+        return 0
+    vi = args.ui == "vi"
+    print(f"Kho: {documents} giấy tờ đã số hoá." if vi else
+           f"Warehouse: {documents} digitized documents.")
+    queued_any = any(sum(row.values()) for row in (pages, counts["files"]))
+    if queued_any or settings.broker_url:
+        names = STATE_NAMES if vi else {}
+        for name, row in ((("Trang" if vi else "Pages"), pages),
+                          (("Tệp" if vi else "Files"), counts["files"])):
+            print(f"{name} (hàng đợi): " if vi else f"{name} (queue): ", end="")
+            print(", ".join(f"{names.get(k, k)} {v}" for k, v in row.items()))
+        for name, q in (queues or {}).items():
+            print(f"{'Hàng đợi' if vi else 'Queue'} {name}: "
+                  + ", ".join(f"{names.get(k, k)} {v}" for k, v in q.items()))
         for p in problems:
             page = "" if p["page"] is None else f" trang {p['page'] + 1}"
-            print(f"{p['state']}: [{p['dossier']}] {p['source']}{page}: {p['error']}")
+            print(f"{names.get(p['state'], p['state'])}: [{p['dossier']}] {p['source']}{page}: "
+                  f"{p['error']}")
+    if not runs:
+        print("Chưa có lần chạy nào trên máy này." if vi else "No local run recorded yet.")
+    for run in runs:
+        print(_run_line(run, vi))
+        for p in run.get("problems", [])[:10]:
+            where = ", ".join(str(x) for x in (p.get("dossier"), p.get("source")) if x)
+            print(f"   - [{where}] {p.get('message' if vi else 'message_en')}")
     return 0
+
+
+STATE_NAMES = {"queued": "chờ", "running": "đang xử lý", "done": "xong", "failed": "lỗi",
+               "dead": "hỏng hẳn", "ready": "sẵn sàng", "delayed": "chờ thử lại"}
+
+
+def _run_line(run: dict, vi: bool) -> str:
+    """One local run in a line: when, what, how it went."""
+    when = run.get("finished_at", "")
+    with contextlib.suppress(ValueError):
+        when = datetime.fromisoformat(when).astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+    n = {k: run.get(k, 0) for k in ("dossiers", "files", "files_failed", "documents",
+                                    "skipped", "not_taken")}
+    kind = {"batch": "lô", "scan": "quét hồ sơ"}.get(run.get("kind"), run.get("kind"))
+    if vi:
+        return (f"{when} {kind} {run.get('target', '')}: {n['dossiers']} hồ sơ, {n['files']} "
+                f"tệp ({n['files_failed']} lỗi, {n['not_taken']} không lấy), "
+                f"{n['documents']} giấy tờ mới, {n['skipped']} đã có.")
+    return (f"{when} {run.get('kind')} {run.get('target', '')}: {n['dossiers']} dossiers, "
+            f"{n['files']} files ({n['files_failed']} failed, {n['not_taken']} not taken), "
+            f"{n['documents']} new documents, {n['skipped']} found done.")
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -958,7 +1022,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{UI['vi']['error']}: {describe_error(exc, 'vi')}", file=sys.stderr)
         return exc.exit_code
     args = build_parser(settings).parse_args(argv)
-    level = logging.WARNING - 10 * args.verbose
+    # English log lines only when asked: every problem a user must see is printed in
+    # Vietnamese by the command itself (-v warnings, -vv info, -vvv debug)
+    level = logging.ERROR - 10 * args.verbose
     logging.basicConfig(level=max(logging.DEBUG, level), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
