@@ -30,7 +30,7 @@ from common.errors import (
     disk_full,
 )
 from common.settings import Settings
-from common.vn import VN_TZ
+from common.vn import VN_TZ, fold
 from pipeline.page.pool import FileResult, check_engine, ocr_to_pdf, process_files
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import DOC_TYPES
@@ -201,7 +201,9 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
     search = sub.add_parser("search", help="tìm giấy tờ đã số hoá / find digitized papers")
     search.add_argument("--id", dest="owner_id", help="số định danh cá nhân (exact)")
     search.add_argument("--name", help="họ tên, không cần dấu")
-    search.add_argument("--type", dest="doc_type", choices=sorted(DOC_TYPES))
+    search.add_argument("--type", dest="doc_type", type=doc_type_arg, metavar="LOẠI",
+                        help="loại giấy tờ: khoá hoặc tên tiếng Việt, không cần dấu "
+                             "(can_cuoc, \"căn cước\", \"giấy khai sinh\", ...)")
     search.add_argument("--agency")
     search.add_argument("--limit", type=int, default=50)
     search.add_argument("--json", action="store_true")
@@ -562,11 +564,42 @@ def cmd_search(args: argparse.Namespace) -> int:
             "type": args.doc_type, "agency": args.agency, "results": len(found)})
     if args.json:
         print(json.dumps([r.to_dict() for r in found], ensure_ascii=False))
-    else:
-        for r in found:
-            print(f"{r.id}  {r.doc_type}  {r.owner_id or '-'}  {r.owner_name or '-'}  "
-                  f"{r.digitized_at:%Y-%m-%d}  {r.pdf_key}")
+    elif found:
+        print(search_table(found, args.ui))
+    if not found:
+        print("Không tìm thấy giấy tờ nào." if args.ui == "vi" else "Nothing found.",
+              file=sys.stderr)
+        return ExitCode.other_error  # 1, as grep: nothing matched (scripts can test it)
     return 0
+
+
+def search_table(found: Sequence, lang: str) -> str:
+    """Search results as an aligned table with a header (Vietnamese type names)."""
+    from pipeline.papers.doctypes import type_name
+
+    header = (("Mã giấy tờ", "Loại", "Số định danh", "Họ tên", "Ngày số hoá", "Hiệu lực đến")
+              if lang == "vi" else ("Id", "Type", "Personal ID", "Name", "Digitized",
+                                    "Valid until"))
+    rows = [(r.id, type_name(r.doc_type) if lang == "vi" else r.doc_type, r.owner_id or "-",
+             r.owner_name or "-", f"{r.digitized_at.astimezone(VN_TZ):%d/%m/%Y}",
+             f"{r.valid_until:%d/%m/%Y}" if r.valid_until else "-") for r in found]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in [header, tuple("-" * w for w in widths), *rows]]
+    return "\n".join(lines)
+
+
+def doc_type_arg(text: str) -> str:
+    """A document type given as its key or its Vietnamese name, any case, with or without
+    diacritics ("căn cước", "giay khai sinh", "Giấy khai sinh")."""
+    wanted = " ".join(fold(text).replace("_", " ").split())
+    for key, name in DOC_TYPES.items():
+        names = {key.replace("_", " "), fold(name)}
+        names |= {part.strip() for part in fold(name).split("/")}
+        if wanted in names:
+            return key
+    choices = ", ".join(f"{k} ({v})" for k, v in DOC_TYPES.items())
+    raise argparse.ArgumentTypeError(f"không có loại giấy tờ {text!r}; chọn một trong: {choices}")
 
 
 def cmd_get(args: argparse.Namespace) -> int:
@@ -577,7 +610,14 @@ def cmd_get(args: argparse.Namespace) -> int:
     partial.write_bytes(data)
     partial.replace(args.out)
     if args.json:
-        print(json.dumps({"id": args.doc_id, "out": str(args.out), "verified": True}))
+        print(json.dumps({"id": args.doc_id, "out": str(args.out), "verified": True,
+                          "bytes": len(data)}))
+    msg = {"vi": "Đã ghi bản sao đã kiểm tra (nguyên vẹn, chữ ký hợp lệ) của {id} vào {out} "
+                 "({kb} KB).",
+           "en": "Wrote the verified copy (intact, signature valid) of {id} to {out} "
+                 "({kb} KB)."}[args.ui]
+    print(msg.format(id=args.doc_id, out=args.out, kb=max(1, round(len(data) / 1024))),
+          file=sys.stderr)
     return 0
 
 
@@ -1013,6 +1053,15 @@ def ocr_json(results: Sequence[FileResult], *, words: bool = False) -> dict:
     return {"pages": pages, "documents": [d.to_json() for d in documents], "errors": errors}
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``sohoa``: every error becomes a message (Vietnamese unless ``--ui en``) and
     its exit code (:class:`common.errors.ExitCode`), here and nowhere else."""
@@ -1028,7 +1077,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=max(logging.DEBUG, level), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:  # `sohoa search | head`: the reader has had enough
+        _silence_stdout()
+        return ExitCode.ok
     except KeyboardInterrupt:
         print(UI[args.ui]["interrupted"], file=sys.stderr)
         return ExitCode.interrupted

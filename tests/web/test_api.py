@@ -873,3 +873,14 @@ def test_an_officer_corrects_a_field_with_csrf(client: TestClient, seeded: Seede
     assert event.detail["new"] == "2021-03-05" and event.detail["reason"] == body["reason"]
     missing = client.patch("/api/documents/nope/fields/ngay_cap", json=body, headers=csrf)
     assert missing.status_code == 404
+
+
+def test_api_docs_are_served_from_this_server(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "http" not in page.text  # no CDN
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    scripts = re.findall(r'<script src="([^"]+)"', page.text)
+    assert scripts and "<script>" not in page.text  # no inline script: the CSP forbids it
+    for path in [*scripts, *re.findall(r'href="([^"]+)"', page.text)]:
+        served = client.get(path)
+        assert served.status_code == 200 and len(served.content) > 50, path
