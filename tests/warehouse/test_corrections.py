@@ -128,3 +128,17 @@ def test_verify_finds_a_broken_chain_and_a_rolled_back_row(home: Path, birth: di
     v2.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
     code, checks, _ = _run(capsys, "verify", birth["id"], "--json")
     assert code != 0 and any("does not follow" in p for p in checks[0]["problems"])
+
+
+def test_an_export_keeps_no_corrected_name_or_id_in_clear() -> None:
+    """A correction's old and new values are personal when the field is: the pseudonymised
+    export drops a name's and pseudonymises an ID's (metadata SuaDoi, event detail)."""
+    from warehouse.export import Pseudonymiser
+
+    p = Pseudonymiser(b"k" * 32)
+    name = p.json({"SuaDoi": {"field": "ho_ten", "old": "Trần Minh Khôi", "new": "Trần Khôi",
+                              "reason": "thiếu dấu", "by": "canbo"}})
+    assert name["SuaDoi"]["old"] is None and name["SuaDoi"]["new"] is None
+    assert name["SuaDoi"]["reason"] == "thiếu dấu"
+    ids = p.json({"field": "so_dinh_danh", "old": "052190012345", "new": "052190012346"})
+    assert ids["old"] == p.id("052190012345") and "0521900123" not in json.dumps(ids)
