@@ -747,7 +747,7 @@ def test_counter_uploads_a_dossier_and_sees_what_was_digitized(open_page, site: 
 
 def test_officer_corrects_a_flagged_field(open_page, site: Site, tmp_path: Path) -> None:
     owner_id, owner = "079190000321", "Võ Thị Sửa"
-    doc_id = _scan(site.env, lined_page(tmp_path / "sua.png", 70), owner_id, owner,
+    doc_id = _scan(site.env, lined_page(tmp_path / "sua.png", 97), owner_id, owner,
                    "giay_khai_sinh")
     fields = {"ho_ten": {"value": owner, "confidence": 0.9, "needs_review": False},
               "ngay_sinh": {"value": "3?/07/1990", "confidence": 0.4, "needs_review": True,
