@@ -201,9 +201,12 @@ class DossierScanner:
         of all files not done yet go through the pool together (both cores busy even when
         each file is one page), then the papers are stored, in file order.
 
-        Pages are grouped into papers across the files of the dossier (a card's front
-        and back scanned as two files are one paper, ``group_pages``), unless the clerk
-        gave the type (then each file is one paper of it). A paper is yielded with the
+        Pages are grouped into papers across the files of the dossier as ``sohoa ocr``
+        groups them (``group_pages``): a card's back joins its front, and an untitled page
+        (no title, no national motto) continues the paper before it, even from another
+        file; on the real two-file letters of realdev each page 2 joins its page 1 and
+        each page 1 (motto) starts its own. When the clerk gave the type, each file is one
+        paper of it. A paper is yielded with the
         file it starts in; a file whose pages all joined an earlier file's paper yields
         an empty list. Papers found already stored for *another* dossier are linked to
         this one as reused (``link_reused``), never dropped."""
@@ -330,11 +333,7 @@ class DossierScanner:
         dossier without duplicates. Yields each original with the papers starting in it."""
         pages = [p for o in originals for p in o.pages]
         where = [(n, i) for n, o in enumerate(originals) for i in range(len(o.pages))]
-        breaks, start = set(), 0
-        for o in originals:
-            breaks.add(start)
-            start += len(o.pages)
-        papers = documents_for_pages(pages, force_type=request.doc_type, breaks=breaks)
+        papers = documents_for_pages(pages, force_type=request.doc_type)
         by_file: dict[int, list[ScannedDocument]] = {n: [] for n in range(len(originals))}
         cover: dict[int, ScannedDocument] = {}  # file → the first paper holding its pages
         failed: dict[int, SohoaError] = {}

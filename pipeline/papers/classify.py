@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.papers.extract import MOTTO, Line, _is_mrz
@@ -122,17 +122,10 @@ class PageGroup:
     confidence: float
 
 
-def group_pages(classes: Sequence[PageClass], *,
-                breaks: Collection[int] = ()) -> list[PageGroup]:
+def group_pages(classes: Sequence[PageClass]) -> list[PageGroup]:
     """Consecutive pages into papers: a titled page starts one; a card back joins the card
     front before it; an untitled page continues the paper before it (or starts a
-    ``khac`` one); blank pages are left out.
-
-    ``breaks``: indices where a new file begins (a dossier scanned as several files). A
-    card back there still joins the front of the file before (a card scanned as two
-    files); any other untitled page there starts a paper of its own, because an
-    unclassified loose paper in its own file is far more often a paper of its own than
-    the continuation of the previous file's paper."""
+    ``khac`` one); blank pages are left out."""
     groups: list[PageGroup] = []
     last: PageGroup | None = None
     backs_seen: set[int] = set()
@@ -148,8 +141,7 @@ def group_pages(classes: Sequence[PageClass], *,
             backs_seen.add(id(last))
             groups.append(last)
             continue
-        if not pc.starts and last is not None and last.doc_type != "can_cuoc" \
-                and i not in breaks:
+        if not pc.starts and last is not None and last.doc_type != "can_cuoc":
             last.pages.append(i)
             continue
         if not pc.starts and pc.card_cues and last is not None and \

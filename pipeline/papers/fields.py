@@ -13,7 +13,7 @@ guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -311,12 +311,10 @@ def _add_months(d: date, months: int) -> date:
 
 
 def documents_for_pages(pages: Sequence, *, today: date | None = None,
-                        force_type: str | None = None,
-                        breaks: Collection[int] = ()) -> list[Document]:
+                        force_type: str | None = None) -> list[Document]:
     """Documents of processed pages (:class:`~pipeline.page.process.PageResult`, in order): page
     numbers in the documents are indices into ``pages``. Unreadable pages belong to none.
-    ``force_type``: the pages are one paper of that type (the clerk said so).
-    ``breaks``: where a new file of the same dossier begins (see ``group_pages``)."""
+    ``force_type``: the pages are one paper of that type (the clerk said so)."""
     facts = []
     for i, page in enumerate(pages):
         fact = getattr(page, "facts", None)
@@ -325,15 +323,14 @@ def documents_for_pages(pages: Sequence, *, today: date | None = None,
         for cand in fact.candidates:
             cand.page = i
         facts.append(fact)
-    return build_documents(facts, today=today, force_type=force_type, breaks=breaks)
+    return build_documents(facts, today=today, force_type=force_type)
 
 
 def build_documents(facts: Sequence[PageFacts], *, today: date | None = None,
-                    force_type: str | None = None,
-                    breaks: Collection[int] = ()) -> list[Document]:
+                    force_type: str | None = None) -> list[Document]:
     """Group pages into papers and give each its validated fields."""
     docs = []
-    groups = group_pages([f.page_class for f in facts], breaks=breaks)
+    groups = group_pages([f.page_class for f in facts])
     if force_type is not None:
         content = [i for i, f in enumerate(facts) if f.page_class.doc_type != "blank"]
         groups = [PageGroup(force_type, content, 1.0)] if content else []

@@ -32,7 +32,10 @@ BACK = ("Đặc điểm nhận dạng / Personal identification: Nốt ruồi",
 BIRTH = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
          "GIẤY KHAI SINH", "Họ, chữ đệm, tên: Trần Minh Khôi",
          "Ngày, tháng, năm sinh: 3?/07/2019", "Giới tính: Nam")  # a date to re-check
-LINES = {4: FRONT, 8: BACK, 14: BIRTH}  # page lines drawn → what the page reads as
+PAGE_2 = ("2. Ủy ban nhân dân xã chỉ đạo và hướng dẫn các thôn thực hiện các nội dung sau:",
+          "- Đăng ký kế hoạch triển khai thực hiện dịch vụ công trực tuyến;",
+          "- Báo cáo kết quả thực hiện trước ngày 15 hằng tháng.")  # a letter's page 2
+LINES = {4: FRONT, 8: BACK, 11: PAGE_2, 14: BIRTH}  # page lines drawn → what it reads as
 
 
 class InkEngine(FakeEngine):
@@ -117,13 +120,16 @@ def test_card_front_and_back_in_two_files_are_one_paper(home: Path, tmp_path: Pa
     assert all(d["skipped"] and not d["reused"] for d in again["documents"])
 
 
-def test_an_untitled_file_is_not_glued_to_the_previous_file(home: Path, tmp_path: Path,
-                                                            capsys) -> None:
-    """Only a card back crosses a file boundary: a loose unclassified page in its own
-    file stays its own paper (a birth certificate then a card back: two papers)."""
-    birth, back = page(tmp_path / "a.png", 14), page(tmp_path / "b.png", 8)
-    code, out, _ = scan(capsys, "H12-0002", birth, back)
-    assert [d["type"] for d in out["documents"]] == ["giay_khai_sinh", "can_cuoc"]
+def test_a_paper_continued_in_another_file_is_one_paper(home: Path, tmp_path: Path,
+                                                        capsys) -> None:
+    """An untitled page (no title, no motto) at the start of a file continues the paper
+    before it; a titled page starts its own; a card back after another paper is a card."""
+    birth, cont = page(tmp_path / "a.png", 14), page(tmp_path / "a2.png", 11)
+    back, other = page(tmp_path / "b.png", 8), page(tmp_path / "c.png", 14)
+    code, out, _ = scan(capsys, "H12-0002", birth, cont, back, other)
+    assert [(d["type"], d["sources"]) for d in out["documents"]] == [
+        ("giay_khai_sinh", ["a.png", "a2.png"]), ("can_cuoc", ["b.png"]),
+        ("giay_khai_sinh", ["c.png"])]
 
 
 def test_a_paper_scanned_again_for_a_new_dossier_is_reused(home: Path, tmp_path: Path,
