@@ -545,7 +545,9 @@ def _run_line(run: dict, vi: bool) -> str:
     if vi:
         return (f"{when} {kind} {run.get('target', '')}: {n['dossiers']} hồ sơ, {n['files']} "
                 f"tệp ({n['files_failed']} lỗi, {n['not_taken']} không lấy), "
-                f"{n['documents']} giấy tờ mới, {n['skipped']} đã có.")
+                f"{n['documents']} giấy tờ mới, {n['skipped']} đã có"
+                + (f" ({run['reused']} tái sử dụng cho hồ sơ này)." if run.get("reused")
+                   else "."))
     return (f"{when} {run.get('kind')} {run.get('target', '')}: {n['dossiers']} dossiers, "
             f"{n['files']} files ({n['files_failed']} failed, {n['not_taken']} not taken), "
             f"{n['documents']} new documents, {n['skipped']} found done.")
