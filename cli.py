@@ -10,6 +10,7 @@ Exit codes: 0 all pages read; 2 an input file or the request was bad; 3 a page f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ from common.errors import (
     disk_full,
 )
 from common.settings import Settings
-from common.vn import VN_TZ
+from common.vn import VN_TZ, fold
 from pipeline.page.pool import FileResult, check_engine, ocr_to_pdf, process_files, settle_text
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import DOC_TYPES
@@ -49,8 +50,9 @@ UI = {
         "no_pdf": "Không có trang nào đọc được nên không tạo PDF.",
         "interrupted": "Đã dừng theo yêu cầu.",
         "error": "LỖI",
-        "batch": "Lô: {dossiers} hồ sơ, {done} xong, {failed} lỗi; {pages} trang, "
-                 "{documents} giấy tờ mới, {skipped} đã có từ trước.",
+        "batch": "Lô: {dossiers} hồ sơ: {done} xong ({partial} còn tệp lỗi), {failed} lỗi; "
+                 "{files} tệp: {files_failed} tệp lỗi, {not_taken} tệp không lấy; "
+                 "{pages} trang, {documents} giấy tờ mới, {skipped} đã có từ trước.",
         "queued": "Đã xếp hàng {pages} trang của {dossiers} hồ sơ cho các worker "
                   "(sohoa status để theo dõi).",
         "resume": "Chạy lại cùng lệnh để làm tiếp phần còn lại.",
@@ -62,8 +64,10 @@ UI = {
         "no_pdf": "No readable page, so no PDF was written.",
         "interrupted": "Stopped on request.",
         "error": "ERROR",
-        "batch": "Batch: {dossiers} dossiers, {done} done, {failed} failed; {pages} pages, "
-                 "{documents} new documents, {skipped} found already done.",
+        "batch": "Batch: {dossiers} dossiers: {done} done ({partial} with failed files), "
+                 "{failed} failed; {files} files: {files_failed} failed, {not_taken} not "
+                 "taken; {pages} pages, {documents} new documents, {skipped} found already "
+                 "done.",
         "queued": "Queued {pages} pages of {dossiers} dossiers for the workers "
                   "(watch with sohoa status).",
         "resume": "Run the same command again to finish the rest.",
@@ -108,7 +112,9 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         prog="sohoa", description="Số hoá hồ sơ: quét, nhận dạng chữ tiếng Việt, PDF/A.")
     parser.add_argument("--ui", choices=("vi", "en"), default=settings.ui_lang,
                         help="ngôn ngữ thông báo / message language (vi, en)")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="nhật ký kỹ thuật (tiếng Anh): -v cảnh báo, -vv thông tin, "
+                             "-vvv gỡ lỗi / technical log: -v warnings, -vv info, -vvv debug")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ocr = sub.add_parser("ocr", help="nhận dạng chữ các tệp quét / OCR scanned files")
@@ -202,7 +208,9 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
     search = sub.add_parser("search", help="tìm giấy tờ đã số hoá / find digitized papers")
     search.add_argument("--id", dest="owner_id", help="số định danh cá nhân (exact)")
     search.add_argument("--name", help="họ tên, không cần dấu")
-    search.add_argument("--type", dest="doc_type", choices=sorted(DOC_TYPES))
+    search.add_argument("--type", dest="doc_type", type=doc_type_arg, metavar="LOẠI",
+                        help="loại giấy tờ: khoá hoặc tên tiếng Việt, không cần dấu "
+                             "(can_cuoc, \"căn cước\", \"giấy khai sinh\", ...)")
     search.add_argument("--agency")
     search.add_argument("--limit", type=int, default=50)
     search.add_argument("--json", action="store_true")
@@ -222,6 +230,24 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
     reuse.add_argument("--component", default=None, help="mã thành phần hồ sơ")
     reuse.add_argument("--json", action="store_true")
     reuse.set_defaults(handler=cmd_reuse)
+
+    merge = sub.add_parser("merge", help="gộp giấy tờ bị tách (mặt trước, mặt sau) / merge "
+                                         "papers stored split")
+    merge.add_argument("doc_ids", nargs="+", metavar="DOC_ID",
+                       help="các mã giấy tờ, theo thứ tự trang (mặt trước trước)")
+    merge.add_argument("--reason", default=None, help="lý do gộp (ghi vào nhật ký)")
+    merge.add_argument("--agency-name", default=None, help="tên cơ quan (SOHOA_AGENCY_NAME)")
+    merge.add_argument("--engine", default=None, help="OCR engine (SOHOA_OCR_ENGINE)")
+    merge.add_argument("--json", action="store_true")
+    merge.set_defaults(handler=cmd_merge)
+
+    fix = sub.add_parser("fix", help="sửa một trường cần kiểm tra / correct a field")
+    fix.add_argument("doc_id")
+    fix.add_argument("--field", required=True, help="khoá trường, e.g. ngay_sinh")
+    fix.add_argument("--value", required=True, help="giá trị đúng (ngày: dd/mm/yyyy)")
+    fix.add_argument("--reason", required=True, help="lý do sửa (ghi vào nhật ký)")
+    fix.add_argument("--json", action="store_true")
+    fix.set_defaults(handler=cmd_fix)
 
     verify = sub.add_parser("verify", help="kiểm tra toàn vẹn và chữ ký / check hash+signature")
     verify.add_argument("doc_ids", nargs="*")
@@ -394,13 +420,26 @@ def cmd_scan(args: argparse.Namespace) -> int:
                                signer=signer, workers=args.workers,
                                on_page=Progress(args.ui, enabled=not args.quiet))
         result = scanner.scan(args.files, request)
+    from pipeline.run.runlog import record_run
+
+    record_run(settings.home, "scan", {
+        "dossiers": 1, "files": len(args.files),
+        "files_failed": len({e.source for e in result.errors if e.page is None}),
+        "documents": sum(not d.skipped for d in result.documents),
+        "skipped": sum(d.skipped for d in result.documents),
+        "reused": sum(d.reused for d in result.documents),
+        "problems": [{"dossier": request.dossier, "source": Path(e.source).name
+                      if e.source else None, "page": e.page, "message": e.describe("vi"),
+                      "message_en": e.describe("en")} for e in result.errors]},
+        target=request.dossier)
     for err in result.errors:
         print(f"{UI[args.ui]['error']}: {err.describe(args.ui)}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         for doc in result.documents:
-            state = "đã có từ trước" if doc.skipped else "đã lưu"
+            state = ("đã số hóa trước, tái sử dụng cho hồ sơ này" if doc.reused
+                     else "đã có từ trước" if doc.skipped else "đã lưu")
             print(f"{doc.record.id}  {doc.record.doc_type}  {doc.record.pdf_key}  ({state})")
     return result.errors[0].exit_code if result.errors else ExitCode.ok
 
@@ -435,6 +474,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
               f"{problem['message' if args.ui == 'vi' else 'message_en']}", file=sys.stderr)
     key = "queued" if summary.queued else "batch"
     print(UI[args.ui][key].format(**summary.to_json()), file=sys.stderr)
+    if not summary.queued:  # queued work is in the work table; local runs only here
+        from pipeline.run.runlog import record_run
+
+        record_run(settings.home, "batch", summary.to_json(), target=str(args.root))
     if summary.interrupted:
         print(UI[args.ui]["interrupted"] + " " + UI[args.ui]["resume"], file=sys.stderr)
     if args.json:
@@ -494,26 +537,70 @@ def cmd_status(args: argparse.Namespace) -> int:
     with open_warehouse(settings) as warehouse:
         counts = warehouse.index.work.counts(dossier_code=args.dossier)
         problems = warehouse.index.work.problems()
+        documents = warehouse.index.count_documents()
     queues = None
     if settings.broker_url:
         from pipeline.run import queue
 
         queues = queue.queue_depths()
+    from pipeline.run.runlog import recent_runs
+
+    runs = recent_runs(settings.home)
     pages = counts["pages"]
     data = {**pages, "dead_lettered": pages["dead"] + counts["files"]["dead"],
-            "pages": pages, "files": counts["files"], "queues": queues, "problems": problems}
+            "pages": pages, "files": counts["files"], "queues": queues, "problems": problems,
+            "documents": documents, "local_runs": runs}
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
-    else:
-        for name, row in (("trang / pages", pages), ("tệp / files", counts["files"])):
-            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in row.items()))
-        if queues is not None:
-            for name, q in queues.items():
-                print(f"hàng đợi / queue {name}: " + ", ".join(f"{k} {v}" for k, v in q.items()))
+        return 0
+    vi = args.ui == "vi"
+    print(f"Kho: {documents} giấy tờ đã số hoá." if vi else
+           f"Warehouse: {documents} digitized documents.")
+    queued_any = any(sum(row.values()) for row in (pages, counts["files"]))
+    if queued_any or settings.broker_url:
+        names = STATE_NAMES if vi else {}
+        for name, row in ((("Trang" if vi else "Pages"), pages),
+                          (("Tệp" if vi else "Files"), counts["files"])):
+            print(f"{name} (hàng đợi): " if vi else f"{name} (queue): ", end="")
+            print(", ".join(f"{names.get(k, k)} {v}" for k, v in row.items()))
+        for name, q in (queues or {}).items():
+            print(f"{'Hàng đợi' if vi else 'Queue'} {name}: "
+                  + ", ".join(f"{names.get(k, k)} {v}" for k, v in q.items()))
         for p in problems:
             page = "" if p["page"] is None else f" trang {p['page'] + 1}"
-            print(f"{p['state']}: [{p['dossier']}] {p['source']}{page}: {p['error']}")
+            print(f"{names.get(p['state'], p['state'])}: [{p['dossier']}] {p['source']}{page}: "
+                  f"{p['error']}")
+    if not runs:
+        print("Chưa có lần chạy nào trên máy này." if vi else "No local run recorded yet.")
+    for run in runs:
+        print(_run_line(run, vi))
+        for p in run.get("problems", [])[:10]:
+            where = ", ".join(str(x) for x in (p.get("dossier"), p.get("source")) if x)
+            print(f"   - [{where}] {p.get('message' if vi else 'message_en')}")
     return 0
+
+
+STATE_NAMES = {"queued": "chờ", "running": "đang xử lý", "done": "xong", "failed": "lỗi",
+               "dead": "hỏng hẳn", "ready": "sẵn sàng", "delayed": "chờ thử lại"}
+
+
+def _run_line(run: dict, vi: bool) -> str:
+    """One local run in a line: when, what, how it went."""
+    when = run.get("finished_at", "")
+    with contextlib.suppress(ValueError):
+        when = datetime.fromisoformat(when).astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+    n = {k: run.get(k, 0) for k in ("dossiers", "files", "files_failed", "documents",
+                                    "skipped", "not_taken")}
+    kind = {"batch": "lô", "scan": "quét hồ sơ"}.get(run.get("kind"), run.get("kind"))
+    if vi:
+        return (f"{when} {kind} {run.get('target', '')}: {n['dossiers']} hồ sơ, {n['files']} "
+                f"tệp ({n['files_failed']} lỗi, {n['not_taken']} không lấy), "
+                f"{n['documents']} giấy tờ mới, {n['skipped']} đã có"
+                + (f" ({run['reused']} tái sử dụng cho hồ sơ này)." if run.get("reused")
+                   else "."))
+    return (f"{when} {run.get('kind')} {run.get('target', '')}: {n['dossiers']} dossiers, "
+            f"{n['files']} files ({n['files_failed']} failed, {n['not_taken']} not taken), "
+            f"{n['documents']} new documents, {n['skipped']} found done.")
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -529,11 +616,42 @@ def cmd_search(args: argparse.Namespace) -> int:
             "type": args.doc_type, "agency": args.agency, "results": len(found)})
     if args.json:
         print(json.dumps([r.to_dict() for r in found], ensure_ascii=False))
-    else:
-        for r in found:
-            print(f"{r.id}  {r.doc_type}  {r.owner_id or '-'}  {r.owner_name or '-'}  "
-                  f"{r.digitized_at:%Y-%m-%d}  {r.pdf_key}")
+    elif found:
+        print(search_table(found, args.ui))
+    if not found:
+        print("Không tìm thấy giấy tờ nào." if args.ui == "vi" else "Nothing found.",
+              file=sys.stderr)
+        return ExitCode.other_error  # 1, as grep: nothing matched (scripts can test it)
     return 0
+
+
+def search_table(found: Sequence, lang: str) -> str:
+    """Search results as an aligned table with a header (Vietnamese type names)."""
+    from pipeline.papers.doctypes import type_name
+
+    header = (("Mã giấy tờ", "Loại", "Số định danh", "Họ tên", "Ngày số hoá", "Hiệu lực đến")
+              if lang == "vi" else ("Id", "Type", "Personal ID", "Name", "Digitized",
+                                    "Valid until"))
+    rows = [(r.id, type_name(r.doc_type) if lang == "vi" else r.doc_type, r.owner_id or "-",
+             r.owner_name or "-", f"{r.digitized_at.astimezone(VN_TZ):%d/%m/%Y}",
+             f"{r.valid_until:%d/%m/%Y}" if r.valid_until else "-") for r in found]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in [header, tuple("-" * w for w in widths), *rows]]
+    return "\n".join(lines)
+
+
+def doc_type_arg(text: str) -> str:
+    """A document type given as its key or its Vietnamese name, any case, with or without
+    diacritics ("căn cước", "giay khai sinh", "Giấy khai sinh")."""
+    wanted = " ".join(fold(text).replace("_", " ").split())
+    for key, name in DOC_TYPES.items():
+        names = {key.replace("_", " "), fold(name)}
+        names |= {part.strip() for part in fold(name).split("/")}
+        if wanted in names:
+            return key
+    choices = ", ".join(f"{k} ({v})" for k, v in DOC_TYPES.items())
+    raise argparse.ArgumentTypeError(f"không có loại giấy tờ {text!r}; chọn một trong: {choices}")
 
 
 def cmd_get(args: argparse.Namespace) -> int:
@@ -544,7 +662,14 @@ def cmd_get(args: argparse.Namespace) -> int:
     partial.write_bytes(data)
     partial.replace(args.out)
     if args.json:
-        print(json.dumps({"id": args.doc_id, "out": str(args.out), "verified": True}))
+        print(json.dumps({"id": args.doc_id, "out": str(args.out), "verified": True,
+                          "bytes": len(data)}))
+    msg = {"vi": "Đã ghi bản sao đã kiểm tra (nguyên vẹn, chữ ký hợp lệ) của {id} vào {out} "
+                 "({kb} KB).",
+           "en": "Wrote the verified copy (intact, signature valid) of {id} to {out} "
+                 "({kb} KB)."}[args.ui]
+    print(msg.format(id=args.doc_id, out=args.out, kb=max(1, round(len(data) / 1024))),
+          file=sys.stderr)
     return 0
 
 
@@ -562,6 +687,53 @@ def cmd_reuse(args: argparse.Namespace) -> int:
         msg = {"vi": "Đã gắn {id} vào hồ sơ {dossier} (tái sử dụng, không sao chép).",
                "en": "Attached {id} to dossier {dossier} (reused, not copied)."}[args.ui]
         print(msg.format(id=record.id, dossier=args.dossier), file=sys.stderr)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from pipeline.run.submit import agency_name_for, make_scanner, open_signer, page_options
+    from warehouse.merge import merge_documents
+
+    settings = args.settings
+    signer = open_signer(settings)  # no key, or a wrong password: refused before any work
+    with open_warehouse(settings) as warehouse:
+        first = warehouse.document(args.doc_ids[0])
+        scanner = make_scanner(settings, warehouse.store, warehouse.index,
+                               options=page_options(settings, args.engine), signer=signer,
+                               workers=1)
+        record = merge_documents(
+            warehouse, scanner, args.doc_ids, actor=settings.actor, reason=args.reason,
+            agency_name=agency_name_for(settings, args.agency_name, first.agency_code))
+    if args.json:
+        print(json.dumps({"id": record.id, "merged": list(args.doc_ids),
+                          "type": record.doc_type, "owner_id": record.owner_id,
+                          "pdf_key": record.pdf_key,
+                          "original_keys": list(record.original_keys)}, ensure_ascii=False))
+    else:
+        msg = {"vi": "Đã gộp {n} giấy tờ thành {id} ({type}); các mã cũ được đánh dấu "
+                     "đã gộp, bản ký số cũ giữ nguyên.",
+               "en": "Merged {n} papers into {id} ({type}); the old ids are marked "
+                     "superseded, their signed copies kept."}[args.ui]
+        print(msg.format(n=len(args.doc_ids), id=record.id, type=record.doc_type),
+              file=sys.stderr)
+    return 0
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from warehouse.corrections import correct_field
+
+    settings = args.settings
+    with open_warehouse(settings) as warehouse:
+        done = correct_field(warehouse, args.doc_id, args.field, args.value,
+                             actor=settings.actor, reason=args.reason, via="cli")
+    if args.json:
+        print(json.dumps(done.to_json(), ensure_ascii=False))
+    else:
+        msg = {"vi": "Đã sửa {field} của {id}: {old!r} → {new!r} (siêu dữ liệu phiên bản "
+                     "{version}; bản ký số giữ nguyên).",
+               "en": "Corrected {field} of {id}: {old!r} → {new!r} (metadata version "
+                     "{version}; the signed copy is unchanged)."}[args.ui]
+        print(msg.format(**done.to_json()), file=sys.stderr)
     return 0
 
 
@@ -947,6 +1119,15 @@ def ocr_json(results: Sequence[FileResult], *, words: bool = False) -> dict:
     return {"pages": pages, "documents": [d.to_json() for d in documents], "errors": errors}
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``sohoa``: every error becomes a message (Vietnamese unless ``--ui en``) and
     its exit code (:class:`common.errors.ExitCode`), here and nowhere else."""
@@ -956,11 +1137,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{UI['vi']['error']}: {describe_error(exc, 'vi')}", file=sys.stderr)
         return exc.exit_code
     args = build_parser(settings).parse_args(argv)
-    level = logging.WARNING - 10 * args.verbose
+    # English log lines only when asked: every problem a user must see is printed in
+    # Vietnamese by the command itself (-v warnings, -vv info, -vvv debug)
+    level = logging.ERROR - 10 * args.verbose
     logging.basicConfig(level=max(logging.DEBUG, level), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:  # `sohoa search | head`: the reader has had enough
+        _silence_stdout()
+        return ExitCode.ok
     except KeyboardInterrupt:
         print(UI[args.ui]["interrupted"], file=sys.stderr)
         return ExitCode.interrupted

@@ -28,7 +28,7 @@ from common.errors import (
     SohoaError,
     TooManyPagesError,
 )
-from common.vn import VN_TZ
+from common.vn import VN_TZ, vn_today
 from pipeline.page.intake import list_pages, load_page, sniff
 from pipeline.page.pool import process_files, settle_text
 from pipeline.page.process import PageOptions, PageResult
@@ -90,13 +90,25 @@ class ScanRequest:
             raise InvalidRequestError(detail="--agency (mã cơ quan) is required")
 
 
+@dataclass(frozen=True)
+class Original:
+    """One stored original of a dossier and its processed pages."""
+
+    path: Path
+    sha: str
+    key: str
+    pages: list[PageResult]
+
+
 @dataclass
 class ScannedDocument:
     record: DocumentRecord
     source: str
     skipped: bool = False  # found already digitized (same original bytes)
     pages: list[PageResult] = field(default_factory=list)
-    page_errors: list[SohoaError] = field(default_factory=list)  # unreadable pages of the file
+    page_errors: list[SohoaError] = field(default_factory=list)  # unreadable pages of its files
+    reused: bool = False  # stored earlier for another dossier, linked to this one by reuse
+    sources: list[str] = field(default_factory=list)  # every file its pages came from
 
     def to_json(self) -> dict:
         rec = self.record
@@ -104,7 +116,9 @@ class ScannedDocument:
             "id": rec.id, "type": rec.doc_type, "source": Path(self.source).name,
             "pages": list(range(rec.pages)), "fields": rec.fields, "sha256": rec.pdf_sha256,
             "pdf_key": rec.pdf_key, "original_keys": list(rec.original_keys),
-            "signed": rec.signed, "skipped": self.skipped, "owner_id": rec.owner_id,
+            "sources": [Path(s).name for s in self.sources or [self.source]],
+            "signed": rec.signed, "skipped": self.skipped, "reused": self.reused,
+            "owner_id": rec.owner_id,
             "owner_name": rec.owner_name, "metadata": rec.metadata,
         }
 
@@ -185,8 +199,19 @@ class DossierScanner:
                    ) -> Iterator[tuple[Path, list[ScannedDocument] | SohoaError]]:
         """The files of a received dossier: every original stored first, then the pages
         of all files not done yet go through the pool together (both cores busy even when
-        each file is one page), then each file's papers are stored, in file order."""
+        each file is one page), then the papers are stored, in file order.
+
+        Pages are grouped into papers across the files of the dossier as ``sohoa ocr``
+        groups them (``group_pages``): a card's back joins its front, and an untitled page
+        (no title, no national motto) continues the paper before it, even from another
+        file; on the real two-file letters of realdev each page 2 joins its page 1 and
+        each page 1 (motto) starts its own. When the clerk gave the type, each file is one
+        paper of it. A paper is yielded with the
+        file it starts in; a file whose pages all joined an earlier file's paper yields
+        an empty list. Papers found already stored for *another* dossier are linked to
+        this one as reused (``link_reused``), never dropped."""
         pending: list[tuple[Path, str, str]] = []
+        seen: set[str] = set()  # a paper of two files, both already done: reported once
         for path in paths:
             try:
                 sha, okey = self.store_original(path)
@@ -195,7 +220,9 @@ class DossierScanner:
                 yield path, exc
                 continue
             if earlier is not None:
-                yield path, [replace(d, source=str(path)) for d in earlier]
+                fresh = [replace(d, source=str(path)) for d in earlier if d.record.id not in seen]
+                seen.update(d.record.id for d in fresh)
+                yield path, self.link_reused(fresh, request)
             else:
                 pending.append((path, sha, okey))
         if not pending:
@@ -204,15 +231,21 @@ class DossierScanner:
             files = process_files([p for p, _, _ in pending],
                                   replace(self.options, workdir=tmp), workers=self.workers,
                                   on_page=self.on_page, executor=self.executor)
+            readable: list[Original] = []
             for (path, sha, okey), done in zip(pending, files, strict=True):
                 if done.error:
                     yield path, done.error
-                    continue
-                try:
-                    yield path, self.store_papers(path, request, sha, okey, done.pages,
-                                                  Path(tmp))
-                except SohoaError as exc:
-                    yield path, exc
+                else:
+                    readable.append(Original(path, sha, okey, done.pages))
+            if request.doc_type is not None:  # the clerk said: each file is one paper
+                for one in readable:
+                    try:
+                        yield one.path, self.store_papers(one.path, request, one.sha, one.key,
+                                                          one.pages, Path(tmp))
+                    except SohoaError as exc:
+                        yield one.path, exc
+            else:
+                yield from self.store_dossier(readable, request, Path(tmp))
 
     def store_original(self, path: Path) -> tuple[str, str]:
         """Write the original's bytes to the store (write-once, by SHA-256): always first
@@ -239,45 +272,121 @@ class DossierScanner:
         """The papers of an original already fully digitized, or None to (re)do it."""
         if not self.store.exists(done_key(sha)):
             return None
-        earlier = self.index.find_all_by_original(sha)
+        earlier = [e for e in self.index.find_all_by_original(sha)  # merged ones left out
+                   if not self.index.events(document_id=e.id, kind="superseded", limit=1)]
         if not earlier:
             return None
         log.info("original %s already digitized as %s", sha[:12],
                  ", ".join(e.id for e in earlier))
         return [ScannedDocument(record=e, source="", skipped=True) for e in earlier]
 
+    def link_reused(self, docs: list[ScannedDocument], request: ScanRequest
+                    ) -> list[ScannedDocument]:
+        """Papers found already stored, scanned again for ``request``'s dossier: one
+        digitized for another dossier is this dossier's component digitized by reuse — a
+        ``reused`` event (detail ``found_by: rescan``; the reuse indicator and the
+        dossier's digitized component count it), once per dossier and paper. An expired
+        paper is refused (``reuse_refused``), as ``reuse`` would."""
+        out = []
+        for doc in docs:
+            rec = doc.record
+            if rec.dossier_code == request.dossier:
+                out.append(doc)  # this dossier's own paper, scanned again
+                continue
+            day = vn_today()
+            detail = {"action": "rescan", "found_by": "rescan", "component": request.component,
+                      "valid_until": rec.valid_until.isoformat() if rec.valid_until else None,
+                      "checked_on": day.isoformat(), "from_dossier": rec.dossier_code}
+            if not rec.is_valid_on(day):
+                if not self.index.events(document_id=rec.id, dossier_code=request.dossier,
+                                         kind="reuse_refused", limit=1):
+                    self.index.record_event(
+                        "reuse_refused", document_id=rec.id, dossier_code=request.dossier,
+                        actor=request.actor,
+                        detail={**detail, "reason": f"expired on {rec.valid_until}"})
+                out.append(doc)
+                continue
+            if not self.index.events(document_id=rec.id, dossier_code=request.dossier,
+                                     kind="reused", limit=1):
+                self.index.record_event("reused", document_id=rec.id,
+                                        dossier_code=request.dossier, actor=request.actor,
+                                        detail={**detail, "DuocTaiSuDung": True})
+            out.append(replace(doc, reused=True))
+        return out
+
     def store_papers(self, path: Path, request: ScanRequest, sha: str, okey: str,
                      pages: list[PageResult], tmp: Path) -> list[ScannedDocument]:
-        """Group an original's processed pages into papers and store each one (PDF/A,
-        signature, store, index); papers already indexed are kept as they are, so a
-        rerun after a crash completes the original without duplicates."""
+        """One original's processed pages into papers, stored (the queue's ``assemble``
+        and a clerk-typed scan: each original on its own)."""
+        for _, outcome in self.store_dossier([Original(path, sha, okey, pages)], request,
+                                             tmp):
+            if isinstance(outcome, SohoaError):
+                raise outcome
+            return outcome
+        return []
+
+    def store_dossier(self, originals: list[Original], request: ScanRequest, tmp: Path
+                      ) -> Iterator[tuple[Path, list[ScannedDocument] | SohoaError]]:
+        """Group the processed pages of one or more originals into papers (across files,
+        see ``scan_files``) and store each one (PDF/A, signature, store, index); papers
+        already indexed are kept as they are, so a rerun after a crash completes the
+        dossier without duplicates. Yields each original with the papers starting in it."""
+        pages = [p for o in originals for p in o.pages]
+        where = [(n, i) for n, o in enumerate(originals) for i in range(len(o.pages))]
         papers = documents_for_pages(pages, force_type=request.doc_type)
-        if not papers:
-            raise PageProcessingError(str(path), detail="no readable page")
         settle_text(pages, papers)  # settled field values into the text layers
-        stored = []
+        by_file: dict[int, list[ScannedDocument]] = {n: [] for n in range(len(originals))}
+        cover: dict[int, ScannedDocument] = {}  # file → the first paper holding its pages
+        failed: dict[int, SohoaError] = {}
         for paper in papers:
-            existing = self.index.get(document_id(sha, paper.pages[0]))
-            if existing is not None:
-                stored.append(ScannedDocument(record=existing, source=str(path),
-                                              skipped=True))
-                continue
-            plain = tmp / f"ocr-{paper.pages[0]}.pdf"
-            signed = tmp / f"signed-{paper.pages[0]}.pdf"
-            stored.append(self._store_document(path, request, sha, okey, paper,
+            files = list(dict.fromkeys(where[i][0] for i in paper.pages))
+            parts = [originals[n] for n in files]
+            doc_id = document_id(parts[0].sha, where[paper.pages[0]][1])
+            try:
+                existing = self.index.get(doc_id)
+                if existing is not None:
+                    doc = self.link_reused([ScannedDocument(
+                        record=existing, source=str(parts[0].path), skipped=True,
+                        sources=[str(o.path) for o in parts])], request)[0]
+                else:
+                    n0 = paper.pages[0]
+                    doc = self._store_document(parts, request, doc_id, paper,
                                                [pages[i] for i in paper.pages],
-                                               plain, signed))
-        if stored:  # every unreadable page of the file, reported once
-            stored[0].page_errors = [p.error for p in pages if p.error]
-        marker = json.dumps({"documents": [d.record.id for d in stored]}).encode()
+                                               tmp / f"ocr-{n0}.pdf", tmp / f"signed-{n0}.pdf")
+            except SohoaError as exc:
+                failed.setdefault(files[0], exc)
+                continue
+            by_file[files[0]].append(doc)
+            for n in files:
+                cover.setdefault(n, doc)
+        for n, original in enumerate(originals):  # every unreadable page, reported once
+            if n in cover:
+                cover[n].page_errors.extend(p.error for p in original.pages if p.error)
+        for n, original in enumerate(originals):
+            if n in failed:
+                yield original.path, failed[n]
+            elif n not in cover:
+                yield original.path, PageProcessingError(str(original.path),
+                                                         detail="no readable page")
+            else:
+                self._mark_done(original.sha, by_file)
+                yield original.path, by_file[n]  # empty: its pages joined an earlier file
+
+    def _mark_done(self, sha: str, by_file: dict[int, list[ScannedDocument]]) -> None:
+        """The original's papers are all stored: a rescan finds them (``finished``)."""
+        ids = [d.record.id for docs in by_file.values() for d in docs
+               if sha in d.record.original_sha256s]
+        marker = json.dumps({"documents": ids}).encode()
         if not self.store.exists(done_key(sha)):
             self.store.put_bytes(done_key(sha), marker, content_type="application/json")
-        return stored
 
-    def _store_document(self, path: Path, request: ScanRequest, sha: str, okey: str,
+    def _store_document(self, parts: list[Original], request: ScanRequest, doc_id: str,
                         paper: Document, pages: list[PageResult], plain: Path,
                         signed: Path) -> ScannedDocument:
-        doc_id = document_id(sha, paper.pages[0])
+        """One paper (its pages from one or more originals): PDF/A, signature, store,
+        metadata, index, events. The binding lists every original it was scanned from."""
+        path = parts[0].path
+        shas = tuple(o.sha for o in parts)
         digitized_at = datetime.now(UTC)
         pdf_key = document_key(request.agency, digitized_at.astimezone(VN_TZ), doc_id, ".pdf")
         owner_id, owner_name = paper.owner()
@@ -285,8 +394,9 @@ class DossierScanner:
             id=doc_id, doc_type=paper.doc_type, owner_id=request.owner_id or owner_id,
             owner_name=request.owner_name or owner_name,
             fields={k: f.to_json() for k, f in paper.fields.items()}, metadata={},
-            pdf_key=pdf_key, pdf_sha256=None, original_keys=(okey,),
-            original_sha256s=(sha,), valid_until=paper.valid_until(),
+            pdf_key=pdf_key, pdf_sha256=None,
+            original_keys=tuple(o.key for o in parts), original_sha256s=shas,
+            valid_until=paper.valid_until(),
             dossier_code=request.dossier, procedure_code=request.procedure,
             agency_code=request.agency, digitized_at=digitized_at, signed=True,
             pages=sum(1 for p in pages if p.pdf and not p.error),
@@ -297,7 +407,7 @@ class DossierScanner:
                                    if p.pdf and not p.error]
         # The signed PDF names its document, originals and metadata (common/binding.py):
         # verify then notices an edited sidecar or index row, or a swapped PDF.
-        binding = Binding(doc_id, (sha,), metadata_digest(metadata))
+        binding = Binding(doc_id, tuple(sorted(shas)), metadata_digest(metadata))
         assemble_pdfa([Path(p.pdf) for p in pages if p.pdf], plain,
                       title=f"{request.dossier} {path.name}", relations=binding.relations())
         self.signer.sign_pdf(plain, signed, agency_name=request.agency_name,
@@ -326,7 +436,8 @@ class DossierScanner:
             self.index.record_event("result", document_id=doc_id, dossier_code=request.dossier,
                                     actor=request.actor,
                                     detail={"electronic": False, "digitized": True})
-        return ScannedDocument(record=record, source=str(path), pages=pages)
+        return ScannedDocument(record=record, source=str(path), pages=pages,
+                               sources=[str(o.path) for o in parts])
 
 
 def portal_metadata(record: DocumentRecord, request: ScanRequest) -> dict:

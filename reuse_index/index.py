@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, func, insert, select
+from sqlalchemy import Connection, Select, delete, exists, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -132,6 +132,24 @@ class ReuseIndex:
                 facts.note_digitized(conn, rows.document["dossier_code"],
                                      rows.document["digitized_at"])
         log.debug("indexed one document of type %s", rows.document["doc_type"])
+
+    def update_document(self, rec: DocumentRecord) -> None:
+        """Rewrite an indexed document's row and name terms (a corrected field,
+        warehouse/corrections.py): its files, originals and dossier stay as they were."""
+        rows = index_rows(rec)
+        keep = ("pdf_key", "pdf_sha256", "original_keys_json", "original_sha256s_json",
+                "dossier_code", "digitized_at")
+        values = {k: v for k, v in rows.document.items() if k != "id" and k not in keep}
+        with transaction(self._engine) as conn:
+            done = conn.execute(update(documents).where(documents.c.id == rows.document["id"])
+                                .values(values))
+            if done.rowcount != 1:
+                raise KeyError(rec.id)
+            conn.execute(delete(name_terms).where(
+                name_terms.c.document_id == rows.document["id"]))
+            if rows.terms:
+                conn.execute(insert(name_terms), rows.terms)
+        log.debug("updated one document of type %s", rows.document["doc_type"])
 
     def bulk_add(self, records: Iterable[DocumentRecord], *, batch: int | None = None,
                  defer_indexes: bool | None = None) -> int:
@@ -502,6 +520,9 @@ def _filters(*, owner_id: str | None, doc_type: str | None, agency: str | None,
         conditions.append(documents.c.agency_code == clean_key(agency))
     if birth_date is not None:
         conditions.append(documents.c.birth_date == birth_date)
+    # a paper merged into another (warehouse/merge.py) is found through the merged one
+    conditions.append(~exists().where(events.c.document_id == documents.c.id,
+                                      events.c.kind == "superseded"))
     return conditions
 
 

@@ -12,8 +12,11 @@ from typing import Any
 
 # ``account``: an admin created or changed an account or API token (the web service).
 # ``result``: the dossier's result was issued (detail: electronic / digitized).
+# ``merged`` / ``superseded``: split papers joined into a new document (warehouse/merge.py).
+# ``corrected``: an officer corrected a field (warehouse/corrections.py).
 EVENT_KINDS = frozenset({"received", "digitized", "accessed", "reused", "reuse_refused",
-                         "account", "result", "scan_cancelled"})
+                         "account", "result", "scan_cancelled", "merged", "superseded",
+                         "corrected"})
 WORK_STATES = ("queued", "running", "done", "failed", "dead")
 
 

@@ -17,6 +17,7 @@ from common.errors import (
     DocumentIntegrityError,
     DocumentNotFoundError,
     ExpiredDocumentError,
+    InvalidRequestError,
 )
 from common.settings import Settings
 from common.vn import vn_today
@@ -119,6 +120,10 @@ class Warehouse:
         detail: how the caller signed in, from where). The stored document is never
         copied or changed."""
         record = self.document(doc_id)
+        merged = self.index.events(document_id=doc_id, kind="superseded", limit=1)
+        if merged:  # split papers joined later (warehouse/merge.py): attach the new one
+            raise InvalidRequestError(detail=f"{doc_id} đã được gộp vào "
+                                             f"{merged[0].detail.get('by')}; hãy dùng mã đó")
         day = on or vn_today()
         check, _ = self.verify(record)
         reason = None

@@ -189,6 +189,9 @@ class Pseudonymiser:
     def json(self, value: Any) -> Any:
         """A JSON value (dict/list/str/...) with IDs pseudonymised and names dropped."""
         if isinstance(value, dict):
+            if _is_name_key(str(value.get("field", ""))):  # a name's correction (SuaDoi,
+                # a ``corrected`` event): its old and new values are names
+                value = {k: None if k in ("old", "new") else v for k, v in value.items()}
             return {k: self._member(k, v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.json(v) for v in value]

@@ -2,8 +2,11 @@
 checked the same way by ``verify DOC``, ``get``, the web view (``access.Warehouse``) and
 the sweep behind ``verify --all`` (``sweep``).
 
-- the metadata file beside the PDF (``….json``) equals the index row's metadata, names
-  the PDF's hash, and agrees with the row's type, owner and dossier;
+- the metadata file beside the PDF (``….json``, version 1) is what the PDF is bound to;
+  a corrected document (warehouse/corrections.py) has later versions ``….v2.json``, …,
+  each naming the SHA-256 of the one before (``MetadataTruoc``), and the latest equals
+  the index row's metadata, names the PDF's hash, and agrees with the row's type, owner
+  and dossier; a version beyond the row's is found too (a correction rolled back);
 - the signed PDF's binding (common/binding.py: document id, originals, metadata hash,
   under the agency's signature) matches the index row and the metadata file, so an
   edited row or file, or a PDF swapped in from another paper, is found;
@@ -54,7 +57,20 @@ class Parts:
 
     @property
     def metadata_key(self) -> str:
-        return (self.pdf_key or "")[: -len(".pdf")] + ".json"
+        return self.version_key(1)
+
+    def version_key(self, version: int) -> str:
+        stem = (self.pdf_key or "")[: -len(".pdf")]
+        return f"{stem}.json" if version == 1 else f"{stem}.v{version}.json"
+
+
+VERSION_KEY, PREVIOUS_KEY = "PhienBan", "MetadataTruoc"
+
+
+def row_version(metadata: dict[str, Any]) -> int:
+    """The metadata version an index row says it carries (1: as signed)."""
+    version = metadata.get(VERSION_KEY, 1)
+    return version if isinstance(version, int) and version >= 1 else 1
 
 
 def check_parts(store: ObjectStore, parts: Parts, pdf: bytes | None, *,
@@ -69,9 +85,7 @@ def check_parts(store: ObjectStore, parts: Parts, pdf: bytes | None, *,
     return issues
 
 
-def stored_metadata(store: ObjectStore, parts: Parts) -> tuple[dict | None, list[Issue]]:
-    """The metadata file, and how it disagrees with the index row."""
-    key = parts.metadata_key
+def _load(store: ObjectStore, key: str) -> tuple[dict | None, list[Issue]]:
     try:
         stored = json.loads(store.get_bytes(key))
     except ObjectNotFoundError:
@@ -80,7 +94,31 @@ def stored_metadata(store: ObjectStore, parts: Parts) -> tuple[dict | None, list
         return None, [Issue("metadata_mismatch", key, "the metadata file is not JSON")]
     if not isinstance(stored, dict):
         return None, [Issue("metadata_mismatch", key, "the metadata file is not an object")]
-    issues = []
+    return stored, []
+
+
+def stored_metadata(store: ObjectStore, parts: Parts) -> tuple[dict | None, list[Issue]]:
+    """The metadata file bound to the PDF (version 1), and how the chain of versions up
+    to the index row's disagrees with it or with the row."""
+    first, issues = _load(store, parts.metadata_key)
+    if first is None:
+        return None, issues
+    stored, key = first, parts.metadata_key
+    version = row_version(parts.metadata)
+    for number in range(2, version + 1):
+        key = parts.version_key(number)
+        later, problems = _load(store, key)
+        if later is None:
+            return first, problems
+        if later.get(VERSION_KEY) != number or \
+                later.get(PREVIOUS_KEY) != metadata_digest(stored):
+            issues.append(Issue("metadata_mismatch", key, f"metadata version {number} does "
+                                f"not follow version {number - 1}"))
+        stored = later
+    beyond = parts.version_key(version + 1)
+    if store.exists(beyond):
+        issues.append(Issue("metadata_mismatch", beyond, "a later metadata version exists "
+                            f"than the index row's (version {version})"))
     if stored != parts.metadata:
         issues.append(Issue("metadata_mismatch", key, "the metadata file differs from the "
                             "index row's metadata"))
@@ -91,7 +129,7 @@ def stored_metadata(store: ObjectStore, parts: Parts) -> tuple[dict | None, list
     if differs:
         issues.append(Issue("metadata_mismatch", key, "the index row differs from the "
                             f"metadata in {', '.join(differs)}"))
-    return stored, issues
+    return first, issues
 
 
 def binding_issues(parts: Parts, pdf: bytes, stored: dict | None) -> list[Issue]:
@@ -113,7 +151,9 @@ def binding_issues(parts: Parts, pdf: bytes, stored: dict | None) -> list[Issue]
     if binding.original_sha256s != tuple(sorted(s for _, s in parts.originals)):
         issues.append(Issue("binding_mismatch", parts.pdf_key,
                             "the signed PDF names other originals"))
-    if metadata_digest(parts.metadata) != binding.metadata_sha256:
+    if row_version(parts.metadata) == 1 and \
+            metadata_digest(parts.metadata) != binding.metadata_sha256:
+        # (a corrected row is tied to what was signed through the chain of versions)
         issues.append(Issue("binding_mismatch", parts.pdf_key,
                             "the index row's metadata differs from what was signed"))
     if stored is not None and metadata_digest(stored) != binding.metadata_sha256:

@@ -184,12 +184,19 @@ class Ref(NamedTuple):
     role: str
 
 
+def metadata_keys(record: DocumentRecord) -> list[str]:
+    """The metadata files of every version up to the index row's (warehouse/corrections.py)."""
+    stem = (record.pdf_key or "")[:-len(".pdf")]
+    version = integrity.row_version(record.metadata)
+    return [f"{stem}.json", *(f"{stem}.v{v}.json" for v in range(2, version + 1))]
+
+
 def references(record: DocumentRecord) -> list[Ref]:
     refs = []
     if record.pdf_key:
         refs.append(Ref(record.pdf_key, record.id, "pdf"))
         if record.pdf_key.endswith(".pdf"):
-            refs.append(Ref(record.pdf_key[:-len(".pdf")] + ".json", record.id, "meta"))
+            refs += [Ref(key, record.id, "meta") for key in metadata_keys(record)]
     refs += [Ref(key, record.id, "original") for key in record.original_keys]
     return refs
 

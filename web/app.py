@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.service.close()
 
     app = FastAPI(title="sohoa", version=_version(), description=DESCRIPTION,
-                  lifespan=lifespan, responses=ERRORS)
+                  lifespan=lifespan, responses=ERRORS, docs_url=None, redoc_url=None)
     app.state.service = _service(settings)
     app.add_middleware(BodyLimits, limits=Limits(upload_bytes=settings.max_upload_mb << 20,
                                      read_timeout_s=limits.READ_TIMEOUT_S),
@@ -91,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status = "ok" if all(v == "ok" for v in checks.values()) else "degraded"
         body = Health(status=status, checks=checks, version=_version())
         return body if status == "ok" else JSONResponse(body.model_dump(), status_code=503)
+
+    _api_docs(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> Any:
@@ -131,6 +133,48 @@ def _check(probe) -> str:
         log.warning("health check failed: %s", exc)
         return f"error: {type(exc).__name__}"
     return "ok"
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>sohoa — API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script></body></html>
+"""
+# The page's own script is a file, not inline: the CSP allows scripts from 'self' only.
+DOCS_INIT = """window.ui = SwaggerUIBundle({
+  url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout',
+});
+"""
+
+
+def _api_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the ``fastapi-offline`` package's files (Swagger UI 5:
+    OpenAPI 3.1), served here — no CDN: counters are often offline, and the CSP allows
+    this server's files only. Only its files are used, not its app class."""
+    try:
+        import fastapi_offline
+
+        swagger_ui_path: Path | None = Path(fastapi_offline.__file__).parent / "static"
+    except ImportError:  # the package is a dependency; without it /docs says so
+        swagger_ui_path = None
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> Any:
+        if swagger_ui_path is None:
+            return HTMLResponse("<p>Thiếu gói fastapi-offline; xem /openapi.json.</p>",
+                                status_code=503)
+        return HTMLResponse(DOCS_PAGE, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/docs/init.js", include_in_schema=False)
+    def docs_init() -> Response:
+        return Response(DOCS_INIT, media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache"})
+
+    if swagger_ui_path is not None:
+        app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
 
 def _version() -> str:

@@ -31,12 +31,14 @@ from .context import (
 )
 from .models import (
     CODE_PATTERN,
+    CorrectionResult,
     DocType,
     DocumentView,
     DossierOut,
     DossierRecord,
     DownloadLink,
     DownloadRequest,
+    FieldCorrection,
     PreviewLink,
     ReusedPaper,
     ReuseRequest,
@@ -176,6 +178,25 @@ def reuse(doc_id: str, body: ReuseRequest, request: Request, svc: Svc,
     return ReuseResult(document_id=record.id, dossier_code=body.dossier_code,
                        component=body.component, event_id=event.id,
                        valid_until=record.valid_until, reused=True)
+
+
+@router.patch("/documents/{doc_id}/fields/{key}", response_model=CorrectionResult,
+              summary="Correct a field (a new metadata version; the signed PDF is untouched)",
+              responses={409: {"description": "the stored copy failed its integrity check, "
+                                              "or another officer corrected it just now"}})
+def correct(doc_id: str, key: str, body: FieldCorrection, request: Request, svc: Svc,
+            who: Officer) -> CorrectionResult:
+    from warehouse.corrections import CorrectionError, correct_field
+
+    _document(svc, doc_id)
+    try:
+        done = correct_field(svc.warehouse, doc_id, key, body.value, actor=who.username,
+                             reason=body.reason, via=who.via)
+    except CorrectionError as exc:
+        raise invalid(exc.describe("vi"), exc.describe("en")) from exc
+    except DocumentIntegrityError as exc:
+        raise _integrity(str(exc.detail)) from exc
+    return CorrectionResult(**done.to_json())
 
 
 @router.get("/dossiers/{code:path}", response_model=DossierRecord,

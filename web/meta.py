@@ -99,6 +99,10 @@ METADATA_LABELS: dict[str, str] = {
     "SHA256BanGoc": "Mã băm SHA-256 (bản quét gốc)",
     "CanKiemTra": "Trường cần kiểm tra",
     "DoTinCayOCR": "Độ tin cậy OCR từng trang",  # a sohoa extension (warehouse/review.py)
+    # a corrected field's metadata version (warehouse/corrections.py)
+    "PhienBan": "Phiên bản siêu dữ liệu",
+    "SuaDoi": "Lần sửa gần nhất",
+    "MetadataTruoc": "Mã băm phiên bản trước",
 }
 
 # Why a field was marked for review: the ``Problem`` codes of pipeline/papers/fields.py and
@@ -137,6 +141,9 @@ KIND_NAMES: dict[str, str] = {
     "result": "Trả kết quả",
     "account": "Tài khoản",
     "scan_cancelled": "Huỷ lượt số hoá",
+    "merged": "Gộp giấy tờ",
+    "superseded": "Đã gộp vào giấy tờ khác",
+    "corrected": "Sửa trường",
 }
 
 # ``detail.action`` of ``accessed`` and ``account`` events (recorded by web/*.py).

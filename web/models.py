@@ -149,6 +149,24 @@ class ReuseRequest(BaseModel):
     agency_code: str | None = Field(None, pattern=CODE_PATTERN)
 
 
+class FieldCorrection(BaseModel):
+    """An officer's correction of one field (warehouse/corrections.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: str = Field(min_length=1, max_length=500,
+                       description="the right value (dates dd/mm/yyyy or YYYY-MM-DD)")
+    reason: str = Field(min_length=1, max_length=500, description="why (the access log)")
+
+
+class CorrectionResult(BaseModel):
+    id: str
+    field: str
+    old: Any = None
+    new: Any = None
+    version: int = Field(description="the metadata version now current (1: as signed)")
+    metadata_key: str
+
+
 class ReuseResult(BaseModel):
     document_id: str
     dossier_code: str

@@ -61,6 +61,10 @@ class BatchSummary:
     dossiers: int = 0
     done: int = 0
     failed: int = 0
+    partial: int = 0  # of the done ones, dossiers with a file that failed
+    files: int = 0  # scan files taken
+    files_failed: int = 0  # of those, not digitized (each one is in ``problems``)
+    not_taken: int = 0  # files of the batch folder that are not scans (in ``problems``)
     pages: int = 0
     documents: int = 0
     skipped: int = 0
@@ -69,19 +73,23 @@ class BatchSummary:
     queued: bool = False
 
     def problem(self, dossier: str, error: SohoaError | str, *, source: str | None = None,
-                page: int | None = None) -> None:
+                page: int | None = None, en: str | None = None,
+                code: str = "Problem") -> None:
         if isinstance(error, SohoaError):
             source = source or (Path(error.source).name if error.source else None)
             page = error.page if page is None else page
             entry = {"message": error.describe("vi"), "message_en": error.describe("en"),
                      "code": type(error).__name__}
         else:
-            entry = {"message": error, "message_en": error, "code": "Problem"}
+            entry = {"message": error, "message_en": en or error, "code": code}
         self.problems.append({"dossier": dossier, "source": source, "page": page, **entry})
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"dossiers": self.dossiers, "done": self.done,
-                                "failed": self.failed, "pages": self.pages,
+                                "failed": self.failed, "partial": self.partial,
+                                "files": self.files,
+                                "files_failed": self.files_failed,
+                                "not_taken": self.not_taken, "pages": self.pages,
                                 "documents": self.documents, "skipped": self.skipped,
                                 "problems": self.problems}
         if self.interrupted:
@@ -89,6 +97,15 @@ class BatchSummary:
         if self.queued:
             data["queued"] = True
         return data
+
+
+class BatchLayoutError(InvalidRequestError):
+    message_vi = ("Tệp quét nằm ngay trong thư mục lô. Mỗi hồ sơ cần một thư mục con mang "
+                  "mã hồ sơ, chứa các tệp quét của hồ sơ đó, ví dụ: LÔ/000.00.19.H12-261122-"
+                  "0001/trang1.pdf")
+    message_en = ("Scans lie directly in the batch folder. Put each dossier's scans in a "
+                  "sub-folder named after its dossier code, e.g. "
+                  "BATCH/000.00.19.H12-261122-0001/page1.pdf")
 
 
 class ManifestError(InvalidRequestError):
@@ -158,9 +175,18 @@ def discover(root: Path, template: ScanRequest,
     if not root.is_dir():
         raise InvalidRequestError(detail=f"{root}: không phải thư mục")
     manifest = root / "manifest.csv"
+    loose = sorted(p.name for p in root.iterdir()
+                   if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES)
+    if loose:  # nothing is scanned: a half-taken batch would be worse than a clear stop
+        shown = ", ".join(loose[:5]) + (f" (+{len(loose) - 5})" if len(loose) > 5 else "")
+        raise BatchLayoutError(detail=f"{len(loose)} tệp: {shown}")
     rows = read_manifest(manifest) if manifest.exists() else {}
     jobs = []
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for other in sorted(p for p in root.iterdir() if p.is_file() and p != manifest
+                        and not _hidden(p)):
+        summary.not_taken += 1
+        summary.problem("", NOT_A_SCAN, source=other.name, en=NOT_A_SCAN_EN, code="NotTaken")
     for folder in folders:
         row = rows.get(folder.name, {})
         request = replace(template, dossier=folder.name,
@@ -171,6 +197,12 @@ def discover(root: Path, template: ScanRequest,
                           returns_result=row.get("returns_result", template.returns_result))
         files = sorted(p for p in folder.iterdir()
                        if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES)
+        for other in sorted(p for p in folder.iterdir() if p not in files and not _hidden(p)):
+            summary.not_taken += 1
+            folder_inside = other.is_dir()
+            summary.problem(folder.name, NOT_A_FOLDER if folder_inside else NOT_A_SCAN,
+                            source=other.name, code="NotTaken",
+                            en=NOT_A_FOLDER_EN if folder_inside else NOT_A_SCAN_EN)
         summary.dossiers += 1
         try:
             request.validate()
@@ -186,6 +218,19 @@ def discover(root: Path, template: ScanRequest,
     for code in sorted(set(rows) - {f.name for f in folders}):
         summary.problem(code, "manifest.csv có hồ sơ này nhưng không có thư mục")
     return jobs
+
+
+NOT_A_SCAN = ("Không lấy tệp này: không phải tệp quét (chỉ nhận "
+              + ", ".join(sorted(SCAN_SUFFIXES)) + ")")
+NOT_A_SCAN_EN = "Not taken: not a scan (" + ", ".join(sorted(SCAN_SUFFIXES)) + ")"
+NOT_A_FOLDER = "Không lấy thư mục con trong thư mục hồ sơ: đặt các tệp quét ngay trong đó"
+NOT_A_FOLDER_EN = "Not taken: a folder inside a dossier folder (put the scans directly in it)"
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini"}
+
+
+def _hidden(path: Path) -> bool:
+    """Files the operating system leaves in folders (not the clerk's)."""
+    return path.name.startswith(".") or path.name.lower() in _SYSTEM_FILES
 
 
 def count_pages(jobs: list[DossierJob]) -> Iterator[tuple[DossierJob, Path, int]]:

@@ -37,9 +37,13 @@ def run_local(jobs: list[DossierJob], scanner_factory: Callable[..., DossierScan
             scanner.receive(request, len(job.files))
             failed = 0
             for path, outcome in scanner.scan_files(job.files, request):
+                summary.files += 1
                 if isinstance(outcome, SohoaError):
-                    log.warning("%s: %s", path.name, outcome.describe("en"))
+                    log.warning("a file of dossier %s failed: %s", request.dossier,
+                                outcome.message_en)  # file names can carry names: DEBUG
+                    log.debug("%s: %s", path.name, outcome.describe("en"))
                     failed += 1
+                    summary.files_failed += 1
                     summary.problem(request.dossier, outcome, source=path.name)
                     continue
                 for doc in outcome:
@@ -54,6 +58,7 @@ def run_local(jobs: list[DossierJob], scanner_factory: Callable[..., DossierScan
                 summary.failed += 1
             else:
                 summary.done += 1
+                summary.partial += bool(failed)
     except KeyboardInterrupt:
         summary.interrupted = True
         log.warning("batch interrupted; a rerun finishes the rest")

@@ -225,14 +225,18 @@ def enqueue(jobs: list[DossierJob], scanner: DossierScanner, *,
         scanner.receive(request, len(job.files))
         failed = 0
         for path in job.files:
+            summary.files += 1
             try:
                 sha, okey = scanner.store_original(path)
-                if scanner.finished(sha) is not None:
+                earlier = scanner.finished(sha)
+                if earlier is not None:
+                    scanner.link_reused(earlier, request)  # stored for another dossier
                     summary.skipped += 1
                     continue
                 n = len(list_pages(path))
             except SohoaError as exc:
                 failed += 1
+                summary.files_failed += 1
                 summary.problem(request.dossier, exc, source=path.name)
                 continue
             scanner.index.work.add(sha, dossier_code=request.dossier, source=path.name,
@@ -250,6 +254,7 @@ def enqueue(jobs: list[DossierJob], scanner: DossierScanner, *,
             summary.failed += 1
         else:
             summary.done += 1
+            summary.partial += bool(failed)
     return summary
 def queue_depths() -> dict[str, dict[str, int]] | None:
     """Messages per queue — ready, delayed (retry backoff), dead-lettered — from the

@@ -438,6 +438,11 @@ def test_events_recorded_and_listed(index: ReuseIndex) -> None:
     index.record_event("result", dossier_code="D2", detail={"electronic": True})
     index.record_event("scan_cancelled", dossier_code="D3", actor="counter-1",
                        detail={"job": "0123456789abcdef"})
+    index.record_event("merged", document_id="doc-3", detail={"from": ["doc-1", "doc-2"]})
+    index.record_event("superseded", document_id="doc-2", detail={"by": "doc-3"})
+    index.record_event("corrected", document_id="doc-3", actor="officer-9",
+                       detail={"field": "ngay_sinh", "old": "3?/07/2019",
+                               "new": "2019-07-30", "reason": "bản chính"})
     assert last > first
     assert [e.kind for e in index.events(document_id="doc-1")] == [
         "reused", "accessed", "digitized"]

@@ -150,7 +150,7 @@ def test_health_schema_and_page_need_no_sign_in(client: TestClient) -> None:
 
 PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
              ("GET", "/api/documents?type=can_cuoc"), ("POST", "/api/documents/search"),
-             ("GET", "/api/documents/x"),
+             ("GET", "/api/documents/x"), ("PATCH", "/api/documents/x/fields/ho_ten"),
              ("POST", "/api/documents/x/download"), ("POST", "/api/documents/x/reuse"),
              ("GET", "/api/dossiers/x"), ("GET", "/api/access-log"),
              ("GET", "/api/access-log.csv"), ("GET", "/api/accounts"),
@@ -185,6 +185,8 @@ def test_every_operation_but_the_public_ones_is_protected(client: TestClient) ->
     ("motcua", "POST", "/api/documents/search"),
     ("kiemtra", "GET", "/api/documents?type=can_cuoc"),
     ("quantri", "POST", "/api/documents/x/reuse"),
+    ("motcua", "PATCH", "/api/documents/x/fields/ho_ten"),
+    ("kiemtra", "PATCH", "/api/documents/x/fields/ho_ten"),
     ("canbo", "GET", "/api/access-log"),
     ("canbo", "GET", "/api/accounts"),
     ("kiemtra", "POST", "/api/accounts"),
@@ -196,6 +198,7 @@ def test_every_operation_but_the_public_ones_is_protected(client: TestClient) ->
 def test_a_role_without_the_right_gets_403(client: TestClient, seeded: Seeded, who: str,
                                            method: str, path: str) -> None:
     body = {"dossier_code": "D-1"} if path.endswith("reuse") else {
+        "value": "x", "reason": "y"} if "/fields/" in path else {
         "username": "moi", "password": "x", "roles": ["officer"]}
     response = client.request(method, path, headers=bearer(seeded, who), json=body)
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
@@ -856,3 +859,42 @@ def test_the_page_is_es_modules_under_the_csp(client: TestClient) -> None:
                    "ho_ten_nguoi_di_khai_sinh", "SHA256BanGoc", "Bưu chính"]:
         assert copied not in sources, copied
     assert r"\d{12}" not in sources and r"\d{6}" not in sources
+
+
+# -- correcting a field (warehouse/corrections.py) ------------------------------------------
+
+
+def test_an_officer_corrects_a_field_with_csrf(client: TestClient, seeded: Seeded) -> None:
+    doc = seeded.expired_id  # a paper of its own: the others' metadata stays as signed
+    path = f"/api/documents/{doc}/fields/ngay_cap"
+    body = {"value": "05/03/2021", "reason": "đối chiếu bản chính"}
+    csrf = sign_in(client, "canbo")
+    refused = client.patch(path, json=body)  # the session cookie alone: no
+    assert refused.status_code == 403 and "CSRF" in refused.json()["message"]
+    bad = client.patch(path, json={**body, "value": "31/02/2021"}, headers=csrf)
+    assert bad.status_code == 422 and "dd/mm/yyyy" in bad.json()["message"]
+    done = client.patch(path, json=body, headers=csrf)
+    assert done.status_code == 200, done.text
+    assert done.json()["new"] == "2021-03-05" and done.json()["version"] >= 2
+    view = client.get(f"/api/documents/{doc}", headers=csrf).json()
+    assert view["verification"]["ok"], view["verification"]
+    assert view["fields"]["ngay_cap"]["value"] == "2021-03-05"
+    assert view["metadata"]["NgayCap"] == "2021-03-05"  # the portal metadata is current
+    assert view["metadata"]["PhienBan"] == done.json()["version"]
+    with seeded.index() as index:
+        event = index.events(document_id=doc, kind="corrected", limit=1)[0]
+    assert event.actor == "canbo" and event.detail["via"] == "session"
+    assert event.detail["new"] == "2021-03-05" and event.detail["reason"] == body["reason"]
+    missing = client.patch("/api/documents/nope/fields/ngay_cap", json=body, headers=csrf)
+    assert missing.status_code == 404
+
+
+def test_api_docs_are_served_from_this_server(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "http" not in page.text  # no CDN
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    scripts = re.findall(r'<script src="([^"]+)"', page.text)
+    assert scripts and "<script>" not in page.text  # no inline script: the CSP forbids it
+    for path in [*scripts, *re.findall(r'href="([^"]+)"', page.text)]:
+        served = client.get(path)
+        assert served.status_code == 200 and len(served.content) > 50, path

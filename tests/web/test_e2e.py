@@ -741,3 +741,71 @@ def test_counter_uploads_a_dossier_and_sees_what_was_digitized(open_page, site: 
     # A counter account may not search.
     status = page.evaluate("async () => (await fetch('/api/documents?type=can_cuoc')).status")
     assert status == 403
+
+
+# -- an officer corrects a flagged field; /docs offline ------------------------------------
+
+
+def test_officer_corrects_a_flagged_field(open_page, site: Site, tmp_path: Path) -> None:
+    owner_id, owner = "079190000321", "Võ Thị Sửa"
+    doc_id = _scan(site.env, lined_page(tmp_path / "sua.png", 97), owner_id, owner,
+                   "giay_khai_sinh")
+    fields = {"ho_ten": {"value": owner, "confidence": 0.9, "needs_review": False},
+              "ngay_sinh": {"value": "3?/07/1990", "confidence": 0.4, "needs_review": True,
+                            "reasons": [{"code": "date_invalid", "message": "Ngày sai"}]}}
+    with sqlite3.connect(site.home / "index.db") as conn:
+        conn.execute("UPDATE documents SET fields_json = ? WHERE id = ?",
+                     (json.dumps(fields, ensure_ascii=False), doc_id))
+    page = open_page()
+    sign_in(page, "canbo")
+    page.get_by_test_id("q-name").fill("vo thi sua")
+    page.get_by_test_id("q-name").press("Enter")
+    page.locator(f'#results [data-doc-id="{doc_id}"]').click()
+    row = page.locator('[data-testid=field][data-key="ngay_sinh"]')
+    expect(row.get_by_test_id("field-review")).to_be_visible()
+    row.get_by_test_id("field-fix").click()
+    page.get_by_test_id("fix-value").fill("30/07/1990")
+    page.get_by_test_id("fix-reason").fill("đối chiếu bản chính")
+    page.get_by_test_id("fix-save").click()
+    row = page.locator('[data-testid=field][data-key="ngay_sinh"]')
+    expect(row).to_contain_text("1990")
+    expect(row.get_by_test_id("field-review")).to_have_count(0)
+    expect(page.get_by_test_id("verification")).to_have_attribute("data-ok", "true")
+    no_horizontal_scroll(page)
+    page.screenshot(path=str(tmp_path / "officer-fix-1366x768.png"))
+    index = site.index()
+    try:
+        record = index.get(doc_id)
+        [event] = index.events(document_id=doc_id, kind="corrected")
+    finally:
+        index.close()
+    assert record.fields["ngay_sinh"]["value"] == "1990-07-30"
+    assert event.actor == "canbo" and event.detail["reason"] == "đối chiếu bản chính"
+
+
+def test_api_docs_work_offline(browser, site: Site) -> None:
+    """/docs draws the API from /openapi.json with files from this server only: every
+    other request is refused, and the CSP reports nothing."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        outside: list[str] = []
+
+        def only_local(route) -> None:
+            if route.request.url.startswith(site.url):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_local)
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda msg: problems.append(msg.text)
+                if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        page.goto(site.url + "/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("sohoa")
+        expect(page.locator(".opblock").first).to_be_visible()
+        assert outside == [] and not [p for p in problems if "Content Security" in p], problems
+    finally:
+        context.close()

@@ -59,10 +59,15 @@ def test_local_batch_summary_rerun_and_manifest(home: Path, stack: Path, capsys)
     code, out, err = _run(capsys, "batch", str(stack), *ARGS)
     assert code == 2  # a corrupt file and an empty folder are reported
     assert out["dossiers"] == 4 and out["done"] == 3 and out["failed"] == 1
-    assert out["documents"] == 4 and out["skipped"] == 0 and out["pages"] == 4
+    # H12-0001's two untitled pages are one paper across its two files (as `ocr` groups)
+    assert out["documents"] == 3 and out["skipped"] == 0 and out["pages"] == 4
     problems = {(p["dossier"], p["source"]) for p in out["problems"]}
     assert ("H12-0003", "hong.pdf") in problems and any(d == "H12-0004" for d, _ in problems)
     assert "hong.pdf" in err and "H12-0004" in err
+    # the failed file is counted, and its dossier is done only in part
+    assert out["files"] == 5 and out["files_failed"] == 1 and out["partial"] == 1
+    assert "3 xong (1 còn tệp lỗi), 1 lỗi" in err and "5 tệp: 1 tệp lỗi" in err
+    assert "WARNING" not in err and " failed" not in err  # no English log at the default level
 
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
         d1 = index.get_dossier("H12-0001")
@@ -70,12 +75,50 @@ def test_local_batch_summary_rerun_and_manifest(home: Path, stack: Path, capsys)
         assert d1.received_at.isoformat().startswith("2026-11-20T01:30")  # 08:30 UTC+7
         d2 = index.get_dossier("H12-0002")
         assert d2.procedure_code == "1.004873" and d2.channel == 1
-        assert index.count_documents() == 4
+        assert index.count_documents() == 3
 
     code, again, _ = _run(capsys, "batch", str(stack), *ARGS)
-    assert again["documents"] == 0 and again["skipped"] == 4  # nothing redone
+    assert again["documents"] == 0 and again["skipped"] == 3  # nothing redone
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
-        assert index.count_documents() == 4
+        assert index.count_documents() == 3
+
+
+def test_scans_at_the_top_of_the_batch_are_a_clear_error(home: Path, stack: Path,
+                                                         capsys) -> None:
+    lined_page(stack / "cccd.png", 20)
+    code, out, err = _run(capsys, "batch", str(stack), *ARGS)
+    assert code == 2 and out is None
+    assert "thư mục con" in err and "cccd.png" in err and "WARNING" not in err
+    with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
+        assert index.count_documents() == 0  # nothing half-taken
+
+
+def test_every_file_not_taken_is_listed(home: Path, stack: Path, capsys) -> None:
+    (stack / "H12-0002" / "ghichu.txt").write_text("gọi lại chị Lan", encoding="utf-8")
+    (stack / "H12-0002" / "cu").mkdir()
+    (stack / "H12-0002" / ".DS_Store").write_bytes(b"x")  # the system's, not the clerk's
+    (stack / "danh_sach.xlsx").write_bytes(b"x")
+    code, out, err = _run(capsys, "batch", str(stack), *ARGS)
+    taken = {(p["dossier"], p["source"]) for p in out["problems"] if p["code"] == "NotTaken"}
+    assert taken == {("H12-0002", "ghichu.txt"), ("H12-0002", "cu"), ("", "danh_sach.xlsx")}
+    assert out["not_taken"] == 3 and code == 2 and "ghichu.txt" in err
+
+
+def test_status_after_a_local_run(home: Path, stack: Path, capsys) -> None:
+    code, status, _ = _run(capsys, "status", "--json")
+    assert status["local_runs"] == [] and status["documents"] == 0
+    _run(capsys, "batch", str(stack), *ARGS)
+    code, status, _ = _run(capsys, "status", "--json")
+    assert code == 0 and status["documents"] == 3
+    [run] = status["local_runs"]
+    assert run["kind"] == "batch" and run["files"] == 5 and run["files_failed"] == 1
+    assert run["target"] == str(stack)
+    from cli import main
+
+    assert main(["status"]) == 0
+    shown = capsys.readouterr().out
+    assert "Kho: 3 giấy tờ đã số hoá." in shown and "5 tệp (1 lỗi" in shown
+    assert "hong.pdf" in shown and "queued" not in shown
 
 
 def test_bad_manifest_is_a_clear_error(home: Path, stack: Path, capsys) -> None:
@@ -88,7 +131,7 @@ def test_interrupted_batch_is_finished_by_a_rerun(home: Path, stack: Path, capsy
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline import scan as dossier
 
-    real = dossier.DossierScanner.store_papers
+    real = dossier.DossierScanner._store_document
     calls = {"n": 0}
 
     def flaky(self, *a, **kw):
@@ -97,15 +140,16 @@ def test_interrupted_batch_is_finished_by_a_rerun(home: Path, stack: Path, capsy
             raise KeyboardInterrupt  # Ctrl-C in the middle of the second file
         return real(self, *a, **kw)
 
-    monkeypatch.setattr(dossier.DossierScanner, "store_papers", flaky)
+    monkeypatch.setattr(dossier.DossierScanner, "_store_document", flaky)
     code, out, err = _run(capsys, "batch", str(stack), *ARGS)
+    # the first dossier's paper (its two files) was stored and reported before the Ctrl-C
     assert code == 130 and out["interrupted"] and out["documents"] == 1
     assert "Chạy lại" in err
-    monkeypatch.setattr(dossier.DossierScanner, "store_papers", real)
+    monkeypatch.setattr(dossier.DossierScanner, "_store_document", real)
     code, out, _ = _run(capsys, "batch", str(stack), *ARGS)
-    assert out["documents"] == 3 and out["skipped"] == 1
+    assert out["documents"] == 2 and out["skipped"] == 1
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
-        assert index.count_documents() == 4
+        assert index.count_documents() == 3
 
 
 def test_queued_batch_runs_on_dramatiq_workers(home: Path, stack: Path, capsys,

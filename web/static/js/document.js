@@ -2,7 +2,8 @@
  * (signature check, validity, fields, page previews, reuses, portal metadata). Builders
  * only: what happens on a click comes from the caller (search.js). */
 
-import { badge, h, safeUrl } from './dom.js';
+import { api } from './api.js';
+import { badge, h, safeUrl, setBusy, showMsg } from './dom.js';
 import { eventsTable } from './events.js';
 import { fmtDate, fmtDateTime, nextDay, plainValue } from './format.js';
 import { openLightbox } from './lightbox.js';
@@ -44,8 +45,9 @@ export function resultCard(s, selected, onOpen) {
   h('span', { class: 'result-meta' }, meta2));
 }
 
-/** The whole paper (the answer of GET /api/documents/{id}); actions: the attach form. */
-export function documentArticle(data, actions) {
+/** The whole paper (the answer of GET /api/documents/{id}); actions: the attach form;
+ * onCorrected: called after a field was corrected (to reopen the paper). */
+export function documentArticle(data, actions, onCorrected) {
   const s = data.document;
   const v = data.verification || {};
   const origin = [
@@ -70,7 +72,7 @@ export function documentArticle(data, actions) {
     h('div', { class: 'status-row' }, verificationBox(v, s), validityBox(s)),
     actions,
     h('div', { class: 'doc-body' },
-      fieldsSection(data.fields || {}),
+      fieldsSection(data.fields || {}, s.id, onCorrected),
       previewsSection(data.previews || [], s)),
     reusesSection(data.reuses || []),
     metadataSection(data.metadata || {}));
@@ -128,7 +130,7 @@ function validityBox(s) {
     validityText(s));
 }
 
-function fieldsSection(fields) {
+function fieldsSection(fields, docId, onCorrected) {
   const keys = Object.keys(fields);
   const known = fieldOrder().filter((k) => keys.includes(k));
   const rest = keys.filter((k) => !hasFieldLabel(k)).sort();
@@ -153,10 +155,59 @@ function fieldsSection(fields) {
       review ? h('span', { class: 'review-note' },
         badge('Cần kiểm tra', 'warn', 'field-review'),
         (f.reasons || []).length ? ' ' + f.reasons.join('; ') : '') : null),
-    h('td', { class: 'conf muted', title: 'Độ tin cậy nhận dạng' }, conf)));
+    h('td', { class: 'conf muted', title: 'Độ tin cậy nhận dạng' }, conf),
+    h('td', { class: 'fix' }, onCorrected ? h('button', {
+      type: 'button', class: review ? 'btn btn-small btn-primary' : 'btn btn-small',
+      'data-testid': 'field-fix', 'aria-label': `Sửa ${fieldLabel(key)}`,
+      onclick: (ev) => openFixBox(ev.currentTarget.closest('tr'), docId, key, f,
+        onCorrected),
+    }, 'Sửa') : null)));
   }
   section.append(h('table', { class: 'table table-fields' }, body));
   return section;
+}
+
+/** The edit box under a field's row: the right value and why (PATCH …/fields/{key}). The
+ * signed copy is not changed; the server keeps a new metadata version and logs the edit. */
+function openFixBox(row, docId, key, f, onCorrected) {
+  const next = row.nextElementSibling;
+  if (next && next.classList.contains('fix-row')) {
+    next.remove();
+    return;
+  }
+  const value = h('input', { name: 'value', maxlength: 500, required: true,
+    autocomplete: 'off', 'data-testid': 'fix-value', 'aria-label': 'Giá trị đúng' });
+  value.value = plainValue(f.value) || '';
+  const reason = h('input', { name: 'reason', maxlength: 500, required: true,
+    autocomplete: 'off', 'data-testid': 'fix-reason', 'aria-label': 'Lý do sửa',
+    placeholder: 'Lý do sửa (vd: đối chiếu bản chính)' });
+  const msg = h('p', { class: 'msg', role: 'status', 'data-testid': 'fix-msg', hidden: true });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'fix-save' },
+    'Lưu');
+  const form = h('form', { class: 'fix-form', 'data-testid': 'fix-form' },
+    h('label', null, 'Giá trị đúng ', value),
+    h('label', null, 'Lý do ', reason),
+    save,
+    h('button', { type: 'button', class: 'btn', onclick: () => box.remove() }, 'Huỷ'),
+    h('p', { class: 'muted small' }, 'Ngày nhập dạng dd/mm/yyyy. Bản ký số giữ nguyên; ' +
+      'lần sửa được ghi vào nhật ký.'),
+    msg);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    setBusy(save, true);
+    try {
+      await api('PATCH', `/api/documents/${encodeURIComponent(docId)}/fields/` +
+        encodeURIComponent(key), { value: value.value.trim(), reason: reason.value.trim() });
+      onCorrected();
+    } catch (e) {
+      showMsg(msg, e.message, 'error');
+    } finally {
+      setBusy(save, false);
+    }
+  });
+  const box = h('tr', { class: 'fix-row' }, h('td', { colspan: 4 }, form));
+  row.after(box);
+  value.focus();
 }
 
 function previewsSection(previews, s) {

@@ -155,7 +155,8 @@ export async function openDocument(id) {
   if (seq !== state.detailSeq) return;
   const pane = clear($('detail'));
   pane.scrollTop = 0;
-  pane.append(documentArticle(data, actionsBox(data.document, data.verification || {})));
+  pane.append(documentArticle(data, actionsBox(data.document, data.verification || {}),
+    () => openDocument(id)));
 }
 
 function actionsBox(s, v) {
