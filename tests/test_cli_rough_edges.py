@@ -22,7 +22,8 @@ OWNER_ID = "052190012345"
 def stored(home: Path, tmp_path: Path, capsys) -> list[dict]:
     assert main(["keys", "demo"]) == 0
     scans = [lined_page(tmp_path / f"ks{n}.png", 20 + 10 * n) for n in range(3)]
-    code, out, err = _run(capsys, "scan", *map(str, scans), "--dossier", "H12-0001",
+    code, out, err = _run(capsys, "scan", *map(str, scans),
+                          "--dossier", "000.00.19.H12-261122-0001",
                           "--procedure", "1.001193", "--agency", "H12.19", "--engine", "fake",
                           "--owner-id", OWNER_ID, "--owner-name", "Nguyễn Thị Hồng Nhung",
                           "--type", "giay_khai_sinh", "--json", "--quiet", "--workers", "1")

@@ -95,7 +95,7 @@ def test_card_front_and_back_in_two_files_are_one_paper(home: Path, tmp_path: Pa
                                                         capsys) -> None:
     front, back = page(tmp_path / "truoc.png", 4), page(tmp_path / "sau.png", 8)
     birth = page(tmp_path / "khai_sinh.png", 14)
-    code, out, err = scan(capsys, "H12-0001", front, back, birth)
+    code, out, err = scan(capsys, "000.00.19.H12-261122-0001", front, back, birth)
     assert code == 0, err
     docs = out["documents"]
     assert [d["type"] for d in docs] == ["can_cuoc", "giay_khai_sinh"]
@@ -115,7 +115,7 @@ def test_card_front_and_back_in_two_files_are_one_paper(home: Path, tmp_path: Pa
     assert code == 0 and sweep == []
 
     # scanning the same files again makes nothing new and reports the card once
-    code, again, _ = scan(capsys, "H12-0001", front, back, birth)
+    code, again, _ = scan(capsys, "000.00.19.H12-261122-0001", front, back, birth)
     assert [d["id"] for d in again["documents"]] == [d["id"] for d in docs]
     assert all(d["skipped"] and not d["reused"] for d in again["documents"])
 
@@ -126,7 +126,7 @@ def test_a_paper_continued_in_another_file_is_one_paper(home: Path, tmp_path: Pa
     before it; a titled page starts its own; a card back after another paper is a card."""
     birth, cont = page(tmp_path / "a.png", 14), page(tmp_path / "a2.png", 11)
     back, other = page(tmp_path / "b.png", 8), page(tmp_path / "c.png", 14)
-    code, out, _ = scan(capsys, "H12-0002", birth, cont, back, other)
+    code, out, _ = scan(capsys, "000.00.19.H12-261122-0002", birth, cont, back, other)
     assert [(d["type"], d["sources"]) for d in out["documents"]] == [
         ("giay_khai_sinh", ["a.png", "a2.png"]), ("can_cuoc", ["b.png"]),
         ("giay_khai_sinh", ["c.png"])]
@@ -135,20 +135,20 @@ def test_a_paper_continued_in_another_file_is_one_paper(home: Path, tmp_path: Pa
 def test_a_paper_scanned_again_for_a_new_dossier_is_reused(home: Path, tmp_path: Path,
                                                            capsys) -> None:
     birth = page(tmp_path / "khai_sinh.png", 14)
-    code, first, _ = scan(capsys, "H12-A", birth)
+    code, first, _ = scan(capsys, "000.00.19.H12-261122-0011", birth)
     assert code == 0 and not first["documents"][0]["reused"]
     doc_id = first["documents"][0]["id"]
 
     copy = tmp_path / "lan2" / "giay.png"
     copy.parent.mkdir()
     copy.write_bytes(birth.read_bytes())  # the same bytes, another file name
-    code, second, _ = scan(capsys, "H12-B", copy, component="TP2")
+    code, second, _ = scan(capsys, "000.00.19.H12-261122-0012", copy, component="TP2")
     assert code == 0
     [doc] = second["documents"]
     assert doc["id"] == doc_id and doc["skipped"] and doc["reused"]
 
     with index(home) as idx:
-        events = idx.events(dossier_code="H12-B", kind="reused")
+        events = idx.events(dossier_code="000.00.19.H12-261122-0012", kind="reused")
         assert [(e.document_id, e.detail["found_by"], e.detail["component"])
                 for e in events] == [(doc_id, "rescan", "TP2")]
         assert idx.count_documents() == 1  # nothing copied
@@ -159,9 +159,9 @@ def test_a_paper_scanned_again_for_a_new_dossier_is_reused(home: Path, tmp_path:
         assert total.received == 2 and total.digitized == 2 and total.reused == 1
 
     # a third scan for B records no second reuse
-    scan(capsys, "H12-B", copy)
+    scan(capsys, "000.00.19.H12-261122-0012", copy)
     with index(home) as idx:
-        assert len(idx.events(dossier_code="H12-B", kind="reused")) == 1
+        assert len(idx.events(dossier_code="000.00.19.H12-261122-0012", kind="reused")) == 1
 
 
 def test_a_card_stored_split_is_merged_into_one_verifiable_document(
@@ -170,7 +170,7 @@ def test_a_card_stored_split_is_merged_into_one_verifiable_document(
     ``sohoa merge`` makes one signed document of both originals; the old ones stay
     stored and verifiable, marked superseded, and search finds only the merged one."""
     front, back = page(tmp_path / "truoc.png", 4), page(tmp_path / "sau.png", 8)
-    _, out, _ = scan(capsys, "H12-0003", front, back, type="can_cuoc")
+    _, out, _ = scan(capsys, "000.00.19.H12-261122-0003", front, back, type="can_cuoc")
     old = [d["id"] for d in out["documents"]]
     assert len(old) == 2 and out["documents"][1]["owner_id"] is None  # the back: no owner
 
@@ -191,8 +191,8 @@ def test_a_card_stored_split_is_merged_into_one_verifiable_document(
     # the same merge again makes nothing new; a superseded paper is not attached
     code, again, _ = _run(capsys, "merge", *old, "--engine", "ink", "--json")
     assert code == 0 and again["id"] == merged["id"]
-    code, _, err = _run(capsys, "reuse", old[1], "--dossier", "H12-0009")
+    code, _, err = _run(capsys, "reuse", old[1], "--dossier", "000.00.19.H12-261122-0009")
     assert code != 0 and merged["id"] in err
     # a rescan of the card's files for the same dossier finds the merged document
-    _, rescan, _ = scan(capsys, "H12-0003", front, back)
+    _, rescan, _ = scan(capsys, "000.00.19.H12-261122-0003", front, back)
     assert [d["id"] for d in rescan["documents"]] == [merged["id"]]

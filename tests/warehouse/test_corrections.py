@@ -30,7 +30,7 @@ def home(home: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Path:
 
 @pytest.fixture
 def birth(home: Path, tmp_path: Path, capsys) -> dict:
-    code, out, err = scan(capsys, "H12-0001", page(tmp_path / "khai_sinh.png", 14))
+    code, out, err = scan(capsys, "000.00.19.H12-261122-0001", page(tmp_path / "khai_sinh.png", 14))
     assert code == 0, err
     [doc] = out["documents"]
     assert doc["fields"]["ngay_sinh"]["needs_review"]
