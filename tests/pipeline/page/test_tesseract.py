@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -94,8 +95,9 @@ def test_500_page_pdf_in_bounded_memory(tmp_path: Path) -> None:
     about the pool."""
     script = tmp_path / "run.py"
     script.write_text(_BIG_PDF_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # benchmarks/ (the tree sampler)
     done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
-                          text=True, check=False, cwd=REPO, timeout=1200)
+                          text=True, check=False, cwd=REPO, env=env, timeout=1200)
     assert done.returncode == 0, done.stderr[-2000:]
     pages, peak_mb = done.stdout.split()
     assert int(pages) == 500
