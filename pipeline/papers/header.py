@@ -382,6 +382,17 @@ BODY_HEADS = re.compile(
     r"|dang\s*uy|doan|hoi|cong\s*ty|ngan\s*hang|quoc\s*hoi|chu\s*tich|chi\s*nhanh|dai"
     r"|bch|ct|tt)\b")
 _CONTINUES = re.compile(r"(?:\bva|-|,|&)\s*$")
+# A body-name head word that is the second half of a compound cut at the line end ("…VÀ
+# MÔI" / "TRƯỜNG", "…VÀ XÃ" / "HỘI", "BỘ QUỐC" / "PHÒNG") continues the line above.
+_COMPOUND_TAILS: dict[str, frozenset[str]] = {
+    "truong": frozenset({"moi", "thi", "nha", "hien", "chien", "quang"}),
+    "hoi": frozenset({"xa", "quoc", "co"}),
+    "phong": frozenset({"quoc", "du", "van"}),
+    "dai": frozenset({"hien", "thoi", "vi"}),
+    "vien": frozenset({"sinh", "giao", "thanh", "nhan", "hoc"}),
+    "doan": frozenset({"giai", "chan", "phan"}),
+    "ban": frozenset({"van", "co", "nhat"}),
+}
 
 
 @dataclass
@@ -649,9 +660,18 @@ def _issuer(pieces: Sequence[Piece], motto: Piece | None, head: Header,
     for i in range(1, len(block)):
         prev = block[i - 1].clean
         if BODY_HEADS.match(block[i].clean) and not _CONTINUES.search(block[i - 1].text) \
-                and not prev.endswith(("ban", "uy ban")):
+                and not prev.endswith(("ban", "uy ban")) and not _compound_cut(prev,
+                                                                              block[i].clean):
             split = i
     return block[:split], block[split:]
+
+
+def _compound_cut(above: str, line: str) -> bool:
+    """Whether ``line`` starts with the second half of a compound that ``above`` (folded
+    text) ends with the first half of."""
+    head = line.split()[0] if line.split() else ""
+    tail = above.split()[-1] if above.split() else ""
+    return tail in _COMPOUND_TAILS.get(head, frozenset())
 
 
 # -- agency names ---------------------------------------------------------------------------------

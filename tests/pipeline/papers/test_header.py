@@ -244,3 +244,18 @@ def test_letter_subject_without_its_vv_is_kept_and_flagged():
     assert "unreadable" in [p.code for p in subject.problems]
     assert doc.fields["loai_van_ban"].value == "công văn"
     assert doc.fields["so_ky_hieu"].value == "?/CT-CS"
+
+
+def test_a_body_name_wrapped_mid_compound_is_one_body_under_its_parent():
+    """"SỞ TÀI NGUYÊN VÀ MÔI" / "TRƯỜNG": the second line starts with a word that can head
+    a body's name (TRƯỜNG, a school), but here it ends the compound "MÔI TRƯỜNG"."""
+    head, _, _ = header_of([
+        (300, 100, "UBND TỈNH CÀ MAU"), (1200, 100, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        (300, 160, "SỞ TÀI NGUYÊN VÀ MÔI"), (1300, 160, "Độc lập - Tự do - Hạnh phúc"),
+        (300, 220, "TRƯỜNG"),
+        (300, 300, "Số: 12/STNMT-QLĐĐ"), (1250, 300, "Cà Mau, ngày 05 tháng 3 năm 2024"),
+        (300, 360, "V/v cấp đổi giấy chứng nhận"),
+        (600, 520, "Kính gửi: Ủy ban nhân dân các huyện"), *BODY,
+    ])
+    assert " ".join(p.text for p in head.parent) == "UBND TỈNH CÀ MAU"
+    assert " ".join(p.text for p in head.issuer) == "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG"
