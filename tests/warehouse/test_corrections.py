@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from common.binding import metadata_digest
+from common.vn import vn_today
 from ocr_models import registry
 from tests.conftest import run_cli as _run
 from tests.pipeline.test_scan_dossier import InkEngine, index, page, scan
 
-TODAY = date.today().isoformat()
+TODAY = vn_today().isoformat()  # the review's days are Vietnam's (UTC+7)
 
 
 @pytest.fixture
