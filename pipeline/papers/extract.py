@@ -26,8 +26,35 @@ from pipeline.papers.validate import fold
 # -- lines ----------------------------------------------------------------------------------------
 
 
+class WordBox:
+    """The box of a run of OCR words (``self.words``, at least one) and their median
+    height: shared by page lines here and header pieces (pipeline/papers/header.py)."""
+
+    words: list[Word]
+
+    @property
+    def left(self) -> int:
+        return min(w.left for w in self.words)
+
+    @property
+    def right(self) -> int:
+        return max(w.left + w.width for w in self.words)
+
+    @property
+    def top(self) -> int:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> int:
+        return max(w.top + w.height for w in self.words)
+
+    @property
+    def height(self) -> int:
+        return int(sorted(w.height for w in self.words)[len(self.words) // 2])
+
+
 @dataclass
-class Line:
+class Line(WordBox):
     """One OCR line: its words, text, accent-folded text (same length) and word spans."""
 
     words: list[Word]
@@ -44,22 +71,6 @@ class Line:
         self.text = " ".join(parts)
         folded = fold(self.text)
         self.folded = folded if len(folded) == len(self.text) else self.text.lower()
-
-    @property
-    def left(self) -> int:
-        return min(w.left for w in self.words)
-
-    @property
-    def right(self) -> int:
-        return max(w.left + w.width for w in self.words)
-
-    @property
-    def top(self) -> int:
-        return min(w.top for w in self.words)
-
-    @property
-    def height(self) -> int:
-        return int(sorted(w.height for w in self.words)[len(self.words) // 2])
 
     def words_between(self, start: int, end: int) -> list[Word]:
         return [w for w, (a, b) in zip(self.words, self.spans, strict=True)

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from common.vn import fold, nfc
 from ocr_models import Word
+from pipeline.papers.extract import WordBox
 
 UNREAD = "?"  # one unread character (or an unread run of unknown length) in a value
 
@@ -45,7 +46,7 @@ UNREAD = "?"  # one unread character (or an unread run of unknown length) in a v
 
 
 @dataclass
-class Piece:
+class Piece(WordBox):
     """A run of words of one OCR line with no wide gap inside (one column's share of it)."""
 
     words: list[Word]
@@ -57,25 +58,6 @@ class Piece:
         self.text = nfc(" ".join(w.text for w in self.words))
         self.folded = fold(self.text)
 
-    @property
-    def left(self) -> int:
-        return min(w.left for w in self.words)
-
-    @property
-    def right(self) -> int:
-        return max(w.left + w.width for w in self.words)
-
-    @property
-    def top(self) -> int:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> int:
-        return max(w.top + w.height for w in self.words)
-
-    @property
-    def height(self) -> int:
-        return sorted(w.height for w in self.words)[len(self.words) // 2]
 
     @property
     def centre(self) -> float:
