@@ -553,14 +553,8 @@ def export(index: ReuseIndex, *, first_day: date, last_day: date, out_dir: Path,
     """
     if row_group_rows < 1:
         raise ValueError("row_group_rows must be at least 1")
-    since, until = day_bounds(first_day, last_day)
-    pseudo = _pseudonymiser(pseudonymise, key)
-    agency = clean_key(agency)
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportRequestError(detail=f"{out_dir}: {exc.strerror or exc}") from exc
+    since, until, pseudo, agency, out_dir = _prepare(first_day, last_day, pseudonymise, key,
+                                                     agency, out_dir)
     _check_free(out_dir, force)
     started = time.monotonic()
     index_version = index.schema_version()
@@ -656,14 +650,8 @@ def export_portal(index: ReuseIndex, *, first_day: date, last_day: date, out_dir
     unless ``pseudonymise`` is off (the real exchange needs the identified records)."""
     from warehouse.portal import PORTAL_FORMAT_VERSION, dossier_records
 
-    since, until = day_bounds(first_day, last_day)
-    pseudo = _pseudonymiser(pseudonymise, key)
-    agency = clean_key(agency)
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportRequestError(detail=f"{out_dir}: {exc.strerror or exc}") from exc
+    since, until, pseudo, agency, out_dir = _prepare(first_day, last_day, pseudonymise, key,
+                                                     agency, out_dir)
     final = out_dir / PORTAL_FILE
     if final.exists() and not force:
         raise OutputExistsError(detail=str(final))
@@ -712,3 +700,18 @@ __all__ = ["EXPORT_FORMAT_VERSION", "KEY_ENV", "PORTAL_FILE", "ExportRequestErro
            "ExportSummary", "MissingKeyError", "OutputExistsError", "Pseudonymiser",
            "WeakKeyError", "day_bounds", "export", "export_portal", "key_fingerprint",
            "load_key"]
+
+
+def _prepare(first_day: date, last_day: date, pseudonymise: bool, key: bytes | None,
+             agency: str | None, out_dir: Path | str
+             ) -> tuple[datetime, datetime, Any, str | None, Path]:
+    """What both exports start from: the period's bounds, the pseudonymiser, the agency
+    filter and the output folder (created; an unusable folder is the caller's error)."""
+    since, until = day_bounds(first_day, last_day)
+    pseudo = _pseudonymiser(pseudonymise, key)  # a missing key fails before any folder
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportRequestError(detail=f"{folder}: {exc.strerror or exc}") from exc
+    return since, until, pseudo, clean_key(agency), folder
