@@ -194,17 +194,7 @@ def national_header(flow: Flow, st: Style, issuer: Issuer | None, *, number: str
     pitch = page.pt(size) * 1.3
     left.pitch = right.pitch = pitch
     right.y = flow.y + round(pitch / 2)
-    spans: list[tuple[float, float, int]] = []
-    for text, style in issuer.lines:
-        spans = left.para(text, size, style=style, align="center")
-    x0, x1, base = spans[-1]
-    mid, half = (x0 + x1) / 2, max((x1 - x0) / 5, page.mm(8))
-    left.rule(mid - half, mid + half, base, size, advance=False)
-    right.para(MOTTO_1, size, style="b", align="center")
-    spans = right.para(MOTTO_2, size, style="b", align="center")
-    right.rule(spans[0][0], spans[0][1], spans[0][2], size, advance=False)
-    for f in (left, right):
-        f.y += round(pitch * 0.3)
+    issuer_and_motto(page, left, right, issuer, size)
     if number:
         left.para(number, size, align="center")
     if subject:
@@ -1027,3 +1017,19 @@ def render_page(doc_type: str, rng: random.Random, *, dpi: int = 300,
     fields = {k: nfc(" ".join(v.split())) for k, v in fields.items()}
     return page.render(), text, fields
 
+
+def issuer_and_motto(page, left, right, issuer, size: float) -> None:
+    """The two header blocks of an official paper: the issuer's lines centred in ``left``
+    with the short rule under them, the national motto in ``right`` with its rule; both
+    columns then move on by 0.3 of their line pitch (``left.pitch``)."""
+    spans: list[tuple[float, float, int]] = []
+    for text, style in issuer.lines:
+        spans = left.para(text, size, style=style, align="center")
+    x0, x1, base = spans[-1]
+    mid, half = (x0 + x1) / 2, max((x1 - x0) / 5, page.mm(8))
+    left.rule(mid - half, mid + half, base, size, advance=False)
+    right.para(MOTTO_1, size, style="b", align="center")
+    spans = right.para(MOTTO_2, size, style="b", align="center")
+    right.rule(spans[0][0], spans[0][1], spans[0][2], size, advance=False)
+    for f in (left, right):
+        f.y += round(left.pitch * 0.3)

@@ -38,13 +38,13 @@ from . import prose, vocab
 from .degrade import degrade
 from .documents import (
     MOTTO_1,
-    MOTTO_2,
     Issuer,
     Style,
     commune_issuer,
     department_issuer,
     district_issuer,
     fit,
+    issuer_and_motto,
     new_page,
     recipients,
     signature_row,
@@ -212,17 +212,7 @@ def _header(flow: Flow, st: Style, issuer: Issuer, variant: str, *, number: str,
     left.pitch = right.pitch = pitch
     if stagger:
         right.y = flow.y + round(pitch / 2)
-    spans: list[tuple[float, float, int]] = []
-    for text, style in issuer.lines:
-        spans = left.para(text, size, style=style, align="center")
-    x0, x1, base = spans[-1]
-    mid, half = (x0 + x1) / 2, max((x1 - x0) / 5, page.mm(8))
-    left.rule(mid - half, mid + half, base, size, advance=False)
-    right.para(MOTTO_1, size, style="b", align="center")
-    spans = right.para(MOTTO_2, size, style="b", align="center")
-    right.rule(spans[0][0], spans[0][1], spans[0][2], size, advance=False)
-    for f in (left, right):
-        f.y += round(pitch * 0.3)
+    issuer_and_motto(page, left, right, issuer, size)
     if variant == "number_right":
         right.y += round(pitch * 0.45)  # clear of the rule under the motto (its accents)
         right.para(number, size, align="center")
