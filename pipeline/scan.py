@@ -210,8 +210,34 @@ class DossierScanner:
         file it starts in; a file whose pages all joined an earlier file's paper yields
         an empty list. Papers found already stored for *another* dossier are linked to
         this one as reused (``link_reused``), never dropped."""
-        pending: list[tuple[Path, str, str]] = []
-        seen: set[str] = set()  # a paper of two files, both already done: reported once
+        pending: list[Original] = []
+        for path, outcome in self.intake(paths, request):
+            if isinstance(outcome, Original):
+                pending.append(outcome)
+            else:
+                yield path, outcome
+        if not pending:
+            return
+        with tempfile.TemporaryDirectory(prefix="sohoa-scan-") as tmp:
+            files = process_files([o.path for o in pending],
+                                  replace(self.options, workdir=tmp), workers=self.workers,
+                                  on_page=self.on_page, executor=self.executor)
+            readable: list[Original] = []
+            for one, done in zip(pending, files, strict=True):
+                if done.error:
+                    yield one.path, done.error
+                else:
+                    readable.append(replace(one, pages=done.pages))
+            yield from self.store_originals(readable, request, Path(tmp))
+
+    def intake(self, paths: Sequence[Path], request: ScanRequest
+               ) -> Iterator[tuple[Path, Original | list[ScannedDocument] | SohoaError]]:
+        """The first step on each file of a received dossier, in order: its original
+        stored (``store_original``). Yields the file with an :class:`Original` to process
+        (no pages yet), or the papers it was already digitized into (linked to this
+        dossier, ``link_reused``; a paper of two files, both done, comes once), or the
+        error that refused it. Local scans and the queue both start here."""
+        seen: set[str] = set()
         for path in paths:
             try:
                 sha, okey = self.store_original(path)
@@ -219,33 +245,28 @@ class DossierScanner:
             except SohoaError as exc:
                 yield path, exc
                 continue
-            if earlier is not None:
-                fresh = [replace(d, source=str(path)) for d in earlier if d.record.id not in seen]
-                seen.update(d.record.id for d in fresh)
-                yield path, self.link_reused(fresh, request)
-            else:
-                pending.append((path, sha, okey))
-        if not pending:
+            if earlier is None:
+                yield path, Original(path, sha, okey, [])
+                continue
+            fresh = [replace(d, source=str(path)) for d in earlier if d.record.id not in seen]
+            seen.update(d.record.id for d in fresh)
+            yield path, self.link_reused(fresh, request)
+
+    def store_originals(self, originals: list[Original], request: ScanRequest, tmp: Path
+                        ) -> Iterator[tuple[Path, list[ScannedDocument] | SohoaError]]:
+        """The processed originals of one dossier into stored papers, one yield per
+        original in order: grouped across the files (``store_dossier``), or, when the
+        clerk gave the type, each file one paper of it. Local scans and the queue's
+        dossier assembly both end here, so both store the same papers."""
+        if request.doc_type is None:
+            yield from self.store_dossier(originals, request, tmp)
             return
-        with tempfile.TemporaryDirectory(prefix="sohoa-scan-") as tmp:
-            files = process_files([p for p, _, _ in pending],
-                                  replace(self.options, workdir=tmp), workers=self.workers,
-                                  on_page=self.on_page, executor=self.executor)
-            readable: list[Original] = []
-            for (path, sha, okey), done in zip(pending, files, strict=True):
-                if done.error:
-                    yield path, done.error
-                else:
-                    readable.append(Original(path, sha, okey, done.pages))
-            if request.doc_type is not None:  # the clerk said: each file is one paper
-                for one in readable:
-                    try:
-                        yield one.path, self.store_papers(one.path, request, one.sha, one.key,
-                                                          one.pages, Path(tmp))
-                    except SohoaError as exc:
-                        yield one.path, exc
-            else:
-                yield from self.store_dossier(readable, request, Path(tmp))
+        for one in originals:
+            try:
+                yield one.path, self.store_papers(one.path, request, one.sha, one.key,
+                                                  one.pages, tmp)
+            except SohoaError as exc:
+                yield one.path, exc
 
     def store_original(self, path: Path) -> tuple[str, str]:
         """Write the original's bytes to the store (write-once, by SHA-256): always first

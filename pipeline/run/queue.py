@@ -6,9 +6,17 @@ The broker is set up here, once, at import, from the settings (``SOHOA_BROKER_UR
 imports in tests and local mode). Workers run ``sohoa worker`` (= ``dramatiq
 pipeline.run.queue``). Messages carry ids and object keys, never file bytes.
 
-- ``ocr_page``: one page of a stored original; when it finishes the original's last page,
-  it queues ``assemble``.
-- ``assemble``: the original's papers → PDF/A, signature, store, index (idempotent).
+- ``ocr_page``: one page of a stored original; pages fan out to every worker. The message
+  names the dossier's group (the originals of one dossier queued together: ``[sha256,
+  original key, file name]`` each); when a page finishes the group's last page, it queues
+  ``assemble_dossier``.
+- ``assemble_dossier``: the group's pages grouped into papers *across its files* (a card's
+  front and back scanned as two files are one paper, as ``sohoa scan`` and a local
+  ``batch`` group them: :meth:`~pipeline.scan.DossierScanner.store_originals`, the same
+  code), then PDF/A, signature, store, index (idempotent: a paper already indexed is kept,
+  so a redelivered or doubled message stores nothing twice).
+- ``assemble``: one original on its own — for messages queued by a sohoa from before
+  dossier grouping (their ``ocr_page`` messages name no group).
 
 Failures: an unreachable store or database (an error whose ``retryable`` is set, or any
 error that is not a sohoa error) is retried with exponential backoff (1 s … 5 min,
@@ -41,7 +49,7 @@ from common.errors import SohoaError
 from common.settings import Settings
 from pipeline.page.intake import list_pages
 from pipeline.run.batch import BatchSummary, DossierJob
-from pipeline.scan import DossierScanner, ScanRequest
+from pipeline.scan import DossierScanner, Original, ScanRequest
 from pipeline.signing.config import SigningError
 from reuse_index import DuplicateDocumentError, SchemaTooNewError
 from storage import done_key
@@ -89,8 +97,14 @@ class WorkStatus(Middleware):
 def _mark(message, state: str, error: str) -> None:
     try:
         args = message.args
-        page = args[3] if message.actor_name == "ocr_page" else -1
-        _context().index.work.set(args[0], page, state, error=error)
+        if message.actor_name == "ocr_page":
+            rows = [(args[0], args[3])]
+        elif message.actor_name == "assemble_dossier":
+            rows = [(sha, -1) for sha, _, _ in args[0]]
+        else:
+            rows = [(args[0], -1)]
+        for sha, page in rows:
+            _context().index.work.set(sha, page, state, error=error)
     except Exception:  # noqa: BLE001 - bookkeeping must not break the worker
         log.exception("could not record %s message %s", state, message.message_id)
 
@@ -163,10 +177,13 @@ def _context() -> _Context:
     return _CONTEXT
 
 
+Group = list[list[str]]  # a dossier's originals queued together: [sha256, key, file name]
+
+
 @dramatiq.actor(queue_name=PAGE_QUEUE, max_retries=MAX_RETRIES, min_backoff=1000,
                 max_backoff=300_000, time_limit=30 * 60 * 1000, throws=PERMANENT_ERRORS)
 def ocr_page(sha256: str, original_key: str, source: str, page: int,
-             request: dict[str, Any]) -> None:
+             request: dict[str, Any], group: Group | None = None) -> None:
     from pipeline.run.work import run_page
 
     ctx = _context()
@@ -176,39 +193,89 @@ def ocr_page(sha256: str, original_key: str, source: str, page: int,
     except Exception as exc:
         if not permanent(exc):
             raise  # retried with backoff
-        log.warning("page %d of %s failed for good: %s", page + 1, source,
-                    exc.describe("en") if isinstance(exc, SohoaError) else repr(exc))
+        log.warning("page %d of %s failed for good: %s", page + 1, sha256[:12],
+                  exc.describe("en") if isinstance(exc, SohoaError) else repr(exc))
         ctx.index.work.set(sha256, page, "failed", error=_message(exc))
         done, total = ctx.index.work.pages_finished(sha256)
         finished = done >= total
-    if finished:
+    if not finished:
+        return
+    if group is None:  # queued before dossier grouping: this original on its own
         assemble.send(sha256, original_key, source, request)
+    elif group_finished(ctx.index, group):
+        assemble_dossier.send(group, request)
+
+
+def group_finished(index: Any, group: Group) -> bool:
+    """Every page of every original of the group is finished (done, or failed for good).
+    Two workers finishing the last two pages at once may both see it and both queue the
+    assembly: it is idempotent."""
+    for sha, _, _ in group:
+        done, total = index.work.pages_finished(sha)
+        if not total or done < total:
+            return False
+    return True
+
+
+@dramatiq.actor(queue_name=ASSEMBLE_QUEUE, max_retries=MAX_RETRIES, min_backoff=1000,
+                max_backoff=300_000, time_limit=30 * 60 * 1000, throws=PERMANENT_ERRORS)
+def assemble_dossier(group: Group, request: dict[str, Any]) -> None:
+    _assemble(group, request)
 
 
 @dramatiq.actor(queue_name=ASSEMBLE_QUEUE, max_retries=MAX_RETRIES, min_backoff=1000,
                 max_backoff=300_000, time_limit=30 * 60 * 1000, throws=PERMANENT_ERRORS)
 def assemble(sha256: str, original_key: str, source: str, request: dict[str, Any]) -> None:
+    _assemble([[sha256, original_key, source]], request)
+
+
+def _assemble(group: Group, request: dict[str, Any]) -> None:
+    """The group's processed pages → papers stored; each original's assembly row says
+    done, or failed for good with the reason. A transient error raises (the whole group
+    is retried; what was stored is kept and found again)."""
     from pipeline.run.work import load_pages
 
     ctx = _context()
-    if ctx.store.exists(done_key(sha256)):
-        ctx.index.work.set(sha256, -1, "done")
+    work = ctx.index.work
+    if all(ctx.store.exists(done_key(sha)) for sha, _, _ in group):
+        for sha, _, _ in group:
+            work.set(sha, -1, "done")
         return
-    ctx.index.work.set(sha256, -1, "running")
-    _, total = ctx.index.work.pages_finished(sha256)
+    for sha, _, _ in group:
+        work.set(sha, -1, "running")
+    stored = 0
     try:
         scanner = ctx.scanner()
         with tempfile.TemporaryDirectory(prefix="sohoa-assemble-") as tmp:
-            pages = load_pages(ctx.store, sha256, total, Path(tmp))
-            docs = scanner.store_papers(Path(source), ScanRequest.from_dict(request), sha256,
-                                        original_key, pages, Path(tmp))
+            originals = []
+            for n, (sha, okey, source) in enumerate(group):
+                try:
+                    folder = Path(tmp) / f"file-{n}"
+                    folder.mkdir()
+                    pages = load_pages(ctx.store, sha, work.pages_finished(sha)[1], folder)
+                except Exception as exc:
+                    if not permanent(exc):
+                        raise
+                    work.set(sha, -1, "failed", error=_message(exc))
+                    continue
+                originals.append(Original(Path(source), sha, okey, pages))
+            outcomes = scanner.store_originals(originals, ScanRequest.from_dict(request),
+                                               Path(tmp))
+            for original, (_, outcome) in zip(originals, outcomes, strict=True):
+                if isinstance(outcome, SohoaError):
+                    if not permanent(outcome):
+                        raise outcome
+                    work.set(original.sha, -1, "failed", error=_message(outcome))
+                else:
+                    stored += len(outcome)
+                    work.set(original.sha, -1, "done")
     except Exception as exc:
         if not permanent(exc):
             raise
-        ctx.index.work.set(sha256, -1, "failed", error=_message(exc))
+        for sha, _, _ in group:
+            work.set(sha, -1, "failed", error=_message(exc))
         return
-    ctx.index.work.set(sha256, -1, "done")
-    log.info("assembled %d paper(s) from %s", len(docs), sha256[:12])
+    log.info("assembled %d paper(s) from %d file(s)", stored, len(group))
 
 
 def _message(exc: BaseException) -> str:
@@ -218,44 +285,59 @@ def _message(exc: BaseException) -> str:
 def enqueue(jobs: list[DossierJob], scanner: DossierScanner, *,
             summary: BatchSummary) -> BatchSummary:
     """Store every original, record its pages as work, and queue one message per page
-    (ids and object keys only); workers assemble each original when its pages are done."""
+    (ids and object keys only). The originals of one dossier not digitized yet are one
+    group: the workers assemble them together once all their pages are done, so papers
+    are grouped across files exactly as a local batch groups them."""
     summary.queued = True
     for job in jobs:
         request = job.request
         scanner.receive(request, len(job.files))
         failed = 0
-        for path in job.files:
+        group: list[tuple[Original, int]] = []
+        for path, outcome in scanner.intake(job.files, request):
             summary.files += 1
             try:
-                sha, okey = scanner.store_original(path)
-                earlier = scanner.finished(sha)
-                if earlier is not None:
-                    scanner.link_reused(earlier, request)  # stored for another dossier
-                    summary.skipped += 1
+                if isinstance(outcome, SohoaError):
+                    raise outcome
+                if not isinstance(outcome, Original):  # stored before: linked, not redone
+                    summary.skipped += len(outcome)
                     continue
-                n = len(list_pages(path))
+                group.append((outcome, len(list_pages(path))))
             except SohoaError as exc:
                 failed += 1
                 summary.files_failed += 1
                 summary.problem(request.dossier, exc, source=path.name)
-                continue
-            scanner.index.work.add(sha, dossier_code=request.dossier, source=path.name,
-                                   pages_total=n)
-            sent = 0
-            for page in range(n):
-                if scanner.index.work.state(sha, page) in ("done", "failed"):
-                    continue
-                ocr_page.send(sha, okey, path.name, page, request.to_dict())
-                sent += 1
-            if not sent:  # pages all done before: only the assembly is left
-                assemble.send(sha, okey, path.name, request.to_dict())
-            summary.pages += n
+        if group:
+            summary.pages += _send_group(scanner.index, group, request)
         if failed and failed == len(job.files):
             summary.failed += 1
         else:
             summary.done += 1
             summary.partial += bool(failed)
     return summary
+
+
+def _send_group(index: Any, group: list[tuple[Original, int]], request: ScanRequest) -> int:
+    """Record the group's work (every row before any message: a fast worker must not
+    find the group's last original missing), then queue the pages not finished before;
+    with none left, the assembly itself. Returns the group's pages."""
+    names: Group = [[o.sha, o.key, o.path.name] for o, _ in group]
+    for original, n in group:
+        index.work.add(original.sha, dossier_code=request.dossier, source=original.path.name,
+                       pages_total=n)
+    sent = 0
+    for original, n in group:
+        for page in range(n):
+            if index.work.state(original.sha, page) in ("done", "failed"):
+                continue
+            ocr_page.send(original.sha, original.key, original.path.name, page,
+                          request.to_dict(), names)
+            sent += 1
+    if not sent:  # pages all done before: only the assembly is left
+        assemble_dossier.send(names, request.to_dict())
+    return sum(n for _, n in group)
+
+
 def queue_depths() -> dict[str, dict[str, int]] | None:
     """Messages per queue — ready, delayed (retry backoff), dead-lettered — from the
     broker itself; None when it cannot say."""
