@@ -53,8 +53,10 @@ UI = {
         "batch": "Lô: {dossiers} hồ sơ: {done} xong ({partial} còn tệp lỗi), {failed} lỗi; "
                  "{files} tệp: {files_failed} tệp lỗi, {not_taken} tệp không lấy; "
                  "{pages} trang, {documents} giấy tờ mới, {skipped} đã có từ trước.",
-        "queued": "Đã xếp hàng {pages} trang của {dossiers} hồ sơ cho các worker "
-                  "(sohoa status để theo dõi).",
+        "queued": "Lô: {dossiers} hồ sơ: {done} đã xếp hàng ({partial} còn tệp lỗi), "
+                  "{failed} lỗi; {files} tệp: {files_failed} tệp lỗi, {not_taken} tệp "
+                  "không lấy; {pages} trang đã xếp hàng cho các worker, {skipped} giấy tờ "
+                  "đã có từ trước (sohoa status để theo dõi).",
         "resume": "Chạy lại cùng lệnh để làm tiếp phần còn lại.",
     },
     "en": {
@@ -68,8 +70,10 @@ UI = {
                  "{failed} failed; {files} files: {files_failed} failed, {not_taken} not "
                  "taken; {pages} pages, {documents} new documents, {skipped} found already "
                  "done.",
-        "queued": "Queued {pages} pages of {dossiers} dossiers for the workers "
-                  "(watch with sohoa status).",
+        "queued": "Batch: {dossiers} dossiers: {done} queued ({partial} with failed "
+                  "files), {failed} failed; {files} files: {files_failed} failed, "
+                  "{not_taken} not taken; {pages} pages queued for the workers, {skipped} "
+                  "documents found already done (watch with sohoa status).",
         "resume": "Run the same command again to finish the rest.",
     },
 }

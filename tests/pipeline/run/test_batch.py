@@ -1,8 +1,8 @@
 """`sohoa batch` / `worker` / `status`: a folder of dossiers, locally and through dramatiq.
 
 Fast tests use the fake OCR engine and dramatiq's stub broker; the crash-safety test runs
-real workers on the real Redis on 127.0.0.1:6379, kills one with SIGKILL mid-dossier and
-checks that the dossier completes exactly once.
+real workers on the real Redis on 127.0.0.1:6379, kills one with SIGKILL mid-dossier (a
+dossier of two files, assembled together) and checks that it completes exactly once.
 """
 
 from __future__ import annotations
@@ -231,8 +231,9 @@ def test_sigkill_mid_dossier_completes_exactly_once(home: Path, tmp_path: Path) 
              for i, t in enumerate(("giay_khai_sinh", "giay_chung_nhan_ket_hon",
                                     "giay_xac_nhan_tinh_trang_hon_nhan", "van_ban_hanh_chinh",
                                     "giay_khai_sinh", "to_khai"))]
-    _merge_pdfs([_encode(p.image, "pdf", p.truth.dpi) for p in pages],
-                root / "H12-0100" / "ho_so.pdf")
+    for name, part in (("ho_so_1.pdf", pages[:3]), ("ho_so_2.pdf", pages[3:])):
+        _merge_pdfs([_encode(p.image, "pdf", p.truth.dpi) for p in part],
+                    root / "H12-0100" / name)  # one dossier in two files: assembled together
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
     env.update(SOHOA_HOME=str(home), SOHOA_USER="can-bo", PYTHONPATH=str(ROOT),
@@ -265,10 +266,10 @@ def test_sigkill_mid_dossier_completes_exactly_once(home: Path, tmp_path: Path) 
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             status = _status(env)
-            if status["files"]["done"] == 1:
+            if status["files"]["done"] == 2:
                 break
             time.sleep(1)
-        assert status["files"]["done"] == 1, log.read_text()[-3000:]
+        assert status["files"]["done"] == 2, log.read_text()[-3000:]
         assert status["pages"]["done"] == 6 and status["dead_lettered"] == 0
     finally:
         os.killpg(second.pid, signal.SIGTERM)
@@ -328,7 +329,7 @@ def test_queued_batch_on_rabbitmq(home: Path, stack: Path, tmp_path: Path) -> No
                 for suffix in ("", ".DQ", ".XQ"):
                     channel.queue_delete(queue + suffix)
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
-        assert index.count_documents() == 4
+        assert index.count_documents() == 3  # H12-0001's two files: one paper
 
 
 def test_worker_metrics_and_broker_choice(monkeypatch: pytest.MonkeyPatch) -> None:

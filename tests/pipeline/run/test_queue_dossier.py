@@ -173,6 +173,9 @@ def test_queued_batch_groups_a_dossier_like_the_local_batch(
     use_home(monkeypatch, home, capsys, SOHOA_BROKER_URL="stub://", SOHOA_OCR_ENGINE="ink")
     code, summary, err = run_cli(capsys, "batch", str(stack), *ARGS)
     assert code == 2 and summary["pages"] == 4, err
+    # the clerk's summary counts the failed file, in Vietnamese, with no English log line
+    assert "2 hồ sơ: 2 đã xếp hàng (1 còn tệp lỗi), 0 lỗi; 5 tệp: 1 tệp lỗi" in err
+    assert "4 trang đã xếp hàng" in err and "hong.pdf" in err and "WARNING" not in err
     # pages fan out one message each; the dossier's assembly waits for its last page
     assert stub_queue.broker.queues[stub_queue.PAGE_QUEUE].qsize() == 4
     drain(stub_queue)
