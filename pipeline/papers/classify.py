@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.papers.extract import MOTTO, Line, _is_mrz
@@ -164,12 +164,20 @@ class PageGroup:
     confidence: float
 
 
-def group_pages(classes: Sequence[PageClass]) -> list[PageGroup]:
+def group_pages(classes: Sequence[PageClass], *,
+                same_card: Callable[[int, int], bool] | None = None) -> list[PageGroup]:
     """Consecutive pages into papers: a titled page starts one; a card back joins the card
     front before it; an untitled page continues the paper before it (or starts a
-    ``khac`` one); blank pages are left out."""
+    ``khac`` one); blank pages are left out.
+
+    A card scanned back first is one card too, its front first: file names often sort
+    the back before the front ("back.jpg" < "front.jpg", "mat_sau" < "mat_truoc"), so a
+    card front right after a lone card back joins it, as page one — the same paper as a
+    front-first scan — unless ``same_card(front, back)`` (page indices) says the two sides
+    belong to different cards (different personal IDs: two people's cards)."""
     groups: list[PageGroup] = []
     last: PageGroup | None = None
+    lone_back: PageGroup | None = None  # a card paper that so far is only its back
     backs_seen: set[int] = set()
     for i, pc in enumerate(classes):
         if pc.doc_type == "blank":
@@ -179,9 +187,14 @@ def group_pages(classes: Sequence[PageClass]) -> list[PageGroup]:
                 last.pages.append(i)
                 backs_seen.add(id(last))
                 continue
-            last = PageGroup("can_cuoc", [i], pc.confidence)
+            last = lone_back = PageGroup("can_cuoc", [i], pc.confidence)
             backs_seen.add(id(last))
             groups.append(last)
+            continue
+        if pc.doc_type == "can_cuoc" and pc.starts and last is not None and last is lone_back \
+                and (same_card is None or same_card(i, last.pages[0])):
+            last.pages.insert(0, i)  # the front is the card's first page
+            lone_back = None
             continue
         if not pc.starts and last is not None and last.doc_type != "can_cuoc":
             last.pages.append(i)

@@ -345,7 +345,9 @@ def build_documents(facts: Sequence[PageFacts], *, today: date | None = None,
                     force_type: str | None = None) -> list[Document]:
     """Group pages into papers and give each its validated fields."""
     docs = []
-    groups = group_pages([f.page_class for f in facts])
+    groups = group_pages([f.page_class for f in facts],
+                         same_card=lambda front, back: _card_ids_agree(facts[front],
+                                                                       facts[back]))
     if force_type is not None:
         content = [i for i, f in enumerate(facts) if f.page_class.doc_type != "blank"]
         groups = [PageGroup(force_type, content, 1.0)] if content else []
@@ -354,6 +356,23 @@ def build_documents(facts: Sequence[PageFacts], *, today: date | None = None,
         _fill(doc, [facts[i] for i in group.pages], today or date.today())
         docs.append(doc)
     return docs
+
+
+def _card_id(fact: PageFacts) -> str | None:
+    """The 12-digit personal ID a card side carries (QR, MRZ or the printed number)."""
+    for pid in (fact.qr.personal_id if fact.qr else None,
+                fact.mrz.personal_id if fact.mrz else None,
+                *(re.sub(r"\D", "", c.raw) for c in fact.candidates
+                  if c.key == "so_dinh_danh")):
+        if pid and len(pid) == 12:
+            return pid
+    return None
+
+
+def _card_ids_agree(front: PageFacts, back: PageFacts) -> bool:
+    """Two card sides may be one card: their personal IDs agree, or one is unread."""
+    ids = {_card_id(front), _card_id(back)} - {None}
+    return len(ids) <= 1
 
 
 def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:

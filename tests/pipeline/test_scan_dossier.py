@@ -8,6 +8,7 @@ front, its back or a birth certificate); store, index and signatures are real.
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -76,6 +77,27 @@ def test_card_front_and_back_in_two_files_are_one_paper(home: Path, tmp_path: Pa
     code, again, _ = scan(capsys, "000.00.19.H12-261122-0001", front, back, birth)
     assert [d["id"] for d in again["documents"]] == [d["id"] for d in docs]
     assert all(d["skipped"] and not d["reused"] for d in again["documents"])
+
+
+def test_a_card_scanned_back_first_is_the_same_paper(home: Path, tmp_path: Path,
+                                                   capsys) -> None:
+    """Names sort the back first ("mat_sau" < "mat_truoc"): still one card, front first,
+    with the id, fields and page order a front-first scan gives it."""
+    from pipeline.scan import document_id, sha256_file
+
+    back, front = page(tmp_path / "mat_sau.png", 8), page(tmp_path / "mat_truoc.png", 4)
+    code, out, err = scan(capsys, "000.00.19.H12-261122-0004", back, front)
+    assert code == 0, err
+    [card] = out["documents"]
+    assert card["type"] == "can_cuoc" and card["owner_id"] == "001190012345"
+    assert card["sources"] == ["mat_truoc.png", "mat_sau.png"]
+    assert card["id"] == document_id(sha256_file(front))
+    pdf = home / "store" / card["pdf_key"]
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout.split("\f")
+    assert "CĂN CƯỚC" in text[0] and "IDVNM" in text[1]  # the front is page one
+    code, checked, _ = _run(capsys, "verify", card["id"], "--json")
+    assert code == 0 and checked[0]["ok"]
 
 
 def test_a_paper_continued_in_another_file_is_one_paper(home: Path, tmp_path: Path,

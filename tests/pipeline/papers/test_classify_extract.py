@@ -426,6 +426,33 @@ def test_read_mrz_none_without_mrz():
     assert read_mrz(lines_of(PROSE)) is None
 
 
+def test_group_card_scanned_back_first_is_the_same_card_front_first():
+    """A batch folder sorts "mat_sau.jpg" (back) before "mat_truoc.jpg" (front): one card,
+    its front as page one, read exactly as when the front came first."""
+    [doc] = build(CARD_BACK, CARD_FRONT)
+    [front_first] = build(CARD_FRONT, CARD_BACK)
+    assert doc.doc_type == "can_cuoc" and doc.pages == [1, 0]
+    assert doc.values() == front_first.values()
+    assert doc.values()["so_dinh_danh"] == "001090123456"
+
+
+def test_group_two_cards_each_scanned_back_first():
+    docs = build(CARD_BACK, CARD_FRONT, CARD_BACK, CARD_FRONT)
+    assert [(d.doc_type, d.pages) for d in docs] == [("can_cuoc", [1, 0]), ("can_cuoc", [3, 2])]
+    mixed = build(CARD_FRONT, CARD_BACK, CARD_BACK, CARD_FRONT)
+    assert [d.pages for d in mixed] == [[0, 1], [3, 2]]
+
+
+def test_group_a_lone_back_does_not_take_another_persons_front():
+    """A's back (its MRZ says A's ID), then B's front and back: A's front is missing, B's
+    card stays whole and A's back stays alone."""
+    a = person(5, male=False, born=date(1987, 9, 25))
+    a_back = [*CARD_BACK, *mrz_lines(a, date(2030, 3, 5))]
+    docs = build(a_back, CARD_FRONT, CARD_BACK)  # the front is 001090123456
+    assert [(d.doc_type, d.pages) for d in docs] == [("can_cuoc", [0]), ("can_cuoc", [1, 2])]
+    assert docs[0].values()["so_dinh_danh"] == a.pid
+
+
 def test_card_back_with_mrz_confirms_the_front():
     p = person(3, male=True, born=date(1990, 3, 5), family="Nguyễn")
     front = [ln.replace("001090123456", p.pid).replace("NGUYỄN VĂN AN", p.name_upper)

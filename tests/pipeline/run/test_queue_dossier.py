@@ -1,9 +1,10 @@
 """Queued batches group a dossier's files into papers exactly as a local batch does.
 
-The same folder — a card scanned as front and back in two files, a birth certificate
-whose page 2 is another file, a corrupt file — is digitized once by a local ``batch`` and
-once through the queue (dramatiq's stub broker with an in-process worker; the real Redis
-and RabbitMQ with a worker process), each into its own SOHOA_HOME. The stored papers must
+The same folder — a card scanned as front and back in two files (the back's name sorts
+first), a birth certificate whose page 2 is another file, a corrupt file — is digitized
+once by a local ``batch`` and once through the queue (dramatiq's stub broker with an
+in-process worker; the real Redis and RabbitMQ with a worker process), each into its own
+SOHOA_HOME. The stored papers must
 be the same: ids, types, fields, owners, originals, page counts and the signed PDFs'
 text; and so must the summary counts and problems. A web upload through the queue groups
 the same way, and a dossier assembly delivered again after a crash stores nothing twice.
@@ -49,8 +50,8 @@ def stack(tmp_path: Path) -> Path:
     root = tmp_path / "lo-2026-11-22"
     (root / CARD).mkdir(parents=True)
     (root / BIRTH).mkdir()
-    page(root / CARD / "scan_001.png", 4)
-    page(root / CARD / "scan_002.png", 8)
+    page(root / CARD / "mat_truoc.png", 4)
+    page(root / CARD / "mat_sau.png", 8)  # sorts first: the card is scanned back first
     page(root / BIRTH / "khai_sinh.png", 14)
     page(root / BIRTH / "trang_2.png", 11)  # untitled: continues the birth certificate
     (root / BIRTH / "hong.pdf").write_bytes(b"%PDF-1.4 truncated")
@@ -201,7 +202,7 @@ def test_a_dossier_assembly_delivered_again_stores_nothing_twice(
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
         card = index.search(doc_type="can_cuoc")[0]
     group = [[sha, key, name] for sha, key, name in zip(
-        card.original_sha256s, card.original_keys, ("scan_001.png", "scan_002.png"),
+        card.original_sha256s, card.original_keys, ("mat_truoc.png", "mat_sau.png"),
         strict=True)]
     store = LocalStore(home / "store")
     for sha in card.original_sha256s:  # the done markers were never written
@@ -231,7 +232,7 @@ def test_a_file_whose_pages_cannot_be_loaded_fails_alone(
     use_home(monkeypatch, home, capsys, SOHOA_BROKER_URL="stub://", SOHOA_OCR_ENGINE="ink")
     run_cli(capsys, "batch", str(stack), *ARGS)
     real = work.load_pages
-    back = subprocess.run(["sha256sum", str(stack / CARD / "scan_002.png")], check=True,
+    back = subprocess.run(["sha256sum", str(stack / CARD / "mat_sau.png")], check=True,
                           capture_output=True, text=True).stdout.split()[0]
 
     def lossy(store, sha256, total, tmp):  # noqa: ANN001
@@ -246,7 +247,7 @@ def test_a_file_whose_pages_cannot_be_loaded_fails_alone(
     code, status, _ = run_cli(capsys, "status", "--json")
     assert status["files"]["failed"] == 1 and status["files"]["done"] == 3
     [problem] = status["problems"]
-    assert (problem["dossier"], problem["source"], problem["page"]) == (CARD, "scan_002.png",
+    assert (problem["dossier"], problem["source"], problem["page"]) == (CARD, "mat_sau.png",
                                                                         None)
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
         card = index.search(doc_type="can_cuoc")
