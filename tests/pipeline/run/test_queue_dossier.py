@@ -149,16 +149,17 @@ def stub_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     queue.broker.flush_all()
 
 
-def drain(queue: Any) -> None:
-    """Run an in-process worker until the page and assembly queues are empty."""
+def drain(queue: Any, *, fail_fast: bool = True) -> None:
+    """Run an in-process worker until the page and assembly queues are empty
+    (``fail_fast``: raise a message's error once it is out of retries)."""
     import dramatiq
 
     worker = dramatiq.Worker(queue.broker, worker_timeout=100, worker_threads=1)
     worker.start()
     try:
         for _ in range(3):  # pages queue assemblies: join both until both stay empty
-            queue.broker.join(queue.PAGE_QUEUE, timeout=120_000)
-            queue.broker.join(queue.ASSEMBLE_QUEUE, timeout=120_000)
+            queue.broker.join(queue.PAGE_QUEUE, timeout=120_000, fail_fast=fail_fast)
+            queue.broker.join(queue.ASSEMBLE_QUEUE, timeout=120_000, fail_fast=fail_fast)
         worker.join()
     finally:
         worker.stop()
@@ -252,6 +253,43 @@ def test_a_file_whose_pages_cannot_be_loaded_fails_alone(
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
         card = index.search(doc_type="can_cuoc")
         assert len(card) == 1 and len(card[0].original_sha256s) == 1  # the front alone
+
+
+def test_a_dossier_assembly_out_of_retries_shows_every_file_dead(
+        tmp_path: Path, stack: Path, capsys, monkeypatch: pytest.MonkeyPatch,
+        stub_queue: Any) -> None:
+    """The store stays unreachable while a dossier is assembled: retried, then
+    dead-lettered; `status` shows each of the dossier's files dead, and a rerun of the
+    batch (store back) finishes it."""
+    from pipeline.run import work
+    from storage.errors import StoreUnavailableError
+
+    home = tmp_path / "home"
+    use_home(monkeypatch, home, capsys, SOHOA_BROKER_URL="stub://", SOHOA_OCR_ENGINE="ink")
+    monkeypatch.setitem(stub_queue.assemble_dossier.options, "max_retries", 1)
+    monkeypatch.setitem(stub_queue.assemble_dossier.options, "min_backoff", 10)
+    monkeypatch.setitem(stub_queue.assemble_dossier.options, "max_backoff", 20)
+    run_cli(capsys, "batch", str(stack), *ARGS)
+    real = work.load_pages
+
+    def down(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise StoreUnavailableError(detail="connection refused")
+
+    monkeypatch.setattr(work, "load_pages", down)
+    drain(stub_queue, fail_fast=False)
+    code, status, _ = run_cli(capsys, "status", "--json")
+    assert status["files"]["dead"] == 4 and status["pages"]["done"] == 4
+    assert sorted((p["dossier"], p["source"]) for p in status["problems"]) == [
+        (CARD, "mat_sau.png"), (CARD, "mat_truoc.png"), (BIRTH, "khai_sinh.png"),
+        (BIRTH, "trang_2.png")]
+    monkeypatch.setattr(work, "load_pages", real)
+    code, again, _ = run_cli(capsys, "batch", str(stack), *ARGS)
+    assert again["pages"] == 4  # nothing sent but the two assemblies
+    assert stub_queue.broker.queues[stub_queue.PAGE_QUEUE].qsize() == 0
+    drain(stub_queue, fail_fast=False)  # the stub broker keeps the earlier dead letters
+    code, status, _ = run_cli(capsys, "status", "--json")
+    assert status["files"]["done"] == 4 and status["documents"] == 2
+    assert status["problems"] == []
 
 
 def test_a_web_upload_through_the_queue_groups_the_card(
