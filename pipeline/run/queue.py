@@ -237,15 +237,19 @@ def _assemble(group: Group, request: dict[str, Any]) -> None:
 
     ctx = _context()
     work = ctx.index.work
-    if all(ctx.store.exists(done_key(sha)) for sha, _, _ in group):
-        for sha, _, _ in group:
-            work.set(sha, -1, "done")
-        return
-    for sha, _, _ in group:
-        work.set(sha, -1, "running")
     stored = 0
     try:
         scanner = ctx.scanner()
+        scan_request = ScanRequest.from_dict(request)
+        if all(ctx.store.exists(done_key(sha)) for sha, _, _ in group):
+            # done by an earlier delivery, or meanwhile for another dossier of the batch
+            # (the same bytes in two folders): linked to this one by reuse, as locally
+            for sha, _, _ in group:
+                scanner.link_reused(scanner.finished(sha) or [], scan_request)
+                work.set(sha, -1, "done")
+            return
+        for sha, _, _ in group:
+            work.set(sha, -1, "running")
         with tempfile.TemporaryDirectory(prefix="sohoa-assemble-") as tmp:
             originals = []
             for n, (sha, okey, source) in enumerate(group):
@@ -259,8 +263,7 @@ def _assemble(group: Group, request: dict[str, Any]) -> None:
                     work.set(sha, -1, "failed", error=_message(exc))
                     continue
                 originals.append(Original(Path(source), sha, okey, pages))
-            outcomes = scanner.store_originals(originals, ScanRequest.from_dict(request),
-                                               Path(tmp))
+            outcomes = scanner.store_originals(originals, scan_request, Path(tmp))
             for original, (_, outcome) in zip(originals, outcomes, strict=True):
                 if isinstance(outcome, SohoaError):
                     if not permanent(outcome):

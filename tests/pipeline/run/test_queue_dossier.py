@@ -190,6 +190,33 @@ def test_queued_batch_groups_a_dossier_like_the_local_batch(
     assert stub_queue.broker.queues[stub_queue.PAGE_QUEUE].qsize() == 0
 
 
+def reuse_events(home: Path) -> list[tuple]:
+    with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
+        return sorted((e.dossier_code, e.document_id, e.detail["found_by"])
+                      for e in index.events(kind="reused"))
+
+
+def test_the_same_card_copied_into_another_dossier_is_reused_there_as_locally(
+        tmp_path: Path, stack: Path, capsys, monkeypatch: pytest.MonkeyPatch,
+        stub_queue: Any) -> None:
+    """The card's files copied (same bytes) into a third dossier of the batch: locally the
+    third dossier finds the card stored and links it by reuse; queued, both dossiers are
+    in flight at once, and the result must be the same."""
+    copy = stack / "000.00.19.H12-261122-0023"
+    copy.mkdir()
+    for name, new in (("mat_sau.png", "cccd_2.png"), ("mat_truoc.png", "cccd_1.png")):
+        (copy / new).write_bytes((stack / CARD / name).read_bytes())
+    local_home = tmp_path / "home-local"
+    local = local_batch(monkeypatch, tmp_path, stack, capsys)
+    assert local[0]["skipped"] == 1  # the card, once, though it came as two files
+    home = tmp_path / "home-queued"
+    use_home(monkeypatch, home, capsys, SOHOA_BROKER_URL="stub://", SOHOA_OCR_ENGINE="ink")
+    run_cli(capsys, "batch", str(stack), *ARGS)
+    drain(stub_queue)
+    assert papers(home, tmp_path) == local[1]
+    assert reuse_events(home) == reuse_events(local_home) != []
+
+
 def test_a_dossier_assembly_delivered_again_stores_nothing_twice(
         tmp_path: Path, stack: Path, capsys, monkeypatch: pytest.MonkeyPatch,
         stub_queue: Any) -> None:
