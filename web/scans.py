@@ -42,7 +42,7 @@ from common.private import private_dir
 from pipeline.page.process import PageOptions, PageResult
 from pipeline.run.batch import BatchSummary, DossierJob
 from pipeline.run.submit import page_options, signing_config, submit
-from pipeline.scan import ScannedDocument, ScanRequest
+from pipeline.scan import ScannedDocument, ScanRequest, sha256_file
 
 from .auth import Principal, require
 from .context import ApiError, Service, not_found, service
@@ -104,7 +104,7 @@ class Jobs:
     def save(self, job: ScanJob, **extra: Any) -> None:
         job.updated_at = datetime.now(UTC)
         previous = self._raw(job.id) or {}
-        data = {k: v for k, v in previous.items() if k == "request"}
+        data = {k: v for k, v in previous.items() if k in ("request", "originals")}
         data |= job.model_dump(mode="json") | {"pid": os.getpid(), "host": HOST, **extra}
         private_dir(self.root)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{job.id}.")
@@ -356,10 +356,47 @@ def cancel_job(job_id: str, request: Request, svc: Svc, who: Counter) -> ScanJob
 
 @router.get("/scans/{job_id}", response_model=ScanJob, summary="Follow an upload's job")
 def job_status(job_id: str, svc: Svc, who: Counter) -> ScanJob:
-    job = jobs_of(svc).load(job_id)
+    jobs = jobs_of(svc)
+    job = jobs.load(job_id)
     if job is None:
         raise not_found("lượt tải lên", "scan job")
+    if job.state == "queued_to_workers":
+        _follow_workers(svc, jobs, job)
     return job
+
+
+def _follow_workers(svc: Service, jobs: Jobs, job: ScanJob) -> None:
+    """A job handed to the queue's workers: its pages done from the work table, and once
+    every file's assembly has finished, ``done`` (or ``failed``: no file assembled) with
+    the papers stored and each file's failure among the problems."""
+    originals: dict[str, str] = (jobs._raw(job.id) or {}).get("originals") or {}  # noqa: SLF001
+    if not originals:
+        return
+    work = svc.warehouse.index.work
+    states = {name: work.state(sha, -1) for name, sha in originals.items()}
+    job.pages_done = min(sum(work.pages_finished(sha)[0] for sha in originals.values()),
+                         job.pages_total)
+    if any(state not in ("done", "failed", "dead") for state in states.values()):
+        return
+    failed = [name for name, state in states.items() if state != "done"]
+    if failed:
+        errors = {p["source"]: p["error"] for p in work.problems(limit=1000)
+                  if p["dossier"] == job.dossier_code and p["page"] is None}
+        job.problems += [{"dossier": job.dossier_code, "source": name, "page": None,
+                          "message": f"{name}: {errors.get(name) or 'không số hoá được'}",
+                          "message_en": f"{name}: not digitized", "code": "WorkFailed"}
+                         for name in failed]
+    names = {sha: name for name, sha in originals.items()}
+    found: dict[str, dict[str, Any]] = {}
+    for sha in originals.values():
+        for rec in svc.warehouse.index.find_all_by_original(sha):
+            found.setdefault(rec.id, {"id": rec.id, "type": rec.doc_type,
+                                      "source": names.get(rec.original_sha256s[0], names[sha]),
+                                      "pages": rec.pages, "skipped": False})
+    job.documents = list(found.values())
+    job.state = "failed" if len(failed) == len(originals) else "done"
+    job.message = ""
+    jobs.save(job)
 
 
 def _safe_name(filename: str, *, taken: list[str]) -> str:
@@ -389,6 +426,7 @@ def _run(svc: Service, jobs: Jobs, job: ScanJob, request: ScanRequest,
     job.state = "running"
     jobs.save(job)
     summary = BatchSummary(dossiers=1)
+    extra: dict[str, Any] = {}
     try:
         settings, warehouse = svc.settings, svc.warehouse
         queued = bool(settings.broker_url)
@@ -406,16 +444,26 @@ def _run(svc: Service, jobs: Jobs, job: ScanJob, request: ScanRequest,
                                   "source": Path(doc.source).name,
                                   "pages": doc.record.pages, "skipped": doc.skipped})
 
+        originals = {str(p): sha256_file(p) for p in paths} if queued else {}
         submit([DossierJob(request, paths)], settings, warehouse.store, warehouse.index,
                options=options, summary=summary, workers=settings.scan_workers,
                on_page=page_done, on_document=paper)
         if queued:
             job.state, job.pages_total = "queued_to_workers", summary.pages
-            job.message = "Đã chuyển cho các worker; theo dõi bằng sohoa status."
+            job.message = ("Đã chuyển cho các worker xử lý; xem lại lượt tải lên này để "
+                           "biết kết quả.")
+            # the files the workers assemble (those found already stored are not queued)
+            work = warehouse.index.work
+            extra = {"originals": {p.name: originals[str(p)] for p in paths
+                                   if work.state(originals[str(p)], -1) is not None}}
+            if not extra["originals"]:  # every file already stored, or refused
+                job.state, job.message = ("failed" if summary.failed else "done"), ""
         else:
             job.state = "failed" if summary.failed else "done"
         job.problems = [_without_server_paths(p, jobs.uploads(job.id))
                         for p in summary.problems]
+        if extra:
+            jobs.save(job, **extra)
     except JobCancelled:
         job.state = "cancelled"
         job.message = (f"Đã huỷ sau {job.pages_done} trang; các giấy tờ đã xong vẫn được lưu "

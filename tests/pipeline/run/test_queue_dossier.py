@@ -337,11 +337,12 @@ def test_a_web_upload_through_the_queue_groups_the_card(
                                  username="motcua", label="test", expires_at=None)
     front, back = page(tmp_path / "truoc.png", 4), page(tmp_path / "sau.png", 8)
     headers = {"Authorization": f"Bearer {token}"}
+    monkeypatch.setattr(stub_queue, "_CONTEXT", None)
     with TestClient(create_app(Settings.load())) as client:
         response = client.post("/api/scans", headers=headers, data={
             "dossier_code": CARD, "procedure_code": "1.001193", "agency_code": "H12.19"},
-            files=[("files", ("truoc.png", front.read_bytes(), "image/png")),
-                   ("files", ("sau.png", back.read_bytes(), "image/png"))])
+            files=[("files", ("sau.png", back.read_bytes(), "image/png")),
+                   ("files", ("truoc.png", front.read_bytes(), "image/png"))])
         assert response.status_code == 202, response.text
         job = response.json()
         for _ in range(300):
@@ -349,12 +350,18 @@ def test_a_web_upload_through_the_queue_groups_the_card(
             if job["state"] not in ("queued", "running"):
                 break
             time.sleep(0.1)
-    assert job["state"] == "queued_to_workers" and job["pages_total"] == 2, job
-    drain(stub_queue)
+        assert job["state"] == "queued_to_workers" and job["pages_total"] == 2, job
+        assert job["pages_done"] == 0 and job["documents"] == []
+        drain(stub_queue)
+        # following the job after the workers are done: the card, whole, and no problem
+        job = client.get(f"/api/scans/{job['id']}", headers=headers).json()
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
         [card] = list(index.iter_documents())
     assert card.doc_type == "can_cuoc" and card.owner_id == "001190012345"
     assert len(card.original_sha256s) == 2 and card.pages == 2
+    assert job["state"] == "done" and job["pages_done"] == 2 and job["problems"] == []
+    assert job["documents"] == [{"id": card.id, "type": "can_cuoc", "source": "truoc.png",
+                                 "pages": 2, "skipped": False}]
 
 
 # -- the real brokers, a worker process ---------------------------------------------------------
