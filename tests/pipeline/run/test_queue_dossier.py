@@ -319,15 +319,16 @@ def test_a_dossier_assembly_out_of_retries_shows_every_file_dead(
     assert status["problems"] == []
 
 
-def test_a_web_upload_through_the_queue_groups_the_card(
-        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, stub_queue: Any) -> None:
+def counter_upload(home: Path, files: list[Path], queue: Any, *,
+                   between: Any = None) -> tuple[dict, dict]:
+    """A counter account uploads ``files`` as one dossier through the web API; the job is
+    followed until handed to the workers, the workers run, and it is followed again.
+    Returns (the job when handed over, the job after the workers)."""
     from fastapi.testclient import TestClient
 
     from web import security
     from web.app import create_app
 
-    home = tmp_path / "home"
-    use_home(monkeypatch, home, capsys, SOHOA_BROKER_URL="stub://", SOHOA_OCR_ENGINE="ink")
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
         index.accounts.add("motcua", display_name="Một cửa",
                            password_hash=security.hash_password("mat-khau-2026"),
@@ -335,14 +336,11 @@ def test_a_web_upload_through_the_queue_groups_the_card(
         token_id, token = security.new_api_token()
         index.accounts.add_token(token_id, token_sha256=security.digest(token),
                                  username="motcua", label="test", expires_at=None)
-    front, back = page(tmp_path / "truoc.png", 4), page(tmp_path / "sau.png", 8)
     headers = {"Authorization": f"Bearer {token}"}
-    monkeypatch.setattr(stub_queue, "_CONTEXT", None)
     with TestClient(create_app(Settings.load())) as client:
         response = client.post("/api/scans", headers=headers, data={
             "dossier_code": CARD, "procedure_code": "1.001193", "agency_code": "H12.19"},
-            files=[("files", ("sau.png", back.read_bytes(), "image/png")),
-                   ("files", ("truoc.png", front.read_bytes(), "image/png"))])
+            files=[("files", (f.name, f.read_bytes(), "image/png")) for f in files])
         assert response.status_code == 202, response.text
         job = response.json()
         for _ in range(300):
@@ -350,18 +348,51 @@ def test_a_web_upload_through_the_queue_groups_the_card(
             if job["state"] not in ("queued", "running"):
                 break
             time.sleep(0.1)
-        assert job["state"] == "queued_to_workers" and job["pages_total"] == 2, job
-        assert job["pages_done"] == 0 and job["documents"] == []
-        drain(stub_queue)
-        # following the job after the workers are done: the card, whole, and no problem
-        job = client.get(f"/api/scans/{job['id']}", headers=headers).json()
+        drain(queue, fail_fast=False)
+        return job, client.get(f"/api/scans/{job['id']}", headers=headers).json()
+
+
+def test_a_web_upload_through_the_queue_groups_the_card(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, stub_queue: Any) -> None:
+    home = tmp_path / "home"
+    use_home(monkeypatch, home, capsys, SOHOA_BROKER_URL="stub://", SOHOA_OCR_ENGINE="ink")
+    front, back = page(tmp_path / "truoc.png", 4), page(tmp_path / "sau.png", 8)
+    handed, job = counter_upload(home, [back, front], stub_queue)
+    assert handed["state"] == "queued_to_workers" and handed["pages_total"] == 2, handed
+    assert handed["pages_done"] == 0 and handed["documents"] == []
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index:
         [card] = list(index.iter_documents())
     assert card.doc_type == "can_cuoc" and card.owner_id == "001190012345"
     assert len(card.original_sha256s) == 2 and card.pages == 2
+    # following the job after the workers are done: the card, whole, and no problem
     assert job["state"] == "done" and job["pages_done"] == 2 and job["problems"] == []
     assert job["documents"] == [{"id": card.id, "type": "can_cuoc", "source": "truoc.png",
                                  "pages": 2, "skipped": False}]
+
+
+def test_a_web_upload_whose_file_fails_in_the_workers_says_which(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, stub_queue: Any) -> None:
+    from pipeline.run import work
+    from storage.errors import ObjectNotFoundError
+
+    home = tmp_path / "home"
+    use_home(monkeypatch, home, capsys, SOHOA_BROKER_URL="stub://", SOHOA_OCR_ENGINE="ink")
+    front, back = page(tmp_path / "truoc.png", 4), page(tmp_path / "sau.png", 8)
+    lost = subprocess.run(["sha256sum", str(back)], check=True, capture_output=True,
+                          text=True).stdout.split()[0]
+    real = work.load_pages
+
+    def lossy(store, sha256, total, tmp):  # noqa: ANN001
+        if sha256 == lost:
+            raise ObjectNotFoundError(detail="work/…/page.json")
+        return real(store, sha256, total, tmp)
+
+    monkeypatch.setattr(work, "load_pages", lossy)
+    _, job = counter_upload(home, [back, front], stub_queue)
+    assert job["state"] == "done" and [d["source"] for d in job["documents"]] == ["truoc.png"]
+    [problem] = job["problems"]
+    assert problem["source"] == "sau.png" and problem["code"] == "WorkFailed"
+    assert problem["message"].startswith("sau.png: ") and str(home) not in str(job)
 
 
 # -- the real brokers, a worker process ---------------------------------------------------------
