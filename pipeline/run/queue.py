@@ -194,7 +194,7 @@ def ocr_page(sha256: str, original_key: str, source: str, page: int,
         if not permanent(exc):
             raise  # retried with backoff
         log.warning("page %d of %s failed for good: %s", page + 1, sha256[:12],
-                  exc.describe("en") if isinstance(exc, SohoaError) else repr(exc))
+                    exc.describe("en") if isinstance(exc, SohoaError) else repr(exc))
         ctx.index.work.set(sha256, page, "failed", error=_message(exc))
         done, total = ctx.index.work.pages_finished(sha256)
         finished = done >= total
