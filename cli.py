@@ -691,6 +691,7 @@ def cmd_reuse(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from pipeline.papers.doctypes import type_name
     from pipeline.run.submit import agency_name_for, make_scanner, open_signer, page_options
     from warehouse.merge import merge_documents
 
@@ -714,12 +715,14 @@ def cmd_merge(args: argparse.Namespace) -> int:
                      "đã gộp, bản ký số cũ giữ nguyên.",
                "en": "Merged {n} papers into {id} ({type}); the old ids are marked "
                      "superseded, their signed copies kept."}[args.ui]
-        print(msg.format(n=len(args.doc_ids), id=record.id, type=record.doc_type),
+        kind = type_name(record.doc_type) if args.ui == "vi" else record.doc_type
+        print(msg.format(n=len(args.doc_ids), id=record.id, type=kind),
               file=sys.stderr)
     return 0
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
+    from pipeline.papers.labels import field_label
     from warehouse.corrections import correct_field
 
     settings = args.settings
@@ -733,7 +736,10 @@ def cmd_fix(args: argparse.Namespace) -> int:
                      "{version}; bản ký số giữ nguyên).",
                "en": "Corrected {field} of {id}: {old!r} → {new!r} (metadata version "
                      "{version}; the signed copy is unchanged)."}[args.ui]
-        print(msg.format(**done.to_json()), file=sys.stderr)
+        facts = done.to_json()
+        if args.ui == "vi":  # the field as people call it, its key after it
+            facts["field"] = f"{field_label(facts['field'])} ({facts['field']})"
+        print(msg.format(**facts), file=sys.stderr)
     return 0
 
 
