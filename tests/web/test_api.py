@@ -477,6 +477,14 @@ def test_auditor_lists_filters_and_exports_the_access_log(client: TestClient,
     events = log.json()["events"]
     assert len(events) == 2 and all(e["actor"] == "canbo" for e in events)
     assert [e["detail"]["action"] for e in events] == ["view", "search"]
+    # the viewed paper's type and owner come with the event (added to the answer)
+    with seeded.index() as index:
+        viewed = index.get(seeded.doc_ids[0])
+    assert viewed is not None and events[0]["document_id"] == viewed.id
+    assert events[0]["document"] == {"type": viewed.doc_type,
+                                     "type_name": DOC_TYPES[viewed.doc_type],
+                                     "owner_name": viewed.owner_name}
+    assert events[1]["document"] is None  # a search names no paper
     older = client.get("/api/access-log", headers=auditor, params={
         "actor": "canbo", "before_id": log.json()["next_before_id"]}).json()["events"]
     assert older and all(e["id"] < events[-1]["id"] for e in older)
@@ -491,6 +499,9 @@ def test_auditor_lists_filters_and_exports_the_access_log(client: TestClient,
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows and {r["actor"] for r in rows} == {"canbo"}
     assert {"search", "view"} <= {r["action"] for r in rows}
+    view_row = next(r for r in rows if r["action"] == "view")
+    assert view_row["document_type"] == DOC_TYPES[viewed.doc_type]
+    assert view_row["owner_name"] == (viewed.owner_name or "")
     with seeded.index() as index:
         assert index.events(action="export")[0].actor == "kiemtra"
 

@@ -37,17 +37,32 @@ function eventDetail(e) {
   return parts.join(' · ');
 }
 
+/** The paper of an event: its type and owner (audit view), a link that opens it when
+ * onOpen is given (officers), its id below. */
+function eventDocument(e, onOpen) {
+  if (!e.document_id) return '';
+  const paper = e.document;
+  if (!paper) return h('span', { class: 'mono break' }, e.document_id);
+  const text = paper.type_name + (paper.owner_name ? ` — ${paper.owner_name}` : '');
+  const head = onOpen
+    ? h('button', { type: 'button', class: 'link', 'data-testid': 'event-open',
+      title: 'Mở giấy tờ', onclick: () => onOpen(e.document_id) }, text)
+    : h('span', { 'data-testid': 'event-paper' }, text);
+  return [head, h('span', { class: 'mono small muted block break' }, e.document_id)];
+}
+
 const EVENT_COLUMNS = {
   at: ['Thời gian', (e) => fmtDateTime(e.at), 'nowrap'],
   actor: ['Người thực hiện', (e) => e.actor || '—', ''],
   action: ['Hành động', eventAction, ''],
-  document: ['Giấy tờ', (e) => e.document_id || '', 'break mono'],
+  document: ['Giấy tờ', (e, opts) => eventDocument(e, opts.onOpen), 'col-doc'],
   dossier: ['Hồ sơ', (e) => e.dossier_code || '', 'break mono'],
   detail: ['Chi tiết', eventDetail, 'break small'],
 };
 
-/** One event as a row of the given columns (keys of EVENT_COLUMNS). */
-export function eventRow(e, columns, testid) {
+/** One event as a row of the given columns (keys of EVENT_COLUMNS); opts.onOpen(id)
+ * opens an event's paper. */
+export function eventRow(e, columns, testid, opts) {
   return h('tr', {
     'data-testid': testid, 'data-kind': e.kind, 'data-action': (e.detail || {}).action || '',
     'data-actor': e.actor || '', 'data-document-id': e.document_id || '',
@@ -56,7 +71,7 @@ export function eventRow(e, columns, testid) {
   }, columns.map((c) => {
     const [, get, cls] = EVENT_COLUMNS[c];
     return h('td', { class: cls || null, title: c === 'detail'
-      ? JSON.stringify(e.detail || {}) : null }, get(e));
+      ? JSON.stringify(e.detail || {}) : null }, get(e, opts || {}));
   }));
 }
 

@@ -41,13 +41,12 @@ async function boot() {
   for (const tab of TABS) $(tab.id).addEventListener('click', () => showView(tab.view));
   upload.init();
   search.init();
-  audit.init();
-  reports.init({
-    openDocument: (id) => {
-      showView('search-view');
-      search.openDocument(id);
-    },
-  });
+  const openDocument = (id) => {
+    showView('search-view');
+    search.openDocument(id);
+  };
+  audit.init({ openDocument });
+  reports.init({ openDocument });
   accounts.init();
   initLightbox();
   whenSessionExpires(() => signedOut('Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.',

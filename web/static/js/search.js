@@ -5,7 +5,7 @@ import { api, ApiFailure, query } from './api.js';
 import { $, badge, clear, fillOptions, h, safeUrl, setBusy, showMsg } from './dom.js';
 import { documentArticle, resultCard } from './document.js';
 import { eventsTable } from './events.js';
-import { fmtDate, fmtDateTime, fmtTime, nextDay } from './format.js';
+import { fmtDate, fmtDateTime, fmtTime, nextDay, readDays } from './format.js';
 import { channelName, docTypes, pattern } from './meta.js';
 import { session } from './session.js';
 
@@ -52,9 +52,17 @@ export function reset() {
 async function onSearch(event) {
   event.preventDefault();
   const form = $('search-form');
-  const values = Object.fromEntries(new FormData(form).entries());
-  const params = query(values);
   const msg = $('search-msg');
+  let days;
+  try {
+    days = readDays(form); // typed dd/mm/yyyy, sent as YYYY-MM-DD
+  } catch (e) {
+    showMsg(msg, e.message, 'error');
+    e.input.focus();
+    return;
+  }
+  const values = { ...Object.fromEntries(new FormData(form).entries()), ...days };
+  const params = query(values);
   if (!params) {
     showMsg(msg, 'Nhập ít nhất một điều kiện tìm kiếm (số định danh, họ tên, ngày sinh…).',
       'error');
