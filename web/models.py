@@ -66,6 +66,9 @@ class DocumentSummary(BaseModel):
     procedure_code: str | None
     agency_code: str | None
     agency_name: str | None
+    thumbnail_url: str | None = Field(
+        None, description="search results only: page 1 as a small JPEG (a link for this "
+                          "user, valid minutes, like the previews of an opened paper)")
 
 
 class SearchQuery(BaseModel):

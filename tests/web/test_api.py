@@ -161,7 +161,7 @@ PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
              ("GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
              ("GET", "/api/reports/review?from=2026-10-01&to=2026-12-31"),
              ("GET", "/api/reports/portal/x"),
-             ("GET", "/api/meta")]
+             ("GET", "/api/meta"), ("GET", "/api/thumbnails/x.y")]
 
 
 def test_every_operation_but_the_public_ones_is_protected(client: TestClient) -> None:
@@ -321,6 +321,33 @@ def test_open_checks_the_signature_and_previews_come_by_signed_links(
         views = index.events(document_id=doc, action="view")
     assert views[0].actor == "canbo" and views[0].dossier_code == "HS-XEM-1"
     assert views[0].detail["via"] == "token:test-canbo"
+
+
+def test_search_results_have_thumbnails_for_their_officer_only(client: TestClient,
+                                                               seeded: Seeded) -> None:
+    officer = bearer(seeded, "canbo")
+    found = client.post("/api/documents/search", json={"owner_id": OWNER_ID},
+                        headers=officer).json()["results"]
+    assert found and all(r["thumbnail_url"].startswith("/api/thumbnails/") for r in found)
+    url = found[0]["thumbnail_url"]
+    image = client.get(url, headers=officer)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert image.content[:3] == b"\xff\xd8\xff"
+    preview = client.get(f"/api/documents/{found[0]['id']}", headers=officer).json()
+    full = client.get(preview["previews"][0]["url"]).content
+    assert 500 < len(image.content) < len(full)  # small: a thumbnail, not the preview
+    # the link alone is not enough, nor is it another officer's
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=bearer(seeded, "tatca")).status_code == 403
+    assert client.get(url, headers=bearer(seeded, "kiemtra")).status_code == 403
+    tampered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
+    assert client.get(tampered, headers=officer).status_code == 403
+    assert client.get(preview["previews"][0]["url"].replace("/api/previews/",
+                      "/api/thumbnails/"), headers=officer).status_code == 403
+    # the search that showed them names the papers in the access log
+    with seeded.index() as index:
+        search = index.events(action="search", actor="canbo", limit=1)[0]
+    assert set(search.detail["shown"]) == {r["id"] for r in found}
 
 
 def test_links_expire(client: TestClient, seeded: Seeded, monkeypatch: pytest.MonkeyPatch

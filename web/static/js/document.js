@@ -28,21 +28,33 @@ export function resultCard(s, selected, onOpen) {
     `Số hoá: ${fmtDate(s.digitized_at)}`,
     s.valid_until ? `Hiệu lực đến: ${fmtDate(s.valid_until)}` : 'Không thời hạn',
   ].join(' · ');
+  const thumbUrl = s.thumbnail_url ? safeUrl(s.thumbnail_url) : null;
+  let thumb = null;
+  if (thumbUrl) {
+    // loaded when scrolled into view; the officer's session and the link both checked
+    const img = h('img', { src: thumbUrl, alt: '', loading: 'lazy', decoding: 'async',
+      width: 56, height: 80, 'data-testid': 'result-thumb' });
+    img.addEventListener('error', () => img.classList.add('thumb-failed'));
+    thumb = h('span', { class: 'result-thumb', 'aria-hidden': 'true' }, img);
+  }
   return h('button', {
     type: 'button',
-    class: 'result' + (s.expired ? ' result-expired' : '') + (selected ? ' selected' : ''),
+    class: 'result' + (s.expired ? ' result-expired' : '') + (selected ? ' selected' : '') +
+      (thumb ? ' has-thumb' : ''),
     'data-testid': 'result',
     'data-doc-id': s.id,
     'aria-pressed': selected ? 'true' : 'false',
     onclick: () => onOpen(s.id),
   },
-  h('span', { class: 'result-top' },
-    h('span', { class: 'result-type', 'data-testid': 'result-type' }, s.type_name),
-    h('span', { class: 'badges' }, summaryBadges(s))),
-  h('span', { class: 'result-owner', 'data-testid': 'result-owner' },
-    s.owner_name || '(chưa rõ chủ giấy tờ)'),
-  h('span', { class: 'result-meta' }, meta1),
-  h('span', { class: 'result-meta' }, meta2));
+  thumb,
+  h('span', { class: 'result-text' },
+    h('span', { class: 'result-top' },
+      h('span', { class: 'result-type', 'data-testid': 'result-type' }, s.type_name),
+      h('span', { class: 'badges' }, summaryBadges(s))),
+    h('span', { class: 'result-owner', 'data-testid': 'result-owner' },
+      s.owner_name || '(chưa rõ chủ giấy tờ)'),
+    h('span', { class: 'result-meta' }, meta1),
+    h('span', { class: 'result-meta' }, meta2)));
 }
 
 /** The whole paper (the answer of GET /api/documents/{id}); actions: the attach form;

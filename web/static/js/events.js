@@ -69,8 +69,8 @@ export function eventRow(e, columns, testid, opts) {
     'data-dossier-code': e.dossier_code || '', class: e.kind === 'reuse_refused' ? 'refused'
       : null,
   }, columns.map((c) => {
-    const [, get, cls] = EVENT_COLUMNS[c];
-    return h('td', { class: cls || null, title: c === 'detail'
+    const [label, get, cls] = EVENT_COLUMNS[c];
+    return h('td', { class: cls || null, 'data-label': label, title: c === 'detail'
       ? JSON.stringify(e.detail || {}) : null }, get(e, opts || {}));
   }));
 }

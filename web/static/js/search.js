@@ -10,6 +10,7 @@ import { channelName, docTypes, pattern } from './meta.js';
 import { session } from './session.js';
 
 const SEARCH_LIMIT = 50;
+const STACKED = '(max-width: 1000px)'; // style.css: the panes one above the other
 
 const state = {
   detailSeq: 0, // newest document / dossier request; older answers are dropped
@@ -165,6 +166,12 @@ export async function openDocument(id) {
   pane.scrollTop = 0;
   pane.append(documentArticle(data, actionsBox(data.document, data.verification || {}),
     () => openDocument(id)));
+  showStackedPane();
+}
+
+/** On a narrow screen the panes are stacked: bring the opened paper or dossier into view. */
+function showStackedPane() {
+  if (window.matchMedia(STACKED).matches) $('detail').scrollIntoView({ block: 'start' });
 }
 
 function actionsBox(s, v) {
@@ -356,6 +363,7 @@ function renderDossierShell(options) {
 
 function renderDossier(data, options) {
   const article = renderDossierShell(options);
+  showStackedPane();
   article.setAttribute('data-code', data.code);
   const d = data.dossier;
   article.append(h('h2', null, 'Hồ sơ ', h('span', { class: 'mono' }, data.code)));
