@@ -208,7 +208,8 @@ _COLUMNS = ("documents", "pages", "documents_to_review", "pages_to_review",
 def render_table(review: dict[str, Any], lang: str = "vi") -> str:
     """A plain-text table per agency, then the documents to re-check."""
     t = _LABELS[lang]
-    lines = [f"{t['title']} {review['from']} … {review['to']} "
+    day = _dmy if lang == "vi" else str
+    lines = [f"{t['title']} {day(review['from'])} … {day(review['to'])} "
              f"({t['threshold']} {review['threshold']:.2f})", ""]
     header = [t["agency"], *(t[c] for c in _COLUMNS), t["top"]]
     vi = lang == "vi"
@@ -239,6 +240,11 @@ def render_table(review: dict[str, Any], lang: str = "vi") -> str:
     if hidden > 0:
         lines.append(t["more"].format(n=hidden))
     return "\n".join(lines)
+
+
+def _dmy(iso: str) -> str:
+    """'YYYY-MM-DD' as Vietnamese readers write a day: dd/mm/yyyy."""
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
 
 
 def render_csv(review: dict[str, Any]) -> str:

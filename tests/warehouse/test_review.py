@@ -113,6 +113,7 @@ def test_no_personal_data_in_any_rendering(index: ReuseIndex) -> None:
     assert {r["field_name"] for r in rows if r["what"] == "field"} == {"Họ và tên", "Ngày sinh"}
     table = render_table(review)
     assert "Kiểm tra chất lượng OCR" in table and "trang 2 (0.55)" in table
+    assert f"{PERIOD['first_day']:%d/%m/%Y} … {PERIOD['last_day']:%d/%m/%Y}" in table
     assert "Họ và tên" in table and "ho_ten" not in table  # keys named for people
     assert "ho_ten" in render_table(review, "en")
 
