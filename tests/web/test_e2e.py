@@ -792,8 +792,8 @@ def test_officer_corrects_a_flagged_field(open_page, site: Site, tmp_path: Path)
 
 # -- phones, tablets, desktops; a browser that is not Vietnamese ---------------------------
 
-SCREENS = ({"width": 390, "height": 844}, {"width": 768, "height": 1024},
-           {"width": 1366, "height": 768})
+SCREENS = ({"width": 360, "height": 740}, {"width": 390, "height": 844},
+           {"width": 768, "height": 1024}, {"width": 1366, "height": 768})
 
 
 def _artifacts(tmp_path: Path) -> Path:
@@ -811,9 +811,10 @@ def fits(page, label: str) -> None:
     assert width <= inner, f"{label}: the page is {width}px wide in a {inner}px window"
 
 
-def reachable(page, testid: str, label: str) -> None:
-    """Visible, inside the window's width, and would take a click."""
-    target = page.get_by_test_id(testid)
+def reachable(page, testid, label: str) -> None:
+    """Visible, inside the window's width, and would take a click (``testid``: a test id
+    or a locator)."""
+    target = page.get_by_test_id(testid) if isinstance(testid, str) else testid
     expect(target).to_be_visible()
     target.scroll_into_view_if_needed()
     box = target.bounding_box()
@@ -936,6 +937,9 @@ def test_every_role_works_from_phone_to_desktop(open_page, site: Site, tmp_path:
     expect(admin.get_by_test_id("accounts-table")).to_be_visible()
     fits(admin, f"admin {size}")
     reachable(admin, "sign-out", f"admin {size}")
+    account = admin.locator("[data-testid=account-row][data-username=canbo]")
+    for testid in ("account-edit-open", "account-toggle"):
+        reachable(admin, account.get_by_test_id(testid), f"admin {size}")
     admin.screenshot(path=str(shots / f"admin-{size}.png"))
     counter = open_page(screen, "en-US")
     sign_in(counter, "motcua")

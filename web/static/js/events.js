@@ -2,7 +2,7 @@
 
 import { h } from './dom.js';
 import { fmtDate, fmtDateTime } from './format.js';
-import { actionName, kindName, termName } from './meta.js';
+import { actionName, fieldLabel, kindName, termName } from './meta.js';
 
 function eventAction(e) {
   const action = e.detail && e.detail.action;
@@ -11,15 +11,24 @@ function eventAction(e) {
   return kindName(e.kind);
 }
 
+/** A search or filter value: days and moments dd/mm/yyyy (Việt Nam time), the rest as is. */
+function termValue(v) {
+  const text = String(v);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return fmtDate(text);
+  if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/.test(text)) return fmtDateTime(text.replace(' ', 'T'));
+  return text;
+}
+
 function eventDetail(e) {
   const d = e.detail || {};
   const parts = [];
-  const terms = (obj) => Object.entries(obj).map(([k, v]) => `${termName(k)}: ${v}`)
+  const terms = (obj) => Object.entries(obj).map(([k, v]) => `${termName(k)}: ${termValue(v)}`)
     .join('; ');
   if (d.query && typeof d.query === 'object') parts.push(`điều kiện: ${terms(d.query)}`);
   if (d.filters && typeof d.filters === 'object') parts.push(`lọc: ${terms(d.filters)}`);
   if (typeof d.results === 'number') parts.push(`${d.results} kết quả`);
   if (d.component) parts.push(`thành phần: ${d.component}`);
+  if (typeof d.field === 'string') parts.push(`trường: ${fieldLabel(d.field)}`);
   if (d.reason) parts.push(`lý do: ${d.reason}`);
   if (d.ok === false) parts.push('kiểm tra chữ ký không đạt');
   if (d.username) parts.push(`tài khoản: ${d.username}`);
