@@ -847,7 +847,10 @@ def test_every_role_works_from_phone_to_desktop(open_page, site: Site, tmp_path:
     expect(page.get_by_test_id("search-msg")).to_contain_text("không phải là ngày hợp lệ")
     expect(page.get_by_test_id("search-msg")).to_contain_text("ngày/tháng/năm")
     expect(birth).to_have_attribute("aria-invalid", "true")
-    birth.fill("15/03/1990")  # the expired copy's birth date (the fixture's)
+    birth.fill("15031990")  # the expired copy's birth date, from a phone's digit pad
+    birth.blur()
+    expect(birth).to_have_value("15/03/1990")
+    expect(birth).not_to_have_attribute("aria-invalid", "true")
     page.get_by_test_id("search-submit").click()
     result = page.locator(f'#results [data-doc-id="{site.expired_id}"]')
     expect(result).to_have_count(1)

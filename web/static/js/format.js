@@ -102,10 +102,11 @@ export function fmtConf(value) {
 
 // -- days typed by people: dd/mm/yyyy, whatever the browser's locale ----------------------
 
-const DAY_INPUT_RE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
+const DAY_INPUT_RE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$|^(\d{2})(\d{2})(\d{4})$/;
 
-/** A day typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, or a pasted
- * yyyy-mm-dd) as 'YYYY-MM-DD'; '' when empty; null when it is no day of the calendar. */
+/** A day typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, ddmmyyyy from a phone's
+ * digit pad, or a pasted yyyy-mm-dd) as 'YYYY-MM-DD'; '' when empty; null when it is no
+ * day of the calendar. */
 export function parseDay(text) {
   const t = String(text || '').trim();
   if (!t) return '';
@@ -115,7 +116,10 @@ export function parseDay(text) {
   const iso = ISO_DATE_RE.exec(t);
   const typed = DAY_INPUT_RE.exec(t);
   if (iso) [y, m, d] = [+iso[1], +iso[2], +iso[3]];
-  else if (typed) [d, m, y] = [+typed[1], +typed[2], +typed[3]];
+  else if (typed) {
+    const [dd, mm, yyyy] = typed[1] ? typed.slice(1, 4) : typed.slice(4, 7);
+    [d, m, y] = [+dd, +mm, +yyyy];
+  }
   else return null;
   const date = new Date(Date.UTC(y, m - 1, d));
   if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 ||
@@ -146,4 +150,15 @@ export function readDays(form) {
     out[input.name] = iso;
   }
   return out;
+}
+
+/** Once a day input is left, show what was typed as dd/mm/yyyy (15031990 → 15/03/1990). */
+export function tidyDayInput(event) {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.hasAttribute('data-day')) return;
+  const iso = parseDay(input.value);
+  if (iso) {
+    input.value = fmtDate(iso);
+    input.removeAttribute('aria-invalid');
+  }
 }

@@ -14,6 +14,7 @@ import * as accounts from './accounts.js';
 import { api, whenSessionExpires } from './api.js';
 import * as audit from './audit.js';
 import { $ } from './dom.js';
+import { tidyDayInput } from './format.js';
 import { closeLightbox, initLightbox } from './lightbox.js';
 import { loadMeta, roleName } from './meta.js';
 import * as reports from './reports.js';
@@ -49,6 +50,7 @@ async function boot() {
   reports.init({ openDocument });
   accounts.init();
   initLightbox();
+  document.addEventListener('change', tidyDayInput);
   whenSessionExpires(() => signedOut('Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.',
     'error'));
   restoreCsrf();

@@ -21,6 +21,9 @@ const state = {
 export function init() {
   $('search-form').addEventListener('submit', onSearch);
   $('search-form').addEventListener('reset', () => {
+    for (const input of $('search-form').querySelectorAll('[aria-invalid]')) {
+      input.removeAttribute('aria-invalid');
+    }
     showMsg($('search-msg'), '');
     clear($('results'));
   });
