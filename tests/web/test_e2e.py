@@ -406,8 +406,12 @@ def test_officer_finds_checks_and_attaches_then_auditor_sees_it(open_page, site:
     expect(attach).to_contain_text("Gắn vào hồ sơ")
     expect(audit.locator(f'[data-testid=audit-row][data-kind=reused]'
                          f'[data-dossier-code="{SLASH_DOSSIER}"]')).to_have_count(1)
-    expect(audit.locator(f"[data-testid=audit-row][data-kind=reuse_refused]"
-                         f'[data-document-id="{site.expired_id}"]')).to_have_count(1)
+    refused_row = audit.locator(f"[data-testid=audit-row][data-kind=reuse_refused]"
+                                f'[data-document-id="{site.expired_id}"]')
+    expect(refused_row).to_have_count(1)
+    # the paper named, the recorded reason ("expired on 2020-01-01") said in Vietnamese
+    expect(refused_row).to_contain_text("Giấy khai sinh — Nguyễn Thị Hồng Nhung")
+    expect(refused_row).to_contain_text("hết hiệu lực (có giá trị đến hết ngày 01/01/2020)")
     viewed = audit.locator(f"[data-testid=audit-row][data-action=view]"
                            f'[data-document-id="{site.doc_id}"]')
     expect(viewed.first).to_contain_text("Xem giấy tờ")

@@ -19,6 +19,17 @@ function termValue(v) {
   return text;
 }
 
+/** A refused attach's reason as recorded by warehouse/access.py and pipeline/scan.py
+ * ("expired on 2020-01-01", "integrity: …"), in Vietnamese; a person's reason as typed. */
+function reasonText(reason) {
+  const expired = /^expired on (\d{4}-\d{2}-\d{2})$/.exec(reason);
+  if (expired) return `hết hiệu lực (có giá trị đến hết ngày ${fmtDate(expired[1])})`;
+  if (reason.startsWith('integrity: ')) {
+    return `không đạt kiểm tra toàn vẹn / chữ ký số (${reason.slice(11)})`;
+  }
+  return reason;
+}
+
 function eventDetail(e) {
   const d = e.detail || {};
   const parts = [];
@@ -29,7 +40,7 @@ function eventDetail(e) {
   if (typeof d.results === 'number') parts.push(`${d.results} kết quả`);
   if (d.component) parts.push(`thành phần: ${d.component}`);
   if (typeof d.field === 'string') parts.push(`trường: ${fieldLabel(d.field)}`);
-  if (d.reason) parts.push(`lý do: ${d.reason}`);
+  if (d.reason) parts.push(`lý do: ${reasonText(String(d.reason))}`);
   if (d.ok === false) parts.push('kiểm tra chữ ký không đạt');
   if (d.username) parts.push(`tài khoản: ${d.username}`);
   if (Array.isArray(d.roles)) parts.push(`vai trò: ${d.roles.join(', ')}`);
