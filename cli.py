@@ -405,6 +405,7 @@ def cmd_keys_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from pipeline.papers.doctypes import type_name
     from pipeline.run.submit import agency_name_for, make_scanner, open_signer, page_options
     from pipeline.scan import ScanRequest
 
@@ -444,7 +445,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         for doc in result.documents:
             state = ("đã số hóa trước, tái sử dụng cho hồ sơ này" if doc.reused
                      else "đã có từ trước" if doc.skipped else "đã lưu")
-            print(f"{doc.record.id}  {doc.record.doc_type}  {doc.record.pdf_key}  ({state})")
+            kind = type_name(doc.record.doc_type) if args.ui == "vi" else doc.record.doc_type
+            print(f"{doc.record.id}  {kind}  {doc.record.pdf_key}  ({state})")
     return result.errors[0].exit_code if result.errors else ExitCode.ok
 
 
@@ -695,6 +697,7 @@ def cmd_reuse(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from pipeline.papers.doctypes import type_name
     from pipeline.run.submit import agency_name_for, make_scanner, open_signer, page_options
     from warehouse.merge import merge_documents
 
@@ -718,12 +721,14 @@ def cmd_merge(args: argparse.Namespace) -> int:
                      "đã gộp, bản ký số cũ giữ nguyên.",
                "en": "Merged {n} papers into {id} ({type}); the old ids are marked "
                      "superseded, their signed copies kept."}[args.ui]
-        print(msg.format(n=len(args.doc_ids), id=record.id, type=record.doc_type),
+        kind = type_name(record.doc_type) if args.ui == "vi" else record.doc_type
+        print(msg.format(n=len(args.doc_ids), id=record.id, type=kind),
               file=sys.stderr)
     return 0
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
+    from pipeline.papers.labels import field_label
     from warehouse.corrections import correct_field
 
     settings = args.settings
@@ -733,12 +738,27 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(done.to_json(), ensure_ascii=False))
     else:
-        msg = {"vi": "Đã sửa {field} của {id}: {old!r} → {new!r} (siêu dữ liệu phiên bản "
+        msg = {"vi": "Đã sửa {field} của {id}: “{old}” → “{new}” (siêu dữ liệu phiên bản "
                      "{version}; bản ký số giữ nguyên).",
-               "en": "Corrected {field} of {id}: {old!r} → {new!r} (metadata version "
+               "en": "Corrected {field} of {id}: {old} → {new} (metadata version "
                      "{version}; the signed copy is unchanged)."}[args.ui]
-        print(msg.format(**done.to_json()), file=sys.stderr)
+        facts = done.to_json()
+        if args.ui == "vi":  # the field as people call it (its key after it), days dd/mm/yyyy
+            facts["field"] = f"{field_label(facts['field'])} ({facts['field']})"
+            facts["old"], facts["new"] = _day_vi(facts["old"]), _day_vi(facts["new"])
+        else:
+            facts["old"], facts["new"] = repr(facts["old"]), repr(facts["new"])
+        print(msg.format(**facts), file=sys.stderr)
     return 0
+
+
+def _day_vi(value: object) -> str:
+    """A field value for a Vietnamese reader: an ISO day as dd/mm/yyyy, the rest as is."""
+    text = "" if value is None else str(value)
+    try:
+        return date.fromisoformat(text).strftime("%d/%m/%Y") if len(text) == 10 else text
+    except ValueError:
+        return text
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

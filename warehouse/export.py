@@ -62,6 +62,7 @@ from sqlalchemy import (
 
 from common.errors import ExitCode, SohoaError
 from common.vn import VN_TZ, vn_day_start
+from pipeline.papers.labels import DOC_TYPES, FIELD_LABELS, METADATA_LABELS, REASON_NAMES
 from reuse_index import ReuseIndex
 from reuse_index.rows import clean_key, clean_owner_id, parse_date, to_json
 from reuse_index.schema import UtcDateTime, documents, dossiers, events
@@ -258,7 +259,10 @@ EVENT_BASE_COLUMNS = ("id", "kind", "at", "document_id", "dossier_code", "actor"
 
 
 def _schema(columns: list[tuple[str, pa.DataType]], *, pseudonymised: bool) -> pa.Schema:
-    return pa.schema(columns, metadata={
+    # a portal-metadata column carries its Vietnamese name (what a BI tool shows people)
+    fields = [pa.field(name, kind, metadata={"label": METADATA_LABELS[name]}
+                       if name in METADATA_LABELS else None) for name, kind in columns]
+    return pa.schema(fields, metadata={
         "sohoa_export_format": str(EXPORT_FORMAT_VERSION),
         "sohoa_pseudonymised": "true" if pseudonymised else "false"})
 
@@ -592,6 +596,9 @@ def export(index: ReuseIndex, *, first_day: date, last_day: date, out_dir: Path,
             "key_fingerprint": pseudo.fingerprint if pseudo else None,
             "pseudonymisation": _pseudonymisation_note(pseudo),
             "tables": tables,
+            # the Vietnamese names of the keys and codes in the tables and their JSON
+            "labels": {"doc_type": DOC_TYPES, "fields": FIELD_LABELS,
+                       "metadata": METADATA_LABELS, "reasons": REASON_NAMES},
         }
         temps[MANIFEST] = _temp_path(out_dir, MANIFEST)
         temps[MANIFEST].write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",

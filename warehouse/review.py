@@ -36,6 +36,7 @@ from common.errors import InvalidRequestError
 from common.private import safe_writer
 from common.vn import VN_TZ, vn_day_start
 from pipeline.papers.fields import REVIEW_CONFIDENCE
+from pipeline.papers.labels import field_label, reason_name, type_name
 from reuse_index import ReuseIndex
 from reuse_index.schema import documents
 
@@ -207,11 +208,15 @@ _COLUMNS = ("documents", "pages", "documents_to_review", "pages_to_review",
 def render_table(review: dict[str, Any], lang: str = "vi") -> str:
     """A plain-text table per agency, then the documents to re-check."""
     t = _LABELS[lang]
-    lines = [f"{t['title']} {review['from']} … {review['to']} "
+    day = _dmy if lang == "vi" else str
+    lines = [f"{t['title']} {day(review['from'])} … {day(review['to'])} "
              f"({t['threshold']} {review['threshold']:.2f})", ""]
     header = [t["agency"], *(t[c] for c in _COLUMNS), t["top"]]
+    vi = lang == "vi"
+    name = field_label if vi else str
     body = [[a["agency"] or "-", *(str(a[c]) for c in _COLUMNS),
-             ", ".join(list(a["fields_by_key"])[:3])] for a in review["agencies"]]
+             ", ".join(name(k) for k in list(a["fields_by_key"])[:3])]
+            for a in review["agencies"]]
     body.append([t["all"], *(str(review["total"][c]) for c in _COLUMNS), ""])
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     for row in [header, *body]:
@@ -224,9 +229,11 @@ def render_table(review: dict[str, Any], lang: str = "vi") -> str:
         lowest = "?" if item["lowest_confidence"] is None else f"{item['lowest_confidence']:.2f}"
         pages = ", ".join(f"{t['page']} {p['page']} ({p['confidence']:.2f})"
                           for p in item["pages"])
-        fields = ", ".join(f["key"] + (f" [{'/'.join(f['reasons'])}]" if f["reasons"] else "")
-                           for f in item["fields"])
-        lines.append(f"{lowest}  {item['document_id']}  {item['type']}  "
+        why = reason_name if vi else str
+        fields = ", ".join(name(f["key"]) + (f" [{'/'.join(why(r) for r in f['reasons'])}]"
+                                             if f["reasons"] else "") for f in item["fields"])
+        kind = type_name(item["type"]) if vi else item["type"]
+        lines.append(f"{lowest}  {item['document_id']}  {kind}  "
                      f"{item['agency'] or '-'}  {item['dossier_code'] or '-'}  "
                      + "; ".join(x for x in (pages, fields) if x))
     hidden = review["items_total"] - review["items_shown"]
@@ -235,19 +242,30 @@ def render_table(review: dict[str, Any], lang: str = "vi") -> str:
     return "\n".join(lines)
 
 
+def _dmy(iso: str) -> str:
+    """'YYYY-MM-DD' as Vietnamese readers write a day: dd/mm/yyyy."""
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
 def render_csv(review: dict[str, Any]) -> str:
-    """One row per page or field to re-check (UTF-8, for a spreadsheet)."""
+    """One row per page or field to re-check (UTF-8, for a spreadsheet); the keys and codes
+    are followed by their Vietnamese names (``type_name``, ``field_name``, ``reason_names``),
+    for the people who read the sheet."""
     out = io.StringIO()
     writer = safe_writer(out, lineterminator="\n")
     writer.writerow(["agency", "document_id", "type", "dossier_code", "digitized_at",
-                     "lowest_confidence", "what", "page_or_field", "confidence", "reasons"])
+                     "lowest_confidence", "what", "page_or_field", "confidence", "reasons",
+                     "type_name", "field_name", "reason_names"])
     for item in review["items"]:
         common = [item["agency"] or "", item["document_id"], item["type"],
                   item["dossier_code"] or "", item["digitized_at"],
                   item["lowest_confidence"]]
         for page in item["pages"]:
-            writer.writerow([*common, "page", page["page"], page["confidence"], ""])
+            writer.writerow([*common, "page", page["page"], page["confidence"], "",
+                             type_name(item["type"]), "", ""])
         for fld in item["fields"]:
             writer.writerow([*common, "field", fld["key"], fld["confidence"],
-                             " ".join(fld["reasons"])])
+                             " ".join(fld["reasons"]), type_name(item["type"]),
+                             field_label(fld["key"]),
+                             "; ".join(reason_name(r) for r in fld["reasons"])])
     return out.getvalue()

@@ -98,12 +98,20 @@ def _search(q: SearchQuery, request: Request, svc: Service, who: Principal) -> S
     query = {"owner_id": owner_id, "name": name, "birth_date": q.birth_date, "type": q.type,
              "agency": agency, "digitized_from": q.digitized_from,
              "digitized_to": q.digitized_to}
+    # the papers whose thumbnails this answer lets the user see are named in the log, as
+    # an opened paper is for its previews
     svc.record_read(request, actor=who.username, via=who.via, action="search",
                     query={k: str(v) for k, v in query.items() if v is not None},
-                    results=len(found))
+                    results=len(found), shown=[r.id for r in found])
     today = svc.today()
-    return SearchResults(results=[summary(r, today=today) for r in found], count=len(found),
-                         limit=q.limit)
+    results = []
+    for r in found:
+        item = summary(r, today=today)
+        if r.pages and r.pdf_sha256:
+            item.thumbnail_url = "/api/thumbnails/" + svc.links.sign(
+                "thumbnail", {"d": r.id, "u": who.username}, ttl_s=PREVIEW_TTL_S)
+        results.append(item)
+    return SearchResults(results=results, count=len(found), limit=q.limit)
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentView,
@@ -246,6 +254,28 @@ def preview(token: str, svc: Svc) -> Response:
     try:
         image = previews.page_jpeg(svc.warehouse.store, record, page, cache=svc.cache_dir,
                                    key=svc.links.key)
+    except ObjectNotFoundError as exc:
+        raise not_found("tệp lưu trữ", "stored file") from exc
+    except previews.PreviewError as exc:
+        raise _integrity(str(exc)) from exc
+    return Response(image, media_type="image/jpeg",
+                    headers={"Cache-Control": f"private, max-age={PREVIEW_TTL_S}"})
+
+
+@router.get("/thumbnails/{token}", response_class=Response, tags=["links"],
+            summary="Page 1 of a search result as a small JPEG (the link and the session of "
+                    "the officer it was issued to)",
+            responses={200: {"content": {"image/jpeg": {}}}})
+def thumbnail(token: str, svc: Svc, who: Officer) -> Response:
+    claim = svc.links.check("thumbnail", token)
+    if claim is None or claim.get("u") != who.username:
+        raise _bad_link()
+    record = svc.warehouse.index.get(str(claim.get("d")))
+    if record is None or record.pages < 1:
+        raise not_found("trang", "page")
+    try:
+        image = previews.page_jpeg(svc.warehouse.store, record, 1, cache=svc.cache_dir,
+                                   key=svc.links.key, longest_px=previews.THUMB_PX)
     except ObjectNotFoundError as exc:
         raise not_found("tệp lưu trữ", "stored file") from exc
     except previews.PreviewError as exc:

@@ -6,9 +6,10 @@ What Python already owns is imported from its owner: document types
 ``web/auth.py``), the input patterns the server enforces, the scorecard's indicators and
 full-points threshold (``warehouse/scorecard.py``), the OCR review confidence
 (``pipeline/papers/fields.py``), event kinds (``reuse_index/records.py``) and the scan file
-suffixes (``pipeline/run/batch.py``). The Vietnamese labels only the page shows are owned
-here: field keys, portal-metadata keys, review reasons, event kinds and actions, search
-terms, scan job states and reception channels.
+suffixes (``pipeline/run/batch.py``), and the labels of field keys, portal-metadata keys and
+review reasons (``pipeline/papers/labels.py``, shared with the CLI, the reports and the
+exports). The Vietnamese labels only the page shows are owned here: event kinds and
+actions, search terms, scan job states and reception channels.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.papers.doctypes import DOC_TYPES, PERSONAL_ID, PROCEDURE_CODE
 from pipeline.papers.fields import REVIEW_CONFIDENCE
+from pipeline.papers.labels import FIELD_LABELS, METADATA_LABELS, REASON_NAMES
 from pipeline.run.batch import SCAN_SUFFIXES
 from reuse_index import EVENT_KINDS
 from reuse_index.accounts import ROLES, USERNAME_RE
@@ -28,108 +30,6 @@ from warehouse.scorecard import INDICATORS, NAMES_VI, THRESHOLD
 
 from .auth import ROLE_NAMES, Principal, principal
 from .models import CODE_PATTERN
-
-# The contract's field keys (shared/DESIGN.md), as labelled on the page, in the order a
-# document's fields are shown (keys without a label follow, sorted).
-FIELD_LABELS: dict[str, str] = {
-    "ho_ten": "Họ và tên",
-    "so_dinh_danh": "Số định danh",
-    "ngay_sinh": "Ngày sinh",
-    "ngay_sinh_bang_chu": "Ngày sinh (bằng chữ)",
-    "nam_sinh": "Năm sinh",
-    "gioi_tinh": "Giới tính",
-    "dan_toc": "Dân tộc",
-    "quoc_tich": "Quốc tịch",
-    "que_quan": "Quê quán",
-    "noi_sinh": "Nơi sinh",
-    "noi_thuong_tru": "Nơi thường trú",
-    "noi_cu_tru": "Nơi cư trú",
-    "dac_diem_nhan_dang": "Đặc điểm nhận dạng",
-    "co_gia_tri_den": "Có giá trị đến",
-    "so": "Số",
-    "so_ky_hieu": "Số, ký hiệu",
-    "so_hieu": "Số hiệu",
-    "so_phat_hanh": "Số phát hành",
-    "so_vao_so": "Số vào sổ",
-    "ngay_cap": "Ngày cấp",
-    "noi_cap": "Nơi cấp",
-    "ngay_ban_hanh": "Ngày ban hành",
-    "ngay_dang_ky": "Ngày đăng ký",
-    "ngay_ghi": "Ngày ghi",
-    "ngay_lam": "Ngày làm",
-    "co_quan_ban_hanh": "Cơ quan ban hành",
-    "co_quan_chu_quan": "Cơ quan chủ quản",
-    "loai_van_ban": "Loại văn bản",
-    "trich_yeu": "Trích yếu",
-    "ho_ten_me": "Họ tên mẹ",
-    "ho_ten_cha": "Họ tên cha",
-    "ho_ten_chong": "Họ tên chồng",
-    "ho_ten_vo": "Họ tên vợ",
-    "ho_ten_nguoi_di_khai_sinh": "Người đi khai sinh",
-    "noi_dang_ky_khai_sinh": "Nơi đăng ký khai sinh",
-    "noi_dang_ky_ket_hon": "Nơi đăng ký kết hôn",
-    "tinh_trang_hon_nhan": "Tình trạng hôn nhân",
-    "nguoi_yeu_cau": "Người yêu cầu",
-    "thua_dat_so": "Thửa đất số",
-    "to_ban_do_so": "Tờ bản đồ số",
-}
-
-# The portal's metadata keys (``pipeline/scan.py`` ``portal_metadata``), as labelled.
-METADATA_LABELS: dict[str, str] = {
-    "MaGiayTo": "Mã loại giấy tờ",
-    "TenGiayTo": "Tên giấy tờ",
-    "SoKyHieu": "Số, ký hiệu",
-    "TrichYeuNoiDung": "Trích yếu nội dung",
-    "NgayCap": "Ngày cấp",
-    "ThoiHanHieuLuc": "Thời hạn hiệu lực",
-    "PhamViHieuLuc": "Phạm vi hiệu lực",
-    "MaCoQuan": "Mã cơ quan số hoá",
-    "TenCoQuan": "Tên cơ quan số hoá",
-    "CoQuanBanHanh": "Cơ quan ban hành",
-    "LoaiDinhDanhCHS": "Loại định danh chủ sở hữu",
-    "MaChuGiayTo": "Mã chủ giấy tờ",
-    "TenChuGiayTo": "Tên chủ giấy tờ",
-    "NgaySoHoa": "Ngày số hoá",
-    "MaHoSo": "Mã hồ sơ",
-    "MaTTHC": "Mã thủ tục hành chính",
-    "MaThanhPhanHoSo": "Mã thành phần hồ sơ",
-    "DuocSoHoa": "Được số hoá",
-    "DuocTaiSuDung": "Được tái sử dụng",
-    "SHA256": "Mã băm SHA-256 (bản PDF)",
-    "SHA256BanGoc": "Mã băm SHA-256 (bản quét gốc)",
-    "CanKiemTra": "Trường cần kiểm tra",
-    "DoTinCayOCR": "Độ tin cậy OCR từng trang",  # a sohoa extension (warehouse/review.py)
-    # a corrected field's metadata version (warehouse/corrections.py)
-    "PhienBan": "Phiên bản siêu dữ liệu",
-    "SuaDoi": "Lần sửa gần nhất",
-    "MetadataTruoc": "Mã băm phiên bản trước",
-}
-
-# Why a field was marked for review: the ``Problem`` codes of pipeline/papers/fields.py and
-# pipeline/papers/validate.py, in a few words.
-REASON_NAMES: dict[str, str] = {
-    "low_confidence": "đọc không chắc chắn",
-    "readings_differ": "hai lần đọc khác nhau",
-    "disagrees": "không khớp thông tin khác",
-    "date_invalid": "ngày không hợp lệ",
-    "date_future": "ngày ở tương lai",
-    "date_implausible": "ngày không hợp lý",
-    "id_format": "số định danh sai dạng",
-    "id_province": "mã tỉnh không có trong danh mục",
-    "id_century": "chữ số thế kỷ không khớp",
-    "id_sex": "chữ số giới tính không khớp",
-    "id_year": "năm sinh không khớp số định danh",
-    "name_length": "họ tên sai độ dài",
-    "name_family": "họ ít gặp",
-    "name_syllable": "không phải tiếng Việt",
-    "name_partial": "có chữ không đọc được cạnh họ tên",
-    "name_corrected": "họ đã được sửa tự động",
-    "not_in_list": "không có trong danh mục",
-    "format": "sai dạng",
-    "handwritten": "viết tay, cần nhập hoặc kiểm tra",
-    "unreadable": "có phần không đọc được (dấu ?)",
-    "spelling": "có chữ đọc không chắc chắn",
-}
 
 # The access log's event kinds (``reuse_index.EVENT_KINDS``), in the order offered.
 KIND_NAMES: dict[str, str] = {

@@ -66,6 +66,9 @@ class DocumentSummary(BaseModel):
     procedure_code: str | None
     agency_code: str | None
     agency_name: str | None
+    thumbnail_url: str | None = Field(
+        None, description="search results only: page 1 as a small JPEG (a link for this "
+                          "user, valid minutes, like the previews of an opened paper)")
 
 
 class SearchQuery(BaseModel):
@@ -201,8 +204,22 @@ class DossierRecord(BaseModel):
     events: list[EventOut]
 
 
+class EventDocument(BaseModel):
+    """The paper an access-log event is about, as the auditor reads it."""
+
+    type: str
+    type_name: str = Field(description="Vietnamese name of the document type")
+    owner_name: str | None = None
+
+
+class AuditEventOut(EventOut):
+    document: EventDocument | None = Field(
+        None, description="the paper of document_id (none when the event names no paper, "
+                          "or it is no longer in the index)")
+
+
 class AccessLog(BaseModel):
-    events: list[EventOut]
+    events: list[AuditEventOut]
     next_before_id: int | None
 
 
@@ -308,6 +325,19 @@ def field_out(value: Any) -> FieldOut:
 def event_out(event: Event) -> EventOut:
     return EventOut(id=event.id, kind=event.kind, at=event.at, document_id=event.document_id,
                     dossier_code=event.dossier_code, actor=event.actor, detail=event.detail)
+
+
+def audit_events_out(events: list[Event],
+                     papers: dict[str, DocumentRecord]) -> list[AuditEventOut]:
+    """Events with the type and owner of their paper (``papers``: by document id)."""
+    out = []
+    for e in events:
+        rec = papers.get(e.document_id) if e.document_id else None
+        out.append(AuditEventOut(
+            **event_out(e).model_dump(),
+            document=EventDocument(type=rec.doc_type, type_name=type_name(rec.doc_type),
+                                   owner_name=rec.owner_name) if rec else None))
+    return out
 
 
 def _date(value: Any) -> date | None:

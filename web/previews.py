@@ -21,6 +21,7 @@ from reuse_index import DocumentRecord
 from storage import ObjectStore
 
 LONGEST_PX = 1100  # sharp enough to read at 1366×768, small enough to send quickly
+THUMB_PX = 200  # a result list's thumbnail: the paper's shape and layout, not its text
 
 
 class PreviewError(Exception):
@@ -28,15 +29,17 @@ class PreviewError(Exception):
 
 
 def page_jpeg(store: ObjectStore, record: DocumentRecord, page: int, *, cache: Path,
-              key: bytes) -> bytes:
-    """Page ``page`` (1-based) of the document's signed PDF as a JPEG."""
+              key: bytes, longest_px: int = LONGEST_PX) -> bytes:
+    """Page ``page`` (1-based) of the document's signed PDF as a JPEG whose longer side is
+    ``longest_px`` (``LONGEST_PX`` to read, ``THUMB_PX`` for a thumbnail)."""
     digest = record.pdf_sha256 or ""
     folder = cache / "previews" / digest[:2] / digest
-    image = folder / f"{page}-{LONGEST_PX}.jpg"
+    image = folder / f"{page}-{longest_px}.jpg"
     mac_file = image.with_suffix(".mac")
     if image.exists() and mac_file.exists():
         jpeg = image.read_bytes()
-        if hmac.compare_digest(mac_file.read_text().strip(), _mac(key, digest, page, jpeg)):
+        if hmac.compare_digest(mac_file.read_text().strip(),
+                               _mac(key, digest, page, longest_px, jpeg)):
             return jpeg
     data = store.get_bytes(record.pdf_key or "")  # rendered from checked bytes, every time
     if hashlib.sha256(data).hexdigest() != digest:
@@ -45,16 +48,16 @@ def page_jpeg(store: ObjectStore, record: DocumentRecord, page: int, *, cache: P
         pdf = Path(tmp) / "document.pdf"
         pdf.write_bytes(data)
         try:
-            jpeg = render_page_jpeg(pdf, page - 1, longest_px=LONGEST_PX)
+            jpeg = render_page_jpeg(pdf, page - 1, longest_px=longest_px)
         except SohoaError as exc:
             raise PreviewError(f"page {page}: {exc.detail}") from exc
     _write_atomic(image, jpeg)
-    _write_atomic(mac_file, _mac(key, digest, page, jpeg).encode("ascii"))
+    _write_atomic(mac_file, _mac(key, digest, page, longest_px, jpeg).encode("ascii"))
     return jpeg
 
 
-def _mac(key: bytes, digest: str, page: int, jpeg: bytes) -> str:
-    message = f"{digest}:{page}:{LONGEST_PX}:".encode("ascii") + jpeg
+def _mac(key: bytes, digest: str, page: int, longest_px: int, jpeg: bytes) -> str:
+    message = f"{digest}:{page}:{longest_px}:".encode("ascii") + jpeg
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 

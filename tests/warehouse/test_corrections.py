@@ -92,6 +92,14 @@ def test_fix_a_flagged_date(home: Path, birth: dict, capsys) -> None:
     assert code == 0 and checks[0]["ok"], checks
 
 
+def test_fix_says_what_it_changed_in_words(home: Path, birth: dict, capsys) -> None:
+    code, _, err = _run(capsys, "fix", birth["id"], "--field", "ngay_sinh", "--value",
+                        "30/07/2019", "--reason", "đối chiếu bản chính")
+    assert code == 0, err
+    # the field by its Vietnamese label (the one label table), the day as people write it
+    assert "Đã sửa Ngày sinh (ngay_sinh)" in err and "“3?/07/2019” → “30/07/2019”" in err
+
+
 @pytest.mark.parametrize("value, reason, message", [
     ("31/02/2019", "x", "dd/mm/yyyy"), ("30/07/2019", " ", "lý do")])
 def test_fix_refuses_bad_input(home: Path, birth: dict, capsys, value: str,
@@ -143,3 +151,14 @@ def test_an_export_keeps_no_corrected_name_or_id_in_clear() -> None:
     assert name["SuaDoi"]["reason"] == "thiếu dấu"
     ids = p.json({"field": "so_dinh_danh", "old": "052190012345", "new": "052190012346"})
     assert ids["old"] == p.id("052190012345") and "0521900123" not in json.dumps(ids)
+
+
+def test_scan_names_each_papers_type_in_vietnamese(home: Path, tmp_path: Path,
+                                                  capsys) -> None:
+    from cli import main
+
+    code = main(["scan", str(page(tmp_path / "khai_sinh.png", 14)), "--dossier",
+                 "000.00.19.H12-261122-0002", "--procedure", "1.001193", "--agency", "H12.19",
+                 "--engine", "ink", "--quiet", "--workers", "1"])
+    out = capsys.readouterr().out
+    assert code == 0 and "  Giấy khai sinh  " in out and "  giay_khai_sinh  " not in out

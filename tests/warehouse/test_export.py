@@ -369,6 +369,12 @@ def test_manifest_describes_the_export(index: ReuseIndex, tmp_path: Path) -> Non
     assert manifest["key_fingerprint"] == summary.key_fingerprint
     assert len(manifest["key_fingerprint"]) == 16
     assert KEY.decode() not in text and KEY.hex() not in text
+    # the keys and codes in the tables, named for people (the one label table)
+    assert manifest["labels"]["fields"]["dan_toc_cha"] == "Dân tộc của cha"
+    assert manifest["labels"]["metadata"]["DoTinCayOCR"] == "Độ tin cậy OCR từng trang"
+    assert manifest["labels"]["reasons"]["handwritten"]
+    schema = pq.read_schema(tmp_path / "q4" / "documents.parquet")
+    assert schema.field("TenChuGiayTo").metadata[b"label"].decode() == "Tên chủ giấy tờ"
     for table, rows in (("documents", 2), ("dossiers", 1), ("events", 4)):
         entry = manifest["tables"][table]
         path = tmp_path / "q4" / entry["file"]

@@ -110,8 +110,12 @@ def test_no_personal_data_in_any_rendering(index: ReuseIndex) -> None:
     assert {(r["document_id"], r["what"], r["page_or_field"]) for r in rows} == {
         ("low-page", "page", "2"), ("both", "page", "1"), ("both", "field", "ho_ten"),
         ("field", "field", "ho_ten"), ("old", "field", "ngay_sinh")}
+    assert {r["field_name"] for r in rows if r["what"] == "field"} == {"Họ và tên", "Ngày sinh"}
     table = render_table(review)
     assert "Kiểm tra chất lượng OCR" in table and "trang 2 (0.55)" in table
+    assert f"{PERIOD['first_day']:%d/%m/%Y} … {PERIOD['last_day']:%d/%m/%Y}" in table
+    assert "Họ và tên" in table and "ho_ten" not in table  # keys named for people
+    assert "ho_ten" in render_table(review, "en")
 
 
 def test_scans_keep_page_confidences_and_cli_reports(home: Path, tmp_path: Path,

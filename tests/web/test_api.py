@@ -161,7 +161,7 @@ PROTECTED = [("GET", "/api/me"), ("DELETE", "/api/session"),
              ("GET", "/api/reports/scorecard?from=2026-10-01&to=2026-12-31"),
              ("GET", "/api/reports/review?from=2026-10-01&to=2026-12-31"),
              ("GET", "/api/reports/portal/x"),
-             ("GET", "/api/meta")]
+             ("GET", "/api/meta"), ("GET", "/api/thumbnails/x.y")]
 
 
 def test_every_operation_but_the_public_ones_is_protected(client: TestClient) -> None:
@@ -323,6 +323,33 @@ def test_open_checks_the_signature_and_previews_come_by_signed_links(
     assert views[0].detail["via"] == "token:test-canbo"
 
 
+def test_search_results_have_thumbnails_for_their_officer_only(client: TestClient,
+                                                               seeded: Seeded) -> None:
+    officer = bearer(seeded, "canbo")
+    found = client.post("/api/documents/search", json={"owner_id": OWNER_ID},
+                        headers=officer).json()["results"]
+    assert found and all(r["thumbnail_url"].startswith("/api/thumbnails/") for r in found)
+    url = found[0]["thumbnail_url"]
+    image = client.get(url, headers=officer)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert image.content[:3] == b"\xff\xd8\xff"
+    preview = client.get(f"/api/documents/{found[0]['id']}", headers=officer).json()
+    full = client.get(preview["previews"][0]["url"]).content
+    assert 500 < len(image.content) < len(full)  # small: a thumbnail, not the preview
+    # the link alone is not enough, nor is it another officer's
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=bearer(seeded, "tatca")).status_code == 403
+    assert client.get(url, headers=bearer(seeded, "kiemtra")).status_code == 403
+    tampered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
+    assert client.get(tampered, headers=officer).status_code == 403
+    assert client.get(preview["previews"][0]["url"].replace("/api/previews/",
+                      "/api/thumbnails/"), headers=officer).status_code == 403
+    # the search that showed them names the papers in the access log
+    with seeded.index() as index:
+        search = index.events(action="search", actor="canbo", limit=1)[0]
+    assert set(search.detail["shown"]) == {r["id"] for r in found}
+
+
 def test_links_expire(client: TestClient, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
                       ) -> None:
     body = client.get(f"/api/documents/{seeded.doc_ids[0]}",
@@ -469,6 +496,8 @@ def test_counter_uploads_a_dossier_and_follows_it(seeded: Seeded, tmp_path: Path
 def test_auditor_lists_filters_and_exports_the_access_log(client: TestClient,
                                                           seeded: Seeded) -> None:
     officer = bearer(seeded, "canbo")
+    # an older read of this officer's, whichever tests ran before on this worker
+    client.post("/api/documents/search", json={"type": "can_cuoc"}, headers=officer)
     client.post("/api/documents/search", json={"name": "hong nhung"}, headers=officer)
     client.get(f"/api/documents/{seeded.doc_ids[0]}", headers=officer)
     auditor = bearer(seeded, "kiemtra")
@@ -477,6 +506,14 @@ def test_auditor_lists_filters_and_exports_the_access_log(client: TestClient,
     events = log.json()["events"]
     assert len(events) == 2 and all(e["actor"] == "canbo" for e in events)
     assert [e["detail"]["action"] for e in events] == ["view", "search"]
+    # the viewed paper's type and owner come with the event (added to the answer)
+    with seeded.index() as index:
+        viewed = index.get(seeded.doc_ids[0])
+    assert viewed is not None and events[0]["document_id"] == viewed.id
+    assert events[0]["document"] == {"type": viewed.doc_type,
+                                     "type_name": DOC_TYPES[viewed.doc_type],
+                                     "owner_name": viewed.owner_name}
+    assert events[1]["document"] is None  # a search names no paper
     older = client.get("/api/access-log", headers=auditor, params={
         "actor": "canbo", "before_id": log.json()["next_before_id"]}).json()["events"]
     assert older and all(e["id"] < events[-1]["id"] for e in older)
@@ -491,6 +528,9 @@ def test_auditor_lists_filters_and_exports_the_access_log(client: TestClient,
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows and {r["actor"] for r in rows} == {"canbo"}
     assert {"search", "view"} <= {r["action"] for r in rows}
+    view_row = next(r for r in rows if r["action"] == "view")
+    assert view_row["document_type"] == DOC_TYPES[viewed.doc_type]
+    assert view_row["owner_name"] == (viewed.owner_name or "")
     with seeded.index() as index:
         assert index.events(action="export")[0].actor == "kiemtra"
 

@@ -191,9 +191,10 @@ def open_page(browser, site: Site) -> Iterator:
     contexts = []
     errors: list[str] = []
 
-    def new_page():
-        context = browser.new_context(viewport=VIEWPORT, locale="vi-VN",
-                                      timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True)
+    def new_page(viewport: dict[str, int] = VIEWPORT, locale: str = "vi-VN"):
+        context = browser.new_context(viewport=viewport, locale=locale,
+                                      timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True,
+                                      has_touch=viewport["width"] < 800)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
@@ -213,6 +214,12 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_test_id("signin-password").fill(password)
     page.get_by_test_id("signin-password").press("Enter")
     expect(page.locator("#who")).to_be_visible()
+
+
+def _dmy(iso: str) -> str:
+    """'YYYY-MM-DD' as the page shows and takes it: dd/mm/yyyy."""
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
 
 
 def no_horizontal_scroll(page) -> None:
@@ -399,8 +406,12 @@ def test_officer_finds_checks_and_attaches_then_auditor_sees_it(open_page, site:
     expect(attach).to_contain_text("Gắn vào hồ sơ")
     expect(audit.locator(f'[data-testid=audit-row][data-kind=reused]'
                          f'[data-dossier-code="{SLASH_DOSSIER}"]')).to_have_count(1)
-    expect(audit.locator(f"[data-testid=audit-row][data-kind=reuse_refused]"
-                         f'[data-document-id="{site.expired_id}"]')).to_have_count(1)
+    refused_row = audit.locator(f"[data-testid=audit-row][data-kind=reuse_refused]"
+                                f'[data-document-id="{site.expired_id}"]')
+    expect(refused_row).to_have_count(1)
+    # the paper named, the recorded reason ("expired on 2020-01-01") said in Vietnamese
+    expect(refused_row).to_contain_text("Giấy khai sinh — Nguyễn Thị Hồng Nhung")
+    expect(refused_row).to_contain_text("hết hiệu lực (có giá trị đến hết ngày 01/01/2020)")
     viewed = audit.locator(f"[data-testid=audit-row][data-action=view]"
                            f'[data-document-id="{site.doc_id}"]')
     expect(viewed.first).to_contain_text("Xem giấy tờ")
@@ -438,11 +449,11 @@ def test_auditor_reads_the_scorecard_and_the_ocr_review(open_page, site: Site,
         .format(new Date())""")
     year, month, _ = today.split("-")
     quarter = f"{year}-{(int(month) - 1) // 3 * 3 + 1:02d}-01"
-    expect(page.get_by_test_id("r-from")).to_have_value(quarter)
-    expect(page.get_by_test_id("r-to")).to_have_value(today)
+    expect(page.get_by_test_id("r-from")).to_have_value(_dmy(quarter))  # typed dd/mm/yyyy
+    expect(page.get_by_test_id("r-to")).to_have_value(_dmy(today))
 
     # A period that ends before it starts is refused here, with the reason.
-    page.get_by_test_id("r-to").fill(f"{int(year) - 1}-12-31")
+    page.get_by_test_id("r-to").fill(f"31/12/{int(year) - 1}")
     page.get_by_test_id("r-submit").click()
     expect(page.get_by_test_id("reports-msg")).to_contain_text("“Đến ngày” phải sau")
     expect(page.get_by_test_id("scorecard")).to_be_hidden()
@@ -453,16 +464,16 @@ def test_auditor_reads_the_scorecard_and_the_ocr_review(open_page, site: Site,
     assert answer[0] == 422 and "trước ngày đầu kỳ" in answer[1]
 
     # A period with nothing in it says so.
-    page.get_by_test_id("r-from").fill("2001-01-01")
-    page.get_by_test_id("r-to").fill("2001-03-31")
+    page.get_by_test_id("r-from").fill("01/01/2001")
+    page.get_by_test_id("r-to").fill("31/03/2001")
     page.get_by_test_id("r-submit").click()
     expect(page.get_by_test_id("score-msg")).to_contain_text("Không có hồ sơ nào được tiếp nhận")
     expect(page.get_by_test_id("review-msg")).to_contain_text("Không có giấy tờ nào được số hoá")
     expect(page.get_by_test_id("score-row")).to_have_count(0)
 
     # This quarter, every page listed (threshold 100 %): the seeded dossier counted.
-    page.get_by_test_id("r-from").fill(quarter)
-    page.get_by_test_id("r-to").fill(today)
+    page.get_by_test_id("r-from").fill(_dmy(quarter))
+    page.get_by_test_id("r-to").fill(_dmy(today))
     page.get_by_test_id("r-threshold").fill("100")
     page.get_by_test_id("r-submit").click()
     row = page.locator('[data-testid=score-row][data-agency="H12.19"]')
@@ -781,6 +792,190 @@ def test_officer_corrects_a_flagged_field(open_page, site: Site, tmp_path: Path)
         index.close()
     assert record.fields["ngay_sinh"]["value"] == "1990-07-30"
     assert event.actor == "canbo" and event.detail["reason"] == "đối chiếu bản chính"
+
+
+# -- phones, tablets, desktops; a browser that is not Vietnamese ---------------------------
+
+SCREENS = ({"width": 360, "height": 740}, {"width": 390, "height": 844},
+           {"width": 768, "height": 1024}, {"width": 1366, "height": 768})
+
+
+def _artifacts(tmp_path: Path) -> Path:
+    """Where the screenshots go: $SOHOA_E2E_ARTIFACTS (kept for a person to look at) or the
+    test's own temporary folder."""
+    root = Path(os.environ.get("SOHOA_E2E_ARTIFACTS") or tmp_path) / "screens"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def fits(page, label: str) -> None:
+    """No sideways scroll: the document is no wider than the window."""
+    width, inner = page.evaluate(
+        "[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"{label}: the page is {width}px wide in a {inner}px window"
+
+
+def reachable(page, testid, label: str) -> None:
+    """Visible, inside the window's width, and would take a click (``testid``: a test id
+    or a locator)."""
+    target = page.get_by_test_id(testid) if isinstance(testid, str) else testid
+    expect(target).to_be_visible()
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    inner = page.evaluate("window.innerWidth")
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= inner + 0.5, \
+        f"{label}: {testid} is outside the window ({box}, {inner}px)"
+    target.click(trial=True)
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_every_role_works_from_phone_to_desktop(open_page, site: Site, tmp_path: Path,
+                                                screen: dict[str, int]) -> None:
+    """Each role at phone, tablet and desktop size, in an English-speaking browser: no
+    sideways scroll, every tab and "Đăng xuất" on screen, the opened paper readable
+    (panes stacked on narrow screens), dates shown and typed dd/mm/yyyy, previews zoomed,
+    results with thumbnails, the access log naming each paper."""
+    shots = _artifacts(tmp_path)
+    size = f"{screen['width']}x{screen['height']}"
+
+    # The officer: search (a birth date typed the Vietnamese way), open, zoom.
+    page = open_page(screen, "en-US")
+    sign_in(page, "canbo")
+    fits(page, f"officer {size}")
+    for testid in ("sign-out", "tab-search", "search-submit"):
+        reachable(page, testid, f"officer {size}")
+    birth = page.get_by_test_id("q-birth-date")
+    expect(birth).to_have_attribute("placeholder", "dd/mm/yyyy")
+    birth.fill("31/02/1990")  # no such day: said in Vietnamese, nothing sent
+    page.get_by_test_id("search-submit").click()
+    expect(page.get_by_test_id("search-msg")).to_contain_text("không phải là ngày hợp lệ")
+    expect(page.get_by_test_id("search-msg")).to_contain_text("ngày/tháng/năm")
+    expect(birth).to_have_attribute("aria-invalid", "true")
+    birth.fill("15031990")  # the expired copy's birth date, from a phone's digit pad
+    birth.blur()
+    expect(birth).to_have_value("15/03/1990")
+    expect(birth).not_to_have_attribute("aria-invalid", "true")
+    page.get_by_test_id("search-submit").click()
+    result = page.locator(f'#results [data-doc-id="{site.expired_id}"]')
+    expect(result).to_have_count(1)
+    thumb = result.get_by_test_id("result-thumb")
+    expect(thumb).to_have_attribute("loading", "lazy")
+    thumb.scroll_into_view_if_needed()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=thumb.element_handle())
+    expect(result).to_contain_text("Hiệu lực đến: 01/01/2020")  # dd/mm/yyyy in en-US
+    fits(page, f"officer results {size}")
+    page.screenshot(path=str(shots / f"officer-results-{size}.png"))
+    result.click()
+    doc = page.get_by_test_id("doc")
+    expect(doc).to_be_visible()
+    page.screenshot(path=str(shots / f"officer-paper-{size}.png"))
+    expect(page.get_by_test_id("validity")).to_contain_text("01/01/2020")
+    flagged = page.locator('[data-testid=field][data-key="que_quan"]')
+    expect(flagged).to_contain_text("Quê quán")
+    fits(page, f"officer paper {size}")
+    pane = page.get_by_test_id("detail").bounding_box()
+    assert pane and pane["width"] >= min(screen["width"] - 40, 600), \
+        f"the paper's pane is {pane and pane['width']}px wide at {size}"
+    value = flagged.locator(".value").bounding_box()
+    assert value and value["width"] >= 100, f"a field's value is squeezed at {size}: {value}"
+    for testid in ("attach-dossier", "download", "preview-open"):
+        reachable(page, testid, f"officer paper {size}")
+    page.screenshot(path=str(shots / f"officer-paper-actions-{size}.png"))
+
+    page.get_by_test_id("preview-open").first.click()
+    expect(page.get_by_test_id("lightbox")).to_be_visible()
+    image = page.locator("#lightbox-img")
+    page.wait_for_function("() => document.getElementById('lightbox-img').naturalWidth > 0")
+    zoom = page.get_by_test_id("lightbox-zoom")
+    expect(zoom).to_have_text(re.compile(r"^\d+ %$"))
+    fitted = image.bounding_box()["width"]
+    body = page.locator(".lightbox-body").bounding_box()["width"]
+    assert fitted <= body and fitted >= body - 40, (fitted, body)  # fitted to the width
+    for testid in ("lightbox-zoom-in", "lightbox-zoom-out", "lightbox-fit-width",
+                   "lightbox-fit-page", "lightbox-close"):
+        reachable(page, testid, f"lightbox {size}")
+    page.get_by_test_id("lightbox-zoom-in").click()
+    page.get_by_test_id("lightbox-zoom-in").click()
+    assert image.bounding_box()["width"] > fitted * 1.5
+    page.get_by_test_id("lightbox-fit-page").click()
+    whole = image.bounding_box()
+    window = page.locator(".lightbox-body").bounding_box()
+    assert whole["height"] <= window["height"] + 1 and whole["width"] <= window["width"] + 1
+    page.screenshot(path=str(shots / f"officer-zoom-{size}.png"))
+    page.get_by_test_id("lightbox-fit-width").click()
+    assert abs(image.bounding_box()["width"] - fitted) <= 2
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("lightbox")).to_be_hidden()
+    page.get_by_test_id("sign-out").click()
+    expect(page.get_by_test_id("signin-username")).to_be_visible()
+
+    # The auditor: the log names each paper's type and owner; dates typed dd/mm/yyyy.
+    audit = open_page(screen, "en-US")
+    sign_in(audit, "kiemtra")
+    for testid in ("sign-out", "tab-audit", "tab-reports", "audit-submit", "audit-csv"):
+        reachable(audit, testid, f"auditor {size}")
+    audit.get_by_test_id("a-document").fill(site.expired_id)
+    audit.get_by_test_id("a-since").fill("01/01/2001")
+    audit.get_by_test_id("audit-submit").click()
+    viewed = audit.locator("[data-testid=audit-row][data-action=view]").first
+    expect(viewed).to_contain_text("Giấy khai sinh — Nguyễn Thị Hồng Nhung")
+    expect(viewed.get_by_test_id("event-paper")).to_be_visible()  # no officer: no link
+    audit.get_by_test_id("a-until").fill("2001-13-45")
+    audit.get_by_test_id("audit-submit").click()
+    expect(audit.get_by_test_id("audit-msg")).to_contain_text("“Đến ngày”")
+    audit.get_by_test_id("a-until").fill("")
+    audit.get_by_test_id("audit-submit").click()
+    expect(viewed).to_be_visible()
+    fits(audit, f"auditor log {size}")
+    audit.screenshot(path=str(shots / f"auditor-log-{size}.png"))
+    audit.get_by_test_id("tab-reports").click()
+    expect(audit.get_by_test_id("r-from")).to_have_value(re.compile(r"^\d\d/\d\d/\d{4}$"))
+    audit.get_by_test_id("r-submit").click()
+    expect(audit.get_by_test_id("scorecard")).to_be_visible()
+    fits(audit, f"auditor reports {size}")
+    reachable(audit, "r-html", f"auditor reports {size}")
+    audit.screenshot(path=str(shots / f"auditor-reports-{size}.png"))
+    reachable(audit, "sign-out", f"auditor reports {size}")
+
+    # The admin and the counter clerk: their views fit too.
+    admin = open_page(screen, "en-US")
+    sign_in(admin, "quantri")
+    expect(admin.get_by_test_id("accounts-table")).to_be_visible()
+    fits(admin, f"admin {size}")
+    reachable(admin, "sign-out", f"admin {size}")
+    account = admin.locator("[data-testid=account-row][data-username=canbo]")
+    for testid in ("account-edit-open", "account-toggle"):
+        reachable(admin, account.get_by_test_id(testid), f"admin {size}")
+    admin.screenshot(path=str(shots / f"admin-{size}.png"))
+    counter = open_page(screen, "en-US")
+    sign_in(counter, "motcua")
+    for testid in ("sign-out", "scan-submit", "scan-next"):
+        reachable(counter, testid, f"counter {size}")
+    fits(counter, f"counter {size}")
+    counter.screenshot(path=str(shots / f"counter-{size}.png"))
+
+    # An auditor who is also an officer opens the paper from the log.
+    if not _has_account(site, "giamsat-canbo"):
+        _run(site.env, "users", "add", "giamsat-canbo", "--role", "auditor", "--role",
+             "officer", "--name", "Giám Sát", "--password-stdin", stdin=PASSWORD + "\n")
+    both = open_page(screen, "en-US")
+    sign_in(both, "giamsat-canbo")
+    both.get_by_test_id("tab-audit").click()
+    both.get_by_test_id("a-document").fill(site.expired_id)
+    both.get_by_test_id("audit-submit").click()
+    both.locator("[data-testid=audit-row][data-action=view]").first.get_by_test_id(
+        "event-open").click()
+    expect(both.get_by_test_id("doc")).to_have_attribute("data-doc-id", site.expired_id)
+    fits(both, f"auditor-officer paper {size}")
+
+
+def _has_account(site: Site, username: str) -> bool:
+    index = site.index()
+    try:
+        return index.accounts.get(username) is not None
+    finally:
+        index.close()
 
 
 def test_api_docs_work_offline(browser, site: Site) -> None:

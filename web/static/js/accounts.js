@@ -74,13 +74,15 @@ function renderAccounts() {
       'data-testid': 'account-row', 'data-username': a.username,
       class: a.active ? null : 'inactive',
     },
-    h('td', { class: 'mono' }, a.username),
-    h('td', null, a.display_name || ''),
-    h('td', null, (a.roles || []).map(roleName).join(', ')),
-    h('td', null, a.active ? badge('Đang hoạt động', 'ok') : badge('Đã khoá', 'bad')),
-    h('td', { class: 'nowrap' }, fmtDateTime(a.created_at)),
-    h('td', { class: 'nowrap' }, a.last_login_at ? fmtDateTime(a.last_login_at) : 'Chưa'),
-    h('td', { class: 'nowrap' }, edit, ' ', toggle)));
+    h('td', { class: 'mono', 'data-label': 'Tên đăng nhập' }, a.username),
+    h('td', { 'data-label': 'Họ tên' }, a.display_name || ''),
+    h('td', { 'data-label': 'Vai trò' }, (a.roles || []).map(roleName).join(', ')),
+    h('td', { 'data-label': 'Trạng thái' },
+      a.active ? badge('Đang hoạt động', 'ok') : badge('Đã khoá', 'bad')),
+    h('td', { class: 'nowrap', 'data-label': 'Tạo lúc' }, fmtDateTime(a.created_at)),
+    h('td', { class: 'nowrap', 'data-label': 'Đăng nhập gần nhất' },
+      a.last_login_at ? fmtDateTime(a.last_login_at) : 'Chưa'),
+    h('td', { class: 'nowrap row-actions' }, edit, ' ', toggle)));
   }
 }
 

@@ -3,14 +3,19 @@
 import { api, query } from './api.js';
 import { $, clear, fillOptions, setBusy, showMsg } from './dom.js';
 import { eventRow } from './events.js';
+import { readDays } from './format.js';
 import { eventKinds } from './meta.js';
+import { hasRole } from './session.js';
 
 const AUDIT_LIMIT = 100;
 const COLUMNS = ['at', 'actor', 'action', 'document', 'dossier', 'detail'];
 
 let paging = { params: null, next: null };
 
-export function init() {
+let openPaper = null; // opens a paper in the search view (auditors who are officers)
+
+export function init(hooks) {
+  openPaper = hooks && hooks.openDocument;
   $('audit-form').addEventListener('submit', (event) => {
     event.preventDefault();
     loadAudit(false);
@@ -38,7 +43,15 @@ export function reset() {
 async function loadAudit(more) {
   const msg = $('audit-msg');
   if (!more) {
-    const values = Object.fromEntries(new FormData($('audit-form')).entries());
+    let days;
+    try {
+      days = readDays($('audit-form')); // typed dd/mm/yyyy, sent as YYYY-MM-DD
+    } catch (e) {
+      showMsg(msg, e.message, 'error');
+      e.input.focus();
+      return;
+    }
+    const values = { ...Object.fromEntries(new FormData($('audit-form')).entries()), ...days };
     if (values.since && values.until && values.since > values.until) {
       showMsg(msg, '“Từ ngày” phải trước hoặc bằng “Đến ngày”.', 'error');
       return;
@@ -62,7 +75,8 @@ async function loadAudit(more) {
   setBusy(button, false);
   const rows = $('audit-rows');
   if (!more) clear(rows);
-  for (const e of data.events || []) rows.append(eventRow(e, COLUMNS, 'audit-row'));
+  const onOpen = hasRole('officer') && openPaper ? openPaper : null;
+  for (const e of data.events || []) rows.append(eventRow(e, COLUMNS, 'audit-row', { onOpen }));
   paging.next = data.next_before_id;
   $('audit-more').hidden = !data.next_before_id;
   const shown = rows.children.length;

@@ -5,9 +5,9 @@
 import { api } from './api.js';
 import { badge, h, safeUrl, setBusy, showMsg } from './dom.js';
 import { eventsTable } from './events.js';
-import { fmtDate, fmtDateTime, nextDay, plainValue } from './format.js';
+import { fmtConf, fmtDate, fmtDateTime, nextDay, plainValue } from './format.js';
 import { openLightbox } from './lightbox.js';
-import { fieldLabel, fieldOrder, hasFieldLabel, metadataLabel } from './meta.js';
+import { fieldLabel, fieldOrder, hasFieldLabel, metadataLabel, reasonName } from './meta.js';
 
 function summaryBadges(s) {
   return [
@@ -28,21 +28,33 @@ export function resultCard(s, selected, onOpen) {
     `Số hoá: ${fmtDate(s.digitized_at)}`,
     s.valid_until ? `Hiệu lực đến: ${fmtDate(s.valid_until)}` : 'Không thời hạn',
   ].join(' · ');
+  const thumbUrl = s.thumbnail_url ? safeUrl(s.thumbnail_url) : null;
+  let thumb = null;
+  if (thumbUrl) {
+    // loaded when scrolled into view; the officer's session and the link both checked
+    const img = h('img', { src: thumbUrl, alt: '', loading: 'lazy', decoding: 'async',
+      width: 56, height: 80, 'data-testid': 'result-thumb' });
+    img.addEventListener('error', () => img.classList.add('thumb-failed'));
+    thumb = h('span', { class: 'result-thumb', 'aria-hidden': 'true' }, img);
+  }
   return h('button', {
     type: 'button',
-    class: 'result' + (s.expired ? ' result-expired' : '') + (selected ? ' selected' : ''),
+    class: 'result' + (s.expired ? ' result-expired' : '') + (selected ? ' selected' : '') +
+      (thumb ? ' has-thumb' : ''),
     'data-testid': 'result',
     'data-doc-id': s.id,
     'aria-pressed': selected ? 'true' : 'false',
     onclick: () => onOpen(s.id),
   },
-  h('span', { class: 'result-top' },
-    h('span', { class: 'result-type', 'data-testid': 'result-type' }, s.type_name),
-    h('span', { class: 'badges' }, summaryBadges(s))),
-  h('span', { class: 'result-owner', 'data-testid': 'result-owner' },
-    s.owner_name || '(chưa rõ chủ giấy tờ)'),
-  h('span', { class: 'result-meta' }, meta1),
-  h('span', { class: 'result-meta' }, meta2));
+  thumb,
+  h('span', { class: 'result-text' },
+    h('span', { class: 'result-top' },
+      h('span', { class: 'result-type', 'data-testid': 'result-type' }, s.type_name),
+      h('span', { class: 'badges' }, summaryBadges(s))),
+    h('span', { class: 'result-owner', 'data-testid': 'result-owner' },
+      s.owner_name || '(chưa rõ chủ giấy tờ)'),
+    h('span', { class: 'result-meta' }, meta1),
+    h('span', { class: 'result-meta' }, meta2)));
 }
 
 /** The whole paper (the answer of GET /api/documents/{id}); actions: the attach form;
@@ -154,7 +166,7 @@ function fieldsSection(fields, docId, onCorrected) {
     h('td', null, h('span', { class: 'value' }, plainValue(f.value) || '—'),
       review ? h('span', { class: 'review-note' },
         badge('Cần kiểm tra', 'warn', 'field-review'),
-        (f.reasons || []).length ? ' ' + f.reasons.join('; ') : '') : null),
+        (f.reasons || []).length ? ' ' + f.reasons.map(reasonName).join('; ') : '') : null),
     h('td', { class: 'conf muted', title: 'Độ tin cậy nhận dạng' }, conf),
     h('td', { class: 'fix' }, onCorrected ? h('button', {
       type: 'button', class: review ? 'btn btn-small btn-primary' : 'btn btn-small',
@@ -255,14 +267,30 @@ function reusesSection(reuses) {
   return section;
 }
 
+/** A metadata value as people read it: field keys by their labels, per-page confidences
+ * in percent, the last correction in words, dates dd/mm/yyyy. */
+function metadataText(key, value) {
+  if (value === null || value === undefined || value === '') return '';
+  if (key === 'NgaySoHoa') return fmtDateTime(value);
+  if (key === 'CanKiemTra' && Array.isArray(value)) return value.map(fieldLabel).join(', ');
+  if (key === 'DoTinCayOCR' && Array.isArray(value)) {
+    return value.map((c, i) => `trang ${i + 1}: ${fmtConf(c)}`).join('; ');
+  }
+  if (key === 'SuaDoi' && value && typeof value === 'object') {
+    return [`${fieldLabel(value.field)}: “${plainValue(value.old)}” → “${plainValue(value.new)}”`,
+      value.reason ? `lý do: ${value.reason}` : null,
+      value.by ? `người sửa: ${value.by}` : null,
+      value.at ? fmtDateTime(value.at) : null].filter(Boolean).join(' · ');
+  }
+  return plainValue(value);
+}
+
 function metadataSection(metadata) {
   const body = h('tbody');
   for (const [key, value] of Object.entries(metadata)) {
-    let text = plainValue(value);
-    if (key === 'NgaySoHoa' && value) text = fmtDateTime(value);
-    body.append(h('tr', null,
-      h('th', { scope: 'row' }, metadataLabel(key), h('span', { class: 'key' }, key)),
-      h('td', { class: 'break' }, text || '—')));
+    body.append(h('tr', { 'data-testid': 'metadata-row', 'data-key': key },
+      h('th', { scope: 'row', title: key }, metadataLabel(key)),
+      h('td', { class: 'break' }, metadataText(key, value) || '—')));
   }
   return h('details', { class: 'doc-meta' },
     h('summary', null, 'Thông tin đặc tả của giấy tờ số hoá (metadata)'),

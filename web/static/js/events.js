@@ -2,7 +2,7 @@
 
 import { h } from './dom.js';
 import { fmtDate, fmtDateTime } from './format.js';
-import { actionName, kindName, termName } from './meta.js';
+import { actionName, fieldLabel, kindName, termName } from './meta.js';
 
 function eventAction(e) {
   const action = e.detail && e.detail.action;
@@ -11,16 +11,36 @@ function eventAction(e) {
   return kindName(e.kind);
 }
 
+/** A search or filter value: days and moments dd/mm/yyyy (Việt Nam time), the rest as is. */
+function termValue(v) {
+  const text = String(v);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return fmtDate(text);
+  if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/.test(text)) return fmtDateTime(text.replace(' ', 'T'));
+  return text;
+}
+
+/** A refused attach's reason as recorded by warehouse/access.py and pipeline/scan.py
+ * ("expired on 2020-01-01", "integrity: …"), in Vietnamese; a person's reason as typed. */
+function reasonText(reason) {
+  const expired = /^expired on (\d{4}-\d{2}-\d{2})$/.exec(reason);
+  if (expired) return `hết hiệu lực (có giá trị đến hết ngày ${fmtDate(expired[1])})`;
+  if (reason.startsWith('integrity: ')) {
+    return `không đạt kiểm tra toàn vẹn / chữ ký số (${reason.slice(11)})`;
+  }
+  return reason;
+}
+
 function eventDetail(e) {
   const d = e.detail || {};
   const parts = [];
-  const terms = (obj) => Object.entries(obj).map(([k, v]) => `${termName(k)}: ${v}`)
+  const terms = (obj) => Object.entries(obj).map(([k, v]) => `${termName(k)}: ${termValue(v)}`)
     .join('; ');
   if (d.query && typeof d.query === 'object') parts.push(`điều kiện: ${terms(d.query)}`);
   if (d.filters && typeof d.filters === 'object') parts.push(`lọc: ${terms(d.filters)}`);
   if (typeof d.results === 'number') parts.push(`${d.results} kết quả`);
   if (d.component) parts.push(`thành phần: ${d.component}`);
-  if (d.reason) parts.push(`lý do: ${d.reason}`);
+  if (typeof d.field === 'string') parts.push(`trường: ${fieldLabel(d.field)}`);
+  if (d.reason) parts.push(`lý do: ${reasonText(String(d.reason))}`);
   if (d.ok === false) parts.push('kiểm tra chữ ký không đạt');
   if (d.username) parts.push(`tài khoản: ${d.username}`);
   if (Array.isArray(d.roles)) parts.push(`vai trò: ${d.roles.join(', ')}`);
@@ -37,26 +57,41 @@ function eventDetail(e) {
   return parts.join(' · ');
 }
 
+/** The paper of an event: its type and owner (audit view), a link that opens it when
+ * onOpen is given (officers), its id below. */
+function eventDocument(e, onOpen) {
+  if (!e.document_id) return '';
+  const paper = e.document;
+  if (!paper) return h('span', { class: 'mono break' }, e.document_id);
+  const text = paper.type_name + (paper.owner_name ? ` — ${paper.owner_name}` : '');
+  const head = onOpen
+    ? h('button', { type: 'button', class: 'link', 'data-testid': 'event-open',
+      title: 'Mở giấy tờ', onclick: () => onOpen(e.document_id) }, text)
+    : h('span', { 'data-testid': 'event-paper' }, text);
+  return [head, h('span', { class: 'mono small muted block break' }, e.document_id)];
+}
+
 const EVENT_COLUMNS = {
   at: ['Thời gian', (e) => fmtDateTime(e.at), 'nowrap'],
   actor: ['Người thực hiện', (e) => e.actor || '—', ''],
   action: ['Hành động', eventAction, ''],
-  document: ['Giấy tờ', (e) => e.document_id || '', 'break mono'],
+  document: ['Giấy tờ', (e, opts) => eventDocument(e, opts.onOpen), 'col-doc'],
   dossier: ['Hồ sơ', (e) => e.dossier_code || '', 'break mono'],
   detail: ['Chi tiết', eventDetail, 'break small'],
 };
 
-/** One event as a row of the given columns (keys of EVENT_COLUMNS). */
-export function eventRow(e, columns, testid) {
+/** One event as a row of the given columns (keys of EVENT_COLUMNS); opts.onOpen(id)
+ * opens an event's paper. */
+export function eventRow(e, columns, testid, opts) {
   return h('tr', {
     'data-testid': testid, 'data-kind': e.kind, 'data-action': (e.detail || {}).action || '',
     'data-actor': e.actor || '', 'data-document-id': e.document_id || '',
     'data-dossier-code': e.dossier_code || '', class: e.kind === 'reuse_refused' ? 'refused'
       : null,
   }, columns.map((c) => {
-    const [, get, cls] = EVENT_COLUMNS[c];
-    return h('td', { class: cls || null, title: c === 'detail'
-      ? JSON.stringify(e.detail || {}) : null }, get(e));
+    const [label, get, cls] = EVENT_COLUMNS[c];
+    return h('td', { class: cls || null, 'data-label': label, title: c === 'detail'
+      ? JSON.stringify(e.detail || {}) : null }, get(e, opts || {}));
   }));
 }
 

@@ -99,3 +99,66 @@ export function fmtPoints(ind) {
 export function fmtConf(value) {
   return typeof value === 'number' ? `${confFormat.format(value * 100)} %` : '?';
 }
+
+// -- days typed by people: dd/mm/yyyy, whatever the browser's locale ----------------------
+
+const DAY_INPUT_RE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$|^(\d{2})(\d{2})(\d{4})$/;
+
+/** A day typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, ddmmyyyy from a phone's
+ * digit pad, or a pasted yyyy-mm-dd) as 'YYYY-MM-DD'; '' when empty; null when it is no
+ * day of the calendar. */
+export function parseDay(text) {
+  const t = String(text || '').trim();
+  if (!t) return '';
+  let y;
+  let m;
+  let d;
+  const iso = ISO_DATE_RE.exec(t);
+  const typed = DAY_INPUT_RE.exec(t);
+  if (iso) [y, m, d] = [+iso[1], +iso[2], +iso[3]];
+  else if (typed) {
+    const [dd, mm, yyyy] = typed[1] ? typed.slice(1, 4) : typed.slice(4, 7);
+    [d, m, y] = [+dd, +mm, +yyyy];
+  }
+  else return null;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 ||
+      date.getUTCDate() !== d) {
+    return null;
+  }
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** The Vietnamese message for a day input that cannot be read (its label given). */
+export function dayError(label, text) {
+  return `“${label}”: “${String(text).trim()}” không phải là ngày hợp lệ. ` +
+    'Nhập theo dạng ngày/tháng/năm, ví dụ 05/03/2024.';
+}
+
+/** Read the day inputs (elements with data-day) of a form: { name: 'YYYY-MM-DD' | '' };
+ * throws Error(Vietnamese message) with .input set on the first one that is no day. */
+export function readDays(form) {
+  const out = {};
+  for (const input of form.querySelectorAll('input[data-day]')) {
+    const iso = parseDay(input.value);
+    input.setAttribute('aria-invalid', iso === null ? 'true' : 'false');
+    if (iso === null) {
+      const error = new Error(dayError(input.getAttribute('data-day'), input.value));
+      error.input = input;
+      throw error;
+    }
+    out[input.name] = iso;
+  }
+  return out;
+}
+
+/** Once a day input is left, show what was typed as dd/mm/yyyy (15031990 → 15/03/1990). */
+export function tidyDayInput(event) {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.hasAttribute('data-day')) return;
+  const iso = parseDay(input.value);
+  if (iso) {
+    input.value = fmtDate(iso);
+    input.removeAttribute('aria-invalid');
+  }
+}

@@ -14,6 +14,7 @@ import * as accounts from './accounts.js';
 import { api, whenSessionExpires } from './api.js';
 import * as audit from './audit.js';
 import { $ } from './dom.js';
+import { tidyDayInput } from './format.js';
 import { closeLightbox, initLightbox } from './lightbox.js';
 import { loadMeta, roleName } from './meta.js';
 import * as reports from './reports.js';
@@ -41,15 +42,15 @@ async function boot() {
   for (const tab of TABS) $(tab.id).addEventListener('click', () => showView(tab.view));
   upload.init();
   search.init();
-  audit.init();
-  reports.init({
-    openDocument: (id) => {
-      showView('search-view');
-      search.openDocument(id);
-    },
-  });
+  const openDocument = (id) => {
+    showView('search-view');
+    search.openDocument(id);
+  };
+  audit.init({ openDocument });
+  reports.init({ openDocument });
   accounts.init();
   initLightbox();
+  document.addEventListener('change', tidyDayInput);
   whenSessionExpires(() => signedOut('Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.',
     'error'));
   restoreCsrf();

@@ -4,7 +4,8 @@
 import { api, query } from './api.js';
 import { $, badge, clear, h, setBusy, showMsg } from './dom.js';
 import {
-  fmtConf, fmtDate, fmtDateTime, fmtPoints, fmtRate, ISO_DATE_RE, quarterStart, todayVN,
+  dayError, fmtConf, fmtDate, fmtDateTime, fmtPoints, fmtRate, ISO_DATE_RE, parseDay, quarterStart,
+  todayVN,
 } from './format.js';
 import {
   fieldLabel, fullPointsRate, indicators, pattern, reasonName, reviewConfidence, typeName,
@@ -60,8 +61,8 @@ export function reset() {
 function prepareReports() {
   if (!$('r-from').value && !$('r-to').value) {
     const today = todayVN();
-    $('r-from').value = quarterStart(today);
-    $('r-to').value = today;
+    $('r-from').value = fmtDate(quarterStart(today));
+    $('r-to').value = fmtDate(today);
   }
   syncReportLinks();
   if ($('score-box').hidden && $('review-box').hidden && $('reports-msg').hidden) {
@@ -73,8 +74,10 @@ function prepareReports() {
 
 function reportValues() {
   return {
-    from: $('r-from').value,
-    to: $('r-to').value,
+    from: parseDay($('r-from').value),
+    to: parseDay($('r-to').value),
+    fromText: $('r-from').value,
+    toText: $('r-to').value,
     agency: $('r-agency').value.trim(),
     threshold: $('r-threshold').value.trim(),
   };
@@ -82,8 +85,10 @@ function reportValues() {
 
 /** The first thing wrong with the report form, as [message, field id], or null. */
 function reportProblem(v) {
-  if (!ISO_DATE_RE.test(v.from)) return ['Chọn “Từ ngày” (ngày đầu kỳ báo cáo).', 'r-from'];
-  if (!ISO_DATE_RE.test(v.to)) return ['Chọn “Đến ngày” (ngày cuối kỳ báo cáo).', 'r-to'];
+  if (v.from === null) return [dayError('Từ ngày', v.fromText), 'r-from'];
+  if (v.to === null) return [dayError('Đến ngày', v.toText), 'r-to'];
+  if (!ISO_DATE_RE.test(v.from)) return ['Nhập “Từ ngày” (ngày đầu kỳ báo cáo).', 'r-from'];
+  if (!ISO_DATE_RE.test(v.to)) return ['Nhập “Đến ngày” (ngày cuối kỳ báo cáo).', 'r-to'];
   if (v.from < '1900-01-01' || v.to > '9000-12-31') {
     return ['Kỳ báo cáo phải nằm trong khoảng năm 1900 – 9000.', 'r-from'];
   }

@@ -5,11 +5,12 @@ import { api, ApiFailure, query } from './api.js';
 import { $, badge, clear, fillOptions, h, safeUrl, setBusy, showMsg } from './dom.js';
 import { documentArticle, resultCard } from './document.js';
 import { eventsTable } from './events.js';
-import { fmtDate, fmtDateTime, fmtTime, nextDay } from './format.js';
+import { fmtDate, fmtDateTime, fmtTime, nextDay, readDays } from './format.js';
 import { channelName, docTypes, pattern } from './meta.js';
 import { session } from './session.js';
 
 const SEARCH_LIMIT = 50;
+const STACKED = '(max-width: 1000px)'; // style.css: the panes one above the other
 
 const state = {
   detailSeq: 0, // newest document / dossier request; older answers are dropped
@@ -20,6 +21,9 @@ const state = {
 export function init() {
   $('search-form').addEventListener('submit', onSearch);
   $('search-form').addEventListener('reset', () => {
+    for (const input of $('search-form').querySelectorAll('[aria-invalid]')) {
+      input.removeAttribute('aria-invalid');
+    }
     showMsg($('search-msg'), '');
     clear($('results'));
   });
@@ -52,9 +56,17 @@ export function reset() {
 async function onSearch(event) {
   event.preventDefault();
   const form = $('search-form');
-  const values = Object.fromEntries(new FormData(form).entries());
-  const params = query(values);
   const msg = $('search-msg');
+  let days;
+  try {
+    days = readDays(form); // typed dd/mm/yyyy, sent as YYYY-MM-DD
+  } catch (e) {
+    showMsg(msg, e.message, 'error');
+    e.input.focus();
+    return;
+  }
+  const values = { ...Object.fromEntries(new FormData(form).entries()), ...days };
+  const params = query(values);
   if (!params) {
     showMsg(msg, 'Nhập ít nhất một điều kiện tìm kiếm (số định danh, họ tên, ngày sinh…).',
       'error');
@@ -157,6 +169,12 @@ export async function openDocument(id) {
   pane.scrollTop = 0;
   pane.append(documentArticle(data, actionsBox(data.document, data.verification || {}),
     () => openDocument(id)));
+  showStackedPane();
+}
+
+/** On a narrow screen the panes are stacked: bring the opened paper or dossier into view. */
+function showStackedPane() {
+  if (window.matchMedia(STACKED).matches) $('detail').scrollIntoView({ block: 'start' });
 }
 
 function actionsBox(s, v) {
@@ -348,6 +366,7 @@ function renderDossierShell(options) {
 
 function renderDossier(data, options) {
   const article = renderDossierShell(options);
+  showStackedPane();
   article.setAttribute('data-code', data.code);
   const d = data.dossier;
   article.append(h('h2', null, 'Hồ sơ ', h('span', { class: 'mono' }, data.code)));
