@@ -230,6 +230,8 @@ def missing(conn: Connection) -> tuple[list[Index], list[ForeignKeyConstraint], 
 def restore(conn: Connection) -> int:
     """Create whichever secondary index or foreign key is missing; return how many."""
     indexes, fks, raw = missing(conn)
+    if conn.dialect.name == "postgresql" and (indexes or raw):
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # GIN builds
     for index in indexes:
         conn.execute(CreateIndex(index, if_not_exists=True))
     for fk in fks:
