@@ -222,7 +222,7 @@ def texts(conn: Connection, document_ids: Iterable[str]) -> dict[str, str | None
     ids = list(dict.fromkeys(document_ids))
     out: dict[str, str | None] = {}
     for start in range(0, len(ids), 500):
-        out.update(conn.execute(select(document_text.c.document_id, document_text.c.text)
-                                .where(document_text.c.document_id.in_(ids[start:start + 500])))
-                   .tuples().all())
+        rows = conn.execute(select(document_text.c.document_id, document_text.c.text)
+                            .where(document_text.c.document_id.in_(ids[start:start + 500])))
+        out.update((doc_id, body) for doc_id, body in rows)
     return out
