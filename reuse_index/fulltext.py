@@ -48,22 +48,16 @@ def _char_fold(char: str) -> str:
     return folded if len(folded) == 1 else char
 
 
-_ALIGNED: dict[str, str] = {}
-
-
 def fold_aligned(text: str) -> str:
     """``text`` (NFC) folded character by character: same length, same offsets.
 
     Lowercase, diacritics removed, đ→d, as ``common.vn.fold``; a character whose folded
     form would be longer (``İ``) stays as it is so that offsets never shift.
     """
-    out = []
-    for char in text:
-        folded = _ALIGNED.get(char)
-        if folded is None:
-            folded = _ALIGNED.setdefault(char, _char_fold(char))
-        out.append(folded)
-    return "".join(out)
+    folded = text.translate(FOLD_TABLE).lower()  # C speed; the same length but for rare
+    if len(folded) == len(text):  # characters whose lowercase is longer
+        return folded
+    return "".join(_char_fold(char) for char in text)
 
 
 def nfc(text: str) -> str:
@@ -83,13 +77,19 @@ def index_terms(text: str) -> str:
 
 def tsvector_literal(text: str) -> str:
     """The folded words of ``text`` with positions, in PostgreSQL's ``tsvector`` syntax."""
+    words = tokens(text)[:MAX_TOKENS]
     positions: dict[str, list[int]] = {}
-    for n, token in enumerate(tokens(text)[:MAX_TOKENS], start=1):
-        found = positions.setdefault(token, [])
-        if len(found) < PG_MAX_POSITIONS:
-            found.append(min(n, PG_MAX_POSITION))
-    return " ".join(f"'{token}':{','.join(map(str, dict.fromkeys(places)))}"
-                    for token, places in positions.items())
+    for n, word in enumerate(words, start=1):
+        found = positions.get(word)
+        if found is None:
+            positions[word] = [n]
+        else:
+            found.append(n)
+    if len(words) > PG_MAX_POSITION:  # PostgreSQL would clamp them: duplicates
+        positions = {w: list(dict.fromkeys(min(n, PG_MAX_POSITION) for n in p))
+                     for w, p in positions.items()}
+    return " ".join([f"'{word}':{','.join(map(str, places[:PG_MAX_POSITIONS]))}"
+                     for word, places in positions.items()])
 
 
 def searchable_text(ocr_text: str | None, owner_name: str | None,
