@@ -179,6 +179,7 @@ def documents(count: int, seed: int, samples: list[DocumentRecord]) -> Iterator[
     people: list[Person] = [make_person(rng, family, middle)
                             for _ in range(max(1, int(count / 1.7)))]
     maker = TextMaker(random.Random(seed + 7))
+    maker.passage()  # the pool of passages first
     at = datetime(2023, 1, 2, 1, 0, tzinfo=UTC)
     started = time.perf_counter()
     for i in range(count):
@@ -221,39 +222,54 @@ def queries(rng: random.Random, maker: TextMaker, samples: Sequence[DocumentReco
 
 
 def run_backend(label: str, url: str, args: argparse.Namespace) -> None:
+    """Build the index in stages (``--checkpoints``), timing queries at each: figures for
+    smaller sizes come out even if the largest is not reached in the time there is."""
     samples: list[DocumentRecord] = []
     print(f"\n== {label} ({url.split('@')[-1]})", flush=True)
+    stream = documents(args.docs, args.seed, samples)
+    sizes = sorted({n for n in args.checkpoints if n < args.docs} | {args.docs})
     with ReuseIndex(url) as index:
-        started = time.perf_counter()
-        added = index.bulk_add(documents(args.docs, args.seed, samples))
-        build = time.perf_counter() - started
-        print(f"built: {added:,} documents with text (generation included) in {build:,.1f} s "
-              f"({added / build:,.0f} docs/s)", flush=True)
-        started = time.perf_counter()
-        index.analyze()
-        print(f"analyze (SQLite: also FTS5 optimize): {time.perf_counter() - started:,.1f} s",
-              flush=True)
-        rng = random.Random(args.seed + 3)
-        maker = TextMaker(random.Random(args.seed + 7))
-        asked = queries(rng, maker, samples, args.queries)
-        index.search(text=asked["common"][0])  # warm the pool
-        everything: list[float] = []
-        for kind in ("common", "typed", "rare", "number"):
-            if not asked[kind]:
-                continue
-            calls = [lambda q=q: index.search(text=q) for q in asked[kind]]
-            stats, found, samples_ms = timed(calls)
-            everything += samples_ms
-            print_stats(f"text, {kind} pairs", stats, found, len(calls), asked[kind][:2])
-        print_stats("text, all two-word queries", percentiles(everything), None,
-                    len(everything), [])
-        texts = asked["common"][:200] + asked["rare"][:200]
-        stats, found, _ = timed([lambda q=q: index.snippets(index.search(text=q), q)
-                                 for q in texts])
-        print_stats("text + snippets of the 50 results", stats, found, len(texts), [])
-        numbers = [n.upper() for n in asked["number"]] or ["1/QĐ-UBND"]
-        stats, found, _ = timed([lambda n=n: index.search(number=n) for n in numbers])
-        print_stats("number (search(number=...))", stats, found, len(numbers), numbers[:2])
+        built, total = 0, 0.0
+        for size in sizes:
+            started = time.perf_counter()
+            added = index.bulk_add(itertools.islice(stream, size - built))
+            elapsed = time.perf_counter() - started
+            built += added
+            total += elapsed
+            print(f"\n-- {label}, {built:,} documents: built {added:,} more in {elapsed:,.1f} s "
+                  f"({added / elapsed:,.0f} docs/s, generation included; "
+                  f"{'indexes built at the end' if built == added else 'indexes live'}); "
+                  f"total build {total:,.1f} s", flush=True)
+            started = time.perf_counter()
+            index.analyze()
+            print(f"analyze (SQLite: also FTS5 optimize): {time.perf_counter() - started:,.1f} s",
+                  flush=True)
+            measure(index, samples, args)
+
+
+def measure(index: ReuseIndex, samples: list[DocumentRecord], args: argparse.Namespace
+            ) -> None:
+    rng = random.Random(args.seed + 3)
+    maker = TextMaker(random.Random(args.seed + 7))
+    asked = queries(rng, maker, samples, args.queries)
+    index.search(text=asked["common"][0])  # warm the pool
+    everything: list[float] = []
+    for kind in ("common", "typed", "rare", "number"):
+        if not asked[kind]:
+            continue
+        calls = [lambda q=q: index.search(text=q) for q in asked[kind]]
+        stats, found, samples_ms = timed(calls)
+        everything += samples_ms
+        print_stats(f"text, {kind} pairs", stats, found, len(calls), asked[kind][:2])
+    print_stats("text, all two-word queries", percentiles(everything), None,
+                len(everything), [])
+    texts = asked["common"][:100] + asked["rare"][:100]
+    stats, found, _ = timed([lambda q=q: index.snippets(index.search(text=q), q)
+                             for q in texts])
+    print_stats("text + snippets of the 50 results", stats, found, len(texts), [])
+    numbers = [n.upper() for n in asked["number"]] or ["1/QĐ-UBND"]
+    stats, found, _ = timed([lambda n=n: index.search(number=n) for n in numbers])
+    print_stats("number (search(number=...))", stats, found, len(numbers), numbers[:2])
 
 
 def timed(calls: Sequence) -> tuple[dict[str, float], int, list[float]]:
@@ -289,6 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=300, help="per kind")
+    parser.add_argument("--checkpoints", type=lambda t: [int(n) for n in t.split(",")],
+                        default=[100_000, 300_000], help="sizes to time queries at on the way")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
