@@ -245,6 +245,46 @@ def run_backend(label: str, url: str, args: argparse.Namespace) -> None:
             print(f"analyze (SQLite: also FTS5 optimize): {time.perf_counter() - started:,.1f} s",
                   flush=True)
             measure(index, samples, args)
+        if args.replicate_to > built:
+            replicate(index, built, args.replicate_to)
+            started = time.perf_counter()
+            index.analyze(optimize=False)
+            print(f"analyze (no FTS5 optimize): {time.perf_counter() - started:,.1f} s",
+                  flush=True)
+            measure(index, samples, args)
+
+
+def replicate(index: ReuseIndex, generated: int, target: int) -> None:
+    """Copy the generated documents (rows, text, numbers) under new ids, in SQL, until the
+    index holds ``target``: a million documents without generating a million texts in
+    Python on a loaded machine. Common words then match proportionally more documents
+    (as at that size); a rare pair matches each copy."""
+    from reuse_index.schema import document_numbers, document_text, documents
+
+    doc_cols = [c.name for c in documents.columns if c.name != "id"]
+    rounds = -(-target // generated) - 1
+    with index._engine.connect() as conn:
+        for k in range(1, rounds + 1):
+            started = time.perf_counter()
+            limit = min(generated, target - generated * k)
+            suffix = f"'-r{k}'"
+            with conn.begin():
+                conn.exec_driver_sql(
+                    f"INSERT INTO documents (id, {', '.join(doc_cols)}) SELECT id || {suffix}, "
+                    f"{', '.join(doc_cols)} FROM documents WHERE length(id) = 32 "
+                    f"ORDER BY id LIMIT {limit}")
+                conn.exec_driver_sql(
+                    f"INSERT INTO {document_text.name} (document_id, text, terms) SELECT "
+                    f"t.document_id || {suffix}, t.text, t.terms FROM document_text t "
+                    f"JOIN documents d ON d.id = t.document_id || {suffix} ORDER BY t.id")
+                conn.exec_driver_sql(
+                    f"INSERT INTO {document_numbers.name} (number, document_id) SELECT "
+                    f"n.number, n.document_id || {suffix} FROM document_numbers n "
+                    f"JOIN documents d ON d.id = n.document_id || {suffix}")
+            print(f"  replicated {limit:,} documents (round {k}/{rounds}) in "
+                  f"{time.perf_counter() - started:,.1f} s", flush=True)
+    print(f"\n-- {index.count_documents():,} documents ({generated:,} generated, copied in "
+          f"SQL with new ids)", flush=True)
 
 
 def measure(index: ReuseIndex, samples: list[DocumentRecord], args: argparse.Namespace
@@ -307,6 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=300, help="per kind")
     parser.add_argument("--checkpoints", type=lambda t: [int(n) for n in t.split(",")],
                         default=[100_000, 300_000], help="sizes to time queries at on the way")
+    parser.add_argument("--replicate-to", type=int, default=0, help="then copy the documents "
+                        "in SQL (new ids) up to this many and time again")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/test")

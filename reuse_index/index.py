@@ -371,8 +371,11 @@ class ReuseIndex:
                 return
             last = page[-1].id
 
-    def analyze(self) -> None:
-        """Refresh the query planner's statistics; worth calling after a big import."""
+    def analyze(self, *, optimize: bool = True) -> None:
+        """Refresh the query planner's statistics; worth calling after a big import.
+
+        SQLite: ``optimize`` also merges the full-text index into one segment (a rewrite
+        of it: minutes at a million documents; FTS5 merges as it goes anyway)."""
         with transaction(self._engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("ANALYZE documents, name_terms, originals, dossiers, "
@@ -380,9 +383,9 @@ class ReuseIndex:
             else:
                 conn.exec_driver_sql("PRAGMA analysis_limit=1000")
                 conn.exec_driver_sql("ANALYZE")
-                # merge the full-text index's segments into one: fewer lookups per word
-                conn.exec_driver_sql("INSERT INTO document_fts(document_fts) VALUES "
-                                     "('optimize')")
+                if optimize:  # one segment: fewer lookups per word
+                    conn.exec_driver_sql("INSERT INTO document_fts(document_fts) VALUES "
+                                         "('optimize')")
 
     def count_documents(self) -> int:
         with connect(self._engine) as conn:
