@@ -189,9 +189,12 @@ def snippet(text: str, groups: list[tuple[str, ...]], *, width: int = SNIPPET_TO
     """The ``width``-word window of ``text`` holding the most query groups (the first
     such), with the matched words highlighted; ``None`` if no group occurs."""
     text = nfc(text)
-    spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(fold_aligned(text))
-             if m.end() - m.start() <= MAX_TOKEN_CHARS]
-    words = [s[2] for s in spans]
+    folded = fold_aligned(text)
+    if not any(group[0] in folded for group in groups):  # cheap: most fields lines
+        return None
+    matches = [m for m in _TOKEN.finditer(folded) if m.end() - m.start() <= MAX_TOKEN_CHARS]
+    words = [m.group() for m in matches]
+    spans = [m.span() for m in matches]
     hits: list[tuple[int, int, int]] = []  # first word, past the last word, group
     for g, group in enumerate(groups):
         size = len(group)
@@ -212,7 +215,7 @@ def snippet(text: str, groups: list[tuple[str, ...]], *, width: int = SNIPPET_TO
                    best)
 
 
-def _render(text: str, spans: list[tuple[int, int, str]], start: int, end: int,
+def _render(text: str, spans: list[tuple[int, int]], start: int, end: int,
             hits: list[tuple[int, int, int]], matched: int) -> Snippet:
     """Words ``start``..``end`` of ``text``, whitespace collapsed, hits as offsets."""
     out: list[str] = []
