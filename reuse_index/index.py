@@ -345,8 +345,7 @@ class ReuseIndex:
         if groups:
             if bounds is not None:
                 conditions.append(_has_term(*bounds))
-            return self._records(textindex.text_statement(self.dialect, groups, conditions,
-                                                          limit=limit))
+            return self._search_by_text(groups, conditions, limit)
         if bounds is None or owner_id is not None:
             if bounds is not None:
                 conditions.append(_has_term(*bounds))
@@ -559,6 +558,24 @@ class ReuseIndex:
             if len(unique) >= limit or len(rows) < fetch:
                 return [record_from_row(row) for row in unique[:limit]]
             fetch *= 2
+
+    def _search_by_text(self, groups: list[tuple[str, ...]], conditions: list[Any],
+                        limit: int) -> list[DocumentRecord]:
+        """The newest matches from the text index, then their documents within the other
+        criteria; the text page is refetched larger until ``limit`` documents pass them
+        (or every match was seen; at most the newest 100,000 matches are looked at)."""
+        fetch = limit
+        while True:
+            with connect(self._engine) as conn:
+                ids = textindex.match_ids(conn, groups, limit=fetch)
+                rows = {row["id"]: row for start in range(0, len(ids), 500)
+                        for row in conn.execute(select(documents).where(
+                            documents.c.id.in_(ids[start:start + 500]), *conditions))
+                        .mappings()}
+            found = [record_from_row(rows[i]) for i in ids if i in rows]
+            if len(found) >= limit or len(ids) < fetch or fetch >= MAX_LIMIT * 10:
+                return found[:limit]
+            fetch *= 8
 
     # -- export ---------------------------------------------------------------------------
 
