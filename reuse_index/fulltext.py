@@ -118,6 +118,7 @@ def number_key(value: str | None) -> str | None:
     if not value:
         return None
     key = _SPACE.sub("", fold_aligned(nfc(str(value))).translate(_DASHES))
+    key = "".join(c for c in key if c.isprintable())  # no NUL or controls (PostgreSQL)
     return key[:200] or None
 
 

@@ -130,6 +130,7 @@ def test_document_numbers(index: ReuseIndex) -> None:
     assert found(index, number="576") == ["qd"]  # not 5760/STP-HCTP
     assert found(index, number="5760/stp-hctp") == ["cv"]
     assert found(index, number="57") == []
+    assert found(index, number="\x00") == [] and found(index, text="\x00 \x01") == []
     assert found(index, text="576/QĐ-UBND") == ["qd"]  # in the text: a phrase
 
 
