@@ -216,9 +216,21 @@ def _warehouse_commands(sub: argparse._SubParsersAction, settings: Settings) -> 
                         help="loại giấy tờ: khoá hoặc tên tiếng Việt, không cần dấu "
                              "(can_cuoc, \"căn cước\", \"giấy khai sinh\", ...)")
     search.add_argument("--agency")
+    search.add_argument("--text", metavar="TỪ",
+                        help="tìm trong nội dung và các trường, không cần dấu; mọi từ phải có, "
+                             "\"cụm từ\" trong ngoặc kép")
+    search.add_argument("--number", metavar="SỐ",
+                        help="số, ký hiệu văn bản (vd: 576/QĐ-UBND, không cần dấu)")
     search.add_argument("--limit", type=int, default=50)
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=cmd_search)
+
+    reindex = sub.add_parser("reindex", help="đưa nội dung giấy tờ đã lưu vào chỉ mục tìm "
+                                             "kiếm / index the text of stored papers")
+    reindex.add_argument("--all", action="store_true",
+                         help="đọc lại cả những giấy tờ đã có nội dung trong chỉ mục")
+    reindex.add_argument("--json", action="store_true")
+    reindex.set_defaults(handler=cmd_reindex)
 
     get = sub.add_parser("get", help="lấy bản sao đã kiểm tra / a verified copy")
     get.add_argument("doc_id")
@@ -611,19 +623,25 @@ def _run_line(run: dict, vi: bool) -> str:
 
 def cmd_search(args: argparse.Namespace) -> int:
     settings = args.settings
-    if not (args.owner_id or args.name or args.doc_type or args.agency):
-        raise InvalidRequestError(detail="give --id, --name, --type or --agency")
+    if not (args.owner_id or args.name or args.doc_type or args.agency or args.text
+            or args.number):
+        raise InvalidRequestError(detail="give --id, --name, --type, --agency, --text or "
+                                         "--number")
     with open_warehouse(settings) as warehouse:
         found = warehouse.index.search(owner_id=args.owner_id, name=args.name,
                                        doc_type=args.doc_type, agency=args.agency,
-                                       limit=args.limit)
+                                       text=args.text, number=args.number, limit=args.limit)
+        snippets = warehouse.index.snippets(found, args.text) if args.text else {}
         warehouse.index.record_event("accessed", actor=settings.actor, detail={
             "action": "search", "id": args.owner_id, "name": args.name,
-            "type": args.doc_type, "agency": args.agency, "results": len(found)})
+            "type": args.doc_type, "agency": args.agency, "text": args.text,
+            "number": args.number, "results": len(found)})
     if args.json:
-        print(json.dumps([r.to_dict() for r in found], ensure_ascii=False))
+        print(json.dumps([{**r.to_dict(), **({"snippet": snippets[r.id].to_dict()}
+                                             if r.id in snippets else {})} for r in found],
+                         ensure_ascii=False))
     elif found:
-        print(search_table(found, args.ui))
+        print(search_table(found, args.ui, snippets if args.text else None))
     if not found:
         print("Không tìm thấy giấy tờ nào." if args.ui == "vi" else "Nothing found.",
               file=sys.stderr)
@@ -631,8 +649,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def search_table(found: Sequence, lang: str) -> str:
-    """Search results as an aligned table with a header (Vietnamese type names)."""
+def search_table(found: Sequence, lang: str, snippets: dict | None = None) -> str:
+    """Search results as an aligned table with a header (Vietnamese type names); with
+    ``snippets`` (a text search) a last column shows where the words are, «marked»."""
     from pipeline.papers.doctypes import type_name
 
     header = (("Mã giấy tờ", "Loại", "Số định danh", "Họ tên", "Ngày số hoá", "Hiệu lực đến")
@@ -641,10 +660,34 @@ def search_table(found: Sequence, lang: str) -> str:
     rows = [(r.id, type_name(r.doc_type) if lang == "vi" else r.doc_type, r.owner_id or "-",
              r.owner_name or "-", f"{r.digitized_at.astimezone(VN_TZ):%d/%m/%Y}",
              f"{r.valid_until:%d/%m/%Y}" if r.valid_until else "-") for r in found]
+    if snippets is not None:
+        header = (*header, "Trích đoạn" if lang == "vi" else "Snippet")
+        rows = [(*row, snippets[r.id].marked("«", "»") if r.id in snippets else "-")
+                for row, r in zip(rows, found, strict=True)]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
              for row in [header, tuple("-" * w for w in widths), *rows]]
     return "\n".join(lines)
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from warehouse.reindex import reindex
+
+    def progress(done: int, total: int) -> None:
+        if not args.json and (done == total or done % 100 == 0):
+            print(f"Đang đọc nội dung: {done}/{total} giấy tờ" if args.ui == "vi"
+                  else f"Reading text: {done}/{total} papers", file=sys.stderr)
+
+    with open_warehouse(args.settings) as warehouse:
+        report = reindex(warehouse, everything=args.all, progress=progress)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    for doc_id, problem in report.problems:
+        print(f"{UI[args.ui]['error']}: {doc_id}: {problem}", file=sys.stderr)
+    msg = {"vi": "Đã đưa nội dung {done} giấy tờ vào chỉ mục tìm kiếm, {failed} lỗi.",
+           "en": "Indexed the text of {done} papers, {failed} failed."}[args.ui]
+    print(msg.format(done=report.done, failed=len(report.problems)), file=sys.stderr)
+    return ExitCode.ok if not report.problems else ExitCode.integrity
 
 
 def doc_type_arg(text: str) -> str:

@@ -421,6 +421,7 @@ class DossierScanner:
             dossier_code=request.dossier, procedure_code=request.procedure,
             agency_code=request.agency, digitized_at=digitized_at, signed=True,
             pages=sum(1 for p in pages if p.pdf and not p.error),
+            text=document_text(pages),  # for full-text search (reuse_index/fulltext.py)
         )
         metadata = portal_metadata(record, request)
         # sohoa extension: each page's OCR confidence, for the quality audit (review.py)
@@ -459,6 +460,11 @@ class DossierScanner:
                                     detail={"electronic": False, "digitized": True})
         return ScannedDocument(record=record, source=str(path), pages=pages,
                                sources=[str(o.path) for o in parts])
+
+
+def document_text(pages: list[PageResult]) -> str:
+    """A paper's OCR text as its PDF's text layer holds it: its read pages in order."""
+    return "\n\n".join(p.text.strip() for p in pages if p.pdf and not p.error and p.text)
 
 
 def portal_metadata(record: DocumentRecord, request: ScanRequest) -> dict:

@@ -28,7 +28,15 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, DropIndex
 from .db import SQLITE_CACHE_KIB
 from .records import DocumentRecord
 from .rows import index_rows
-from .schema import BULK_TABLES, documents, name_terms, originals
+from .schema import (
+    BULK_TABLES,
+    document_numbers,
+    document_text,
+    documents,
+    name_terms,
+    originals,
+)
+from .textindex import PG_INDEXES
 
 SQLITE_BULK_CACHE_KIB = 262144  # larger page cache during a load
 
@@ -38,19 +46,21 @@ class PreparedBatch:
     """One batch of documents as value tuples per table, ready for the driver."""
 
     size: int
-    tables: tuple[tuple[Table, list[tuple[Any, ...]]], ...]
+    tables: tuple[tuple[Table, tuple[str, ...], list[tuple[Any, ...]]], ...]
     dossier_codes: frozenset[str] = frozenset()  # their facts are refreshed with the batch
 
 
 def prepare(dialect: Dialect, records: Sequence[DocumentRecord]) -> PreparedBatch:
     """Rows of ``records`` for every table, converted for ``dialect``."""
-    built = [index_rows(rec) for rec in records]
+    built = [index_rows(rec, dialect=dialect.name) for rec in records]
     rows = ((documents, [item.document for item in built]),
             (name_terms, [row for item in built for row in item.terms]),
-            (originals, [row for item in built for row in item.originals]))
+            (originals, [row for item in built for row in item.originals]),
+            (document_text, [item.text for item in built]),  # no id: numbered on insert
+            (document_numbers, [row for item in built for row in item.numbers]))
     codes = frozenset(item.document["dossier_code"] for item in built
                       if item.document["dossier_code"])
-    return PreparedBatch(len(built), tuple((table, _tuples(dialect, table, table_rows))
+    return PreparedBatch(len(built), tuple((table, *_tuples(dialect, table, table_rows))
                                            for table, table_rows in rows), codes)
 
 
@@ -115,47 +125,48 @@ def load_settings(conn: Connection, *, fresh: bool) -> Iterator[None]:
 
 def write_batch(conn: Connection, prepared: PreparedBatch) -> None:
     """Insert one prepared batch (inside the caller's transaction)."""
-    for table, rows in prepared.tables:
+    for table, names, rows in prepared.tables:
         if not rows:
             continue
         if conn.dialect.name == "postgresql":
-            _copy(conn, table, rows)
+            _copy(conn, table, names, rows)
         else:
-            _executemany(conn, table, rows)
-
-
-def _processors(dialect: Dialect, table: Table) -> list[Callable[[Any], Any] | None]:
-    """Each column's bind processor for this dialect (what SQLAlchemy applies itself)."""
-    return [column.type.dialect_impl(dialect).bind_processor(dialect)
-            for column in table.columns]
+            _executemany(conn, table, names, rows)
 
 
 def _tuples(dialect: Dialect, table: Table, rows: Sequence[dict[str, Any]]
-            ) -> list[tuple[Any, ...]]:
-    """Rows as tuples in column order, converted as SQLAlchemy would convert them."""
-    getter = itemgetter(*(column.name for column in table.columns))  # tables have 2+ columns
-    converters = [(i, proc) for i, proc in enumerate(_processors(dialect, table)) if proc]
+            ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """The columns the rows give (in table order) and the rows as tuples of them,
+    converted as SQLAlchemy would convert them (each column's bind processor)."""
+    if not rows:
+        return (), []
+    columns = [column for column in table.columns if column.name in rows[0]]
+    names = tuple(column.name for column in columns)
+    getter = itemgetter(*names)  # tables have 2+ columns
+    processors: list[Callable[[Any], Any] | None] = [
+        column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+    converters = [(i, proc) for i, proc in enumerate(processors) if proc]
     if not converters:
-        return [getter(row) for row in rows]
+        return names, [getter(row) for row in rows]
     out = []
     for row in rows:
         values = list(getter(row))
         for i, proc in converters:
             values[i] = proc(values[i])
         out.append(tuple(values))
-    return out
+    return names, out
 
 
-def _executemany(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
-    names = [column.name for column in table.columns]
+def _executemany(conn: Connection, table: Table, names: Sequence[str],
+                 rows: list[tuple[Any, ...]]) -> None:
     statement = (f"INSERT INTO {table.name} ({', '.join(names)}) "
                  f"VALUES ({', '.join('?' for _ in names)})")
     conn.exec_driver_sql(statement, rows)
 
 
-def _copy(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+def _copy(conn: Connection, table: Table, names: Sequence[str],
+          rows: list[tuple[Any, ...]]) -> None:
     """``COPY table FROM STDIN`` through psycopg, in the connection's transaction."""
-    names = [column.name for column in table.columns]
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     dbapi_error = conn.dialect.loaded_dbapi.Error
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -190,28 +201,41 @@ def drop_deferrable(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {fk.table.name} DROP CONSTRAINT IF EXISTS {fk.name}")
     for index in secondary_indexes():
         conn.execute(DropIndex(index, if_exists=True))
+    if conn.dialect.name == "postgresql":
+        for name in PG_INDEXES:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
-def missing(conn: Connection) -> tuple[list[Index], list[ForeignKeyConstraint]]:
-    """The secondary indexes and foreign keys that should exist and do not."""
+def missing(conn: Connection) -> tuple[list[Index], list[ForeignKeyConstraint], list[str]]:
+    """The secondary indexes, foreign keys and backend-only indexes (the full-text GIN
+    index, textindex.py) that should exist and do not."""
     inspector = inspect(conn)
     indexes = []
+    raw: list[str] = []
     for table in BULK_TABLES:
+        if not inspector.has_table(table.name):  # an older schema, being migrated
+            continue
         present = {found["name"] for found in inspector.get_indexes(table.name)}
         indexes += [index for index in table.indexes if index.name not in present]
+        if conn.dialect.name == "postgresql" and table is document_text:
+            raw += [name for name in PG_INDEXES if name not in present]
     fks = []
     for fk in droppable_foreign_keys(conn):
         present = {found["name"] for found in inspector.get_foreign_keys(fk.table.name)}
         if fk.name not in present:
             fks.append(fk)
-    return indexes, fks
+    return indexes, fks, raw
 
 
 def restore(conn: Connection) -> int:
     """Create whichever secondary index or foreign key is missing; return how many."""
-    indexes, fks = missing(conn)
+    indexes, fks, raw = missing(conn)
+    if conn.dialect.name == "postgresql" and (indexes or raw):
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # GIN builds
     for index in indexes:
         conn.execute(CreateIndex(index, if_not_exists=True))
     for fk in fks:
         conn.execute(AddConstraint(fk))
-    return len(indexes) + len(fks)
+    for name in raw:
+        conn.exec_driver_sql(PG_INDEXES[name])
+    return len(indexes) + len(fks) + len(raw)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Select, delete, exists, func, insert, select,
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import bulk, facts, indicators, migrations
+from . import bulk, facts, fulltext, indicators, migrations, textindex
 from .accounts import AccountStore
 from .db import connect, make_engine, safe_url, transaction
 from .errors import DuplicateDocumentError
@@ -37,7 +37,7 @@ from .rows import (
     record_from_row,
     to_json,
 )
-from .schema import documents, dossiers, events, name_terms, originals
+from .schema import document_text, documents, dossiers, events, name_terms, originals
 from .work import WorkTable
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class ReuseIndex:
 
     def add_document(self, rec: DocumentRecord) -> None:
         """Index one document; an id already indexed raises ``DuplicateDocumentError``."""
-        rows = index_rows(rec)
+        rows = index_rows(rec, dialect=self.dialect)
         with transaction(self._engine) as conn:
             try:
                 conn.execute(insert(documents), rows.document)
@@ -128,15 +128,17 @@ class ReuseIndex:
                 conn.execute(insert(name_terms), rows.terms)
             if rows.originals:
                 conn.execute(insert(originals), rows.originals)
+            textindex.add(conn, rows.text, rows.numbers)
             if rows.document["dossier_code"]:
                 facts.note_digitized(conn, rows.document["dossier_code"],
                                      rows.document["digitized_at"])
         log.debug("indexed one document of type %s", rows.document["doc_type"])
 
     def update_document(self, rec: DocumentRecord) -> None:
-        """Rewrite an indexed document's row and name terms (a corrected field,
-        warehouse/corrections.py): its files, originals and dossier stay as they were."""
-        rows = index_rows(rec)
+        """Rewrite an indexed document's row, name terms, numbers and full-text entry (a
+        corrected field, warehouse/corrections.py): its files, originals and dossier stay as
+        they were, and so does its OCR text unless ``rec.text`` gives a new one."""
+        rows = index_rows(rec, dialect=self.dialect)
         keep = ("pdf_key", "pdf_sha256", "original_keys_json", "original_sha256s_json",
                 "dossier_code", "digitized_at")
         values = {k: v for k, v in rows.document.items() if k != "id" and k not in keep}
@@ -149,7 +151,59 @@ class ReuseIndex:
                 name_terms.c.document_id == rows.document["id"]))
             if rows.terms:
                 conn.execute(insert(name_terms), rows.terms)
+            textindex.replace(conn, rows.document["id"], rec.text, rows.document["owner_name"],
+                              rec.fields, keep_text=rec.text is None)
         log.debug("updated one document of type %s", rows.document["doc_type"])
+
+    def set_text(self, doc_id: str, text: str) -> None:
+        """Index a stored document's OCR text (read back from its PDF: ``sohoa reindex``)."""
+        record = self.get(doc_id)
+        if record is None:
+            raise KeyError(doc_id)
+        with transaction(self._engine) as conn:
+            textindex.replace(conn, record.id, text, record.owner_name, record.fields,
+                              keep_text=False)
+
+    def delete_document(self, doc_id: str) -> bool:
+        """Remove a document from the index (erasure): its row, name terms, originals,
+        numbers and full-text entry; the audit events stay. False if it was not indexed."""
+        key = clean_key(doc_id)
+        with transaction(self._engine) as conn:
+            done = conn.execute(delete(documents).where(documents.c.id == key))
+        log.debug("deleted %d document(s)", done.rowcount)
+        return done.rowcount == 1
+
+    def texts(self, doc_ids: Iterable[str]) -> dict[str, str | None]:
+        """The indexed OCR text of these documents (``None``: not read back yet)."""
+        with connect(self._engine) as conn:
+            return textindex.texts(conn, (k for k in map(clean_key, doc_ids) if k))
+
+    def snippets(self, records: Iterable[DocumentRecord], query: str
+                 ) -> dict[str, fulltext.Snippet]:
+        """For each record that ``query`` (a ``search(text=...)``) found: the piece of its
+        OCR text, or else of its fields, where the query's words are, to highlight."""
+        groups = fulltext.parse_query(query)
+        records = list(records)
+        stored = self.texts(r.id for r in records) if groups else {}
+        out: dict[str, fulltext.Snippet] = {}
+        for rec in records:
+            found = [s for s in (
+                fulltext.snippet(stored.get(rec.id) or "", groups),
+                fulltext.snippet(fulltext.fields_line(rec.owner_name, rec.fields), groups))
+                if s is not None]
+            if found:  # the OCR text's, unless the fields show more of the query
+                out[rec.id] = max(found, key=lambda s: s.matched)
+        return out
+
+    def ids_without_text(self, *, after: str = "", limit: int = 500) -> list[str]:
+        """Ids of documents whose OCR text is not indexed yet, in id order after ``after``
+        (indexed before full-text search existed: ``sohoa reindex`` reads it back)."""
+        with connect(self._engine) as conn:
+            return list(conn.execute(
+                select(documents.c.id).outerjoin(document_text,
+                                                 document_text.c.document_id == documents.c.id)
+                .where(document_text.c.text.is_(None), documents.c.id > after)
+                .order_by(documents.c.id).limit(_check_limit(limit))).scalars())
 
     def bulk_add(self, records: Iterable[DocumentRecord], *, batch: int | None = None,
                  defer_indexes: bool | None = None) -> int:
@@ -250,7 +304,8 @@ class ReuseIndex:
     def search(self, *, owner_id: str | None = None, name: str | None = None,
                doc_type: str | None = None, agency: str | None = None,
                birth_date: date | None = None, digitized_from: datetime | None = None,
-               digitized_to: datetime | None = None, limit: int = 50) -> list[DocumentRecord]:
+               digitized_to: datetime | None = None, text: str | None = None,
+               number: str | None = None, limit: int = 50) -> list[DocumentRecord]:
         """Documents matching every criterion given.
 
         ``digitized_from`` ≤ digitized_at < ``digitized_to`` (timezone-aware datetimes).
@@ -260,17 +315,37 @@ class ReuseIndex:
         ("hong nhung" finds "Nguyễn Thị Hồng Nhung"); a name without any letter or digit
         matches nothing. Name-only searches come back in the order of the matched name
         part (shortest, i.e. closest, first), everything else newest first.
+
+        ``text`` searches the OCR text, the owner's name and every field value, ignoring
+        case and diacritics: every word must occur (whole words), a quoted run of words or
+        a word with punctuation inside ("576/QĐ-UBND") as a phrase; newest indexed first
+        (``snippets`` shows where). ``number`` matches a document number (``so_ky_hieu``,
+        ``so``, ...) ignoring case, diacritics and spaces, whole or up to a separator
+        ("576/qd" finds "576/QĐ-UBND"). A text or number without any letter or digit
+        matches nothing.
         """
         limit = _check_limit(limit)
         bounds = term_range(name) if name is not None else None
         if name is not None and bounds is None:
             return []
+        groups = fulltext.parse_query(text) if text is not None else None
+        if groups is not None and not groups:
+            return []
         conditions = _filters(owner_id=owner_id, doc_type=doc_type, agency=agency,
                               birth_date=birth_date)
+        if number is not None:
+            by_number = textindex.number_condition(number)
+            if by_number is None:
+                return []
+            conditions.append(by_number)
         if digitized_from is not None:
             conditions.append(documents.c.digitized_at >= aware(digitized_from, "from"))
         if digitized_to is not None:
             conditions.append(documents.c.digitized_at < aware(digitized_to, "to"))
+        if groups:
+            if bounds is not None:
+                conditions.append(_has_term(*bounds))
+            return self._search_by_text(groups, conditions, limit)
         if bounds is None or owner_id is not None:
             if bounds is not None:
                 conditions.append(_has_term(*bounds))
@@ -295,14 +370,21 @@ class ReuseIndex:
                 return
             last = page[-1].id
 
-    def analyze(self) -> None:
-        """Refresh the query planner's statistics; worth calling after a big import."""
+    def analyze(self, *, optimize: bool = True) -> None:
+        """Refresh the query planner's statistics; worth calling after a big import.
+
+        SQLite: ``optimize`` also merges the full-text index into one segment (a rewrite
+        of it: minutes at a million documents; FTS5 merges as it goes anyway)."""
         with transaction(self._engine) as conn:
             if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql("ANALYZE documents, name_terms, originals, dossiers")
+                conn.exec_driver_sql("ANALYZE documents, name_terms, originals, dossiers, "
+                                     "document_text, document_numbers")
             else:
                 conn.exec_driver_sql("PRAGMA analysis_limit=1000")
                 conn.exec_driver_sql("ANALYZE")
+                if optimize:  # one segment: fewer lookups per word
+                    conn.exec_driver_sql("INSERT INTO document_fts(document_fts) VALUES "
+                                         "('optimize')")
 
     def count_documents(self) -> int:
         with connect(self._engine) as conn:
@@ -476,6 +558,24 @@ class ReuseIndex:
             if len(unique) >= limit or len(rows) < fetch:
                 return [record_from_row(row) for row in unique[:limit]]
             fetch *= 2
+
+    def _search_by_text(self, groups: list[tuple[str, ...]], conditions: list[Any],
+                        limit: int) -> list[DocumentRecord]:
+        """The newest matches from the text index, then their documents within the other
+        criteria; the text page is refetched larger until ``limit`` documents pass them
+        (or every match was seen; at most the newest 100,000 matches are looked at)."""
+        fetch = limit
+        while True:
+            with connect(self._engine) as conn:
+                ids = textindex.match_ids(conn, groups, limit=fetch)
+                rows = {row["id"]: row for start in range(0, len(ids), 500)
+                        for row in conn.execute(select(documents).where(
+                            documents.c.id.in_(ids[start:start + 500]), *conditions))
+                        .mappings()}
+            found = [record_from_row(rows[i]) for i in ids if i in rows]
+            if len(found) >= limit or len(ids) < fetch or fetch >= MAX_LIMIT * 10:
+                return found[:limit]
+            fetch *= 8
 
     # -- export ---------------------------------------------------------------------------
 

@@ -112,6 +112,12 @@ def _create_version_6(conn: Connection) -> None:
         table.create(conn)
 
 
+def _create_version_7(conn: Connection) -> None:
+    from .textindex import create  # full-text search; indexes every stored document's fields
+
+    create(conn)
+
+
 MIGRATIONS: tuple[tuple[int, tuple[Step, ...]], ...] = (
     (1, (_create_version_1,)),
     (2, (_create_version_2,)),  # batch work tracking
@@ -119,6 +125,7 @@ MIGRATIONS: tuple[tuple[int, tuple[Step, ...]], ...] = (
     (4, (_add_dossier_facts,)),  # dossier facts for the indicators (digitized, reused, result)
     (5, (_add_report_index,)),  # SQLite: the report's grouping order from an index
     (6, (_create_version_6,)),  # sign-in throttling by account + address and by address
+    (7, (_create_version_7,)),  # full-text search (OCR text, fields) and document numbers
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -29,7 +29,7 @@ class DocumentRecord:
     (``MaGiayTo``, ``ThoiHanHieuLuc``, ...). ``original_sha256s`` are the SHA-256 of the
     original files the document was scanned from (a re-scan of the same bytes finds it).
     Keyword-only construction; ``id``, ``doc_type``, ``owner_id``, ``owner_name`` and
-    ``digitized_at`` (timezone-aware) are required.
+    ``digitized_at`` (timezone-aware) are required. ``text`` is the OCR text to index.
     """
 
     id: str
@@ -49,6 +49,10 @@ class DocumentRecord:
     digitized_at: datetime
     signed: bool = False
     pages: int = 0
+    # The OCR text to index for full-text search (pages in order, NFC). Write-only: the
+    # index keeps it apart (``ReuseIndex.texts``), records read back carry ``None``, and
+    # ``update_document`` with ``None`` keeps the stored text. Not part of ``to_dict``.
+    text: str | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (ISO dates and datetimes, lists for tuples)."""

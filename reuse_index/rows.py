@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from .names import name_terms
 from .records import DocumentRecord, Dossier, Event
+from .textindex import number_rows, text_row
 
 _DAY_FIRST = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 _SPACES = re.compile(r"\s+")
@@ -117,21 +118,27 @@ def document_row(rec: DocumentRecord) -> dict[str, Any]:
 
 
 class IndexRows(NamedTuple):
-    """Everything one document writes: its row, its name terms, its originals."""
+    """Everything one document writes: its row, its name terms, its originals, its
+    full-text row and its document numbers."""
 
     document: dict[str, Any]
     terms: list[dict[str, str]]
     originals: list[dict[str, str]]
+    text: dict[str, Any]
+    numbers: list[dict[str, str]]
 
 
-def index_rows(rec: DocumentRecord) -> IndexRows:
-    """The rows ``rec`` adds to ``documents``, ``name_terms`` and ``originals``."""
+def index_rows(rec: DocumentRecord, *, dialect: str = "sqlite") -> IndexRows:
+    """The rows ``rec`` adds to ``documents``, ``name_terms``, ``originals``,
+    ``document_text`` (its ``terms`` in ``dialect``'s form) and ``document_numbers``."""
     row = document_row(rec)
     doc_id = row["id"]
     terms = [{"term": t, "document_id": doc_id} for t in name_terms(row["owner_name"])]
     digests = dict.fromkeys(clean_sha256(s) for s in rec.original_sha256s)
     originals = [{"sha256": sha, "document_id": doc_id} for sha in digests]
-    return IndexRows(row, terms, originals)
+    return IndexRows(row, terms, originals,
+                     text_row(dialect, doc_id, rec.text, row["owner_name"], rec.fields),
+                     number_rows(doc_id, rec.fields))
 
 
 def record_from_row(row: Mapping[str, Any]) -> DocumentRecord:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -218,12 +219,41 @@ login_throttle = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+# Full-text search (migration 7, reuse_index/fulltext.py and textindex.py): one row per
+# document with its OCR text as read (NFC, for snippets) and ``terms``, what is searched:
+# SQLite: the folded words, indexed by the FTS5 table ``document_fts`` (external content,
+# kept in sync by triggers); PostgreSQL: a ``tsvector`` of them with a GIN index. ``text``
+# is NULL for a document indexed before migration 7 whose text ``sohoa reindex`` has not
+# read back from its stored PDF yet (its fields are searchable already).
+document_text = Table(
+    "document_text", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),  # SQLite: the FTS5 rowid (an INTEGER PRIMARY KEY alias)
+    Column("document_id", key_type(),
+           ForeignKey("documents.id", ondelete="CASCADE", name="fk_document_text_document"),
+           nullable=False, unique=True),
+    Column("text", Text),
+    Column("terms", Text().with_variant(TSVECTOR(), "postgresql"), nullable=False),
+)
+
+# Document numbers (so_ky_hieu, so, ...) folded, without spaces: "576/qd-ubnd".
+document_numbers = Table(
+    "document_numbers", metadata,
+    Column("number", key_type(), nullable=False),
+    Column("document_id", key_type(),
+           ForeignKey("documents.id", ondelete="CASCADE", name="fk_document_numbers_document"),
+           nullable=False),
+    PrimaryKeyConstraint("number", "document_id", name="pk_document_numbers"),
+    sqlite_with_rowid=False,
+)
+
 Index("ix_documents_owner_id", documents.c.owner_id, documents.c.digitized_at)
 Index("ix_documents_digitized_at", documents.c.digitized_at)
 Index("ix_documents_dossier_code", documents.c.dossier_code)
 Index("ix_documents_agency_code", documents.c.agency_code, documents.c.digitized_at)
 Index("ix_name_terms_document_id", name_terms.c.document_id)
 Index("ix_originals_document_id", originals.c.document_id)
+Index("ix_document_numbers_document_id", document_numbers.c.document_id)
 Index("ix_dossiers_received_at", dossiers.c.received_at)
 Index("ix_dossiers_agency_code", dossiers.c.agency_code, dossiers.c.received_at)
 Index("ix_events_document_id", events.c.document_id, events.c.at)
@@ -241,6 +271,7 @@ VERSION_1_TABLES = (documents, name_terms, originals, events)  # + dossiers as f
 VERSION_2_TABLES = (work,)
 VERSION_3_TABLES = (accounts, api_tokens, sessions)
 VERSION_6_TABLES = (login_throttle,)
+VERSION_7_TABLES = (document_text, document_numbers)
 
 # What a bulk load into empty tables may drop and rebuild afterwards (see bulk.py).
-BULK_TABLES = (documents, name_terms, originals)
+BULK_TABLES = (documents, name_terms, originals, document_text, document_numbers)

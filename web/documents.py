@@ -43,6 +43,7 @@ from .models import (
     ReusedPaper,
     ReuseRequest,
     ReuseResult,
+    SearchHit,
     SearchQuery,
     SearchResults,
     VerificationOut,
@@ -73,10 +74,10 @@ def search(request: Request, svc: Svc, who: Officer,
            digitized_from: Annotated[date | None, Query(description="first day")] = None,
            digitized_to: Annotated[date | None, Query(description="last day")] = None,
            limit: Annotated[int, Query(ge=1, le=200)] = 50) -> SearchResults:
-    personal = sorted({"owner_id", "name", "birth_date"} & set(request.query_params))
+    personal = sorted({"owner_id", "name", "birth_date", "text"} & set(request.query_params))
     if personal:
         raise ApiError(400, "personal_data_in_url", "Không gửi số định danh, họ tên, ngày "
-                       "sinh trên địa chỉ URL; dùng POST /api/documents/search",
+                       "sinh, nội dung cần tìm trên địa chỉ URL; dùng POST /api/documents/search",
                        f"Personal criteria ({', '.join(personal)}) are not accepted in URLs; "
                        "use POST /api/documents/search")
     return _search(SearchQuery(type=type, agency=agency, digitized_from=digitized_from,
@@ -87,31 +88,36 @@ def _search(q: SearchQuery, request: Request, svc: Service, who: Principal) -> S
     owner_id = (q.owner_id or "").strip() or None
     name = (q.name or "").strip() or None
     agency = (q.agency or "").strip() or None
+    text = (q.text or "").strip() or None
+    number = (q.number or "").strip() or None
     if not any((owner_id, name, q.birth_date, q.type, agency, q.digitized_from,
-                q.digitized_to)):
+                q.digitized_to, text, number)):
         raise invalid("Nhập ít nhất một điều kiện tìm kiếm (số định danh, họ tên, ...)",
                       "Give at least one search criterion")
     since, until = day_range(q.digitized_from, q.digitized_to)
     found = svc.warehouse.index.search(owner_id=owner_id, name=name, doc_type=q.type,
                                        agency=agency, birth_date=q.birth_date,
-                                       digitized_from=since, digitized_to=until, limit=q.limit)
+                                       digitized_from=since, digitized_to=until, text=text,
+                                       number=number, limit=q.limit)
+    snippets = svc.warehouse.index.snippets(found, text) if text else {}
     query = {"owner_id": owner_id, "name": name, "birth_date": q.birth_date, "type": q.type,
              "agency": agency, "digitized_from": q.digitized_from,
-             "digitized_to": q.digitized_to}
+             "digitized_to": q.digitized_to, "text": text, "number": number}
     # the papers whose thumbnails this answer lets the user see are named in the log, as
     # an opened paper is for its previews
     svc.record_read(request, actor=who.username, via=who.via, action="search",
                     query={k: str(v) for k, v in query.items() if v is not None},
                     results=len(found), shown=[r.id for r in found])
     today = svc.today()
-    results = []
+    hits = []
     for r in found:
-        item = summary(r, today=today)
+        hit = SearchHit(**summary(r, today=today).model_dump(),
+                        snippet=snippets[r.id].to_dict() if r.id in snippets else None)
         if r.pages and r.pdf_sha256:
-            item.thumbnail_url = "/api/thumbnails/" + svc.links.sign(
+            hit.thumbnail_url = "/api/thumbnails/" + svc.links.sign(
                 "thumbnail", {"d": r.id, "u": who.username}, ttl_s=PREVIEW_TTL_S)
-        results.append(item)
-    return SearchResults(results=results, count=len(found), limit=q.limit)
+        hits.append(hit)
+    return SearchResults(results=hits, count=len(found), limit=q.limit)
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentView,

@@ -71,6 +71,8 @@ TERM_NAMES: dict[str, str] = {
     "agency": "cơ quan",
     "digitized_from": "từ ngày",
     "digitized_to": "đến ngày",
+    "text": "nội dung",
+    "number": "số, ký hiệu",
     "since": "từ",
     "until": "đến",
     "actor": "người",

@@ -84,11 +84,27 @@ class SearchQuery(BaseModel):
     agency: str | None = Field(None, max_length=64)
     digitized_from: date | None = Field(None, description="first day")
     digitized_to: date | None = Field(None, description="last day")
+    text: str | None = Field(None, max_length=300, description=(
+        "words in the OCR text or the fields; case and diacritics ignored, every word "
+        "must occur, \"quoted words\" as a phrase"))
+    number: str | None = Field(None, max_length=100, description=(
+        "document number (so_ky_hieu ...), e.g. 576/QĐ-UBND; case, diacritics and spaces "
+        "ignored"))
     limit: int = Field(50, ge=1, le=200)
 
 
+class Snippet(BaseModel):
+    text: str = Field(description="a piece of the document's text (as read, with diacritics)")
+    highlights: list[tuple[int, int]] = Field(
+        description="[start, end) offsets in text of the words the query matched")
+
+
+class SearchHit(DocumentSummary):
+    snippet: Snippet | None = Field(None, description="text searches: where the words are")
+
+
 class SearchResults(BaseModel):
-    results: list[DocumentSummary]
+    results: list[SearchHit]
     count: int
     limit: int
 

@@ -1,4 +1,4 @@
-"""poppler's ``pdftoppm``: every call to it goes through here.
+"""poppler's ``pdftoppm`` and ``pdftotext``: every call to them goes through here.
 
 The program is probed once per process (``pdftoppm -v``); each call has a timeout and
 turns every failure into a typed error naming the file and page: a missing program says
@@ -69,3 +69,19 @@ def render_jpeg(path: Path, index: int, *, longest_px: int, quality: int) -> byt
     """Page ``index`` of a PDF as a JPEG whose longer side is ``longest_px``."""
     return _render(str(path), index, ["-scale-to", str(longest_px), "-jpeg", "-jpegopt",
                                       f"quality={quality}"], ".jpg")
+
+
+def pdf_text(path: Path) -> str:
+    """The text layer of a whole PDF (``pdftotext``, UTF-8, pages split by ``\\f``): how a
+    stored document's OCR text is read back to index it (``sohoa reindex``)."""
+    program = shutil.which("pdftotext")
+    if program is None:
+        raise InputFileError(str(path), detail=f"pdftotext missing: {INSTALL_HINT}")
+    try:
+        proc = subprocess.run([program, "-enc", "UTF-8", "-q", str(path), "-"],
+                              capture_output=True, timeout=TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise CorruptFileError(str(path), detail="pdftotext timed out") from exc
+    if proc.returncode != 0:
+        raise CorruptFileError(str(path), detail=proc.stderr.decode(errors="replace")[-300:])
+    return proc.stdout.decode("utf-8", errors="replace")

@@ -293,6 +293,43 @@ def test_search_by_unaccented_name_id_type_and_dates(client: TestClient, seeded:
     assert fresh["type_name"] == "Giấy khai sinh" and fresh["owner_name"] == OWNER
 
 
+def test_search_in_the_text_with_snippets_by_post_only(client: TestClient, seeded: Seeded
+                                                       ) -> None:
+    headers = bearer(seeded, "canbo")
+    everything = set(seeded.doc_ids) | {seeded.expired_id}
+    with seeded.index() as index:  # what the fake engine read on every page
+        texts = index.texts(everything)
+    assert set(texts) == everything and all("Văn bản mẫu" in (t or "") for t in texts.values())
+
+    response = client.post("/api/documents/search", json={"text": "VAN BAN mau"},
+                           headers=headers)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert {r["id"] for r in results} == everything
+    snippet = results[0]["snippet"]
+    assert [snippet["text"][a:b] for a, b in snippet["highlights"]] == ["Văn", "bản", "mẫu"]
+    by_owner = client.post("/api/documents/search", json={"text": "hong nhung",
+                                                          "type": "giay_khai_sinh"},
+                           headers=headers).json()["results"]
+    assert {r["id"] for r in by_owner} == everything  # the owner's name is searched too
+    none = client.post("/api/documents/search", json={"text": "quyết định"}, headers=headers)
+    assert none.status_code == 200 and none.json()["count"] == 0
+    assert client.post("/api/documents/search", json={"number": "576/QĐ-UBND"},
+                       headers=headers).json()["count"] == 0
+    # the words searched for are personal data: never in a URL
+    in_url = client.get("/api/documents", params={"text": "hong nhung"}, headers=headers)
+    assert in_url.status_code == 400 and in_url.json()["code"] == "personal_data_in_url"
+    auditor = bearer(seeded, "kiemtra")
+    for _ in range(50):  # searches are written by the buffered writer, within ~0.1 s
+        logged = client.get("/api/access-log", params={"action": "search", "limit": 5},
+                            headers=auditor).json()["events"]
+        if any(e["detail"]["query"].get("number") for e in logged):
+            break
+        time.sleep(0.05)
+    queries = [e["detail"]["query"] for e in logged]
+    assert {"number": "576/QĐ-UBND"} in queries and {"text": "quyết định"} in queries
+
+
 def test_open_checks_the_signature_and_previews_come_by_signed_links(
         client: TestClient, seeded: Seeded) -> None:
     doc = seeded.doc_ids[0]

@@ -978,6 +978,24 @@ def _has_account(site: Site, username: str) -> bool:
         index.close()
 
 
+def test_officer_finds_papers_by_their_text(open_page, site: Site) -> None:
+    """The words of the paper, typed without accents: each result shows where they are,
+    marked in the text as read."""
+    page = open_page()
+    sign_in(page, "canbo")
+    page.get_by_test_id("q-text").fill("VAN BAN mau")
+    page.get_by_test_id("q-name").fill("nguyen thi hong nhung")
+    page.get_by_test_id("q-text").press("Enter")
+    results = page.get_by_test_id("result")
+    expect(results).to_have_count(2)
+    snippet = results.first.get_by_test_id("result-snippet")
+    expect(snippet).to_contain_text("Văn bản mẫu")
+    expect(snippet.locator("mark")).to_have_text(["Văn", "bản", "mẫu"])
+    page.get_by_test_id("q-text").fill("quyết định 576/QĐ-UBND")
+    page.get_by_test_id("q-text").press("Enter")
+    expect(page.get_by_test_id("search-msg")).to_contain_text("Không tìm thấy")
+
+
 def test_api_docs_work_offline(browser, site: Site) -> None:
     """/docs draws the API from /openapi.json with files from this server only: every
     other request is refused, and the CSP reports nothing."""

@@ -19,6 +19,7 @@ const state = {
 };
 
 export function init() {
+  addTextField();
   $('search-form').addEventListener('submit', onSearch);
   $('search-form').addEventListener('reset', () => {
     for (const input of $('search-form').querySelectorAll('[aria-invalid]')) {
@@ -53,6 +54,36 @@ export function reset() {
 
 // -- search ------------------------------------------------------------------------------
 
+/** The full-text box, first in the search form: words of the paper's text or fields, or a
+ * document number (576/QĐ-UBND); sent in the POST body like the other criteria. */
+function addTextField() {
+  const input = h('input', {
+    id: 'q-text', name: 'text', maxlength: 300, autocomplete: 'off', type: 'search',
+    placeholder: 'vd: quyết định giao đất, 576/QĐ-UBND', 'data-testid': 'q-text',
+  });
+  const field = h('div', { class: 'field', 'data-testid': 'q-text-field' },
+    h('label', { for: 'q-text' }, 'Nội dung, số ký hiệu ', h('small', null,
+      '(không cần dấu; "cụm từ" trong ngoặc kép)')),
+    input);
+  field.style.gridColumn = '1 / -1'; // the whole row of the two-column grid
+  const grid = $('search-form').querySelector('.grid2') || $('search-form');
+  grid.prepend(field);
+}
+
+/** A text search's snippet: the words found, marked, in the text as read. */
+function snippetLine(snippet) {
+  const parts = [];
+  let at = 0;
+  for (const [start, end] of snippet.highlights || []) {
+    if (start < at || end > snippet.text.length) continue;
+    parts.push(snippet.text.slice(at, start), h('mark', null, snippet.text.slice(start, end)));
+    at = end;
+  }
+  parts.push(snippet.text.slice(at));
+  return h('span', { class: 'result-meta result-snippet', 'data-testid': 'result-snippet' },
+    parts);
+}
+
 async function onSearch(event) {
   event.preventDefault();
   const form = $('search-form');
@@ -68,7 +99,7 @@ async function onSearch(event) {
   const values = { ...Object.fromEntries(new FormData(form).entries()), ...days };
   const params = query(values);
   if (!params) {
-    showMsg(msg, 'Nhập ít nhất một điều kiện tìm kiếm (số định danh, họ tên, ngày sinh…).',
+    showMsg(msg, 'Nhập ít nhất một điều kiện tìm kiếm (nội dung, số định danh, họ tên…).',
       'error');
     $('q-owner-id').focus();
     return;
@@ -110,7 +141,9 @@ function renderResults(data) {
 }
 
 function card(s) {
-  return resultCard(s, s.id === state.selectedId, openDocument);
+  const el = resultCard(s, s.id === state.selectedId, openDocument);
+  if (s.snippet) el.append(snippetLine(s.snippet));
+  return el;
 }
 
 function markSelected(id) {
