@@ -132,10 +132,9 @@ def _ocrmypdf_bin() -> str | None:
 def _ocrmypdf(src: Path, out: Path, level: int, dpi: float) -> Path | None:
     args = [_ocrmypdf_bin() or "ocrmypdf", "--optimize", str(level), "--tesseract-timeout",
             "0", "-l", "vie", "--jobs", "1", "--output-type", "pdfa", "--quiet"]
-    with Image.open(src) as img:
-        tagged = float((img.info.get("dpi") or (0, 0))[0] or 0)
-    if abs(tagged - dpi) > 0.1 * dpi:  # no tag, or a 72-dpi tag on a 300-dpi scan
-        args += ["--image-dpi", str(round(dpi))]
+    # the resolution the page is planned with (a 72-dpi tag on a 300-dpi scan, none on a
+    # screenshot): OCRmyPDF refuses images whose own tag it finds not credible
+    args += ["--image-dpi", str(round(dpi))]
     proc = subprocess.run([*args, str(src), str(out)], capture_output=True, text=True)
     if proc.returncode not in (0, 6) or not out.is_file():  # 6: "page already has text"
         print(f"  ocrmypdf -O{level} failed on {src.name}: {proc.stderr.strip()[-200:]}")

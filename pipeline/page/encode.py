@@ -107,7 +107,10 @@ def _g4(bits: np.ndarray) -> tuple[bytes, dict]:
 
 
 def _jpeg(image: np.ndarray, quality: int) -> bytes:
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    """Baseline JPEG with optimised Huffman tables (lossless, 2-7 % smaller than libjpeg's
+    default tables)."""
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality),
+                                            cv2.IMWRITE_JPEG_OPTIMIZE, 1])
     if not ok:
         raise RuntimeError("cannot encode JPEG")
     return data.tobytes()
