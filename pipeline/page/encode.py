@@ -6,9 +6,7 @@ stage OCR'd, grey or BGR) into one or more image layers for :mod:`pipeline.pdfa`
 
 - **bilevel** pages (1-bit scans, also after deskewing has greyed their edges; grey pages
   whose paper is pure white and that hold no photo): one 1-bit image, CCITT Group 4, at full
-  resolution, without the scanner's one-pixel edge noise (:func:`clean_edges`: bumps and
-  notches on straight edges, lone pixels, pinholes; 5-10 % of the G4 data). A 300-dpi text
-  page is ~40–85 KB instead of ~1 MB as JPEG.
+  resolution. A 300-dpi text page is ~40–100 KB instead of ~1 MB as JPEG.
 - **mrc** (mixed raster content) for grey and colour scans: a full-resolution 1-bit mask of
   the dark, neutral ink (text, lines, black signatures), CCITT G4, painted as a stencil in
   the ink's own tone over a background JPEG at half resolution from which that ink was
@@ -43,7 +41,6 @@ __all__ = ["IMAGE_MODES", "EncodedPage", "Layer", "encode_page"]
 IMAGE_MODES = ("compact", "jpeg")
 
 MIN_MRC_DPI = 200  # below this a page is one JPEG at its own resolution
-MIN_CLEAN_DPI = 200  # from this resolution on, 1-bit layers lose their one-pixel edge noise
 BACKGROUND_DPI = 150  # the MRC background's resolution (colour and grey tones only)
 BACKGROUND_QUALITY = 55  # JPEG quality of the MRC background: paper, seals, photos
 PLAIN_QUALITY = 70  # JPEG quality when a page of 200 dpi or more is one JPEG (compact mode)
@@ -122,30 +119,8 @@ def _jpeg_layer(image: np.ndarray, quality: int) -> Layer:
                  "/DeviceRGB" if image.ndim == 3 else "/DeviceGray")
 
 
-def clean_edges(ink: np.ndarray) -> np.ndarray:
-    """``ink`` without the scanner's one-pixel noise, which costs CCITT G4 the most: a
-    one-pixel bump on a straight edge (its only 4-neighbour has ink on both sides along the
-    edge, the far side is paper), the mirror notch, an isolated pixel (no 8-neighbour) and
-    a one-pixel hole. Line ends, corners, serifs and one-pixel-wide lines (straight or
-    diagonal) are never touched. On the real 1-bit pages ~0.1 % of the pixels change and G4
-    shrinks by 5-10 %."""
-    p = np.pad(ink, 1)
-    c = p[1:-1, 1:-1]
-    up, down, left, right = p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:]
-    ul, ur, dl, dr = p[:-2, :-2], p[:-2, 2:], p[2:, :-2], p[2:, 2:]
-    n4 = up.view(np.uint8) + down.view(np.uint8) + left.view(np.uint8) + right.view(np.uint8)
-    bump = c & (n4 == 1) & ((down & dl & dr & ~ul & ~ur) | (up & ul & ur & ~dl & ~dr)
-                            | (right & ur & dr & ~ul & ~dl) | (left & ul & dl & ~ur & ~dr))
-    notch = ~c & (n4 == 3) & ((~up & ~ul & ~ur & dl & dr) | (~down & ~dl & ~dr & ul & ur)
-                              | (~left & ~ul & ~dl & ur & dr) | (~right & ~ur & ~dr & ul & dl))
-    lone = c & (n4 == 0) & ~(ul | ur | dl | dr)
-    return (c & ~bump & ~lone) | notch | (~c & (n4 == 4))
-
-
-def _ccitt_layer(ink: np.ndarray, dpi: float) -> Layer:
-    """CCITT G4 of ``ink``; from 200 dpi on without its one-pixel edge noise
-    (:func:`clean_edges`; below, one pixel can be a letter's detail)."""
-    data, parms = _g4(clean_edges(ink) if dpi >= MIN_CLEAN_DPI else ink)
+def _ccitt_layer(ink: np.ndarray) -> Layer:
+    data, parms = _g4(ink)
     return Layer(data, "/CCITTFaxDecode", ink.shape[1], ink.shape[0], "/DeviceGray", 1, parms)
 
 
@@ -232,7 +207,7 @@ def _spread(image: np.ndarray) -> np.ndarray:
 
 def _mrc(image: np.ndarray, dpi: float, ink: np.ndarray) -> EncodedPage:
     height, width = image.shape[:2]
-    mask_layer = _ccitt_layer(ink, dpi)
+    mask_layer = _ccitt_layer(ink)
     mask_layer.colour_space, mask_layer.stencil_fill = None, _ink_tone(image, ink)
     # the background without the ink: masked pixels take the lightest value around them, so
     # the JPEG spends little on text. The grey stroke edges outside the mask stay: at 150 dpi
@@ -306,7 +281,7 @@ def encode_page(image: np.ndarray, dpi: float, mode: str = "compact", *,
     colour = _has_colour(image)
     grey = _grey(image)
     if not colour and _is_bilevel(grey):
-        return EncodedPage("bilevel", width, height, [_ccitt_layer(grey < 128, dpi)])
+        return EncodedPage("bilevel", width, height, [_ccitt_layer(grey < 128)])
     if dpi < MIN_MRC_DPI:
         return _plain(image if colour else grey, dpi)
     ink = ink_mask(image if colour else grey, dpi)
