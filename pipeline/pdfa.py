@@ -24,7 +24,7 @@ Words of one line share a baseline (the line's bottom) and a font size (the line
 each word is stretched horizontally (``Tz``) to span its box, and a stretched space joins it
 to the next word of the line, so text extraction, search and copy see "word word word".
 Positions are written to 0.01 pt and stretches to 0.1 %: a dense page's text layer is then
-~8 KB instead of ~10 KB (a 1-bit page is ~80 KB in all).
+~8.5 KB instead of ~10 KB.
 """
 
 from __future__ import annotations
