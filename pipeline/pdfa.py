@@ -23,6 +23,8 @@ valid BMP character) that the page's ToUnicode maps to the full character.
 Words of one line share a baseline (the line's bottom) and a font size (the line's height);
 each word is stretched horizontally (``Tz``) to span its box, and a stretched space joins it
 to the next word of the line, so text extraction, search and copy see "word word word".
+Positions are written to 0.01 pt and stretches to 0.1 %: a dense page's text layer is then
+~8.5 KB instead of ~10 KB.
 """
 
 from __future__ import annotations
@@ -149,9 +151,9 @@ def _add_font(pdf: pikepdf.Pdf, extra: dict[int, int]) -> pikepdf.Object:
 # --------------------------------------------------------------------------- text layer
 
 
-def _num(value: float) -> str:
-    """Compact decimal for content streams (no exponent, at most 3 decimals)."""
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
+def _num(value: float, digits: int = 3) -> str:
+    """Compact decimal for content streams (no exponent, at most ``digits`` decimals)."""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
 
 
@@ -229,16 +231,16 @@ def _text_layer(words: Sequence[Word], scale: float, page_h: float, advance: int
         bottom = max(w.top + max(w.height, 1) for w, _ in line)
         size = max(bottom - top, 1) * scale
         baseline = page_h - bottom * scale
-        ops.append(f"/F0 {_num(size)} Tf")
+        ops.append(f"/F0 {_num(size, 2)} Tf")
         for i, (word, cids) in enumerate(line):
             width = max(word.width, 1) * scale
-            ops.append(f"1 0 0 1 {_num(word.left * scale)} {_num(baseline)} Tm")
-            ops.append(f"{_num(100 * width / (len(cids) * size * em))} Tz")
+            ops.append(f"1 0 0 1 {_num(word.left * scale, 2)} {_num(baseline, 2)} Tm")
+            ops.append(f"{_num(100 * width / (len(cids) * size * em), 1)} Tz")
             ops.append("<" + b"".join(c.to_bytes(2, "big") for c in cids).hex() + "> Tj")
             if i + 1 < len(line):
                 gap = (line[i + 1][0].left - word.left - max(word.width, 1)) * scale
                 gap = max(gap, 0.05 * size)
-                ops.append(f"{_num(100 * gap / (size * em))} Tz {space} Tj")
+                ops.append(f"{_num(100 * gap / (size * em), 1)} Tz {space} Tj")
     ops.append("ET")
     return "\n".join(ops), encoder.extra
 
@@ -475,7 +477,7 @@ def _scale(dpi: float) -> float:
 
 def _content_stream(pdf: pikepdf.Pdf, text: str) -> pikepdf.Object:
     stream = pdf.make_stream(b"")
-    stream.write(zlib.compress(text.encode("ascii"), FLATE_LEVEL), filter=Name.FlateDecode)
+    stream.write(zlib.compress(text.encode("ascii"), 9), filter=Name.FlateDecode)
     return stream
 
 
