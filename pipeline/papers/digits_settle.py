@@ -46,7 +46,7 @@ def settle_digits(fields: dict, facts: Sequence, number_key: str | None,
     slots = next((f.slots for f in facts if getattr(f, "slots", None)), None)
     if slots is None:
         return
-    if not create and date_key not in fields:
+    if date_key not in fields and (not create or _cites_a_paper(facts, slots)):
         date_key = None
     page = next((c.page for f in facts for c in f.candidates), 0)
     trust = not _discredited(slots)
@@ -54,6 +54,25 @@ def settle_digits(fields: dict, facts: Sequence, number_key: str | None,
         _settle_number(fields, number_key, slots.number, page, trust)
     if date_key and (slots.day is not None or slots.month is not None):
         _settle_date(fields, date_key, slots, page, today, trust)
+
+
+def _cites_a_paper(facts: Sequence, slots) -> bool:
+    """Whether the slots' date line is a sentence citing another paper ("… Thông tư số
+    86/2016/TT-BQP ngày 20 tháng 6 năm 2016 …"), not a place-and-date line: a document
+    symbol among the words just before the day. Without a field from the header, such a
+    line makes no issue date."""
+    slot = slots.day or slots.month
+    if slot is None:
+        return False
+    left, top, _, bottom = slot.box
+    mid = (top + bottom) / 2
+    for line in getattr(facts[0], "lines", []) if facts else []:
+        before = [w for w in line.words if w.left + w.width <= left + 2
+                  and w.top <= mid <= w.top + w.height]
+        if before:
+            near = sorted(before, key=lambda w: w.left)[-3:]
+            return any(re.search(r"\w/\w", w.text) for w in near)
+    return False
 
 
 def _discredited(slots) -> bool:

@@ -456,7 +456,9 @@ def read_header(lines: Sequence[Sequence[Word]]) -> Header:
         for s in stamps:
             if p is s:
                 return True
-            above = 0 < s.top - p.top <= 2 * h and p.left < s.right and p.right > s.left
+            # (the stamp's own letter size: a stamp prints larger than the page's text)
+            above = 0 < s.top - p.top <= 2 * max(h, s.height) and p.left < s.right and \
+                p.right > s.left
             if above and s.folded.strip(" -_.:'\"").startswith(("cong van", "cv")):
                 return True  # the receiving body's name printed on the stamp
             near_x = p.left < s.right + 2 * h and p.right > s.left - 2 * h

@@ -115,3 +115,55 @@ def test_letter_subject_field_takes_the_body_spelling():
     assert doc.fields["trich_yeu"].value == \
         "Kết luận về xoá nhà tạm, nhà dột nát huyện Bình Sơn"
     assert doc.fields["ngay_ban_hanh"].value == "2024-12-20"
+
+
+def test_the_receiving_body_printed_on_an_incoming_stamp_is_not_the_issuer():
+    """A consolidated text whose issuer block is covered by stamps: the name on the
+    "CÔNG VĂN ĐẾN" stamp (printed larger than the page's text) is no issuer."""
+    from pipeline.papers.header import read_header
+    from tests.pipeline.papers.test_header import lines_of
+
+    words, text = place([
+        (100, 100, "VĂN PHÒNG CHÍNH PHỦ"), (1200, 100, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        (1300, 160, "Độc lập - Tự do - Hạnh phúc"), (100, 190, "CÔNG VĂN ĐẾN"),
+        (100, 250, "Giờ ... Ngày ..."), (1100, 330, "THÔNG TƯ"),
+        (700, 400, "Quy định và hướng dẫn tổ chức lễ tang"), *BODY,
+    ])
+    from dataclasses import replace
+
+    # stamp letters: 90 px apart is under two of their heights, over two of the page's
+    words = [replace(w, height=52) if w.top in (100, 190) and w.left < 1000 else w
+             for w in words]
+    head = read_header(lines_of(words, text))
+    assert head.issuer == [] and head.title == "THÔNG TƯ"
+
+
+def test_a_body_sentence_citing_a_paper_makes_no_issue_date():
+    """The digit slots found "ngày 20 tháng 6 năm 2016" in "Thông tư số 86/2016/TT-BQP
+    ngày 20 tháng 6 năm 2016 …" on a page whose header has no date line: no issue date."""
+    from pipeline.page.slots import SlotReading, SlotReadings
+    from pipeline.papers.digits_settle import settle_digits
+    from pipeline.papers.extract import page_lines
+
+    words, text = place([(300, 700, "Thông tư số 86/2016/TT-BQP ngày 20 tháng 6 năm 2016")])
+    day = next(w for w in words if w.text == "20")
+    box = (day.left, day.top, day.left + day.width, day.top + day.height)
+    slots = SlotReadings(day=SlotReading("day", "20", (0.9, 0.9), "20", 0.9, box, True),
+                         month=SlotReading("month", "6", (0.9,), "6", 0.9, box, True),
+                         year="2016")
+    facts = page_facts(words, text)
+    facts.lines = page_lines(words, text)
+    facts.slots = slots
+    fields: dict = {}
+    settle_digits(fields, [facts], "so_ky_hieu", "ngay_ban_hanh", date(2026, 12, 1))
+    assert "ngay_ban_hanh" not in fields
+    # the same slots on a place-and-date line make the (flagged) issue date
+    words, text = place([(1250, 260, "Quảng Ngãi, ngày 20 tháng 6 năm 2016")])
+    day = next(w for w in words if w.text == "20")
+    box = (day.left, day.top, day.left + day.width, day.top + day.height)
+    facts.lines = page_lines(words, text)
+    facts.slots = SlotReadings(day=SlotReading("day", "20", (0.9, 0.9), "", 0.0, box, True),
+                               month=SlotReading("month", "6", (0.9,), "6", 0.9, box, True),
+                               year="2016")
+    settle_digits(fields, [facts], "so_ky_hieu", "ngay_ban_hanh", date(2026, 12, 1))
+    assert fields["ngay_ban_hanh"].value == "2016-06-20"
