@@ -174,14 +174,16 @@ def _page(ref, image: Path, options, cfg: Config):
     finally:
         process._facts = original
     if len(captured) == 1 and page.error is None:
-        _to_cache(path, page, *captured[0])
+        _to_cache(path, page, getattr(page.facts, "slots", None), *captured[0])
     elif page.error is None and not page.blank:
         log.warning("no field stage seen for %s: page OCR not cached", image.name)
     return page, False
 
 
-def _to_cache(path: Path, page, args: tuple, kwargs: dict) -> None:
-    """The page without its facts, and the field stage's arguments (images as PNG)."""
+def _to_cache(path: Path, page, slots, args: tuple, kwargs: dict) -> None:
+    """The page without its facts, the digit slots' readings (read from the image after
+    the field stage, :mod:`pipeline.page.slots`) and the field stage's arguments (images
+    as PNG)."""
     from dataclasses import replace
 
     from ocr_models import OcrEngine
@@ -202,7 +204,7 @@ def _to_cache(path: Path, page, args: tuple, kwargs: dict) -> None:
                 return ("<png>", png.tobytes())
         return ("<value>", value)
 
-    blob = {"page": replace(page, facts=None),
+    blob = {"page": replace(page, facts=None), "slots": slots,
             "args": [pack(a) for a in args],
             "kwargs": {k: pack(v) for k, v in kwargs.items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -236,6 +238,9 @@ def _from_cache(path: Path, options):
     started = time.perf_counter()
     page.facts = process._facts(*[unpack(a) for a in blob["args"]],
                                 **{k: unpack(v) for k, v in blob["kwargs"].items()})
+    if "slots" not in blob:
+        raise ValueError("cached before the digit slots were kept")
+    page.facts.slots = blob["slots"]
     page.seconds += time.perf_counter() - started  # OCR as first measured + fields now
     return page
 

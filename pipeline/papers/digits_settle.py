@@ -11,6 +11,10 @@ Rules, per slot (the number, the day, the month):
   unless the engine's digits look printed (read run together with the code, or with
   word confidence ≥ 0.95): then the engine's stay, flagged ``readings_differ`` (the digit
   model is for what the engine fails on, not a second opinion on print);
+* the digit model contradicts digits the engine read as print (a sure slot reading that
+  differs from them) → it misreads this page's glyphs (a low-resolution screenshot, an
+  unusual typeface): on this page it overrules the engine nowhere, and where both have
+  valid digits the engine's stay, flagged ``readings_differ``;
 * the slot reading is not sure → the engine's digits when they pass the validators,
   flagged ``handwritten`` when the slot reader saw something else; nothing valid →
   "?" for the unread part, the rest kept, flagged ``unreadable``:
@@ -42,13 +46,46 @@ def settle_digits(fields: dict, facts: Sequence, number_key: str | None,
     slots = next((f.slots for f in facts if getattr(f, "slots", None)), None)
     if slots is None:
         return
-    if not create and date_key not in fields:
+    if date_key not in fields and (not create or _cites_a_paper(facts, slots)):
         date_key = None
     page = next((c.page for f in facts for c in f.candidates), 0)
+    trust = not _discredited(slots)
     if number_key and slots.number is not None:
-        _settle_number(fields, number_key, slots.number, page)
+        _settle_number(fields, number_key, slots.number, page, trust)
     if date_key and (slots.day is not None or slots.month is not None):
-        _settle_date(fields, date_key, slots, page, today)
+        _settle_date(fields, date_key, slots, page, today, trust)
+
+
+def _cites_a_paper(facts: Sequence, slots) -> bool:
+    """Whether the slots' date line is a sentence citing another paper ("… Thông tư số
+    86/2016/TT-BQP ngày 20 tháng 6 năm 2016 …"), not a place-and-date line: a document
+    symbol among the words just before the day. Without a field from the header, such a
+    line makes no issue date."""
+    slot = slots.day or slots.month
+    if slot is None:
+        return False
+    left, top, _, bottom = slot.box
+    mid = (top + bottom) / 2
+    for line in getattr(facts[0], "lines", []) if facts else []:
+        before = [w for w in line.words if w.left + w.width <= left + 2
+                  and w.top <= mid <= w.top + w.height]
+        if before:
+            near = sorted(before, key=lambda w: w.left)[-3:]
+            return any(re.search(r"\w/\w", w.text) for w in near)
+    return False
+
+
+def _discredited(slots) -> bool:
+    """Whether the digit model read, sure of every glyph, other digits than the engine
+    read as print somewhere on the page."""
+    for reading in (slots.number, slots.day, slots.month):
+        if reading is None or not reading.sure:
+            continue
+        engine = reading.engine_digits
+        printed = reading.printed or reading.engine_confidence >= PRINTED
+        if printed and engine and not _same_int(reading.text, engine):
+            return True
+    return False
 
 
 def _field(fields: dict, key: str, value: str, page: int):
@@ -68,9 +105,9 @@ def _flag(fv, code: str, vi: str, en: str) -> None:
     fv.flag(Problem(code, vi, en))
 
 
-def _choose(reading, valid, same) -> tuple[str, str]:
+def _choose(reading, valid, same, trust: bool = True) -> tuple[str, str]:
     """(value, how): how is "agree", "slot", "engine_printed", "engine_doubt" or
-    "unread"."""
+    "unread". ``trust``: the digit model may overrule the engine's valid digits."""
     engine = reading.engine_digits
     slot = reading.text if reading.sure and valid(reading.text) else ""
     if engine and valid(engine):
@@ -78,7 +115,7 @@ def _choose(reading, valid, same) -> tuple[str, str]:
         # handwriting the engine fails on
         printed = reading.printed or reading.engine_confidence >= PRINTED
         if slot and not same(slot, engine):
-            return (engine, "engine_printed") if printed else (slot, "slot")
+            return (engine, "engine_printed") if printed or not trust else (slot, "slot")
         if reading.text and not slot and not same(reading.text, engine) and not printed:
             return engine, "engine_doubt"  # the slot reader saw something else
         return engine, "agree"
@@ -99,7 +136,7 @@ def _same_int(a: str, b: str) -> bool:
     return a.isdigit() and b.isdigit() and int(a) == int(b)
 
 
-def _settle_number(fields: dict, key: str, reading, page: int) -> None:
+def _settle_number(fields: dict, key: str, reading, page: int, trust: bool = True) -> None:
     fv = fields.get(key)
     current = fv.value if fv is not None else ""
     if fv is None and not reading.ink:
@@ -110,7 +147,7 @@ def _settle_number(fields: dict, key: str, reading, page: int) -> None:
         rest = reading.context or ("/" + current if current else "")
     # as the field stage normalises codes: Tesseract doubles Đ as "ĐÐ" or reads it as "Ð"
     rest = "".join(rest.replace("Đ\u00d0", "Đ").replace("\u00d0", "Đ").split())
-    value, how = _choose(reading, _number_ok, _same_text)
+    value, how = _choose(reading, _number_ok, _same_text, trust)
     if how == "agree" and fv is not None and current.startswith(value):
         return
     fv = _field(fields, key, current, page)
@@ -120,14 +157,16 @@ def _settle_number(fields: dict, key: str, reading, page: int) -> None:
     _note(fv, how, "Số", reading)
 
 
-def _settle_date(fields: dict, key: str, slots, page: int, today: date) -> None:
+def _settle_date(fields: dict, key: str, slots, page: int, today: date,
+                 trust: bool = True) -> None:
     fv = fields.get(key)
     old = _iso_parts(fv.value) if fv is not None else None
     year = slots.year or (old[0] if old else "")
-    day, day_how = _choose(slots.day, lambda t: t.isdigit() and 1 <= int(t) <= 31, _same_int) \
+    day, day_how = _choose(slots.day, lambda t: t.isdigit() and 1 <= int(t) <= 31, _same_int,
+                           trust) \
         if slots.day is not None else ((old[2], "agree") if old else ("", "unread"))
     month, month_how = _choose(slots.month, lambda t: t.isdigit() and 1 <= int(t) <= 12,
-                               _same_int) \
+                               _same_int, trust) \
         if slots.month is not None else ((old[1], "agree") if old else ("", "unread"))
     if not year.isdigit():
         return  # without the printed year the line is not a date line worth settling

@@ -43,6 +43,7 @@ from pipeline.papers.header import (
 )
 from pipeline.papers.qr import CardQr
 from pipeline.papers.reference import ETHNIC_GROUPS
+from pipeline.papers.subject import settle_subject
 from pipeline.papers.validate import (
     Problem,
     check_choice,
@@ -393,7 +394,7 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
         if target in fields:
             continue
         if cand.reading is not None:  # an official letter's header part
-            fv = _header_field(target, cand)
+            fv = _header_field(target, cand, facts)
             if fv is not None:
                 fields[target] = fv
             continue
@@ -454,8 +455,10 @@ _UNREADABLE = Problem("unreadable", "Có phần không đọc được (dấu ?)
                       "part of the value is unreadable (marked ?)")
 
 
-def _header_field(key: str, cand: Candidate) -> FieldValue | None:
-    """A field of an official letter's header from its structured reading."""
+def _header_field(key: str, cand: Candidate,
+                  facts: Sequence[PageFacts] = ()) -> FieldValue | None:
+    """A field of an official letter's header from its structured reading (``facts``: the
+    paper's pages, whose other lines may print the subject's words again)."""
     fv = FieldValue("", cand.confidence, cand.source, cand.page)
     if isinstance(cand.reading, NumberReading):
         r = cand.reading
@@ -504,8 +507,14 @@ def _header_field(key: str, cand: Candidate) -> FieldValue | None:
         fv.confidence = max(fv.confidence, 0.9)
         return fv
     if cand.reading in ("subject", "subject_offcentre"):
-        fv.value = subject_text(cand.raw)
+        own = {id(w) for w in cand.words}
+        context = [ln.text for f in facts for ln in f.lines
+                   if not any(id(w) in own for w in ln.words)]
+        value, changes = settle_subject(
+            subject_text(cand.raw), [subject_text(a) for a in cand.alternatives], context)
+        fv.value = fix_phrases(value)  # a fixed phrase is not put to the vote
         doubt = prose_doubts(fv.value, cand.words)
+        doubt += [c.chosen for c in changes if c.tied and c.chosen not in doubt]
         for alt in cand.alternatives:  # the crop read again: words that differ are doubtful
             other = subject_text(alt)
             if _similarity(_squash(other), _squash(fv.value)) < 0.85:
@@ -546,7 +555,26 @@ SUBJECT_PHRASES = ("ủy ban nhân dân", "hội đồng nhân dân", "UBND tỉ
                    "bổ sung", "bổ nhiệm", "tổ chức", "đẩy mạnh", "tăng cường", "triển khai",
                    "phê duyệt", "hướng dẫn", "sửa đổi", "điều chỉnh", "kiện toàn",
                    "thành lập", "chấn chỉnh", "nâng cao", "đôn đốc", "số hóa",
-                   "thủ tục hành chính", "khen thưởng", "công nhận")
+                   "thủ tục hành chính", "khen thưởng", "công nhận",
+                   # compounds of administrative prose whose misreadings are valid
+                   # syllables but no Vietnamese phrase ("đôi với", "tông hợp", "đắt đai")
+                   "đối với", "chuyển đổi", "hoán đổi", "tổng thể", "tổng hợp", "tổng kết",
+                   "sơ kết", "quốc tế", "quốc gia", "thẩm quyền", "thẩm định", "đất đai",
+                   "sử dụng đất", "quyền sử dụng đất", "đầu tư", "xây dựng", "đề nghị",
+                   "đề xuất", "giải quyết", "kiểm tra", "thanh tra", "phòng, chống",
+                   "phòng chống", "thi đua", "kỷ luật", "miễn nhiệm", "điều động",
+                   "luân chuyển", "tuyển dụng", "nghỉ hưu", "thiên tai", "dịch bệnh",
+                   "an toàn", "an ninh", "trật tự", "ngân sách", "dự toán", "quyết toán",
+                   "tài chính", "thuế thu nhập", "giá trị gia tăng", "doanh nghiệp",
+                   "nhà ở", "dột nát", "chiến thắng", "quốc khánh", "giỗ tổ hùng vương",
+                   "tết nguyên đán", "lao động", "thương binh", "liệt sĩ", "người có công",
+                   "chuyển mục đích", "thu hồi đất", "bồi thường", "tái định cư")
+# The years of the sixty-year cycle ("Tết Nguyên đán Nhâm Dần"): stem and branch of the
+# same parity.
+_STEMS = ("giáp", "ất", "bính", "đinh", "mậu", "kỷ", "canh", "tân", "nhâm", "quý")
+_BRANCHES = ("tý", "sửu", "dần", "mão", "thìn", "tỵ", "ngọ", "mùi", "thân", "dậu", "tuất",
+             "hợi")
+SUBJECT_PHRASES += tuple(f"{_STEMS[i % 10]} {_BRANCHES[i % 12]}" for i in range(60))
 
 
 def fix_phrases(text: str) -> str:
@@ -577,8 +605,9 @@ def subject_text(raw: str) -> str:
     text = nfc(" ".join(raw.split()))
     text = re.sub(r"[“”„‟″]", '"', text).replace("‘", "'").replace("’", "'")
     m = re.match(r"^[\W_]{0,3}(\S{1,4}\s*vi\S{1,3})(?=\s|$)", text)
-    if m and fold(m.group(1)).replace(" ", "") == "veviec":
-        text = "Về việc " + text[m.end():].lstrip()
+    if m and re.fullmatch(r"v[aeoc]?viec", fold(m.group(1)).replace(" ", "")):
+        text = "Về việc " + text[m.end():].lstrip()  # "và việc": no subject starts so
+    text = re.sub(r"^([\W_]{0,3})V[^\w\s]v(?=[\s:])", r"\1V/v", text)  # "V¿v", "V|v"
     text = re.sub(r"^[\W_]{1,3}(?=[Vv])", "", text)  # a scrap before "V/v"
     text = re.sub(r"(?<=[A-ZĐ])- (?=[A-ZĐ]{2})", "-", text)
     return fix_phrases(text.strip())

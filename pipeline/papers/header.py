@@ -283,7 +283,8 @@ class DateReading:
         return UNREAD not in self.iso()
 
 
-_YEAR = re.compile(r"n\s*[aăeê]\s*m\s*[:.]?\s*([0-9oOlI]{4})(?![0-9])")
+# the year's four digits, one space inside allowed ("năm 201 5": a gap between glyphs)
+_YEAR = re.compile(r"n\s*[aăeê]\s*m\s*[:.]?\s*((?:[0-9oOlI]\s?){3}[0-9oOlI])(?![0-9])")
 _DATE_WORD = re.compile(r"\bn[gq]\w{0,2}y|\bth\w{0,2}ng")
 
 
@@ -299,7 +300,7 @@ def read_date(text: str, words: list[Word] | None = None) -> DateReading | None:
     if not years:
         return None
     ym = years[0]
-    year = digits_or_unread(text[ym.start(1):ym.end(1)])
+    year = digits_or_unread(re.sub(r"\s", "", text[ym.start(1):ym.end(1)]))
     before = folded[:ym.start()]
     comma = before.find(",")
     place = text[:comma].strip(" .,") if 0 < comma <= 45 else ""
@@ -455,7 +456,9 @@ def read_header(lines: Sequence[Sequence[Word]]) -> Header:
         for s in stamps:
             if p is s:
                 return True
-            above = 0 < s.top - p.top <= 2 * h and p.left < s.right and p.right > s.left
+            # (the stamp's own letter size: a stamp prints larger than the page's text)
+            above = 0 < s.top - p.top <= 2 * max(h, s.height) and p.left < s.right and \
+                p.right > s.left
             if above and s.folded.strip(" -_.:'\"").startswith(("cong van", "cv")):
                 return True  # the receiving body's name printed on the stamp
             near_x = p.left < s.right + 2 * h and p.right > s.left - 2 * h
@@ -568,7 +571,7 @@ def read_header(lines: Sequence[Sequence[Word]]) -> Header:
         under = [p for p in top if 0 < p.top - num.bottom <= 1.5 * h and p.top < end
                  and _overlap(p, num.left - 2 * h, num.right + 2 * h) >= 0.5]
         if under and not under[0].is_upper and not _KINH_GUI.match(under[0].folded) \
-                and not _BODY_START.match(under[0].folded) and len(under[0].text) <= 80:
+                and not _starts_body(under[0]) and len(under[0].text) <= 80:
             start = under[0]
             head.subject_label_lost = True
     if start is not None:
@@ -582,6 +585,13 @@ def read_header(lines: Sequence[Sequence[Word]]) -> Header:
     # the issuer block
     head.parent, head.issuer = _issuer(top, motto, head, h)
     return head
+
+
+def _starts_body(p: Piece) -> bool:
+    """A body paragraph's opening ("Căn cứ …", "Thực hiện …", "Điều 1."): a sentence, so
+    a capital or a digit first — a subject's second line may start "thực hiện dự án …"."""
+    first = p.text.lstrip(" -–•*.")[:1]
+    return bool(_BODY_START.match(p.folded)) and not first.islower()
 
 
 def _subject_lines(start: Piece, pieces: Sequence[Piece], h: float, end: float,
@@ -599,7 +609,7 @@ def _subject_lines(start: Piece, pieces: Sequence[Piece], h: float, end: float,
         if _overlap(p, lo, hi) < 0.5:
             continue  # the other column (the date line beside a letter's V/v)
         f = p.folded.strip()
-        if _KINH_GUI.match(f) or _BODY_START.match(f) or p.is_upper or is_motto(p) \
+        if _KINH_GUI.match(f) or _starts_body(p) or p.is_upper or is_motto(p) \
                 or re.fullmatch(r"[\W_]+", p.text):
             break
         if text_right is not None and p.right >= text_right - 0.3 * h:

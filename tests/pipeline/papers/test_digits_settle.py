@@ -113,3 +113,24 @@ def test_printed_number_read_confidently_stays_the_engines() -> None:
                      SlotReadings(number=reading))
     assert fields["so_ky_hieu"].value == "1766/STNMT-QLĐĐ"
     assert fields["so_ky_hieu"].needs_review  # the two readers disagree: an officer looks
+
+
+def test_a_digit_model_that_misreads_print_on_the_page_overrules_nothing_there() -> None:
+    """A low-resolution screenshot: the digit model reads the printed day "26" as "76"
+    (sure of it); its sure "743" for the number, where the engine read "243", is not
+    taken either — the engine's digits stay, flagged."""
+    from dataclasses import replace
+
+    day = replace(_slot("day", "76", 0.95, "26"), engine_confidence=0.96)
+    number = _slot("number", "743", 0.95, "243")
+    fields = {"so_ky_hieu": FieldValue("243/KH-UBND", 0.7),
+              "ngay_ban_hanh": FieldValue("2022-12-26", 0.9)}
+    _settle(fields, SlotReadings(number=number, day=day, year="2022"))
+    fv = fields["so_ky_hieu"]
+    assert fv.value == "243/KH-UBND" and "readings_differ" in _codes(fv)
+    assert fields["ngay_ban_hanh"].value == "2022-12-26"
+    # the same number slot on a page where the model agrees with the print: it wins
+    day = replace(_slot("day", "26", 0.95, "26"), engine_confidence=0.96)
+    fields = {"so_ky_hieu": FieldValue("243/KH-UBND", 0.7)}
+    _settle(fields, SlotReadings(number=number, day=day, year="2022"))
+    assert fields["so_ky_hieu"].value == "743/KH-UBND"
