@@ -135,7 +135,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
     dpi = loaded.dpi * work_scale
     norm = clean.normalize_background(grey, dpi)
     smooth = clean.wants_denoise(loaded.image, norm, dpi)  # judged before any resampling
-    image = loaded.image
+    output = _Output(loaded.image)  # the page image as stored: turned upright when wanted
     if clean.is_blank(norm, dpi):
         result.blank = True
     else:
@@ -154,7 +154,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
             ocr, flipped = _better_reading(engine, ocr, ocr_input, options)
             rotation = (rotation + 180) % 360 if flipped else rotation
         result.rotation, result.skew_deg = rotation, skew
-        image = _upright(image, rotation, turn, _paper_colour(image))
+        output.turn(rotation, turn)
         scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
         lexicon = default_lexicon() if options.correct_text else None
         words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
@@ -164,21 +164,21 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         result.text = nfc("\n".join(" ".join(w.text for w in line) for line in lines))
         result.confidence = _confidence(result.words)
         if options.fields:
-            result.facts = _facts(result, engine, ocr_input, scale, image, options)
+            result.facts = _facts(result, engine, ocr_input, scale, output, options)
             # handwritten/stamped digits of the number and date, read where the labels sit
             result.facts.slots = slots.read_slots(ocr_input, result.words, scale)
     if options.workdir:
-        result.pdf = str(_write_page(image, result, options))
+        result.pdf = str(_write_page(output.image(), result, options))
 
 
 def _facts(result: PageResult, engine: OcrEngine, ocr_input: np.ndarray, scale: float,
-           upright: np.ndarray, options: PageOptions) -> PageFacts:
+           output: _Output, options: PageOptions) -> PageFacts:
     """Classify the page, find its field candidates, read an ID card's QR code, and read
     names, dates and ID numbers a second time from their crops."""
     from pipeline.papers.qr import find_card_qr
 
     facts = page_facts(result.words, result.text, page=result.index,
-                       find_qr=lambda: find_card_qr(upright, page=result.index))
+                       find_qr=lambda: find_card_qr(output.image(), page=result.index))
     reread = []
     for cand in facts.candidates:
         disputed = second_reading(cand.words)
@@ -273,6 +273,25 @@ def _reread_crop(ocr_input: np.ndarray, words: list[Word], scale: float,
     small = cv2.resize(crop, None, fx=size, fy=size,
                        interpolation=cv2.INTER_AREA if size < 1 else cv2.INTER_CUBIC)
     return cv2.copyMakeBorder(small, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+
+
+class _Output:
+    """The page image at its own resolution, turned upright only when first asked for (a
+    PDF page, a card's QR code): text-only runs of most pages never pay for turning it."""
+
+    def __init__(self, image: np.ndarray) -> None:
+        self._image = image
+        self._turn: tuple[int, float] | None = None
+
+    def turn(self, rotation: int, skew: float) -> None:
+        self._turn = (rotation, skew)
+
+    def image(self) -> np.ndarray:
+        if self._turn is not None:
+            rotation, skew = self._turn
+            self._image = _upright(self._image, rotation, skew, _paper_colour(self._image))
+            self._turn = None
+        return self._image
 
 
 def _upright(image: np.ndarray, rotation: int, skew: float, fill) -> np.ndarray:
