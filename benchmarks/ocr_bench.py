@@ -11,7 +11,8 @@ Two generated page families, read by three readers from the same input bytes on 
 Readers:
 
 - **sohoa**: ``process_page`` in this process (OpenCV on one thread, Tesseract with
-  ``OMP_THREAD_LIMIT=1``);
+  ``OMP_THREAD_LIMIT=1``), with the CLI's default engine (``--engine auto``: Tesseract and
+  the second reader when its model is installed);
 - **OCRmyPDF**: ``ocrmypdf --rotate-pages --deskew --clean -l vie --jobs 1`` on the file, its
   text read back with ``pdftotext`` (the fair peer: it turns and deskews pages too);
 - **plain Tesseract**: ``tesseract FILE - -l vie`` on the unprocessed file (it returns little
@@ -53,6 +54,7 @@ from rapidfuzz.distance import Levenshtein
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from ocr_models.registry import resolve as resolve_engine  # noqa: E402
 from pipeline.page.intake import list_pages  # noqa: E402
 from pipeline.page.process import PageOptions, process_page  # noqa: E402
 from tests.scangen import generate_set  # noqa: E402
@@ -308,6 +310,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench-out")
     parser.add_argument("--format", default="jpg", help="family-1 file format")
     parser.add_argument("--no-ocrmypdf", action="store_true", help="skip the OCRmyPDF peer")
+    parser.add_argument("--engine", default="auto",
+                        help="sohoa's OCR engine (default auto, as the CLI: tesseract+aster "
+                             "when the second reader's model is installed)")
     parser.add_argument("--real", nargs="?", type=Path, const=REPO.parent / "shared" / "realdev",
                         default=None, metavar="DIR",
                         help="also score the text_lines of a realdev set (default "
@@ -340,7 +345,8 @@ def main() -> int:
         pages.append((path, {"truth": truth, "family": page_family(2, truth.doc_type, scan.kind),
                              "scan": scan.to_dict()}))
 
-    options = PageOptions()
+    options = PageOptions(engine=resolve_engine(args.engine))
+    print(f"sohoa engine: {options.engine}", file=sys.stderr)
     rows: list[dict] = []
     with TreeSampler() as sampler, tempfile.TemporaryDirectory(prefix="ocr-bench-") as tmp:
         for n, (path, meta) in enumerate(pages, 1):
@@ -376,6 +382,7 @@ def main() -> int:
                       for k in readers), file=sys.stderr)
         peaks = dict(sampler.peaks)
     if rows:
+        print(f"\nsohoa engine: {options.engine}")
         _report(rows, readers, peaks, own_peak_mb())
     real = None
     if args.real:

@@ -112,6 +112,19 @@ class OcrEngine(ABC):
         """
         return self.recognize(image, languages=languages, dpi=dpi)
 
+    def recognize_many(self, images: Sequence[np.ndarray], *, dpis: Sequence[int],
+                       languages: Sequence[str] = ("vie",), line: bool = False
+                       ) -> list[OcrResult]:
+        """Optional: several crops read in one go, each at its own resolution, with
+        :meth:`recognize_line` (``line``) or :meth:`recognize`; one result per image.
+
+        The default reads them one by one; an engine with a per-call cost (a program to
+        start, a model to load) overrides this to pay it once.
+        """
+        read = self.recognize_line if line else self.recognize
+        return [read(image, languages=languages, dpi=dpi)
+                for image, dpi in zip(images, dpis, strict=True)]
+
     def orientation_scores(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",)
                            ) -> dict[int, float] | None:
         """Optional: a plausibility score per quarter-turn (0/180) of a text sample.

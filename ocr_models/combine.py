@@ -349,6 +349,20 @@ class TesseractAsterEngine(TesseractEngine):
     def recognize(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",),
                   dpi: int = 300) -> OcrResult:
         first = super().recognize(image, languages=languages, dpi=dpi)
+        return self._second(first, image, languages)
+
+    def recognize_many(self, images: Sequence[np.ndarray], *, dpis: Sequence[int],
+                       languages: Sequence[str] = ("vie",), line: bool = False
+                       ) -> list[OcrResult]:
+        firsts = super().recognize_many(images, dpis=dpis, languages=languages, line=line)
+        if line or len(images) < 2:  # single lines are Tesseract's; one crop: recognize()
+            return firsts
+        return [self._second(first, image, languages)
+                for first, image in zip(firsts, images, strict=True)]
+
+    def _second(self, first: OcrResult, image: np.ndarray, languages: Sequence[str]
+                ) -> OcrResult:
+        """Tesseract's reading with AsterNet's second reading merged in."""
         if "vie" not in languages:  # AsterNet reads Vietnamese (and Latin) print only
             return first
         combined, stats = combine(first, image, self.reader, rule=self.rule)

@@ -67,11 +67,12 @@ class TesseractEngine(OcrEngine):
     def _data(self, image: np.ndarray, languages: Sequence[str], dpi: int,
               psm: int) -> dict[str, list]:
         config = f"--oem 1 --psm {psm} --dpi {dpi} -c preserve_interword_spaces=0"
-        # pytesseract would PNG-encode an array (~1.5 s for an A4 page at 300 dpi);
-        # an uncompressed PNM file costs milliseconds and Tesseract reads it natively.
+        # pytesseract would PNG-encode an array (~1.5 s for an A4 page at 300 dpi); an
+        # uncompressed TIFF costs milliseconds to write and to read (Leptonica reads a
+        # PNM file byte by byte: ~0.2 s of Tesseract's time on an A4 page).
         with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
-            path = os.path.join(tmp, "page.ppm" if image.ndim == 3 else "page.pgm")
-            if not cv2.imwrite(path, image):
+            path = os.path.join(tmp, "page.tif")
+            if not cv2.imwrite(path, image, _tiff_params(dpi)):
                 raise OcrEngineError("cannot write the page image for tesseract")
             return self._run(path, languages, config)
 
@@ -101,12 +102,44 @@ class TesseractEngine(OcrEngine):
         return OcrResult(words=tuple(_words(data)), engine=f"tesseract {self.version()}",
                          size=(width, height))
 
+    def recognize_many(self, images: Sequence[np.ndarray], *, dpis: Sequence[int],
+                       languages: Sequence[str] = ("vie",), line: bool = False
+                       ) -> list[OcrResult]:
+        """Several crops in one ``tesseract`` run (one start and model load instead of
+        one per crop: ~0.08 s of CPU each), each read exactly as alone."""
+        if len(images) < 2:
+            return super().recognize_many(images, dpis=dpis, languages=languages, line=line)
+        readings = self._data_many(images, dpis, languages, 7 if line else self.psm)
+        engine = f"tesseract {self.version()}"
+        return [OcrResult(words=tuple(_words(data)), engine=engine,
+                          size=(image.shape[1], image.shape[0]))
+                for image, data in zip(images, readings, strict=True)]
+
+    def _data_many(self, images: Sequence[np.ndarray], dpis: Sequence[int],
+                   languages: Sequence[str], psm: int) -> list[dict[str, list]]:
+        """One ``tesseract`` run over a list of images (Tesseract reads a text file of
+        image paths as a multi-page input); each image carries its resolution in its
+        TIFF header, so crops of different resolutions share the run."""
+        config = f"--oem 1 --psm {psm} -c preserve_interword_spaces=0"
+        with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
+            paths = []
+            for n, (image, dpi) in enumerate(zip(images, dpis, strict=True)):
+                path = os.path.join(tmp, f"crop{n:04d}.tif")
+                if not cv2.imwrite(path, image, _tiff_params(dpi)):
+                    raise OcrEngineError("cannot write an image for tesseract")
+                paths.append(path)
+            listing = os.path.join(tmp, "images.txt")
+            with open(listing, "w", encoding="utf-8") as fh:
+                fh.write("\n".join(paths) + "\n")
+            return _split_pages(self._run(listing, languages, config), len(paths))
+
     def orientation_scores(self, image: np.ndarray, *, languages: Sequence[str] = ("vie",)
                            ) -> dict[int, float]:
         """Mean word confidence of a text sample read as is (0) and turned over (180)."""
+        turned = np.ascontiguousarray(image[::-1, ::-1])
+        readings = self._data_many([image, turned], [300, 300], languages, 6)
         scores: dict[int, float] = {}
-        for turn, sample in ((0, image), (180, np.ascontiguousarray(image[::-1, ::-1]))):
-            data = self._data(sample, languages, 300, 6)
+        for turn, data in zip((0, 180), readings, strict=True):
             words = list(_words(data))
             chars = sum(len(w.text) for w in words)
             scores[turn] = (sum(w.confidence * len(w.text) for w in words) / chars
@@ -129,3 +162,21 @@ def _words(data: dict[str, list]) -> list[Word]:
             line=int(data["line_num"][i]),
         ))
     return words
+
+
+def _tiff_params(dpi: int) -> list[int]:
+    """Uncompressed TIFF (written and read in milliseconds) with its resolution tagged."""
+    return [cv2.IMWRITE_TIFF_COMPRESSION, 1, cv2.IMWRITE_TIFF_RESUNIT, 2,
+            cv2.IMWRITE_TIFF_XDPI, int(dpi), cv2.IMWRITE_TIFF_YDPI, int(dpi)]
+
+
+def _split_pages(data: dict[str, list], pages: int) -> list[dict[str, list]]:
+    """Tesseract's TSV of a multi-page run, cut into one dict per page (``page_num``)."""
+    out: list[dict[str, list]] = [{key: [] for key in data} for _ in range(pages)]
+    for i, page in enumerate(data["page_num"]):
+        n = int(page) - 1
+        if not 0 <= n < pages:
+            raise OcrEngineError(f"tesseract returned page {page} of {pages}")
+        for key, values in data.items():
+            out[n][key].append(values[i])
+    return out

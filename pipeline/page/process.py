@@ -135,7 +135,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
     dpi = loaded.dpi * work_scale
     norm = clean.normalize_background(grey, dpi)
     smooth = clean.wants_denoise(loaded.image, norm, dpi)  # judged before any resampling
-    image = loaded.image
+    output = _Output(loaded.image)  # the page image as stored: turned upright when wanted
     if clean.is_blank(norm, dpi):
         result.blank = True
     else:
@@ -154,7 +154,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
             ocr, flipped = _better_reading(engine, ocr, ocr_input, options)
             rotation = (rotation + 180) % 360 if flipped else rotation
         result.rotation, result.skew_deg = rotation, skew
-        image = _upright(image, rotation, turn, _paper_colour(image))
+        output.turn(rotation, turn)
         scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
         lexicon = default_lexicon() if options.correct_text else None
         words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
@@ -164,35 +164,40 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         result.text = nfc("\n".join(" ".join(w.text for w in line) for line in lines))
         result.confidence = _confidence(result.words)
         if options.fields:
-            result.facts = _facts(result, engine, ocr_input, scale, image, options)
+            result.facts = _facts(result, engine, ocr_input, scale, output, options)
             # handwritten/stamped digits of the number and date, read where the labels sit
             result.facts.slots = slots.read_slots(ocr_input, result.words, scale)
     if options.workdir:
-        result.pdf = str(_write_page(image, result, options))
+        result.pdf = str(_write_page(output.image(), result, options))
 
 
 def _facts(result: PageResult, engine: OcrEngine, ocr_input: np.ndarray, scale: float,
-           upright: np.ndarray, options: PageOptions) -> PageFacts:
+           output: _Output, options: PageOptions) -> PageFacts:
     """Classify the page, find its field candidates, read an ID card's QR code, and read
     names, dates and ID numbers a second time from their crops."""
     from pipeline.papers.qr import find_card_qr
 
     facts = page_facts(result.words, result.text, page=result.index,
-                       find_qr=lambda: find_card_qr(upright, page=result.index))
+                       find_qr=lambda: find_card_qr(output.image(), page=result.index))
+    reread = []
     for cand in facts.candidates:
         disputed = second_reading(cand.words)
         if disputed and disputed != " ".join(w.text for w in cand.words):
             cand.alternatives.append(disputed)  # the second recogniser read these words otherwise
         if cand.kind in REREAD_KINDS and cand.words:
-            text = _reread(engine, ocr_input, cand.words, scale, options)
-            if text:
-                cand.alternatives.append(text)
-            if cand.kind == "name" and not _any_sound_name(cand):
-                # e.g. capital "NGUYỄN" read as "NGUYÊN" at two sizes: try two more
-                for extra in REREAD_EXTRA:
-                    text = _reread(engine, ocr_input, cand.words, scale, options, extra)
-                    if text:
-                        cand.alternatives.append(text)
+            reread.append(cand)
+    # all crops of a round in one engine call (one Tesseract start, not one per crop)
+    texts = _reread(engine, ocr_input, [(c.words, REREAD_SCALE) for c in reread], scale, options)
+    for cand, text in zip(reread, texts, strict=True):
+        if text:
+            cand.alternatives.append(text)
+    # e.g. capital "NGUYỄN" read as "NGUYÊN" at two sizes: try two more
+    unsound = [c for c in reread if c.kind == "name" and not _any_sound_name(c)]
+    jobs = [(cand, size) for cand in unsound for size in REREAD_EXTRA]
+    texts = _reread(engine, ocr_input, [(c.words, size) for c, size in jobs], scale, options)
+    for (cand, _), text in zip(jobs, texts, strict=True):
+        if text:
+            cand.alternatives.append(text)
     return facts
 
 
@@ -213,11 +218,48 @@ def _any_sound_name(cand) -> bool:
     return any(not check_name(_name(raw)) for raw in [cand.raw, *cand.alternatives])
 
 
-def _reread(engine: OcrEngine, ocr_input: np.ndarray, words: list[Word], scale: float,
-            options: PageOptions, size: float = 0.0) -> str:
-    """The words' crop of the OCR image, read again as one line at ``size`` (default
-    REREAD_SCALE) of its resolution."""
-    size = size or REREAD_SCALE
+def _reread(engine: OcrEngine, ocr_input: np.ndarray, jobs: list[tuple[list[Word], float]],
+            scale: float, options: PageOptions) -> list[str]:
+    """Each job's words cut out of the OCR image and read again as one line (or as a
+    page when they span lines) at its size (a share of the OCR resolution); "" where the
+    crop is empty or the re-read failed. Crops read alike go to the engine in one call."""
+    texts = [""] * len(jobs)
+    groups: dict[bool, list[tuple[int, np.ndarray, int]]] = {True: [], False: []}
+    for n, (words, size) in enumerate(jobs):
+        crop = _reread_crop(ocr_input, words, scale, size)
+        if crop is not None:
+            one_line = len({(w.block, w.par, w.line) for w in words}) == 1
+            groups[one_line].append((n, crop, round(OCR_DPI * size)))
+    for line, group in groups.items():
+        if not group:
+            continue
+        crops, dpis = [c for _, c, _ in group], [d for _, _, d in group]
+        try:
+            reads = engine.recognize_many(crops, dpis=dpis, languages=options.languages,
+                                          line=line)
+        except Exception as exc:  # noqa: BLE001 - then crop by crop: one bad crop costs one
+            log.debug("field re-reads failed together: %s", exc)
+            reads = [_read_alone(engine, crop, dpi, line, options) for crop, dpi
+                     in zip(crops, dpis, strict=True)]
+        for (n, _, _), read in zip(group, reads, strict=True):
+            texts[n] = nfc(" ".join(w.text for w in read.words)) if read is not None else ""
+    return texts
+
+
+def _read_alone(engine: OcrEngine, crop: np.ndarray, dpi: int, line: bool,
+                options: PageOptions) -> OcrResult | None:
+    read_fn = engine.recognize_line if line else engine.recognize
+    try:
+        return read_fn(crop, languages=options.languages, dpi=dpi)
+    except Exception as exc:  # noqa: BLE001 - a failed re-read just means one reading
+        log.debug("field re-read failed: %s", exc)
+        return None
+
+
+def _reread_crop(ocr_input: np.ndarray, words: list[Word], scale: float,
+                 size: float) -> np.ndarray | None:
+    """The words' crop of the OCR image at ``size`` of its resolution, with a white
+    margin; ``None`` when the crop is empty."""
     x0 = min(w.left for w in words) * scale
     y0 = min(w.top for w in words) * scale
     x1 = max(w.left + w.width for w in words) * scale
@@ -227,18 +269,29 @@ def _reread(engine: OcrEngine, ocr_input: np.ndarray, words: list[Word], scale: 
     crop = ocr_input[max(0, int(y0 - pad)):min(h, int(y1 + pad)),
                      max(0, int(x0 - pad)):min(w, int(x1 + pad))]
     if crop.size == 0:
-        return ""
+        return None
     small = cv2.resize(crop, None, fx=size, fy=size,
                        interpolation=cv2.INTER_AREA if size < 1 else cv2.INTER_CUBIC)
-    small = cv2.copyMakeBorder(small, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
-    lines = {(w.block, w.par, w.line) for w in words}
-    read_fn = engine.recognize_line if len(lines) == 1 else engine.recognize
-    try:
-        read = read_fn(small, languages=options.languages, dpi=round(OCR_DPI * size))
-    except Exception as exc:  # noqa: BLE001 - a failed re-read just means one reading
-        log.debug("field re-read failed: %s", exc)
-        return ""
-    return nfc(" ".join(w.text for w in read.words))
+    return cv2.copyMakeBorder(small, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
+
+
+class _Output:
+    """The page image at its own resolution, turned upright only when first asked for (a
+    PDF page, a card's QR code): text-only runs of most pages never pay for turning it."""
+
+    def __init__(self, image: np.ndarray) -> None:
+        self._image = image
+        self._turn: tuple[int, float] | None = None
+
+    def turn(self, rotation: int, skew: float) -> None:
+        self._turn = (rotation, skew)
+
+    def image(self) -> np.ndarray:
+        if self._turn is not None:
+            rotation, skew = self._turn
+            self._image = _upright(self._image, rotation, skew, _paper_colour(self._image))
+            self._turn = None
+        return self._image
 
 
 def _upright(image: np.ndarray, rotation: int, skew: float, fill) -> np.ndarray:
