@@ -901,7 +901,9 @@ def _surname_for(word: str) -> str | None:
 
 def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
     """The place in an issuing body's name ("... xã Cẩm Bình") against its lower-case
-    readings elsewhere on the paper (the date line, "Nơi đăng ký ...")."""
+    readings elsewhere on the paper (the date line, "Nơi đăng ký ..."). Only readings whose
+    words were all read with confidence count; one of them that agrees with the value
+    confirms it ("La Gi" in two addresses outweighs a doubtful "La Gỉ" in the date line)."""
     upper = fv.value.isupper()  # an official letter's issuer, kept as printed
     units = r"xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh"
     m = re.search(rf"\b(?:{units.upper() if upper else units}) (.+)$", fv.value)
@@ -913,13 +915,15 @@ def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
 
         if place in agency_phrases():
             return  # a province's name, matched letter for letter: nothing to improve
-    other = {r for r, upper in _name_readings(title_case(place), facts) if not upper}
-    other = {o.upper() for o in other} if upper else other
-    other.discard(place)
-    if len(other) == 1:
-        fv.value = fv.value[: m.start(1)] + other.pop()
+    seen = {r for r, upper in _readings(title_case(place), facts, REVIEW_CONFIDENCE)
+            if not upper}
+    seen = {o.upper() for o in seen} if upper else seen
+    if place in seen:
+        return  # read the same way elsewhere
+    if len(seen) == 1:
+        fv.value = fv.value[: m.start(1)] + seen.pop()
         fv.source = "ocr+context"
-    elif len(other) > 1:
+    elif len(seen) > 1:
         fv.flag(Problem("disagrees", "Tên địa danh được đọc khác nhau",
                         "the place name reads differently on the paper"))
 
@@ -927,19 +931,29 @@ def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
 def _name_readings(value: str, facts: Sequence[PageFacts]) -> list[tuple[str, bool]]:
     """Other readings of the same words on the paper (same letters, other diacritics),
     title-cased, each with whether it was read from an upper-case line."""
+    return [(seen, upper) for seen, upper in _readings(value, facts) if seen != value]
+
+
+def _readings(value: str, facts: Sequence[PageFacts],
+              min_confidence: float = 0.0) -> list[tuple[str, bool]]:
+    """Every reading of the same letters on the paper (``value`` itself included), title
+    case, with whether its line is upper case; readings with a word read below
+    ``min_confidence`` are left out."""
     key = fold(value)
     if len(key) < 5:
         return []
-    others: list[tuple[str, bool]] = []
+    found: list[tuple[str, bool]] = []
     for fact in facts:
         for ln in fact.lines:
             pos = ln.folded.find(key)
             while pos >= 0:
                 end = pos + len(key)
                 if (pos == 0 or not ln.folded[pos - 1].isalpha()) and \
-                        (end == len(ln.folded) or not ln.folded[end].isalpha()):
+                        (end == len(ln.folded) or not ln.folded[end].isalpha()) and \
+                        all(w.confidence >= min_confidence
+                            for w in ln.words_between(pos, end)):
                     seen = title_case(ln.text[pos:end])
-                    if seen != value and (seen, ln.is_upper) not in others:
-                        others.append((seen, ln.is_upper))
+                    if (seen, ln.is_upper) not in found:
+                        found.append((seen, ln.is_upper))
                 pos = ln.folded.find(key, pos + 1)
-    return others
+    return found

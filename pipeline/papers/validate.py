@@ -229,7 +229,7 @@ def check_name(value: str, lexicon: SyllableLexicon | None = None) -> list[Probl
         return [Problem("name_length", "Họ tên phải có từ 2 đến 7 tiếng",
                         "a name has 2 to 7 syllables")]
     bad = [w for w in words if not _NAME_CHARS.match(w)
-           or (lexicon is not None and w not in lexicon)]
+           or (lexicon is not None and not _name_syllable(w, lexicon))]
     if bad:
         return [Problem("name_syllable", f"Không phải tiếng Việt: {' '.join(bad)}",
                         "not Vietnamese syllables: " + " ".join(bad))]
@@ -237,6 +237,23 @@ def check_name(value: str, lexicon: SyllableLexicon | None = None) -> list[Probl
         return [Problem("name_family", f"Họ \"{words[0]}\" ít gặp, cần kiểm tra",
                         f"unusual family name {words[0]!r}")]
     return []
+
+
+_Y_TO_I = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+_VOWELS = set("aăâeêioôơuưy")
+
+
+def _name_syllable(word: str, lexicon: SyllableLexicon) -> bool:
+    """A syllable of the list, or its spelling with a final "y" for "i" after a consonant,
+    as names keep it ("My", "Vy", "Thy": the list has only "mi", "vi", "thi")."""
+    if word in lexicon:
+        return True
+    low = nfc(word).lower()
+    last = low[-1:]
+    if not last or last.translate(_Y_TO_I) == last or len(low) < 2 or \
+            fold(low[-2]) in _VOWELS:
+        return False
+    return low[:-1] + last.translate(_Y_TO_I) in lexicon
 
 
 def family_name_known(words: list[str]) -> bool:

@@ -1,0 +1,61 @@
+"""Name and place checks against the other readings on the same paper (pipeline.papers.fields)
+and the name syllable rules (pipeline.papers.validate). Fast: words made by hand, no OCR."""
+
+from __future__ import annotations
+
+from ocr_models.base import Word
+from pipeline.papers import fields
+from pipeline.papers.fields import FieldValue, page_facts
+from pipeline.papers.validate import check_name
+
+
+def _facts(lines: list[str], doubtful: frozenset[str] = frozenset()):
+    """Page facts of typed lines; the words in ``doubtful`` read with confidence 0.3."""
+    words = []
+    for li, line in enumerate(lines):
+        x = 100
+        for text in line.split():
+            conf = 0.3 if text.strip(",") in doubtful else 0.93
+            words.append(Word(text, x, 200 + 90 * li, 22 * len(text), 50, conf, 0, 0, li))
+            x += 22 * len(text) + 20
+    return page_facts(words, "\n".join(lines))
+
+
+def _place(value: str, lines: list[str], doubtful: frozenset[str] = frozenset()) -> FieldValue:
+    fv = FieldValue(value, 0.95, "ocr")
+    fields._check_place(fv, [_facts(lines, doubtful)])
+    return fv
+
+
+def test_place_read_the_same_elsewhere_is_kept_whatever_another_line_says():
+    fv = _place("Ủy ban nhân dân thị xã La Gi",
+                ["Địa chỉ: Phường Nghĩa Hưng, Thị xã La Gi, Tỉnh Bình Thuận",
+                 "La Gỉ, ngày 15 tháng 5 năm 2025"])
+    assert (fv.value, fv.source, fv.needs_review) == ("Ủy ban nhân dân thị xã La Gi", "ocr", False)
+
+
+def test_place_read_differently_only_with_a_doubtful_word_is_kept():
+    fv = _place("Ủy ban nhân dân thị xã La Gi", ["La Gỉ, ngày 15 tháng 5 năm 2025"],
+                frozenset({"Gỉ"}))
+    assert (fv.value, fv.source) == ("Ủy ban nhân dân thị xã La Gi", "ocr")
+
+
+def test_place_read_differently_with_confidence_replaces_the_capitals_reading():
+    fv = _place("Ủy ban nhân dân xã Cấm Bình",
+                ["Nơi đăng ký kết hôn: Ủy ban nhân dân xã Cẩm Bình, Huyện Lý Nhân"])
+    assert (fv.value, fv.source) == ("Ủy ban nhân dân xã Cẩm Bình", "ocr+context")
+
+
+def test_place_read_two_other_ways_is_flagged():
+    fv = _place("Ủy ban nhân dân xã Cấm Bình",
+                ["Nơi sinh: xã Cẩm Bình", "Nơi cư trú: xã Câm Bình"])
+    assert fv.value == "Ủy ban nhân dân xã Cấm Bình"
+    assert [p.code for p in fv.problems] == ["disagrees"]
+
+
+def test_given_names_spelled_with_a_final_y_are_syllables():
+    # hunspell-vi lists "mi", "vi", "thi" but not the spellings names keep
+    for name in ("Nguyễn Mai Ngọc My", "Trần Thảo Vy", "Lê Anh Thy", "Lê Văn Huy"):
+        assert check_name(name) == [], name
+    assert [p.code for p in check_name("Lê Văn Ay")] == ["name_syllable"]
+    assert [p.code for p in check_name("Lê Văn Qy")] == ["name_syllable"]
