@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from ocr_models.base import Word
 from pipeline.papers.classify import PageClass, PageGroup, classify_page, group_pages
 from pipeline.papers.digits_settle import settle_digits
 from pipeline.papers.extract import (
@@ -666,6 +667,9 @@ def _reconcile(key: str, cand: Candidate, value: str) -> FieldValue:
         # scraps were dropped around a capitalised name: a word of it may be among them
         fv.flag(Problem("name_partial", f"Có chữ không đọc được cạnh họ tên: {cand.raw}",
                         f"unreadable text next to the name: {cand.raw}"))
+    if cand.kind in ("address", "name"):
+        for problem in layout_doubts(cand.words):
+            fv.flag(problem)
     if others:
         sound = {v for v in [value, *others] if _sound(key, cand.kind, v)}
         if len(sound) == 1:
@@ -683,6 +687,37 @@ def _reconcile(key: str, cand: Candidate, value: str) -> FieldValue:
     if low:
         fv.flag(Problem("low_confidence", "Đọc không chắc chắn", "low OCR confidence"))
     return fv
+
+
+GAP_HEIGHTS = 2.5  # a space wider than this many letter heights inside a value: a lost word
+STRAY_HEIGHTS = 2.0  # a "word" this many times taller than the value's letters: not print
+
+
+def layout_doubts(words: Sequence[Word]) -> list[Problem]:
+    """What the word boxes of one value say about it, whatever the letters: a wide empty
+    space between two words of one line (a word the engine lost: "Số 110 [đường] Hoàng
+    Diệu") and a doubtful word far taller than the others (a mark of the photo, the seal
+    or the guilloche read as "vơ"; a sure word in a box stretched by a stroke is print).
+    The value is kept as read; an officer looks at it."""
+    if len(words) < 2:
+        return []
+    heights = sorted(w.height for w in words)
+    height = heights[len(heights) // 2]
+    problems = []
+    for a, b in zip(words, words[1:], strict=False):
+        same_line = b.top < a.top + a.height and a.top < b.top + b.height and b.left > a.left
+        gap = b.left - (a.left + a.width)
+        if same_line and gap > GAP_HEIGHTS * height:
+            problems.append(Problem(
+                "word_gap", f"Có khoảng trống giữa \"{a.text}\" và \"{b.text}\": có thể thiếu chữ",
+                f"a wide space between {a.text!r} and {b.text!r}: a word may be missing"))
+    stray = [w.text for w in words
+             if w.height > STRAY_HEIGHTS * height and w.confidence < REVIEW_CONFIDENCE]
+    if len(words) >= 3 and stray:
+        problems.append(Problem(
+            "stray_word", f"Chữ khác cỡ với cả dòng, có thể là vết in: {' '.join(stray)}",
+            f"words of another size than the line, maybe marks: {' '.join(stray)}"))
+    return problems
 
 
 def _normalise(cand: Candidate) -> str | None:

@@ -59,3 +59,27 @@ def test_given_names_spelled_with_a_final_y_are_syllables():
         assert check_name(name) == [], name
     assert [p.code for p in check_name("Lê Văn Ay")] == ["name_syllable"]
     assert [p.code for p in check_name("Lê Văn Qy")] == ["name_syllable"]
+
+
+def _w(text: str, left: int, top: int = 100, height: int = 30, conf: float = 0.95) -> Word:
+    return Word(text, left, top, 18 * len(text), height, conf)
+
+
+def test_a_wide_space_inside_a_value_line_is_a_lost_word():
+    # "Số 110 [đường] Hoàng Diệu": the engine read nothing where a word is printed
+    words = [_w("Số", 100), _w("110", 148), _w("Hoàng", 330), _w("Diệu,", 432)]
+    assert [p.code for p in fields.layout_doubts(words)] == ["word_gap"]
+    tight = [_w("Số", 100), _w("110", 148), _w("đường", 214), _w("Hoàng", 322)]
+    assert fields.layout_doubts(tight) == []
+    # a value wrapped onto the next line starts at the left again: no gap
+    wrapped = [_w("Hiệp", 700), _w("Phước,", 790), _w("Gia", 100, top=140), _w("Nghĩa", 166, 140)]
+    assert fields.layout_doubts(wrapped) == []
+
+
+def test_a_doubtful_word_far_taller_than_the_line_is_flagged():
+    words = [_w("vơ", 40, height=60, conf=0.49), _w("Thanh", 100), _w("Bình,", 200),
+             _w("Sông", 300)]
+    assert "stray_word" in [p.code for p in fields.layout_doubts(words)]
+    # a sure word whose box a stroke stretched is print
+    sure = [_w("TRẦN", 100), _w("TRỌNG", 190, height=32), _w("SƠN", 300, height=70, conf=0.97)]
+    assert fields.layout_doubts(sure) == []
