@@ -21,6 +21,7 @@ from ocr_models.base import Word
 from pipeline.papers.classify import PageClass, PageGroup, classify_page, group_pages
 from pipeline.papers.digits_settle import settle_digits
 from pipeline.papers.extract import (
+    LABELS,
     UNIT_WORDS,
     Candidate,
     Line,
@@ -851,6 +852,8 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
             _check_person_name(fv, facts)
         elif key == "co_quan_ban_hanh":
             _check_place(fv, facts)
+        elif base in ADDRESS_KEYS and fv.source == "ocr":
+            _check_address(fv, facts)
         elif base in ("gioi_tinh", "dan_toc", "quoc_tich"):
             problems = check_choice(base, fv.value)
             for p in problems:
@@ -961,6 +964,45 @@ def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
     elif len(seen) > 1:
         fv.flag(Problem("disagrees", "Tên địa danh được đọc khác nhau",
                         "the place name reads differently on the paper"))
+
+
+ADDRESS_KEYS = frozenset(label.key for label in LABELS if label.kind == "address")
+_PART_HEAD = re.compile(r"^(?:Tổ dân phố|Khu phố|Thị trấn|Thành phố|Thị xã|Phường|Huyện|Quận|"
+                        r"Tỉnh|Xã|Ấp|Thôn|Xóm|Bản)\s+")
+
+
+def _check_address(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
+    """Each place name of an address ("Phường Đức Thắng" -> "Đức Thắng") against its other
+    readings on the paper ("Kính gửi: Ủy ban nhân dân phường Đức Thắng", the date line).
+    Only readings whose words were all read with confidence count. When the address's own
+    reading is not among them and they agree on one spelling, that spelling is taken (the
+    address's word was doubtful); two confident spellings flag the value."""
+    parts = fv.value.split(", ")
+    changed = False
+    for i, part in enumerate(parts):
+        head = _PART_HEAD.match(part)
+        place = part[head.end():] if head else part
+        if not place or any(ch.isdigit() for ch in place) or len(place.split()) > 4 \
+                or place != title_case(place):  # a place name, as readings are compared
+            continue
+        seen = {r for r, upper in _readings(place, facts, REVIEW_CONFIDENCE) if not upper}
+        if place in seen:
+            seen.discard(place)
+            if seen:
+                fv.flag(Problem("disagrees", f"Địa danh được đọc khác nhau: {place} / "
+                                + " / ".join(sorted(seen)),
+                                f"the place name reads differently on the paper: {place} / "
+                                + " / ".join(sorted(seen))))
+            continue
+        if len(seen) == 1:
+            parts[i] = (part[:head.end()] if head else "") + seen.pop()
+            changed = True
+        elif len(seen) > 1:
+            fv.flag(Problem("disagrees", "Địa danh được đọc khác nhau: " + " / ".join(sorted(seen)),
+                            "the place name reads differently on the paper: "
+                            + " / ".join(sorted(seen))))
+    if changed:
+        fv.value, fv.source = ", ".join(parts), "ocr+context"
 
 
 def _name_readings(value: str, facts: Sequence[PageFacts]) -> list[tuple[str, bool]]:

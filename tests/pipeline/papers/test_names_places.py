@@ -83,3 +83,32 @@ def test_a_doubtful_word_far_taller_than_the_line_is_flagged():
     # a sure word whose box a stroke stretched is print
     sure = [_w("TRẦN", 100), _w("TRỌNG", 190, height=32), _w("SƠN", 300, height=70, conf=0.97)]
     assert fields.layout_doubts(sure) == []
+
+
+def _address(value: str, lines: list[str], doubtful: frozenset[str] = frozenset()) -> FieldValue:
+    fv = FieldValue(value, 0.93, "ocr")
+    fields._check_address(fv, [_facts(lines, doubtful)])
+    return fv
+
+
+ADDRESS = "Số 53 đường Hoàng Diệu, Phường Đức Thăng, Thành phố Trà Vinh"
+
+
+def test_a_doubtful_place_word_takes_the_spelling_read_with_confidence_elsewhere():
+    lines = ["Kính gửi: Ủy ban nhân dân phường Đức Thắng, thành phố Trà Vinh",
+             "Nơi cư trú: " + ADDRESS, "Làm tại: Đức Thắng, ngày 07 tháng 6 năm 2022"]
+    fv = _address(ADDRESS, lines, frozenset({"Thăng"}))
+    assert fv.value == "Số 53 đường Hoàng Diệu, Phường Đức Thắng, Thành phố Trà Vinh"
+    assert (fv.source, fv.needs_review) == ("ocr+context", False)
+
+
+def test_two_confident_spellings_of_a_place_flag_the_address():
+    lines = ["Kính gửi: Ủy ban nhân dân phường Đức Thắng", "Nơi cư trú: " + ADDRESS]
+    fv = _address(ADDRESS, lines)
+    assert fv.value == ADDRESS
+    assert [p.code for p in fv.problems] == ["disagrees"]
+
+
+def test_an_address_read_alone_is_left_as_it_is():
+    fv = _address(ADDRESS, ["Nơi cư trú: " + ADDRESS])
+    assert (fv.value, fv.source, fv.problems) == (ADDRESS, "ocr", [])
