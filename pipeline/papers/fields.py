@@ -17,9 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from ocr_models.base import Word
 from pipeline.papers.classify import PageClass, PageGroup, classify_page, group_pages
 from pipeline.papers.digits_settle import settle_digits
 from pipeline.papers.extract import (
+    LABELS,
     UNIT_WORDS,
     Candidate,
     Line,
@@ -695,6 +697,9 @@ def _reconcile(key: str, cand: Candidate, value: str) -> FieldValue:
         # scraps were dropped around a capitalised name: a word of it may be among them
         fv.flag(Problem("name_partial", f"Có chữ không đọc được cạnh họ tên: {cand.raw}",
                         f"unreadable text next to the name: {cand.raw}"))
+    if cand.kind in ("address", "name"):
+        for problem in layout_doubts(cand.words):
+            fv.flag(problem)
     if others:
         sound = {v for v in [value, *others] if _sound(key, cand.kind, v)}
         if len(sound) == 1:
@@ -712,6 +717,37 @@ def _reconcile(key: str, cand: Candidate, value: str) -> FieldValue:
     if low:
         fv.flag(Problem("low_confidence", "Đọc không chắc chắn", "low OCR confidence"))
     return fv
+
+
+GAP_HEIGHTS = 2.5  # a space wider than this many letter heights inside a value: a lost word
+STRAY_HEIGHTS = 2.0  # a "word" this many times taller than the value's letters: not print
+
+
+def layout_doubts(words: Sequence[Word]) -> list[Problem]:
+    """What the word boxes of one value say about it, whatever the letters: a wide empty
+    space between two words of one line (a word the engine lost: "Số 110 [đường] Hoàng
+    Diệu") and a doubtful word far taller than the others (a mark of the photo, the seal
+    or the guilloche read as "vơ"; a sure word in a box stretched by a stroke is print).
+    The value is kept as read; an officer looks at it."""
+    if len(words) < 2:
+        return []
+    heights = sorted(w.height for w in words)
+    height = heights[len(heights) // 2]
+    problems = []
+    for a, b in zip(words, words[1:], strict=False):
+        same_line = b.top < a.top + a.height and a.top < b.top + b.height and b.left > a.left
+        gap = b.left - (a.left + a.width)
+        if same_line and gap > GAP_HEIGHTS * height:
+            problems.append(Problem(
+                "word_gap", f"Có khoảng trống giữa \"{a.text}\" và \"{b.text}\": có thể thiếu chữ",
+                f"a wide space between {a.text!r} and {b.text!r}: a word may be missing"))
+    stray = [w.text for w in words
+             if w.height > STRAY_HEIGHTS * height and w.confidence < REVIEW_CONFIDENCE]
+    if len(words) >= 3 and stray:
+        problems.append(Problem(
+            "stray_word", f"Chữ khác cỡ với cả dòng, có thể là vết in: {' '.join(stray)}",
+            f"words of another size than the line, maybe marks: {' '.join(stray)}"))
+    return problems
 
 
 def _normalise(cand: Candidate) -> str | None:
@@ -845,6 +881,8 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
             _check_person_name(fv, facts)
         elif key == "co_quan_ban_hanh":
             _check_place(fv, facts)
+        elif base in ADDRESS_KEYS and fv.source == "ocr":
+            _check_address(fv, facts)
         elif base in ("gioi_tinh", "dan_toc", "quoc_tich"):
             problems = check_choice(base, fv.value)
             for p in problems:
@@ -930,7 +968,9 @@ def _surname_for(word: str) -> str | None:
 
 def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
     """The place in an issuing body's name ("... xã Cẩm Bình") against its lower-case
-    readings elsewhere on the paper (the date line, "Nơi đăng ký ...")."""
+    readings elsewhere on the paper (the date line, "Nơi đăng ký ..."). Only readings whose
+    words were all read with confidence count; one of them that agrees with the value
+    confirms it ("La Gi" in two addresses outweighs a doubtful "La Gỉ" in the date line)."""
     upper = fv.value.isupper()  # an official letter's issuer, kept as printed
     units = r"xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh"
     m = re.search(rf"\b(?:{units.upper() if upper else units}) (.+)$", fv.value)
@@ -942,33 +982,84 @@ def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
 
         if place in agency_phrases():
             return  # a province's name, matched letter for letter: nothing to improve
-    other = {r for r, upper in _name_readings(title_case(place), facts) if not upper}
-    other = {o.upper() for o in other} if upper else other
-    other.discard(place)
-    if len(other) == 1:
-        fv.value = fv.value[: m.start(1)] + other.pop()
+    seen = {r for r, upper in _readings(title_case(place), facts, REVIEW_CONFIDENCE)
+            if not upper}
+    seen = {o.upper() for o in seen} if upper else seen
+    if place in seen:
+        return  # read the same way elsewhere
+    if len(seen) == 1:
+        fv.value = fv.value[: m.start(1)] + seen.pop()
         fv.source = "ocr+context"
-    elif len(other) > 1:
+    elif len(seen) > 1:
         fv.flag(Problem("disagrees", "Tên địa danh được đọc khác nhau",
                         "the place name reads differently on the paper"))
+
+
+ADDRESS_KEYS = frozenset(label.key for label in LABELS if label.kind == "address")
+_PART_HEAD = re.compile(r"^(?:Tổ dân phố|Khu phố|Thị trấn|Thành phố|Thị xã|Phường|Huyện|Quận|"
+                        r"Tỉnh|Xã|Ấp|Thôn|Xóm|Bản)\s+")
+
+
+def _check_address(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
+    """Each place name of an address ("Phường Đức Thắng" -> "Đức Thắng") against its other
+    readings on the paper ("Kính gửi: Ủy ban nhân dân phường Đức Thắng", the date line).
+    Only readings whose words were all read with confidence count. When the address's own
+    reading is not among them and they agree on one spelling, that spelling is taken (the
+    address's word was doubtful); two confident spellings flag the value."""
+    parts = fv.value.split(", ")
+    changed = False
+    for i, part in enumerate(parts):
+        head = _PART_HEAD.match(part)
+        place = part[head.end():] if head else part
+        if not place or any(ch.isdigit() for ch in place) or len(place.split()) > 4 \
+                or place != title_case(place):  # a place name, as readings are compared
+            continue
+        seen = {r for r, upper in _readings(place, facts, REVIEW_CONFIDENCE) if not upper}
+        if place in seen:
+            seen.discard(place)
+            if seen:
+                fv.flag(Problem("disagrees", f"Địa danh được đọc khác nhau: {place} / "
+                                + " / ".join(sorted(seen)),
+                                f"the place name reads differently on the paper: {place} / "
+                                + " / ".join(sorted(seen))))
+            continue
+        if len(seen) == 1:
+            parts[i] = (part[:head.end()] if head else "") + seen.pop()
+            changed = True
+        elif len(seen) > 1:
+            fv.flag(Problem("disagrees", "Địa danh được đọc khác nhau: " + " / ".join(sorted(seen)),
+                            "the place name reads differently on the paper: "
+                            + " / ".join(sorted(seen))))
+    if changed:
+        fv.value, fv.source = ", ".join(parts), "ocr+context"
 
 
 def _name_readings(value: str, facts: Sequence[PageFacts]) -> list[tuple[str, bool]]:
     """Other readings of the same words on the paper (same letters, other diacritics),
     title-cased, each with whether it was read from an upper-case line."""
+    return [(seen, upper) for seen, upper in _readings(value, facts) if seen != value]
+
+
+def _readings(value: str, facts: Sequence[PageFacts],
+              min_confidence: float = 0.0) -> list[tuple[str, bool]]:
+    """Every reading of the same letters on the paper (``value`` itself included), title
+    case, with whether its line is upper case; readings with a word read below
+    ``min_confidence`` are left out."""
     key = fold(value)
     if len(key) < 5:
         return []
-    others: list[tuple[str, bool]] = []
+    found: list[tuple[str, bool]] = []
     for fact in facts:
         for ln in fact.lines:
             pos = ln.folded.find(key)
             while pos >= 0:
                 end = pos + len(key)
                 if (pos == 0 or not ln.folded[pos - 1].isalpha()) and \
-                        (end == len(ln.folded) or not ln.folded[end].isalpha()):
+                        (end == len(ln.folded) or not ln.folded[end].isalpha()) and \
+                        all(w.confidence >= min_confidence
+                            for w in ln.words_between(pos, end)):
                     seen = title_case(ln.text[pos:end])
-                    if seen != value and (seen, ln.is_upper) not in others:
-                        others.append((seen, ln.is_upper))
+                    if (seen, ln.is_upper) not in found:
+                        found.append((seen, ln.is_upper))
                 pos = ln.folded.find(key, pos + 1)
-    return others
+    return found

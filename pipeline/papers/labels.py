@@ -128,6 +128,8 @@ REASON_NAMES: dict[str, str] = {
     "name_syllable": "không phải tiếng Việt",
     "name_partial": "có chữ không đọc được cạnh họ tên",
     "name_corrected": "họ đã được sửa tự động",
+    "word_gap": "có khoảng trống, có thể thiếu chữ",
+    "stray_word": "có vết lạ đọc thành chữ",
     "not_in_list": "không có trong danh mục",
     "format": "sai dạng",
     "handwritten": "viết tay, cần nhập hoặc kiểm tra",

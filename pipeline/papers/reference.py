@@ -5,10 +5,18 @@
 - the 54 ethnic groups of the official list (Decision 121-TCTK/PPCĐ), as papers print them;
 - common Vietnamese family names: a name whose first syllable is not among them is not
   wrong, but it is unusual enough that an officer should look at it (OCR reads capital
-  "NGUYỄN" as "NGUYÊN" on some fonts: both are syllables, only one is a common surname).
+  "NGUYỄN" as "NGUYÊN" on some fonts: both are syllables, only one is a common surname);
+- all the family names of a sourced list (``pipeline/data/family_names.tsv``, ~460: the
+  common ones and the Sino-Vietnamese readings of the classical *Bách gia tính*; built by
+  ``scripts/family_names.py``, sources and licences in ``docs/family-names.md``): a rare
+  but real family name ("Tiết", "Thẩm", "Âu Dương") is not unusual.
 """
 
 from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
 
 PROVINCE_CODES: dict[str, str] = {
     "001": "Hà Nội", "002": "Hà Giang", "004": "Cao Bằng", "006": "Bắc Kạn",
@@ -49,6 +57,33 @@ FAMILY_NAMES: frozenset[str] = frozenset({
     "Ninh", "Sầm", "Tôn", "Thiều", "Cấn", "Chế", "Chử", "Giáp", "Hàn", "Nhữ", "Tào",
     "Vòng", "Văn", "Ma", "Hoa", "Danh", "Sơn", "Kha",
 })
+
+FAMILY_NAMES_FILE = Path(__file__).resolve().parents[1] / "data" / "family_names.tsv"
+
+
+@dataclass(frozen=True)
+class KnownFamilyNames:
+    """The sourced list: one-syllable family names and two-syllable ones, title case."""
+
+    single: frozenset[str]
+    compound: frozenset[str]
+
+    def __len__(self) -> int:
+        return len(self.single) + len(self.compound)
+
+
+@functools.cache
+def known_family_names() -> KnownFamilyNames:
+    """Every family name of ``pipeline/data/family_names.tsv`` (the common ones included)."""
+    single: set[str] = set(FAMILY_NAMES)
+    compound: set[str] = set()
+    for line in FAMILY_NAMES_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name = line.split("\t", 1)[0].strip()
+        (compound if " " in name else single).add(name)
+    return KnownFamilyNames(frozenset(single), frozenset(compound))
+
 
 NATIONALITIES: frozenset[str] = frozenset({"Việt Nam"})
 SEXES: tuple[str, str] = ("Nam", "Nữ")

