@@ -8,6 +8,7 @@ PACKAGES=(
   poppler-utils                     # pdftoppm (rasterise), pdftotext/pdfsig (checks)
   qpdf                              # PDF structure checks
   hunspell-vi                       # Vietnamese syllable list for diacritic repair
+  unicode-data                      # Unihan readings: the family-name list's rebuild check
   fonts-liberation2 fonts-noto-core fonts-dejavu-core  # Vietnamese glyphs for test scans
   libnss3-tools                     # certutil: NSS trust store for pdfsig in signature tests
   softhsm2                          # software PKCS#11 token for the token-signing test
