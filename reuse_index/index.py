@@ -37,7 +37,15 @@ from .rows import (
     record_from_row,
     to_json,
 )
-from .schema import document_text, documents, dossiers, events, name_terms, originals
+from .schema import (
+    document_numbers,
+    document_text,
+    documents,
+    dossiers,
+    events,
+    name_terms,
+    originals,
+)
 from .work import WorkTable
 
 log = logging.getLogger(__name__)
@@ -169,6 +177,11 @@ class ReuseIndex:
         numbers and full-text entry; the audit events stay. False if it was not indexed."""
         key = clean_key(doc_id)
         with transaction(self._engine) as conn:
+            # the dependent rows are deleted by name, not left to ON DELETE CASCADE alone:
+            # the full-text entry goes with its document_text row's trigger, whatever the
+            # connection's foreign_keys setting
+            for table in (document_text, document_numbers, name_terms, originals):
+                conn.execute(delete(table).where(table.c.document_id == key))
             done = conn.execute(delete(documents).where(documents.c.id == key))
         log.debug("deleted %d document(s)", done.rowcount)
         return done.rowcount == 1
