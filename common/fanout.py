@@ -1,6 +1,8 @@
 """One bounded, ordered fan-out: hand items to an executor, keep a few in flight, and get
 the results back in input order.
 
+``chunks`` cuts a stream into lists of a fixed size (``itertools.batched`` is 3.12+).
+
 Used wherever work fans out once and is merged in one place: the pages of a scan over a
 process pool, the integrity sweep's reads on threads and its signature checks over a
 process pool. Memory stays flat however many items come (at most ``window`` are
@@ -55,3 +57,15 @@ class InProcessExecutor:
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         del wait, cancel_futures
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from common.fanout import ordered_map
+from common.fanout import chunks, ordered_map
 from pipeline.run.submit import store_config
 from pipeline.signing import PROBLEMS_VI, VerificationReport, verify_pdf
 from reuse_index import DocumentRecord, ReuseIndex
@@ -684,21 +684,11 @@ def _checked_in_pool(records: Iterable[DocumentRecord], warehouse: Warehouse, wo
     try:
         for chunk, found in ordered_map(
                 lambda chunk: pool.submit(_check_task, [StoredPdf.of(r) for r in chunk]),
-                _chunks(records, TASK_SIZE), window=3 * workers):
+                chunks(records, TASK_SIZE), window=3 * workers):
             yield from zip(chunk, found, strict=True)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
-
-def _chunks(items: Iterable[DocumentRecord], size: int) -> Iterator[list[DocumentRecord]]:
-    chunk: list[DocumentRecord] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 # --------------------------------------------------------------------------- texts

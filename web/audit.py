@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
+from common.fanout import chunks
 from common.private import safe_writer
 from common.vn import VN_TZ
 from pipeline.papers.doctypes import type_name
@@ -92,7 +93,7 @@ def _csv(events: Iterator[Event],
     writer = safe_writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
-    for chunk in _chunks(events, 500):
+    for chunk in chunks(events, 500):
         papers = papers_of({e.document_id for e in chunk if e.document_id})
         for event in chunk:
             detail = dict(event.detail)
@@ -109,13 +110,3 @@ def _csv(events: Iterator[Event],
         buffer.truncate()
     yield buffer.getvalue()
 
-
-def _chunks(items: Iterator[Event], size: int) -> Iterator[list[Event]]:
-    chunk: list[Event] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
