@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from common.errors import DocumentIntegrityError, DocumentNotFoundError, ExpiredDocumentError
+from reuse_index import DocumentRecord
 from storage import ObjectNotFoundError
 
 from . import previews
@@ -257,9 +258,15 @@ def preview(token: str, svc: Svc) -> Response:
     page = claim.get("n")
     if record is None or not isinstance(page, int) or not 1 <= page <= record.pages:
         raise not_found("trang", "page")
+    return _page_jpeg(svc, record, page)
+
+
+def _page_jpeg(svc: Service, record: DocumentRecord, page: int, **size: int) -> Response:
+    """One page of a stored paper as a JPEG response (a preview, or a thumbnail with
+    ``longest_px``), the stored file's absence and a failed check said as such."""
     try:
         image = previews.page_jpeg(svc.warehouse.store, record, page, cache=svc.cache_dir,
-                                   key=svc.links.key)
+                                   key=svc.links.key, **size)
     except ObjectNotFoundError as exc:
         raise not_found("tệp lưu trữ", "stored file") from exc
     except previews.PreviewError as exc:
@@ -279,15 +286,7 @@ def thumbnail(token: str, svc: Svc, who: Officer) -> Response:
     record = svc.warehouse.index.get(str(claim.get("d")))
     if record is None or record.pages < 1:
         raise not_found("trang", "page")
-    try:
-        image = previews.page_jpeg(svc.warehouse.store, record, 1, cache=svc.cache_dir,
-                                   key=svc.links.key, longest_px=previews.THUMB_PX)
-    except ObjectNotFoundError as exc:
-        raise not_found("tệp lưu trữ", "stored file") from exc
-    except previews.PreviewError as exc:
-        raise _integrity(str(exc)) from exc
-    return Response(image, media_type="image/jpeg",
-                    headers={"Cache-Control": f"private, max-age={PREVIEW_TTL_S}"})
+    return _page_jpeg(svc, record, 1, longest_px=previews.THUMB_PX)
 
 
 @router.get("/files/{token}", response_class=FileResponse, tags=["links"],
