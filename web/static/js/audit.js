@@ -12,6 +12,10 @@ const COLUMNS = ['at', 'actor', 'action', 'document', 'dossier', 'detail'];
 
 let paging = { params: null, next: null };
 
+// Each load (or a refused filter) takes a new number; an answer that arrives after a newer
+// load started is stale and must not overwrite the rows or the message the user now sees.
+let loadSeq = 0;
+
 let openPaper = null; // opens a paper in the search view (auditors who are officers)
 
 export function init(hooks) {
@@ -33,6 +37,7 @@ export function show(first) {
 }
 
 export function reset() {
+  loadSeq += 1;
   paging = { params: null, next: null };
   $('audit-form').reset();
   clear($('audit-rows'));
@@ -42,6 +47,7 @@ export function reset() {
 
 async function loadAudit(more) {
   const msg = $('audit-msg');
+  const seq = ++loadSeq;
   if (!more) {
     let days;
     try {
@@ -68,11 +74,12 @@ async function loadAudit(more) {
   try {
     data = await api('GET', `/api/access-log?${params}`);
   } catch (e) {
-    showMsg(msg, e.message, 'error');
     setBusy(button, false);
+    if (seq === loadSeq) showMsg(msg, e.message, 'error');
     return;
   }
   setBusy(button, false);
+  if (seq !== loadSeq) return; // a newer load or a refused filter came after this one
   const rows = $('audit-rows');
   if (!more) clear(rows);
   const onOpen = hasRole('officer') && openPaper ? openPaper : null;

@@ -141,13 +141,13 @@ async function loadReports() {
   const msg = $('reports-msg');
   const v = reportValues();
   const problem = reportProblem(v);
+  const seq = ++reportSeq; // a refused period also outdates an answer still on its way
   if (problem) {
     showMsg(msg, problem[0], 'error');
     $(problem[1]).focus();
     return;
   }
   syncReportLinks();
-  const seq = ++reportSeq;
   const button = $('r-submit');
   setBusy(button, true);
   showMsg(msg, 'Đang tính chỉ số và danh sách cần xem lại…', 'info');

@@ -84,10 +84,15 @@ function snippetLine(snippet) {
     parts);
 }
 
+// Each search (or refused form) takes a new number; a slower earlier answer is dropped
+// instead of replacing the results or the message of a newer one.
+let searchSeq = 0;
+
 async function onSearch(event) {
   event.preventDefault();
   const form = $('search-form');
   const msg = $('search-msg');
+  const seq = ++searchSeq;
   let days;
   try {
     days = readDays(form); // typed dd/mm/yyyy, sent as YYYY-MM-DD
@@ -116,9 +121,9 @@ async function onSearch(event) {
     // POST: the personal ID, name and birth date never go into a URL (proxy logs)
     const body = Object.fromEntries(new URLSearchParams(params));
     const data = await api('POST', '/api/documents/search', { ...body, limit: SEARCH_LIMIT });
-    renderResults(data);
+    if (seq === searchSeq) renderResults(data);
   } catch (e) {
-    showMsg(msg, e.message, 'error');
+    if (seq === searchSeq) showMsg(msg, e.message, 'error');
   } finally {
     setBusy(button, false);
   }
