@@ -868,7 +868,10 @@ def test_meta_serves_the_python_constants(client: TestClient, seeded: Seeded) ->
     # the job states ScanJob documents, and which of them the page keeps following
     documented = ScanJob.model_fields["state"].description
     assert set(_keys(meta["job_states"])) == set(documented.replace(" ", "").split(","))
-    assert {s["key"] for s in meta["job_states"] if s["active"]} == {"queued", "running"}
+    # a job handed to the workers is followed until they finish it, but not cancelled here
+    assert {s["key"] for s in meta["job_states"] if s["active"]} == {
+        "queued", "running", "queued_to_workers"}
+    assert {s["key"] for s in meta["job_states"] if s["cancellable"]} == {"queued", "running"}
     # every reason code the pipeline flags fields with, every action web/ records
     flagged = {m for f in PAPERS.glob("*.py")
                for m in re.findall(r'Problem\(\s*"(\w+)"', f.read_text("utf-8"))}

@@ -81,7 +81,7 @@ export const channelName = (code) => (loaded() && lookup.channels.get(code)) || 
 export function jobState(key) {
   loaded();
   const item = lookup.jobStates.get(key);
-  return item || { key, name: key, tone: 'warn', active: false };
+  return item || { key, name: key, tone: 'warn', active: false, cancellable: false };
 }
 
 /** An input pattern the server enforces (dossier_code, agency_code, procedure_code,
