@@ -13,9 +13,16 @@ import csv
 import dataclasses
 import hashlib
 import io
+import json
 import os
 import re
+import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -471,6 +478,66 @@ def test_a_tampered_stored_pdf_is_refused(client: TestClient, seeded: Seeded) ->
     assert response.status_code == 409 and response.json()["code"] == "integrity"
     link = client.post("/api/documents/hong-0001/download", headers=headers, json={}).json()
     assert client.get(link["url"]).status_code == 409
+
+
+
+def test_the_server_log_names_no_citizen(seeded: Seeded, tmp_path: Path) -> None:
+    """``sohoa serve --log-level debug`` (uvicorn's access log on): an officer's searches
+    by ID, name and birth date, in the URL where a caller put them there (refused, but the
+    request line is logged) and in the body, an opened paper, its dossier: the log lines
+    at INFO and above show the ID's last 3 digits at most, no name, no birth date
+    (Decree 13/2023)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(seeded.env)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-c", "import sys, cli; sys.exit(cli.main())",
+                                   "serve", "--host", "127.0.0.1", "--port", str(port),
+                                   "--log-level", "debug"],
+                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+    officer = {"Authorization": f"Bearer {seeded.tokens['canbo']}"}
+
+    def call(method: str, path: str, body: dict | None = None) -> int:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url + path, data=data, method=method, headers={
+            **officer, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            try:
+                if call("GET", "/health") == 200:
+                    break
+            except urllib.error.URLError:  # not listening yet
+                time.sleep(0.2)
+        name = urllib.parse.quote("Nguyễn Thị Hồng Nhung")
+        assert call("GET", f"/api/documents?owner_id={OWNER_ID}&name={name}"
+                           "&birth_date=1990-03-15&type=giay_khai_sinh") == 400
+        assert call("GET", "/api/documents?name=nguyen+thi+hong+nhung") == 400
+        assert call("POST", "/api/documents/search", {"owner_id": OWNER_ID,
+                                                       "name": "nguyen thi hong nhung"}) == 200
+        doc_id = seeded.doc_ids[0]
+        assert call("GET", f"/api/documents/{doc_id}") == 200
+        assert call("GET", "/api/dossiers/000.00.19.H12-261122-0001") == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = log.read_text("utf-8").splitlines()
+    assert any("/api/documents?owner_id=***" in line for line in lines), lines  # logged
+    shown = [line for line in lines if not line.startswith("DEBUG")]
+    leaks = [line for line in shown if OWNER_ID in line or "1990-03-15" in line
+             or "nguyen" in line.lower() or "Nguy" in line or "Nhung" in line]
+    assert leaks == []
 
 
 def test_bad_input_gets_clear_4xx(client: TestClient, seeded: Seeded) -> None:
