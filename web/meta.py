@@ -24,7 +24,7 @@ from pipeline.papers.doctypes import DOC_TYPES, PERSONAL_ID, PROCEDURE_CODE
 from pipeline.papers.fields import REVIEW_CONFIDENCE
 from pipeline.papers.labels import FIELD_LABELS, METADATA_LABELS, REASON_NAMES
 from pipeline.run.batch import SCAN_SUFFIXES
-from reuse_index import EVENT_KINDS
+from reuse_index import EVENT_KINDS, REFUSAL_REASONS
 from reuse_index.accounts import ROLES, USERNAME_RE
 from warehouse.scorecard import INDICATORS, NAMES_VI, THRESHOLD
 
@@ -157,6 +157,9 @@ class Meta(BaseModel):
     search_terms: list[Label] = Field(description="query and filter keys in event details")
     channels: list[Channel]
     scan_suffixes: list[str] = Field(description="file types the scanners read")
+    refusal_reasons: list[Label] = Field(
+        default_factory=list, description="why an attach was refused (``reason_code`` "
+                                          "of a reuse_refused event's detail)")
 
 
 router = APIRouter(prefix="/api", tags=["meta"])
@@ -188,6 +191,7 @@ def build_meta() -> Meta:
         full_points_rate=float(THRESHOLD),
         review_confidence=REVIEW_CONFIDENCE,
         review_reasons=labels(REASON_NAMES),
+        refusal_reasons=labels({k: vi for k, (vi, _en) in REFUSAL_REASONS.items()}),
         field_labels=labels(FIELD_LABELS),
         metadata_labels=labels(METADATA_LABELS),
         event_kinds=[Label(key=k, name=KIND_NAMES.get(k, k)) for k in kinds],

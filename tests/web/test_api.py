@@ -37,7 +37,7 @@ from common.settings import Settings
 from pipeline.papers.doctypes import DOC_TYPES
 from pipeline.papers.fields import REVIEW_CONFIDENCE
 from pipeline.run.batch import SCAN_SUFFIXES
-from reuse_index import EVENT_KINDS, ReuseIndex
+from reuse_index import EVENT_KINDS, ReuseIndex, refusal_text
 from reuse_index.accounts import ROLES
 from tests.conftest import lined_page, run_cli
 from warehouse.scorecard import INDICATORS, NAMES_VI, THRESHOLD
@@ -462,6 +462,18 @@ def test_an_expired_paper_is_refused_and_the_refusal_recorded(client: TestClient
         refused = index.events(kind="reuse_refused", dossier_code="HS-HH-1")
         assert index.events(kind="reused", dossier_code="HS-HH-1") == []
     assert refused[0].document_id == seeded.expired_id and refused[0].actor == "canbo"
+    # a reason code, named in Vietnamese by /api/meta and in the CSV; the English sentence
+    # earlier events carry is kept for whoever reads it
+    detail = refused[0].detail
+    assert detail["reason_code"] == "expired" and detail["valid_until"] == "2020-01-01"
+    assert detail["reason"] == "expired on 2020-01-01"
+    meta = client.get("/api/meta", headers=bearer(seeded, "canbo")).json()
+    assert {r["key"]: r["name"] for r in meta["refusal_reasons"]} == {
+        "expired": "hết hiệu lực", "integrity": "không đạt kiểm tra toàn vẹn / chữ ký số"}
+    exported = client.get("/api/access-log.csv?kind=reuse_refused&dossier_code=HS-HH-1",
+                          headers=bearer(seeded, "kiemtra"))
+    [row] = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert row["refusal_reason"] == "hết hiệu lực (có giá trị đến hết ngày 01/01/2020)"
 
 
 def test_a_tampered_stored_pdf_is_refused(client: TestClient, seeded: Seeded) -> None:
@@ -476,6 +488,12 @@ def test_a_tampered_stored_pdf_is_refused(client: TestClient, seeded: Seeded) ->
     response = client.post("/api/documents/hong-0001/reuse", headers=headers,
                            json={"dossier_code": "HS-HONG-1"})
     assert response.status_code == 409 and response.json()["code"] == "integrity"
+    with seeded.index() as index:
+        [refused] = index.events(kind="reuse_refused", dossier_code="HS-HONG-1")
+    assert refused.detail["reason_code"] == "integrity"
+    assert "sha256 mismatch" in refused.detail["problems"]
+    assert refusal_text(refused.detail).startswith("không đạt kiểm tra toàn vẹn / chữ ký số (")
+    assert refusal_text(refused.detail, "en").startswith("failed the integrity check (")
     link = client.post("/api/documents/hong-0001/download", headers=headers, json={}).json()
     assert client.get(link["url"]).status_code == 409
 
