@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from common import redact
 from common.errors import (
     DiskFullError,
     ExitCode,
@@ -1209,6 +1210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.ERROR - 10 * args.verbose
     logging.basicConfig(level=max(logging.DEBUG, level), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.install()  # no personal ID or searched name in a log line at INFO and above
     try:
         code = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit

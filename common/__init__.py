@@ -6,4 +6,6 @@
 - :mod:`common.vn` — Vietnam's time zone, NFC and accent folding;
 - :mod:`common.settings` — the typed ``SOHOA_*`` settings, loaded once at the edge;
 - :mod:`common.fanout` — one bounded, ordered map over an executor.
+- :mod:`common.redact` — what log lines may say about citizens (IDs masked, searched
+  names left out), installed once per process.
 """

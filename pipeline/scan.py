@@ -35,7 +35,7 @@ from pipeline.page.process import PageOptions, PageResult
 from pipeline.papers.doctypes import PROCEDURE_CODE, type_name
 from pipeline.papers.fields import Document, documents_for_pages, portal_value
 from pipeline.pdfa import assemble_pdfa
-from reuse_index import DocumentRecord, ReuseIndex
+from reuse_index import DocumentRecord, ReuseIndex, refusal
 from reuse_index.rows import field_value
 from storage import ObjectStore
 from storage.keys import document_key, done_key, original_key
@@ -324,7 +324,7 @@ class DossierScanner:
                     self.index.record_event(
                         "reuse_refused", document_id=rec.id, dossier_code=request.dossier,
                         actor=request.actor,
-                        detail={**detail, "reason": f"expired on {rec.valid_until}"})
+                        detail={**detail, **refusal("expired", valid_until=rec.valid_until)})
                 out.append(doc)
                 continue
             if not self.index.events(document_id=rec.id, dossier_code=request.dossier,

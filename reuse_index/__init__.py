@@ -14,11 +14,20 @@ from .errors import (
 from .index import ENV_URL, ReuseIndex
 from .migrations import LATEST_VERSION, MIGRATIONS
 from .names import name_key, name_terms
-from .records import EVENT_KINDS, DocumentRecord, Dossier, Event
+from .records import (
+    EVENT_KINDS,
+    REFUSAL_REASONS,
+    DocumentRecord,
+    Dossier,
+    Event,
+    refusal,
+    refusal_text,
+)
 
 __all__ = [
     "ENV_URL",
     "EVENT_KINDS",
+    "REFUSAL_REASONS",
     "LATEST_VERSION",
     "MIGRATIONS",
     "DocumentRecord",
@@ -31,4 +40,6 @@ __all__ = [
     "SchemaTooNewError",
     "name_key",
     "name_terms",
+    "refusal",
+    "refusal_text",
 ]

@@ -6,6 +6,8 @@ Datetimes are timezone-aware (the index returns them in UTC); dates are ``date``
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,6 +20,55 @@ EVENT_KINDS = frozenset({"received", "digitized", "accessed", "reused", "reuse_r
                          "account", "result", "scan_cancelled", "merged", "superseded",
                          "corrected"})
 WORK_STATES = ("queued", "running", "done", "failed", "dead")
+
+# Why an attach was refused: ``reason_code`` in a ``reuse_refused`` event's detail, with the
+# Vietnamese and English words for it. ``reason`` keeps the English sentence earlier events
+# carry ("expired on 2020-01-01", "integrity: sha256 mismatch"), for whoever reads it.
+REFUSAL_REASONS: dict[str, tuple[str, str]] = {
+    "expired": ("hết hiệu lực", "expired"),
+    "integrity": ("không đạt kiểm tra toàn vẹn / chữ ký số", "failed the integrity check"),
+}
+_LEGACY_EXPIRED = re.compile(r"^expired on (\d{4}-\d{2}-\d{2})$")
+
+
+def refusal(code: str, *, valid_until: date | None = None,
+            problems: Sequence[str] = ()) -> dict[str, Any]:
+    """The detail keys of a refused attach: its code, the English sentence, the problems
+    an integrity check found (the paper's ``valid_until`` is in the detail already)."""
+    if code == "expired":
+        if valid_until is None:
+            raise ValueError("an expired paper's refusal needs its valid_until")
+        return {"reason_code": code, "reason": f"expired on {valid_until.isoformat()}"}
+    if code == "integrity":
+        return {"reason_code": code, "reason": "integrity: " + ", ".join(problems),
+                "problems": list(problems)}
+    raise ValueError(f"unknown refusal reason {code!r}")
+
+
+def refusal_text(detail: Mapping[str, Any], lang: str = "vi") -> str | None:
+    """A refused attach's reason as people read it, in Vietnamese (``lang="vi"``) or
+    English; events recorded before reason codes are read from their English sentence.
+    None when the detail has no reason."""
+    reason = str(detail.get("reason") or "")
+    code = detail.get("reason_code")
+    until = detail.get("valid_until")
+    problems = detail.get("problems")
+    if code is None:  # recorded before reason codes
+        expired = _LEGACY_EXPIRED.match(reason)
+        if expired:
+            code, until = "expired", expired.group(1)
+        elif reason.startswith("integrity: "):
+            code, problems = "integrity", reason.removeprefix("integrity: ").split(", ")
+    if code not in REFUSAL_REASONS:
+        return reason or None
+    words = REFUSAL_REASONS[code][0 if lang == "vi" else 1]
+    if code == "expired" and until:
+        day = date.fromisoformat(str(until)[:10])
+        return (f"{words} (có giá trị đến hết ngày {day:%d/%m/%Y})" if lang == "vi"
+                else f"{words} (valid until {day.isoformat()})")
+    if code == "integrity" and problems:
+        return f"{words} ({', '.join(map(str, problems))})"
+    return words
 
 
 @dataclass(frozen=True, kw_only=True)

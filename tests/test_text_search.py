@@ -104,6 +104,16 @@ def test_an_erased_paper_is_gone_from_the_text_index(home: Path, birth: dict,
     with index(home) as idx:
         assert idx.delete_document(birth["id"])
         with idx._engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM document_fts WHERE document_fts "
-                                     "MATCH 'khoi'")).scalar() == 0
+            left = {name: conn.execute(text(f"SELECT count(*) FROM {name} WHERE {key} = :d"),
+                                       {"d": birth["id"]}).scalar()
+                    for name, key in (("documents", "id"), ("document_text", "document_id"),
+                                      ("document_numbers", "document_id"),
+                                      ("name_terms", "document_id"),
+                                      ("originals", "document_id"))}
+            words = conn.execute(text("SELECT count(*) FROM document_fts WHERE document_fts "
+                                      "MATCH 'khoi'")).scalar()
+            # the FTS index against its content table: entries without a row are an error
+            conn.exec_driver_sql("INSERT INTO document_fts(document_fts, rank) "
+                                 "VALUES ('integrity-check', 1)")
+        assert (left, words) == (dict.fromkeys(left, 0), 0)
     assert _run(capsys, "search", "--text", "khai sinh")[0] == 1

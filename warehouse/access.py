@@ -22,7 +22,7 @@ from common.errors import (
 from common.settings import Settings
 from common.vn import vn_today
 from pipeline.run.submit import open_store_checked, signing_config
-from reuse_index import DocumentRecord, ReuseIndex
+from reuse_index import DocumentRecord, ReuseIndex, refusal
 from storage import ObjectNotFoundError, ObjectStore
 from warehouse.integrity import Parts, check_parts
 
@@ -128,15 +128,15 @@ class Warehouse:
         check, _ = self.verify(record)
         reason = None
         if not check.ok:
-            reason = "integrity: " + ", ".join(check.problems)
+            reason = refusal("integrity", problems=check.problems)
         elif not record.is_valid_on(day):
-            reason = f"expired on {record.valid_until.isoformat()}"
+            reason = refusal("expired", valid_until=record.valid_until)
         detail = {"component": component, "valid_until": record.valid_until.isoformat()
                   if record.valid_until else None, "checked_on": day.isoformat(),
                   "action": "attach", **(extra or {})}
         if reason:
             self.index.record_event("reuse_refused", document_id=doc_id, dossier_code=dossier,
-                                    actor=actor, detail={**detail, "reason": reason})
+                                    actor=actor, detail={**detail, **reason})
             if not check.ok:
                 raise DocumentIntegrityError(detail=", ".join(check.problems))
             raise ExpiredDocumentError(detail=f"{doc_id}: hết hạn ngày "

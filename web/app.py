@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common import redact
 from common.errors import DiskFullError, SohoaError, disk_full
 from common.settings import Settings
 from reuse_index import IndexStoreError
@@ -56,6 +57,7 @@ download and attach is recorded in the access log."""
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The ASGI application for ``settings`` (default: from the environment)."""
+    redact.install()  # no citizen in this process's logs (uvicorn's access log included)
     settings = settings or Settings.load()
 
     @asynccontextmanager

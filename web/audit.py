@@ -25,7 +25,7 @@ from common.fanout import chunks
 from common.private import safe_writer
 from common.vn import VN_TZ
 from pipeline.papers.doctypes import type_name
-from reuse_index import EVENT_KINDS, DocumentRecord, Event
+from reuse_index import EVENT_KINDS, DocumentRecord, Event, refusal_text
 
 from .auth import Principal, require
 from .context import Service, day_range, service
@@ -37,7 +37,7 @@ Auditor = Annotated[Principal, Depends(require("auditor"))]
 EventKind = Annotated[str | None, Query(pattern="^(" + "|".join(sorted(EVENT_KINDS)) + ")$")]
 Text64 = Annotated[str | None, Query(max_length=128)]
 CSV_COLUMNS = ("id", "at", "kind", "action", "actor", "document_id", "dossier_code", "via",
-               "ip", "detail", "document_type", "owner_name")
+               "ip", "detail", "document_type", "owner_name", "refusal_reason")
 
 
 def _filters(since: date | None, until: date | None, actor: str | None,
@@ -88,7 +88,8 @@ def access_log_csv(request: Request, svc: Svc, who: Auditor, since: date | None 
 
 def _csv(events: Iterator[Event],
          papers_of: Callable[[Iterable[str]], dict[str, DocumentRecord]]) -> Iterator[str]:
-    """The rows, 500 at a time, each with its paper's type name and owner (added last)."""
+    """The rows, 500 at a time, each with its paper's type name and owner and, for a
+    refused attach, why in Vietnamese (columns added last)."""
     buffer = io.StringIO()
     writer = safe_writer(buffer)
     buffer.write("\ufeff")
@@ -104,7 +105,9 @@ def _csv(events: Iterator[Event],
                              detail.pop("via", ""), detail.pop("ip", ""),
                              json.dumps(detail, ensure_ascii=False, sort_keys=True),
                              type_name(paper.doc_type) if paper else "",
-                             (paper.owner_name or "") if paper else ""))
+                             (paper.owner_name or "") if paper else "",
+                             (refusal_text(event.detail) or "")
+                             if event.kind == "reuse_refused" else ""))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -24,7 +24,7 @@ from pipeline.papers.doctypes import DOC_TYPES, PERSONAL_ID, PROCEDURE_CODE
 from pipeline.papers.fields import REVIEW_CONFIDENCE
 from pipeline.papers.labels import FIELD_LABELS, METADATA_LABELS, REASON_NAMES
 from pipeline.run.batch import SCAN_SUFFIXES
-from reuse_index import EVENT_KINDS
+from reuse_index import EVENT_KINDS, REFUSAL_REASONS
 from reuse_index.accounts import ROLES, USERNAME_RE
 from warehouse.scorecard import INDICATORS, NAMES_VI, THRESHOLD
 
@@ -82,15 +82,18 @@ TERM_NAMES: dict[str, str] = {
     "action": "hành động",
 }
 
-# An upload's job states (web/scans.py ``ScanJob.state``): name, badge tone, still moving.
-JOB_STATES: dict[str, tuple[str, Literal["info", "ok", "bad"], bool]] = {
-    "queued": ("Đang chờ số hoá", "info", True),
-    "running": ("Đang số hoá", "info", True),
-    "done": ("Đã số hoá xong", "ok", False),
-    "failed": ("Không số hoá được", "bad", False),
-    "interrupted": ("Bị gián đoạn", "bad", False),
-    "queued_to_workers": ("Đã chuyển cho hàng đợi xử lý", "ok", False),
-    "cancelled": ("Đã huỷ", "bad", False),
+# An upload's job states (web/scans.py ``ScanJob.state``): name, badge tone, still moving
+# (the page keeps asking ``GET /api/scans/{job}``), can still be cancelled here. A job handed
+# to the queue's workers still moves: the server follows the workers' pages on every GET
+# until each file is assembled (``done`` / ``failed``), but only the workers can stop it.
+JOB_STATES: dict[str, tuple[str, Literal["info", "ok", "bad"], bool, bool]] = {
+    "queued": ("Đang chờ số hoá", "info", True, True),
+    "running": ("Đang số hoá", "info", True, True),
+    "done": ("Đã số hoá xong", "ok", False, False),
+    "failed": ("Không số hoá được", "bad", False, False),
+    "interrupted": ("Bị gián đoạn", "bad", False, False),
+    "queued_to_workers": ("Đã chuyển cho hàng đợi xử lý", "info", True, False),
+    "cancelled": ("Đã huỷ", "bad", False, False),
 }
 
 # What each scorecard rate counts (numerator / denominator).
@@ -113,6 +116,7 @@ class Label(BaseModel):
 class JobState(Label):
     tone: Literal["info", "ok", "bad"] = Field(description="badge colour")
     active: bool = Field(description="still moving: the page keeps following the job")
+    cancellable: bool = Field(description="DELETE /api/scans/{job} may still stop it")
 
 
 class Indicator(Label):
@@ -153,6 +157,9 @@ class Meta(BaseModel):
     search_terms: list[Label] = Field(description="query and filter keys in event details")
     channels: list[Channel]
     scan_suffixes: list[str] = Field(description="file types the scanners read")
+    refusal_reasons: list[Label] = Field(
+        default_factory=list, description="why an attach was refused (``reason_code`` "
+                                          "of a reuse_refused event's detail)")
 
 
 router = APIRouter(prefix="/api", tags=["meta"])
@@ -177,13 +184,14 @@ def build_meta() -> Meta:
         patterns=Patterns(dossier_code=CODE_PATTERN, agency_code=CODE_PATTERN,
                           procedure_code=PROCEDURE_CODE.pattern,
                           username=USERNAME_RE.pattern, personal_id=PERSONAL_ID.pattern),
-        job_states=[JobState(key=k, name=name, tone=tone, active=active)
-                    for k, (name, tone, active) in JOB_STATES.items()],
+        job_states=[JobState(key=k, name=name, tone=tone, active=active, cancellable=stop)
+                    for k, (name, tone, active, stop) in JOB_STATES.items()],
         indicators=[Indicator(key=k, name=NAMES_VI[k], ratio=INDICATOR_RATIOS[k])
                     for k in INDICATORS],
         full_points_rate=float(THRESHOLD),
         review_confidence=REVIEW_CONFIDENCE,
         review_reasons=labels(REASON_NAMES),
+        refusal_reasons=labels({k: vi for k, (vi, _en) in REFUSAL_REASONS.items()}),
         field_labels=labels(FIELD_LABELS),
         metadata_labels=labels(METADATA_LABELS),
         event_kinds=[Label(key=k, name=KIND_NAMES.get(k, k)) for k in kinds],

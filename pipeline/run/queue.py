@@ -45,6 +45,7 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
 
+from common import redact
 from common.errors import SohoaError
 from common.settings import Settings
 from pipeline.page.intake import list_pages
@@ -62,6 +63,7 @@ from storage.errors import (
 )
 
 log = logging.getLogger(__name__)
+redact.install()  # the workers' logs name no citizen either
 
 SETTINGS = Settings.load()  # the broker's settings: this module is the queue's edge
 QUEUE_PREFIX = SETTINGS.queue_prefix  # one deployment's queues

@@ -533,3 +533,24 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_refused_attach_is_said_in_vietnamese_or_english_from_its_code() -> None:
+    from reuse_index import refusal, refusal_text
+
+    expired = {"valid_until": "2020-01-01", **refusal("expired", valid_until=date(2020, 1, 1))}
+    assert expired["reason_code"] == "expired" and expired["reason"] == "expired on 2020-01-01"
+    assert refusal_text(expired) == "hết hiệu lực (có giá trị đến hết ngày 01/01/2020)"
+    assert refusal_text(expired, "en") == "expired (valid until 2020-01-01)"
+    broken = refusal("integrity", problems=["sha256 mismatch", "signature invalid"])
+    assert refusal_text(broken) == ("không đạt kiểm tra toàn vẹn / chữ ký số "
+                                    "(sha256 mismatch, signature invalid)")
+    # events recorded before reason codes: read from their English sentence
+    assert refusal_text({"reason": "expired on 2026-01-01"}) == \
+        "hết hiệu lực (có giá trị đến hết ngày 01/01/2026)"
+    assert refusal_text({"reason": "integrity: sha256 mismatch"}, "en") == \
+        "failed the integrity check (sha256 mismatch)"
+    assert refusal_text({"reason": "đối chiếu bản chính"}) == "đối chiếu bản chính"
+    assert refusal_text({}) is None
+    with pytest.raises(ValueError):
+        refusal("lost")

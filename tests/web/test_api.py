@@ -13,9 +13,16 @@ import csv
 import dataclasses
 import hashlib
 import io
+import json
 import os
 import re
+import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,7 +37,7 @@ from common.settings import Settings
 from pipeline.papers.doctypes import DOC_TYPES
 from pipeline.papers.fields import REVIEW_CONFIDENCE
 from pipeline.run.batch import SCAN_SUFFIXES
-from reuse_index import EVENT_KINDS, ReuseIndex
+from reuse_index import EVENT_KINDS, ReuseIndex, refusal_text
 from reuse_index.accounts import ROLES
 from tests.conftest import lined_page, run_cli
 from warehouse.scorecard import INDICATORS, NAMES_VI, THRESHOLD
@@ -455,6 +462,18 @@ def test_an_expired_paper_is_refused_and_the_refusal_recorded(client: TestClient
         refused = index.events(kind="reuse_refused", dossier_code="HS-HH-1")
         assert index.events(kind="reused", dossier_code="HS-HH-1") == []
     assert refused[0].document_id == seeded.expired_id and refused[0].actor == "canbo"
+    # a reason code, named in Vietnamese by /api/meta and in the CSV; the English sentence
+    # earlier events carry is kept for whoever reads it
+    detail = refused[0].detail
+    assert detail["reason_code"] == "expired" and detail["valid_until"] == "2020-01-01"
+    assert detail["reason"] == "expired on 2020-01-01"
+    meta = client.get("/api/meta", headers=bearer(seeded, "canbo")).json()
+    assert {r["key"]: r["name"] for r in meta["refusal_reasons"]} == {
+        "expired": "hết hiệu lực", "integrity": "không đạt kiểm tra toàn vẹn / chữ ký số"}
+    exported = client.get("/api/access-log.csv?kind=reuse_refused&dossier_code=HS-HH-1",
+                          headers=bearer(seeded, "kiemtra"))
+    [row] = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert row["refusal_reason"] == "hết hiệu lực (có giá trị đến hết ngày 01/01/2020)"
 
 
 def test_a_tampered_stored_pdf_is_refused(client: TestClient, seeded: Seeded) -> None:
@@ -469,8 +488,74 @@ def test_a_tampered_stored_pdf_is_refused(client: TestClient, seeded: Seeded) ->
     response = client.post("/api/documents/hong-0001/reuse", headers=headers,
                            json={"dossier_code": "HS-HONG-1"})
     assert response.status_code == 409 and response.json()["code"] == "integrity"
+    with seeded.index() as index:
+        [refused] = index.events(kind="reuse_refused", dossier_code="HS-HONG-1")
+    assert refused.detail["reason_code"] == "integrity"
+    assert "sha256 mismatch" in refused.detail["problems"]
+    assert refusal_text(refused.detail).startswith("không đạt kiểm tra toàn vẹn / chữ ký số (")
+    assert refusal_text(refused.detail, "en").startswith("failed the integrity check (")
     link = client.post("/api/documents/hong-0001/download", headers=headers, json={}).json()
     assert client.get(link["url"]).status_code == 409
+
+
+
+def test_the_server_log_names_no_citizen(seeded: Seeded, tmp_path: Path) -> None:
+    """``sohoa serve --log-level debug`` (uvicorn's access log on): an officer's searches
+    by ID, name and birth date, in the URL where a caller put them there (refused, but the
+    request line is logged) and in the body, an opened paper, its dossier: the log lines
+    at INFO and above show the ID's last 3 digits at most, no name, no birth date
+    (Decree 13/2023)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(seeded.env)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-c", "import sys, cli; sys.exit(cli.main())",
+                                   "serve", "--host", "127.0.0.1", "--port", str(port),
+                                   "--log-level", "debug"],
+                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+    officer = {"Authorization": f"Bearer {seeded.tokens['canbo']}"}
+
+    def call(method: str, path: str, body: dict | None = None) -> int:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url + path, data=data, method=method, headers={
+            **officer, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            try:
+                if call("GET", "/health") == 200:
+                    break
+            except urllib.error.URLError:  # not listening yet
+                time.sleep(0.2)
+        name = urllib.parse.quote("Nguyễn Thị Hồng Nhung")
+        assert call("GET", f"/api/documents?owner_id={OWNER_ID}&name={name}"
+                           "&birth_date=1990-03-15&type=giay_khai_sinh") == 400
+        assert call("GET", "/api/documents?name=nguyen+thi+hong+nhung") == 400
+        assert call("POST", "/api/documents/search", {"owner_id": OWNER_ID,
+                                                       "name": "nguyen thi hong nhung"}) == 200
+        doc_id = seeded.doc_ids[0]
+        assert call("GET", f"/api/documents/{doc_id}") == 200
+        assert call("GET", "/api/dossiers/000.00.19.H12-261122-0001") == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = log.read_text("utf-8").splitlines()
+    assert any("/api/documents?owner_id=***" in line for line in lines), lines  # logged
+    shown = [line for line in lines if not line.startswith("DEBUG")]
+    leaks = [line for line in shown if OWNER_ID in line or "1990-03-15" in line
+             or "nguyen" in line.lower() or "Nguy" in line or "Nhung" in line]
+    assert leaks == []
 
 
 def test_bad_input_gets_clear_4xx(client: TestClient, seeded: Seeded) -> None:
@@ -868,7 +953,10 @@ def test_meta_serves_the_python_constants(client: TestClient, seeded: Seeded) ->
     # the job states ScanJob documents, and which of them the page keeps following
     documented = ScanJob.model_fields["state"].description
     assert set(_keys(meta["job_states"])) == set(documented.replace(" ", "").split(","))
-    assert {s["key"] for s in meta["job_states"] if s["active"]} == {"queued", "running"}
+    # a job handed to the workers is followed until they finish it, but not cancelled here
+    assert {s["key"] for s in meta["job_states"] if s["active"]} == {
+        "queued", "running", "queued_to_workers"}
+    assert {s["key"] for s in meta["job_states"] if s["cancellable"]} == {"queued", "running"}
     # every reason code the pipeline flags fields with, every action web/ records
     flagged = {m for f in PAPERS.glob("*.py")
                for m in re.findall(r'Problem\(\s*"(\w+)"', f.read_text("utf-8"))}

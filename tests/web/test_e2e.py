@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime
 import io
 import json
 import os
@@ -995,6 +996,181 @@ def test_officer_finds_papers_by_their_text(open_page, site: Site) -> None:
     page.get_by_test_id("q-text").press("Enter")
     expect(page.get_by_test_id("search-msg")).to_contain_text("Không tìm thấy")
 
+
+
+# -- answers that arrive late ---------------------------------------------------------------
+
+
+class Held:
+    """Requests to ``pattern`` held back (answered only when the test says so): an answer
+    that takes long, made certain instead of left to chance."""
+
+    def __init__(self, page, pattern: str, *, count: int = 1) -> None:
+        self.page, self.pattern, self.count = page, pattern, count
+        self.routes: list = []
+        page.route(pattern, self._route)
+
+    def _route(self, route) -> None:
+        if len(self.routes) < self.count:
+            self.routes.append(route)  # its answer waits for release()
+        else:
+            route.continue_()
+
+    def wait(self, n: int = 1) -> None:
+        deadline = time.monotonic() + 15
+        while len(self.routes) < n:
+            assert time.monotonic() < deadline, f"no request to {self.pattern} was made"
+            self.page.wait_for_timeout(20)
+
+    def release(self, **fulfil) -> None:
+        """Let the first held request's answer through (the server's, or ``fulfil``'s), and
+        give the page time to take it."""
+        route = self.routes.pop(0)
+        with self.page.expect_response(self.pattern) as answer:
+            route.fulfill(**fulfil) if fulfil else route.continue_()
+        answer.value.finished()
+        self.page.evaluate("() => new Promise((done) => setTimeout(done, 150))")
+
+
+def test_a_late_answer_never_overwrites_a_newer_one(open_page, site: Site) -> None:
+    """An answer that arrives after the user asked again (or after the form refused what
+    was typed, or after another sign-in) is dropped: it does not replace the newer results
+    or message, and a late 401 of the last session does not sign the next user out."""
+    # The auditor: a slow access log, then a refused day; the refused day's message stays.
+    audit = open_page()
+    sign_in(audit, "kiemtra")
+    msg = audit.get_by_test_id("audit-msg")
+    expect(msg).to_contain_text("sự kiện")  # the first page of the log, shown on opening
+    held = Held(audit, "**/api/access-log?*")
+    audit.get_by_test_id("a-document").fill(site.expired_id)
+    audit.get_by_test_id("audit-submit").click()
+    held.wait()
+    expect(msg).to_contain_text("Đang tải nhật ký")
+    audit.get_by_test_id("a-until").fill("2001-13-45")
+    audit.get_by_test_id("audit-submit").click()
+    expect(msg).to_contain_text("“Đến ngày”")
+    held.release()
+    expect(msg).to_contain_text("“Đến ngày”")
+    expect(msg).not_to_contain_text("Đang hiện")
+    # A slow filter, then a quick one: the quick one's rows stay.
+    held = Held(audit, "**/api/access-log?*")
+    audit.get_by_test_id("a-until").fill("")
+    audit.get_by_test_id("a-document").fill(site.other_id)
+    audit.get_by_test_id("audit-submit").click()
+    held.wait()
+    audit.get_by_test_id("a-document").fill(site.doc_id)
+    audit.get_by_test_id("audit-submit").click()
+    expect(msg).to_contain_text("Đang hiện")
+    rows = audit.get_by_test_id("audit-row")
+    shown = rows.count()
+    assert shown >= 1  # its digitization at least
+    expect(rows.first).to_contain_text(OWNER)
+    held.release()
+    expect(rows).to_have_count(shown)
+    expect(audit.locator("#audit-rows")).not_to_contain_text(OTHER)
+
+    # The officer: a slow search for one citizen, the form cleared, a quick search for
+    # another: the quick one's results stay.
+    page = open_page()
+    sign_in(page, "canbo")
+    held = Held(page, "**/api/documents/search")
+    page.get_by_test_id("q-owner-id").fill(OTHER_ID)
+    page.get_by_test_id("search-submit").click()
+    held.wait()
+    page.locator("#search-reset").click()
+    page.get_by_test_id("q-owner-id").fill(OWNER_ID)
+    page.get_by_test_id("search-submit").click()
+    results = page.get_by_test_id("result")
+    expect(results).to_have_count(2)
+    held.release()
+    expect(results).to_have_count(2)
+    expect(page.locator(f'#results [data-doc-id="{site.other_id}"]')).to_have_count(0)
+    expect(page.get_by_test_id("search-msg")).to_contain_text("Tìm thấy 2 giấy tờ")
+    expect(page.get_by_test_id("search-submit")).to_be_enabled()
+
+    # A search sent before signing out answers 401 once the next officer has signed in:
+    # that officer stays signed in and sees nothing of it.
+    held = Held(page, "**/api/documents/search")
+    page.get_by_test_id("search-submit").click()
+    held.wait()
+    page.get_by_test_id("sign-out").click()
+    sign_in(page, "canbo")
+    expect(page.get_by_test_id("search-submit")).to_be_enabled()
+    held.release(status=401, json={"code": "unauthorized", "message": "Chưa đăng nhập."})
+    expect(page.get_by_test_id("who-name")).to_be_visible()
+    expect(page.get_by_test_id("signin-username")).to_be_hidden()
+    expect(page.get_by_test_id("search-msg")).to_be_hidden()
+    expect(results).to_have_count(0)
+
+
+def _fake_job(state: str, *, done: int, message: str = "", documents: tuple = ()) -> dict:
+    return {"id": "00c0ffee00c0ffee", "state": state, "dossier_code": UPLOAD_DOSSIER,
+            "procedure_code": "1.000894", "agency_code": "H12.19", "actor": "motcua",
+            "files": ["to-khai.png"], "created_at": "2026-11-22T01:00:00Z",
+            "updated_at": "2026-11-22T01:00:00Z", "pages_done": done, "pages_total": 3,
+            "documents": list(documents), "problems": [], "message": message}
+
+
+def test_a_job_at_the_workers_is_followed_until_it_ends(open_page, site: Site,
+                                                        tmp_path: Path) -> None:
+    """An upload handed to the queue's workers (a server with SOHOA_BROKER_URL) is followed
+    while the workers read its pages, less often while nothing moves, until it is done;
+    it offers no cancel (only the workers could stop it). The server's answers are played
+    by the test, and the page's clock is the test's."""
+    page = open_page()
+    page.clock.install()
+    page.reload()
+    sign_in(page, "motcua")
+    # the page's clock stands still from here: its timers fire when the test says so
+    page.clock.pause_at(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1))
+    answers = [_fake_job("queued_to_workers", done=0, message=f"lượt hỏi {n}")
+               for n in range(1, 4)]
+    answers += [_fake_job("queued_to_workers", done=2, message="lượt hỏi 4"),
+                _fake_job("done", done=3, documents=(
+                    {"id": "a" * 24, "type": "to_khai", "source": "to-khai.png",
+                     "pages": 3, "skipped": False},))]
+    asked: list[str] = []
+
+    def job(route) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=202, json=_fake_job("queued_to_workers", done=0))
+            return
+        asked.append(route.request.url)
+        route.fulfill(json=answers[min(len(asked), len(answers)) - 1])
+
+    page.route("**/api/scans**", job)
+    page.get_by_test_id("scan-dossier").fill(UPLOAD_DOSSIER)
+    page.get_by_test_id("scan-procedure").fill("1.000894")
+    page.get_by_test_id("scan-agency").fill("H12.19")
+    page.get_by_test_id("scan-files").set_input_files([lined_page(tmp_path / "to-khai.png", 70)])
+    page.get_by_test_id("scan-submit").click()
+    card = page.get_by_test_id("scan-job")
+    expect(card).to_have_attribute("data-state", "queued_to_workers")
+    expect(card.get_by_test_id("scan-state")).to_have_text("Đã chuyển cho hàng đợi xử lý")
+    expect(card.get_by_test_id("scan-cancel")).to_have_count(0)
+    expect(card.get_by_test_id("scan-progress-text")).to_contain_text("0/3 trang")
+
+    def after(ms: int, polls: int, message: str | None = None) -> None:
+        page.clock.run_for(ms)
+        if message:
+            expect(card.get_by_test_id("scan-job-msg")).to_have_text(message)
+        else:  # a request made too early would have reached the route by now
+            page.wait_for_timeout(150)
+        assert len(asked) == polls, (ms, asked)
+
+    after(999, 0)
+    after(1, 1, "lượt hỏi 1")  # 1 s after the upload
+    after(1_999, 1)  # nothing moved: 2 s
+    after(1, 2, "lượt hỏi 2")
+    after(3_999, 2)  # still nothing: 4 s
+    after(1, 3, "lượt hỏi 3")
+    after(8_000, 4, "lượt hỏi 4")  # 8 s; two pages done
+    expect(card.get_by_test_id("scan-progress-text")).to_contain_text("2/3 trang")
+    after(1_000, 5)  # it moved: 1 s again, and the job is done
+    expect(card).to_have_attribute("data-state", "done")
+    expect(card.get_by_test_id("scan-summary")).to_contain_text("Đã tạo 1 giấy tờ")
+    expect(card.get_by_test_id("scan-doc")).to_have_count(1)
+    after(60_000, 5)  # and no more asking
 
 def test_api_docs_work_offline(browser, site: Site) -> None:
     """/docs draws the API from /openapi.json with files from this server only: every

@@ -7,6 +7,8 @@ import { pattern, roleName, roles as allRoles } from './meta.js';
 import { session } from './session.js';
 
 let accounts = [];
+let loadSeq = 0; // newest list request; an older answer (or the last admin's) is dropped
+const tokenSeq = new WeakMap(); // a token list's newest request
 
 export function init() {
   $('account-create').addEventListener('submit', onCreateAccount);
@@ -22,6 +24,7 @@ export function show(first) {
 }
 
 export function reset() {
+  loadSeq += 1;
   accounts = [];
   clear($('accounts-rows'));
   clear($('account-edit')).hidden = true;
@@ -44,16 +47,22 @@ function checkedRoles(container) {
     .map((el) => el.value);
 }
 
+/** Load and show the accounts; true once this (still newest) list is shown. */
 async function loadAccounts() {
   const msg = $('accounts-msg');
+  const seq = ++loadSeq;
+  let data;
   try {
-    const data = await api('GET', '/api/accounts');
-    accounts = data.accounts || [];
-    renderAccounts();
-    showMsg(msg, '');
+    data = await api('GET', '/api/accounts');
   } catch (e) {
-    showMsg(msg, e.message, 'error');
+    if (seq === loadSeq) showMsg(msg, e.message, 'error');
+    return false;
   }
+  if (seq !== loadSeq) return false; // a newer list was asked for (or signed out)
+  accounts = data.accounts || [];
+  renderAccounts();
+  showMsg(msg, '');
+  return true;
 }
 
 function renderAccounts() {
@@ -112,8 +121,7 @@ async function onCreateAccount(event) {
   }
   $('account-create').reset();
   roleBoxes($('c-roles'), 'c', []);
-  await loadAccounts();
-  showMsg(msg, `Đã tạo tài khoản ${username}.`, 'ok');
+  if (await loadAccounts()) showMsg(msg, `Đã tạo tài khoản ${username}.`, 'ok');
 }
 
 async function changeAccount(username, body, done) {
@@ -124,8 +132,7 @@ async function changeAccount(username, body, done) {
     showMsg(msg, e.message, 'error');
     return false;
   }
-  await loadAccounts();
-  showMsg(msg, done, 'ok');
+  if (await loadAccounts()) showMsg(msg, done, 'ok');
   return true;
 }
 
@@ -233,13 +240,18 @@ async function openAccount(username) {
 }
 
 async function loadTokens(username, container) {
+  const seq = (tokenSeq.get(container) || 0) + 1;
+  tokenSeq.set(container, seq); // an earlier answer (before an issue or a revoke) is dropped
   let data;
   try {
     data = await api('GET', `/api/accounts/${encodeURIComponent(username)}/tokens`);
   } catch (e) {
-    clear(container).append(h('p', { class: 'msg msg-error' }, e.message));
+    if (tokenSeq.get(container) === seq) {
+      clear(container).append(h('p', { class: 'msg msg-error' }, e.message));
+    }
     return;
   }
+  if (tokenSeq.get(container) !== seq) return;
   const tokens = data.tokens || [];
   clear(container);
   if (!tokens.length) {

@@ -28,6 +28,7 @@ export async function api(method, path, body, options) {
     opts.body = JSON.stringify(body);
   }
   if (method !== 'GET' && session.csrf) opts.headers['X-CSRF-Token'] = session.csrf;
+  const epoch = session.epoch; // a 401 to a call the last user made says nothing of this one
   let response;
   try {
     response = await fetch(path, opts);
@@ -47,7 +48,7 @@ export async function api(method, path, body, options) {
       ? data.message : `Máy chủ báo lỗi (HTTP ${response.status}).`;
     const failure = new ApiFailure(response.status, (data && data.code) || 'error', message);
     if (response.status === 401 && !(options && options.quiet401) && session.me &&
-        sessionExpired) {
+        epoch === session.epoch && sessionExpired) {
       sessionExpired();
     }
     throw failure;

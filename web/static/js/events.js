@@ -2,7 +2,7 @@
 
 import { h } from './dom.js';
 import { fmtDate, fmtDateTime } from './format.js';
-import { actionName, fieldLabel, kindName, termName } from './meta.js';
+import { actionName, fieldLabel, kindName, refusalName, termName } from './meta.js';
 
 function eventAction(e) {
   const action = e.detail && e.detail.action;
@@ -19,15 +19,23 @@ function termValue(v) {
   return text;
 }
 
-/** A refused attach's reason as recorded by warehouse/access.py and pipeline/scan.py
- * ("expired on 2020-01-01", "integrity: …"), in Vietnamese; a person's reason as typed. */
-function reasonText(reason) {
-  const expired = /^expired on (\d{4}-\d{2}-\d{2})$/.exec(reason);
-  if (expired) return `hết hiệu lực (có giá trị đến hết ngày ${fmtDate(expired[1])})`;
-  if (reason.startsWith('integrity: ')) {
-    return `không đạt kiểm tra toàn vẹn / chữ ký số (${reason.slice(11)})`;
+/** An event's reason in Vietnamese: a refused attach's by its code (reuse_index/records.py
+ * REFUSAL_REASONS, named by /api/meta), one recorded before codes by its English sentence
+ * ("expired on 2020-01-01", "integrity: …"); a person's reason (a correction) as typed. */
+function reasonText(d) {
+  const reason = String(d.reason);
+  let code = d.reason_code;
+  let until = d.valid_until;
+  let problems = Array.isArray(d.problems) ? d.problems.join(', ') : '';
+  if (!code) {
+    const expired = /^expired on (\d{4}-\d{2}-\d{2})$/.exec(reason);
+    if (expired) [code, until] = ['expired', expired[1]];
+    else if (reason.startsWith('integrity: ')) [code, problems] = ['integrity', reason.slice(11)];
+    else return reason;
   }
-  return reason;
+  const name = refusalName(code);
+  if (code === 'expired' && until) return `${name} (có giá trị đến hết ngày ${fmtDate(until)})`;
+  return problems ? `${name} (${problems})` : name;
 }
 
 function eventDetail(e) {
@@ -40,7 +48,7 @@ function eventDetail(e) {
   if (typeof d.results === 'number') parts.push(`${d.results} kết quả`);
   if (d.component) parts.push(`thành phần: ${d.component}`);
   if (typeof d.field === 'string') parts.push(`trường: ${fieldLabel(d.field)}`);
-  if (d.reason) parts.push(`lý do: ${reasonText(String(d.reason))}`);
+  if (d.reason) parts.push(`lý do: ${reasonText(d)}`);
   if (d.ok === false) parts.push('kiểm tra chữ ký không đạt');
   if (d.username) parts.push(`tài khoản: ${d.username}`);
   if (Array.isArray(d.roles)) parts.push(`vai trò: ${d.roles.join(', ')}`);

@@ -31,6 +31,7 @@ function byKey(data) {
     roles: map(data.roles),
     jobStates: map(data.job_states),
     reasons: map(data.review_reasons),
+    refusals: map(data.refusal_reasons),
     fields: map(data.field_labels),
     metadata: map(data.metadata_labels),
     kinds: map(data.event_kinds),
@@ -72,6 +73,7 @@ export const fieldLabel = (key) => named('fields', key, key);
 export const hasFieldLabel = (key) => loaded() && lookup.fields.has(key);
 export const metadataLabel = (key) => named('metadata', key, key);
 export const reasonName = (code) => named('reasons', code, code);
+export const refusalName = (code) => named('refusals', code, code);
 export const kindName = (kind) => named('kinds', kind, kind);
 export const actionName = (action, fallback) => named('actions', action, fallback);
 export const termName = (key) => named('terms', key, key);
@@ -81,7 +83,7 @@ export const channelName = (code) => (loaded() && lookup.channels.get(code)) || 
 export function jobState(key) {
   loaded();
   const item = lookup.jobStates.get(key);
-  return item || { key, name: key, tone: 'warn', active: false };
+  return item || { key, name: key, tone: 'warn', active: false, cancellable: false };
 }
 
 /** An input pattern the server enforces (dossier_code, agency_code, procedure_code,

@@ -14,6 +14,8 @@ const STACKED = '(max-width: 1000px)'; // style.css: the panes one above the oth
 
 const state = {
   detailSeq: 0, // newest document / dossier request; older answers are dropped
+  searchSeq: 0, // newest search (or refused form, or reset); older answers are dropped
+  searchSent: 0, // the newest search sent: its answer frees the button
   selectedId: null,
   lastDossier: '', // the dossier the officer last attached to (pre-fills the form)
 };
@@ -25,6 +27,7 @@ export function init() {
     for (const input of $('search-form').querySelectorAll('[aria-invalid]')) {
       input.removeAttribute('aria-invalid');
     }
+    forgetSearch();
     showMsg($('search-msg'), '');
     clear($('results'));
   });
@@ -43,6 +46,7 @@ export function show(first) {
 /** Forget what the last user searched and saw. */
 export function reset() {
   state.detailSeq += 1;
+  forgetSearch();
   state.selectedId = null;
   state.lastDossier = '';
   $('search-form').reset();
@@ -53,6 +57,14 @@ export function reset() {
 }
 
 // -- search ------------------------------------------------------------------------------
+
+/** A search still on its way is dropped (it must not fill the emptied list, nor show the
+ * last user's results to the next), and the button takes a new search at once. */
+function forgetSearch() {
+  state.searchSeq += 1;
+  state.searchSent = 0;
+  setBusy($('search-submit'), false);
+}
 
 /** The full-text box, first in the search form: words of the paper's text or fields, or a
  * document number (576/QĐ-UBND); sent in the POST body like the other criteria. */
@@ -84,15 +96,13 @@ function snippetLine(snippet) {
     parts);
 }
 
-// Each search (or refused form) takes a new number; a slower earlier answer is dropped
-// instead of replacing the results or the message of a newer one.
-let searchSeq = 0;
-
 async function onSearch(event) {
   event.preventDefault();
   const form = $('search-form');
   const msg = $('search-msg');
-  const seq = ++searchSeq;
+  // Each search (or refused form) takes a new number; a slower earlier answer is dropped
+  // instead of replacing the results or the message of a newer one.
+  const seq = ++state.searchSeq;
   let days;
   try {
     days = readDays(form); // typed dd/mm/yyyy, sent as YYYY-MM-DD
@@ -116,16 +126,17 @@ async function onSearch(event) {
   }
   const button = $('search-submit');
   setBusy(button, true);
+  state.searchSent = seq;
   showMsg(msg, 'Đang tìm…', 'info');
   try {
     // POST: the personal ID, name and birth date never go into a URL (proxy logs)
     const body = Object.fromEntries(new URLSearchParams(params));
     const data = await api('POST', '/api/documents/search', { ...body, limit: SEARCH_LIMIT });
-    if (seq === searchSeq) renderResults(data);
+    if (seq === state.searchSeq) renderResults(data);
   } catch (e) {
-    if (seq === searchSeq) showMsg(msg, e.message, 'error');
+    if (seq === state.searchSeq) showMsg(msg, e.message, 'error');
   } finally {
-    setBusy(button, false);
+    if (seq === state.searchSent) setBusy(button, false); // not while a newer one is out
   }
 }
 
@@ -205,8 +216,11 @@ export async function openDocument(id) {
   if (seq !== state.detailSeq) return;
   const pane = clear($('detail'));
   pane.scrollTop = 0;
+  // a corrected field reopens the paper, unless the officer has opened another meanwhile
   pane.append(documentArticle(data, actionsBox(data.document, data.verification || {}),
-    () => openDocument(id)));
+    () => {
+      if (seq === state.detailSeq) openDocument(id);
+    }));
   showStackedPane();
 }
 
@@ -289,9 +303,11 @@ async function onDownload(s, button, dossierInput, out) {
   }
   setBusy(button, true);
   showMsg(out, 'Đang tạo liên kết tải…', 'info');
+  const epoch = session.epoch;
   try {
     const res = await api('POST', `/api/documents/${encodeURIComponent(s.id)}/download`,
       { dossier_code: code || null });
+    if (epoch !== session.epoch) return; // signed out meanwhile: no download for the next user
     const url = safeUrl(res.url);
     if (!url) throw new ApiFailure(0, 'error', 'Máy chủ trả về liên kết tải không hợp lệ.');
     const sameOrigin = new URL(url).origin === window.location.origin;
@@ -333,6 +349,7 @@ async function onAttach(s, inputs, button, msg) {
   }
   setBusy(button, true);
   showMsg(msg, 'Đang kiểm tra và gắn vào hồ sơ…', 'info');
+  const seq = state.detailSeq; // the pane showing this paper
   let result;
   try {
     result = await api('POST', `/api/documents/${encodeURIComponent(s.id)}/reuse`, {
@@ -345,6 +362,11 @@ async function onAttach(s, inputs, button, msg) {
     return;
   }
   setBusy(button, false);
+  if (seq !== state.detailSeq) { // another paper opened meanwhile (or signed out): say it here
+    showMsg(msg, `Đã gắn vào hồ sơ ${result.dossier_code}. Mã sự kiện #${result.event_id}.`,
+      'ok');
+    return;
+  }
   state.lastDossier = result.dossier_code;
   const banner = `Đã gắn “${s.type_name}” của ${s.owner_name || 'công dân'} vào hồ sơ ` +
     `${result.dossier_code}` + (result.component ? ` (thành phần ${result.component})` : '') +

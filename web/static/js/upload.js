@@ -9,11 +9,12 @@ import { session } from './session.js';
 
 const COUNTER_KEY = 'sohoa.counter'; // last procedure / agency the counter typed
 const POLL_MS = 1000;
-const POLL_MAX_MS = 10000;
+const POLL_MAX_MS = 10000; // a job that does not move (waiting its turn, at the workers)
 
 const state = {
   files: [], // File objects chosen for the next upload
-  jobs: [], // this session's uploads: { id, job, card, timer, failures, note }
+  // this session's uploads: { id, job, card, timer, failures, idle, note, sent, shown }
+  jobs: [],
 };
 
 export function init() {
@@ -228,7 +229,8 @@ async function onUpload(event) {
 // -- following the jobs ------------------------------------------------------------------
 
 function trackJob(job) {
-  const entry = { id: job.id, job, card: null, timer: null, failures: 0, note: '' };
+  const entry = { id: job.id, job, card: null, timer: null, failures: 0, idle: 0, note: '',
+    sent: 0, shown: 0 }; // sent/shown: numbers of the newest request, of the answer shown
   state.jobs.unshift(entry);
   entry.card = h('li', { class: 'card scan-job', 'data-testid': 'scan-job',
     'data-job-id': job.id });
@@ -239,19 +241,44 @@ function trackJob(job) {
 }
 
 function schedulePoll(entry, delay) {
-  if (!jobState(entry.job.state).active) return;
+  if (!jobState(entry.job.state).active || entry.timer) return;
   const epoch = session.epoch;
   entry.timer = window.setTimeout(() => pollJob(entry, epoch), delay);
+}
+
+/** How long to wait before asking again: 1 s while the job moves, twice as long after each
+ * answer that shows no change (a job waiting its turn, or at the queue's workers), 10 s at
+ * most. */
+function pollDelay(entry, before, job) {
+  const moved = !before || before.state !== job.state || before.pages_done !== job.pages_done ||
+    before.pages_total !== job.pages_total ||
+    (before.documents || []).length !== (job.documents || []).length;
+  entry.idle = moved ? 0 : entry.idle + 1;
+  return Math.min(POLL_MS * 2 ** entry.idle, POLL_MAX_MS);
+}
+
+/** Take an answer about the job unless a newer request's answer is already shown (a poll
+ * sent before a cancel must not bring back the state from before it). */
+function takeAnswer(entry, seq, job) {
+  if (seq < entry.shown) return false;
+  entry.shown = seq;
+  entry.job = job;
+  return true;
 }
 
 async function pollJob(entry, epoch) {
   entry.timer = null;
   if (epoch !== session.epoch || !session.me) return;
+  const seq = ++entry.sent;
   let job;
   try {
     job = await api('GET', `/api/scans/${encodeURIComponent(entry.id)}`);
   } catch (e) {
     if (epoch !== session.epoch || e.status === 401) return;
+    if (seq < entry.shown) {
+      schedulePoll(entry, POLL_MS);
+      return;
+    }
     if (e.status === 0 || e.status >= 500 || e.status === 429) {
       entry.failures += 1;
       entry.note = `${e.message} Đang thử lại…`;
@@ -264,28 +291,37 @@ async function pollJob(entry, epoch) {
     return;
   }
   if (epoch !== session.epoch) return;
-  entry.failures = 0;
-  entry.note = '';
-  entry.job = job;
-  renderJob(entry);
-  schedulePoll(entry, POLL_MS);
+  const before = entry.job;
+  if (takeAnswer(entry, seq, job)) {
+    entry.failures = 0;
+    entry.note = '';
+    renderJob(entry);
+  }
+  schedulePoll(entry, pollDelay(entry, before, entry.job));
 }
 
 async function cancelJob(entry, button) {
   if (!window.confirm('Huỷ lượt số hoá này? Các giấy tờ đã xong vẫn được lưu.')) return;
   button.disabled = true;
+  const epoch = session.epoch;
+  const seq = ++entry.sent;
   try {
-    entry.job = await api('DELETE', `/api/scans/${encodeURIComponent(entry.id)}`);
+    const job = await api('DELETE', `/api/scans/${encodeURIComponent(entry.id)}`);
+    if (epoch !== session.epoch || !takeAnswer(entry, seq, job)) return;
     entry.note = '';
   } catch (e) {
+    if (epoch !== session.epoch) return;
     entry.note = `Không huỷ được: ${e.message}`;
   }
   renderJob(entry);
+  entry.idle = 0;
+  schedulePoll(entry, POLL_MS); // a running job stops after the page in hand
 }
 
 function renderJob(entry) {
   const job = entry.job;
-  const { name: stateName, tone: stateKind, active } = jobState(job.state);
+  const { name: stateName, tone: stateKind, active, cancellable } = jobState(job.state);
+  const atWorkers = job.state === 'queued_to_workers';
   const card = clear(entry.card);
   card.setAttribute('data-state', job.state);
   card.setAttribute('data-dossier-code', job.dossier_code);
@@ -301,20 +337,17 @@ function renderJob(entry) {
 
   const done = job.pages_done || 0;
   const total = job.pages_total || 0;
-  if (active || (total && job.state !== 'queued_to_workers')) {
+  if (active || total) {
     const bar = h('progress', { class: 'scan-progress', 'data-testid': 'scan-progress',
       max: total || null, value: total ? Math.min(done, total) : null,
       'aria-label': 'Tiến độ số hoá' });
-    const text = total ? `${done}/${total} trang`
-      : job.state === 'queued' ? 'Đang chờ lượt…' : 'Đang đọc tệp…';
+    const text = atWorkers && total ? `${done}/${total} trang, các máy xử lý đang số hoá…`
+      : total ? `${done}/${total} trang`
+        : job.state === 'queued' ? 'Đang chờ lượt…' : 'Đang đọc tệp…';
     card.append(h('div', { class: 'scan-progress-row' }, bar,
       h('span', { class: 'small', 'data-testid': 'scan-progress-text' }, text)));
   }
-  if (job.state === 'queued_to_workers' && total) {
-    card.append(h('p', { class: 'small', 'data-testid': 'scan-progress-text' },
-      `${total} trang đã được chuyển cho các máy xử lý.`));
-  }
-  if (active) {
+  if (cancellable) {
     const stop = h('button', { type: 'button', class: 'btn btn-small btn-danger',
       'data-testid': 'scan-cancel' }, 'Huỷ lượt này');
     stop.addEventListener('click', () => cancelJob(entry, stop));
