@@ -31,7 +31,7 @@ from pipeline.page.slots import _fold, _lines, _page_cap
 # the label, on accent-folded text; OCR slips on "i"/"l"/"1" are tolerated
 _LABEL = re.compile(
     r"(?:ma\s*)?so\s*d[i1l]nh\s*d[a4]nh?(?:\s*c[a4]\s*nh[a4]n)?"
-    r"|(?<![a-z])so\s*(?:cccd|cmnd|can\s*cuoc(?:\s*cong\s*dan)?)"
+    r"|(?<![a-z])so\s*(?:[cmnd]{4}(?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?)"  # "cccn"
     r"|(?<![a-z])(?:cmnd|cccd)(?![a-z])")
 # the person the ID belongs to, when the label says so ("… của chủ hộ")
 _OWNER = ((re.compile(r"^\W*(?:/\s*\w+\s*)?cua\s*chu\s*ho"), "_chu_ho"),

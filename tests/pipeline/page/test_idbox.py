@@ -5,6 +5,7 @@ taken for an ID."""
 
 from __future__ import annotations
 
+import io
 import random
 from pathlib import Path
 
@@ -166,3 +167,37 @@ def test_real_blank_form_rows_are_found_empty() -> None:
     words = get_engine("tesseract").recognize(crop, languages=("vie",), dpi=300).words
     rows = read_id_boxes(crop, words)
     assert [(r.cells, r.text, r.suffix) for r in rows] == [(12, "", ""), (12, "", "_chu_ho")]
+
+
+def test_generated_scan_is_reproducible_and_its_ids_are_real() -> None:
+    from pipeline.papers.validate import check_personal_id
+    from tests.scangen.idbox import make_idbox_scan
+
+    a, b = make_idbox_scan(7, dpi=150), make_idbox_scan(7, dpi=150)
+    assert a.image == b.image and [r.value for r in a.rows] == [r.value for r in b.rows]
+    assert a.rows[0].key == "so_dinh_danh"
+    assert all(not check_personal_id(r.value) and len(r.cells) == 12 for r in a.rows)
+    one_bit = make_idbox_scan(7, dpi=150, bilevel=True)
+    assert Image.open(io.BytesIO(one_bit.image)).mode == "1"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_ocr_json_of_a_form_with_a_handwritten_id(tmp_path: Path, capsys) -> None:
+    """A generated form through the CLI: the ID handwritten into boxes is never a missing
+    field and never an unflagged value."""
+    from tests.conftest import run_cli
+    from tests.scangen.idbox import make_idbox_scan
+
+    scan = make_idbox_scan(11, dpi=200, bilevel=False)
+    path = tmp_path / "form.png"
+    path.write_bytes(scan.image)
+    code, out, _ = run_cli(capsys, "ocr", str(path), "--json", "--quiet")
+    assert code == 0 and out["documents"][0]["type"] == "to_khai"
+    fields = out["documents"][0]["fields"]
+    for row in scan.rows:
+        got = fields[row.key]
+        assert got["needs_review"] is True
+        assert "handwritten" in {r["code"] for r in got["reasons"]}
+        assert len(got["value"]) == 12
+        assert sum(a == b for a, b in zip(got["value"], row.value, strict=True)) >= 10
