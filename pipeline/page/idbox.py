@@ -53,7 +53,7 @@ class IdBoxReading:
 
     suffix: str  # the person the label names: "" or "_chu_ho", "_me", …
     label: str  # the label's words as read
-    cells: int  # boxes found in the row
+    cells: int  # boxes found in the row (0: no boxes, only what the engine read there)
     text: str  # one character per filled cell, left to right: a digit, or "?" when unsure
     probabilities: tuple[float, ...] = ()
     # per filled cell, the model's two best digits with their probabilities
@@ -100,6 +100,9 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
     for label_words, tail in labels:
         row = find_row(image, label_words, cap, scale)
         if row is None:
+            loose = _written_after(label_words, words, cap, tail)
+            if loose is not None:
+                out.append(loose)
             continue
         x0, y0, x1, y1 = row.box
         box = (int(x0 / scale), int(y0 / scale), int(x1 / scale), int(y1 / scale))
@@ -117,6 +120,29 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
             probs, choices, "".join(w.text for w in inside),
             min((w.confidence for w in inside), default=0.0), box, lb))
     return out
+
+
+def _written_after(label_words: list[Word], words: Sequence[Word], cap: float, tail: str
+                   ) -> IdBoxReading | None:
+    """No boxes after a form's label ("…: " with a colon): what the engine read right of
+    it on the line, as a reading of no cells (``text`` "?"), so that the settle stage
+    keeps the label's field when nobody else made one. Fill-in dots are nothing."""
+    last = label_words[-1]
+    if ":" not in last.text:
+        return None
+    right = last.left + last.width
+    mid = last.top + last.height / 2
+    after = sorted((w for w in words if right <= w.left < right + 14 * cap
+                    and w.top <= mid <= w.top + w.height), key=lambda w: w.left)
+    text = "".join(w.text for w in after)
+    if not re.search(r"\d", text):
+        return None  # a blank (dots), or words: not an ID the engine saw
+    box = (min(w.left for w in after), min(w.top for w in after),
+           max(w.left + w.width for w in after), max(w.top + w.height for w in after))
+    lb = (min(w.left for w in label_words), min(w.top for w in label_words), right,
+          max(w.top + w.height for w in label_words))
+    return IdBoxReading(_owner(tail), " ".join(w.text for w in label_words), 0, "?", (0.0,),
+                        ((),), text, min(w.confidence for w in after), box, lb)
 
 
 def _overlap(a: tuple, b: tuple) -> bool:

@@ -269,6 +269,11 @@ def settle_id_boxes(fields: dict, facts: Sequence) -> None:
       always flagged ``handwritten``: a machine reading of handwriting;
     * otherwise → the box reading as it is, ``?`` for each unsure digit, flagged
       ``unreadable`` (and ``handwritten``); the validator adds what it finds wrong.
+
+    A form's label with no boxes after it but digits the engine read there (a reading of
+    no cells) keeps its field when the field stage made none: the engine's digits when
+    they are a valid ID (as the field stage would take them), else "?" flagged
+    ``unreadable``.
     """
     for fact in facts:
         for row in getattr(fact, "idboxes", None) or []:
@@ -315,6 +320,8 @@ def _settle_id(fields: dict, key: str, row, page: int) -> None:
             not check_personal_id(text, born, None, sex)
 
     fv = fields.get(key)
+    if row.cells == 0 and fv is not None:
+        return  # no boxes: the field stage read the label's value itself
     engine = "".join(c for c in fv.value if c.isdigit()) if fv is not None else \
         row.engine_digits
     engine_ok = valid(engine)
@@ -333,6 +340,11 @@ def _settle_id(fields: dict, key: str, row, page: int) -> None:
               f"chưa chắc được chọn theo cấu trúc số định danh: {read}",
               f"ID handwritten in boxes, read by the digit model: {row.text}; unsure "
               f"digits chosen by the ID structure: {read}")
+        return
+    if engine_ok and row.cells == 0:  # a printed ID after a label the field stage missed
+        from pipeline.papers.fields import FieldValue
+
+        fields[key] = FieldValue(engine, row.engine_confidence, "ocr", page)
         return
     if engine_ok:
         agree = read == engine or (not read and row.text == engine)
@@ -356,6 +368,11 @@ def _settle_id(fields: dict, key: str, row, page: int) -> None:
     fv = _field(fields, key, row.text, page, new_flag=False)
     fv.value, fv.source = row.text, "ocr+digits"
     fv.confidence = min(fv.confidence, 0.5)
+    if row.cells == 0:  # no boxes and nothing valid read after the label
+        fv.confidence = 0.0
+        _flag(fv, "unreadable", f"Số định danh không đọc được: {row.engine_text}",
+              "personal ID could not be read")
+        return
     _flag_id_read(fv, row)
     if "?" in row.text or row.filled != ID_DIGITS:
         fv.confidence = 0.0

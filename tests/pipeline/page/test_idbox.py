@@ -201,3 +201,11 @@ def test_ocr_json_of_a_form_with_a_handwritten_id(tmp_path: Path, capsys) -> Non
         assert "handwritten" in {r["code"] for r in got["reasons"]}
         assert len(got["value"]) == 12
         assert sum(a == b for a, b in zip(got["value"], row.value, strict=True)) >= 10
+
+
+def test_label_without_boxes_gives_the_engine_reading_or_nothing() -> None:
+    form = _Form()
+    form.label(260, 600, "Số CCCD: 079203001234", 1)
+    form.label(260, 800, "Số CMND: ..................", 2)
+    readings = read_id_boxes(form.image(), form.words)
+    assert [(r.cells, r.text, r.engine_digits) for r in readings] == [(0, "?", PID)]

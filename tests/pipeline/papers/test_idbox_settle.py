@@ -129,3 +129,22 @@ def test_json_contract_and_owner_of_a_partly_read_id() -> None:
     assert {r["code"] for r in fv["reasons"]} >= {"handwritten", "unreadable"}
     assert all(set(r) == {"code", "message", "message_en"} for r in fv["reasons"])
     assert doc.owner()[0] is None  # a partly read ID is nobody's MaChuGiayTo
+
+
+def test_label_without_boxes_keeps_its_field() -> None:
+    """No boxes after "Số CCCD:" but digits read there: a valid ID is taken as read; an
+    invalid one leaves "?" flagged unreadable; a field the field stage made stays."""
+    def loose(engine: str) -> IdBoxReading:
+        return IdBoxReading("", "Số CCCD:", 0, "?", (0.0,), ((),), engine, 0.9,
+                            (300, 100, 700, 140), (50, 105, 280, 135))
+
+    fields: dict = {}
+    settle_id_boxes(fields, _facts(loose(PID)))
+    assert fields["so_dinh_danh"].value == PID and not fields["so_dinh_danh"].problems
+    fields = {}
+    settle_id_boxes(fields, _facts(loose("07920")))
+    fv = fields["so_dinh_danh"]
+    assert fv.value == "?" and "unreadable" in _codes(fv)
+    fields = {"so_dinh_danh": FieldValue(OTHER, 0.9)}
+    settle_id_boxes(fields, _facts(loose(PID)))
+    assert fields["so_dinh_danh"].value == OTHER and not fields["so_dinh_danh"].problems
