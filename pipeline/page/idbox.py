@@ -56,7 +56,7 @@ class IdBoxReading:
     cells: int  # boxes found in the row (0: no boxes, only what the engine read there)
     text: str  # one character per filled cell, left to right: a digit, or "?" when unsure
     probabilities: tuple[float, ...] = ()
-    # per filled cell, the model's two best digits with their probabilities
+    # per filled cell, the model's three best digits with their probabilities
     choices: tuple[tuple[tuple[str, float], ...], ...] = ()
     engine_text: str = ""  # the engine's characters inside the row
     engine_confidence: float = 0.0
@@ -400,7 +400,7 @@ def _rule(ink: np.ndarray, row: BoxRow, y_of, thickness: int) -> bool:
 def _read_cells(image: np.ndarray, row: BoxRow, model
                 ) -> tuple[str, tuple[float, ...], tuple[tuple[tuple[str, float], ...], ...]]:
     """The filled cells read: text ("?" where unsure), the read digits' probabilities and
-    each cell's two best digits."""
+    each cell's three best digits."""
     glyphs = cell_glyphs(image, row)
     filled = [g for g in glyphs if g is not None]
     if not filled:
@@ -415,7 +415,7 @@ def _read_cells(image: np.ndarray, row: BoxRow, model
         sure = best != REJECT and p[best] >= ID_SURE
         text += LABELS[best] if sure else "?"
         read.append(float(p[best]) if best != REJECT else 0.0)
-        choices.append(tuple((LABELS[i], float(p[i])) for i in order if i != REJECT)[:2])
+        choices.append(tuple((LABELS[i], float(p[i])) for i in order if i != REJECT)[:3])
     return text, tuple(read), tuple(choices)
 
 

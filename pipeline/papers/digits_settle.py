@@ -384,13 +384,14 @@ def _settle_id(fields: dict, key: str, row, page: int) -> None:
 
 
 STRUCTURED = 6  # the province code, century/sex digit and birth year: checkable digits
-RESOLVE_MASS = 0.85  # the model's two best digits together are at least this likely
+RESOLVE_MASS = 0.5  # the digits the model hesitates between are together this likely
+RESOLVE_LEAST = 0.05  # a digit the model gives less than this is not among them
 
 
 def _resolve(row, valid) -> str:
     """A 12-digit reading whose one or two unsure digits sit in the checkable part
-    (province, century/sex, year) and are each one of two digits the model hesitates
-    between: the single combination that passes the ID check, else ""."""
+    (province, century/sex, year) and are each one of the (up to three) digits the model
+    hesitates between: the single combination that passes the ID check, else ""."""
     if row.filled != ID_DIGITS or len(row.choices) != ID_DIGITS:
         return ""
     unsure = [i for i, c in enumerate(row.text) if c == UNREAD]
@@ -398,10 +399,10 @@ def _resolve(row, valid) -> str:
         return ""
     options = []
     for i in unsure:
-        pair = row.choices[i]
-        if len(pair) < 2 or pair[0][1] + pair[1][1] < RESOLVE_MASS:
+        likely = [(d, p) for d, p in row.choices[i] if p >= RESOLVE_LEAST]
+        if sum(p for _, p in likely) < RESOLVE_MASS:
             return ""
-        options.append([pair[0][0], pair[1][0]])
+        options.append([d for d, _ in likely])
     found = set()
     for combo in product(*options):
         text = list(row.text)
