@@ -412,7 +412,8 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
     letter = doc.doc_type == "van_ban_hanh_chinh"  # handwritten/stamped digit slots:
     settle_digits(fields, facts, "so_ky_hieu" if letter else None,
                   DATE_LINE_KEY.get(doc.doc_type), today, create=letter)
-    if doc.doc_type != "can_cuoc":  # a card prints its number; forms have boxes for it
+    # a card prints its number, a letter's fields are its header's; forms have boxes
+    if doc.doc_type not in ("can_cuoc", "van_ban_hanh_chinh"):
         settle_id_boxes(fields, facts)
     _validate(doc, spelled, facts, today)
 
