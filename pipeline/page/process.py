@@ -22,7 +22,7 @@ from common.errors import PageProcessingError, SohoaError
 from common.vn import nfc
 from ocr_models import OcrEngine, OcrResult, Word, get_engine
 from ocr_models.vietnamese import correct_token, default_lexicon
-from pipeline.page import clean, geometry, layout, photo, slots
+from pipeline.page import clean, geometry, idbox, layout, photo, slots
 from pipeline.page.intake import MAX_PIXELS, PageRef, capture_hints, judge_resolution, load_page
 from pipeline.papers.fields import PageFacts, page_facts
 
@@ -167,6 +167,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
             result.facts = _facts(result, engine, ocr_input, scale, output, options)
             # handwritten/stamped digits of the number and date, read where the labels sit
             result.facts.slots = slots.read_slots(ocr_input, result.words, scale)
+            # a personal ID written by hand into a row of boxes after its label
+            result.facts.idboxes = idbox.read_id_boxes(ocr_input, result.words, scale)
     if options.workdir:
         result.pdf = str(_write_page(output.image(), result, options))
 

@@ -21,7 +21,8 @@ Rules, per slot (the number, the day, the month):
   ``"?/QĐ-BCĐ138"``, ``"2024-09-??"``.
 
 A value this module changed is never left unflagged. :func:`settle_digits` is called
-once from :func:`pipeline.papers.fields._fill`, before validation.
+once from :func:`pipeline.papers.fields._fill`, before validation; :func:`settle_id_boxes`
+does the same for personal IDs handwritten into a row of boxes (:mod:`pipeline.page.idbox`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from itertools import product
 
 from pipeline.papers.validate import Problem
 
@@ -88,15 +90,17 @@ def _discredited(slots) -> bool:
     return False
 
 
-def _field(fields: dict, key: str, value: str, page: int):
+def _field(fields: dict, key: str, value: str, page: int, new_flag: bool = True):
     """The field, created when the label was found but the field stage made nothing of
-    the line: a value pieced together from the slots and the label words is flagged."""
+    the line: a value pieced together from the slots and the label words is flagged
+    (``new_flag``; the caller flags it otherwise)."""
     from pipeline.papers.fields import FieldValue
 
     if key not in fields:
         fv = FieldValue(value, 0.5, "ocr+digits", page)
-        _flag(fv, "handwritten", "Giá trị ghép từ phần viết tay/đóng dấu, cần kiểm tra",
-              "value pieced together around handwritten/stamped digits")
+        if new_flag:
+            _flag(fv, "handwritten", "Giá trị ghép từ phần viết tay/đóng dấu, cần kiểm tra",
+                  "value pieced together around handwritten/stamped digits")
         fields[key] = fv
     return fields[key]
 
@@ -240,3 +244,176 @@ def _real(year: int, month: int, day: int, today: date) -> bool:
         return date(year, month, day) <= today
     except ValueError:
         return False
+
+
+# -- personal IDs written into boxes ---------------------------------------------------------------
+
+ID_DIGITS = 12
+
+
+def settle_id_boxes(fields: dict, facts: Sequence) -> None:
+    """Merge the ID box rows (:mod:`pipeline.page.idbox`) into the ID fields.
+
+    Per row with anything written in it (a row of empty boxes is a blank on the paper,
+    not a value), into the key of the label it follows (``so_dinh_danh``, or the person
+    the label or its block names, e.g. ``so_dinh_danh_nguoi_yeu_cau``):
+
+    * the field stage's value is a valid ID and the box reading agrees → kept as it is;
+    * both valid and different → the engine's stays when it looks printed (word
+      confidence ≥ 0.95), else the box reading; flagged ``readings_differ`` (and
+      ``handwritten`` when the box reading is taken);
+    * the field stage's value is valid and the box reading unsure → kept, flagged
+      ``handwritten`` when the box reading saw other digits;
+    * no valid value but a sure box reading that passes the ID check (12 digits, province
+      code, century/sex digit, birth year and sex of the same paper) → the box reading,
+      always flagged ``handwritten``: a machine reading of handwriting;
+    * otherwise → the box reading as it is, ``?`` for each unsure digit, flagged
+      ``unreadable`` (and ``handwritten``); the validator adds what it finds wrong.
+
+    A form's label with no boxes after it but digits the engine read there (a reading of
+    no cells) keeps its field when the field stage made none: the engine's digits when
+    they are a valid ID (as the field stage would take them), else "?" flagged
+    ``unreadable``.
+    """
+    for fact in facts:
+        for row in getattr(fact, "idboxes", None) or []:
+            if not row.text:
+                continue
+            key = _id_key(row, fact)
+            page = next((c.page for c in fact.candidates), 0)
+            _settle_id(fields, key, row, page)
+
+
+def _id_key(row, fact) -> str:
+    """The field key of a box row: a ``so_dinh_danh*`` candidate found on the label's
+    line (it knows the person context of the paper's block), else the person the label
+    names."""
+    left, top, right, bottom = row.label_box
+    mid = (top + bottom) / 2
+    for cand in fact.candidates:
+        if not cand.key.startswith("so_dinh_danh") or not cand.words:
+            continue
+        if any(w.top <= mid <= w.top + w.height or
+               (row.box[1] <= w.top + w.height / 2 <= row.box[3]) for w in cand.words):
+            return cand.key
+    return "so_dinh_danh" + row.suffix
+
+
+def _id_born(fields: dict, key: str) -> tuple[date | None, str | None]:
+    suffix = key[len("so_dinh_danh"):]
+    born = fields.get("ngay_sinh" + suffix)
+    sex = fields.get("gioi_tinh" + suffix)
+    try:
+        day = date.fromisoformat(born.value) if born is not None else None
+    except ValueError:
+        day = None
+    return day, (sex.value if sex is not None else None)
+
+
+def _settle_id(fields: dict, key: str, row, page: int) -> None:
+    from pipeline.papers.validate import check_personal_id
+
+    born, sex = _id_born(fields, key)
+
+    def valid(text: str) -> bool:
+        return len(text) == ID_DIGITS and text.isdigit() and \
+            not check_personal_id(text, born, None, sex)
+
+    fv = fields.get(key)
+    if row.cells == 0 and fv is not None:
+        return  # no boxes: the field stage read the label's value itself
+    engine = "".join(c for c in fv.value if c.isdigit()) if fv is not None else \
+        row.engine_digits
+    engine_ok = valid(engine)
+    read = row.text if row.sure and valid(row.text) else ""
+    resolved = "" if read or engine_ok else _resolve(row, valid)
+    if resolved:
+        read = resolved
+    printed = row.engine_confidence >= PRINTED or (fv is not None and fv.confidence >= PRINTED
+                                                   and fv.source != "ocr+digits")
+    if resolved:
+        fv = _field(fields, key, read, page, new_flag=False)
+        fv.value, fv.source = read, "ocr+digits"
+        fv.confidence = min(fv.confidence, 0.5)
+        _flag(fv, "handwritten",
+              f"Số định danh viết tay trong ô, đọc bằng mô hình chữ số: {row.text}; chữ số "
+              f"chưa chắc được chọn theo cấu trúc số định danh: {read}",
+              f"ID handwritten in boxes, read by the digit model: {row.text}; unsure "
+              f"digits chosen by the ID structure: {read}")
+        return
+    if engine_ok and row.cells == 0:  # a printed ID after a label the field stage missed
+        from pipeline.papers.fields import FieldValue
+
+        fields[key] = FieldValue(engine, row.engine_confidence, "ocr", page)
+        return
+    if engine_ok:
+        agree = read == engine or (not read and row.text == engine)
+        if agree and fv is not None:
+            return
+        fv = _field(fields, key, engine, page, new_flag=False)
+        if agree:  # the engine's reading of the boxes alone, the digit model agreeing
+            _flag_id_read(fv, row)
+            return
+        fv.value = engine
+        if read and not printed:
+            fv.value, fv.source = read, "ocr+digits"
+            _flag_id_read(fv, row)
+        if read:
+            _flag(fv, "readings_differ", f"Hai lần đọc khác nhau: {engine} / {row.text}",
+                  f"two readings differ: {engine} / {row.text}")
+        else:
+            _flag(fv, "handwritten", f"Số định danh viết tay, đọc chưa chắc: {engine}",
+                  f"handwritten ID, uncertain reading: {engine}")
+        return
+    fv = _field(fields, key, row.text, page, new_flag=False)
+    fv.value, fv.source = row.text, "ocr+digits"
+    fv.confidence = min(fv.confidence, 0.5)
+    if row.cells == 0:  # no boxes and nothing valid read after the label
+        fv.confidence = 0.0
+        _flag(fv, "unreadable", f"Số định danh không đọc được: {row.engine_text}",
+              "personal ID could not be read")
+        return
+    _flag_id_read(fv, row)
+    if "?" in row.text or row.filled != ID_DIGITS:
+        fv.confidence = 0.0
+        _flag(fv, "unreadable",
+              f"Số định danh viết tay: {row.text.count('?')} chữ số không đọc được, "
+              f"{row.filled}/{row.cells} ô có chữ",
+              f"handwritten ID: {row.text.count('?')} digits unread, "
+              f"{row.filled} of {row.cells} boxes written")
+
+
+STRUCTURED = 6  # the province code, century/sex digit and birth year: checkable digits
+RESOLVE_MASS = 0.5  # the digits the model hesitates between are together this likely
+RESOLVE_LEAST = 0.05  # a digit the model gives less than this is not among them
+
+
+def _resolve(row, valid) -> str:
+    """A 12-digit reading whose one or two unsure digits sit in the checkable part
+    (province, century/sex, year) and are each one of the (up to three) digits the model
+    hesitates between: the single combination that passes the ID check, else ""."""
+    if row.filled != ID_DIGITS or len(row.choices) != ID_DIGITS:
+        return ""
+    unsure = [i for i, c in enumerate(row.text) if c == UNREAD]
+    if not unsure or len(unsure) > 2 or max(unsure) >= STRUCTURED:
+        return ""
+    options = []
+    for i in unsure:
+        likely = [(d, p) for d, p in row.choices[i] if p >= RESOLVE_LEAST]
+        if sum(p for _, p in likely) < RESOLVE_MASS:
+            return ""
+        options.append([d for d, _ in likely])
+    found = set()
+    for combo in product(*options):
+        text = list(row.text)
+        for i, d in zip(unsure, combo, strict=True):
+            text[i] = d
+        if valid("".join(text)):
+            found.add("".join(text))
+    return found.pop() if len(found) == 1 else ""
+
+
+def _flag_id_read(fv, row) -> None:
+    _flag(fv, "handwritten",
+          f"Số định danh viết tay trong ô, đọc bằng mô hình chữ số: {row.text}",
+          f"ID handwritten in boxes, read by the digit model: {row.text}")

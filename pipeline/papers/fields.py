@@ -19,7 +19,7 @@ from datetime import date
 
 from ocr_models.base import Word
 from pipeline.papers.classify import PageClass, PageGroup, classify_page, group_pages
-from pipeline.papers.digits_settle import settle_digits
+from pipeline.papers.digits_settle import settle_digits, settle_id_boxes
 from pipeline.papers.extract import (
     LABELS,
     UNIT_WORDS,
@@ -124,7 +124,8 @@ class Document:
             pid, name = self.fields.get("so_dinh_danh" + suffix), \
                 self.fields.get("ho_ten" + suffix)
             if pid or name:
-                return (pid.value if pid else None), (name.value if name else None)
+                pid_value = pid.value if pid and UNREAD not in pid.value else None
+                return pid_value, (name.value if name else None)
         return None, None
 
     def valid_until(self) -> date | None:
@@ -156,6 +157,7 @@ class PageFacts:
     mrz: Mrz | None = None
     qr: CardQr | None = None
     slots: object | None = None  # pipeline.page.slots.SlotReadings (handwritten digits)
+    idboxes: list = field(default_factory=list)  # pipeline.page.idbox.IdBoxReading rows
 
 
 def page_facts(words, text: str, *, blank: bool = False, page: int = 0,
@@ -410,6 +412,9 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
     letter = doc.doc_type == "van_ban_hanh_chinh"  # handwritten/stamped digit slots:
     settle_digits(fields, facts, "so_ky_hieu" if letter else None,
                   DATE_LINE_KEY.get(doc.doc_type), today, create=letter)
+    # a card prints its number, a letter's fields are its header's; forms have boxes
+    if doc.doc_type not in ("can_cuoc", "van_ban_hanh_chinh"):
+        settle_id_boxes(fields, facts)
     _validate(doc, spelled, facts, today)
 
 
@@ -423,10 +428,17 @@ DIGIT_DOUBT = 0.90  # printed digits read below this are checked by an officer
 WORD_DOUBT = 0.80  # a subject word read below this: idem
 
 
+def partial_key(key: str) -> bool:
+    """Whether the key's value may hold UNREAD parts: the number and date keys above and
+    the personal IDs (handwritten into boxes, read in part)."""
+    return key in PARTIAL_KEYS or key.startswith("so_dinh_danh")
+
+
 def portal_value(key: str, value: object) -> object:
-    """A field value as the portal metadata may carry it: a partly read number or date
-    (with ``?``) is no value there — the stored fields keep it, flagged, for the officer."""
-    if key in PARTIAL_KEYS and isinstance(value, str) and UNREAD in value:
+    """A field value as the portal metadata may carry it: a partly read number, date or
+    ID (with ``?``) is no value there — the stored fields keep it, flagged, for the
+    officer."""
+    if partial_key(key) and isinstance(value, str) and UNREAD in value:
         return None
     return value
 
@@ -867,7 +879,7 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
         for suffix in PEOPLE[1:]:
             if key.endswith(suffix):
                 base = key[: -len(suffix)]
-        if key in PARTIAL_KEYS and UNREAD in fv.value:
+        if partial_key(key) and UNREAD in fv.value:
             continue  # flagged where it was read
         if base in DATE_KINDS:
             d = _iso(fv.value)
@@ -895,8 +907,8 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
                 fv.flag(p)
     for suffix in PEOPLE:
         pid = fields.get("so_dinh_danh" + suffix)
-        if pid is None:
-            continue
+        if pid is None or UNREAD in pid.value:
+            continue  # a partly read ID is flagged where it was read
         born = _iso(fields["ngay_sinh" + suffix].value) if "ngay_sinh" + suffix in fields \
             else None
         year = None

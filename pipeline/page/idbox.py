@@ -1,0 +1,498 @@
+"""ID boxes: a personal ID number written by hand into a row of printed boxes.
+
+Declarations and forms (tờ khai, the CT01 residence form, birth-registration forms) print
+a label — "Số định danh cá nhân", "Số CCCD", "Số CMND/CCCD", "Mã số định danh" — and
+after it a row of 12 (sometimes 9) boxes, one handwritten digit in each. The printed-text
+engine reads the label and garbles the boxes (box sides come out as "|" and "1").
+
+This module finds each such label from the OCR words (accent-folded, anywhere on the page,
+either column), then the box row from the image itself, on the label's line right of it
+or on the next line: vertical strokes of one height at a regular pitch, with a horizontal
+rule above or below them (missing sides and a small residual skew are tolerated; never
+fixed positions). Each cell is cut inside its border with the box lines taken out (strokes
+crossing a line are kept), and its ink read with :mod:`ocr_models.digits`.
+
+It returns readings, not field values: :mod:`pipeline.papers.digits_settle` decides with
+the ID validator what ``so_dinh_danh`` (or the person's key) becomes, and flags it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocr_models.base import Word
+from pipeline.page.slots import _fold, _lines, _page_cap
+
+# the label, on accent-folded text; OCR slips on "i"/"l"/"1" are tolerated
+_LABEL = re.compile(
+    r"(?:ma\s*)?so\s*d[i1l]nh\s*d[a4]nh?(?:\s*c[a4]\s*nh[a4]n)?"
+    r"|(?<![a-z])so\s*(?:[cmnd]{4}(?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?)"  # "cccn"
+    r"|(?<![a-z])(?:cmnd|cccd)(?![a-z])")
+# the person the ID belongs to, when the label says so ("… của chủ hộ")
+_OWNER = ((re.compile(r"^\W*(?:/\s*\w+\s*)?cua\s*chu\s*ho"), "_chu_ho"),
+          (re.compile(r"^\W*(?:/\s*\w+\s*)?cua\s*nguoi\s*yeu\s*cau"), "_nguoi_yeu_cau"),
+          (re.compile(r"^\W*(?:/\s*\w+\s*)?cua\s*(?:nguoi\s*)?me\b"), "_me"),
+          (re.compile(r"^\W*(?:/\s*\w+\s*)?cua\s*(?:nguoi\s*)?cha\b"), "_cha"),
+          (re.compile(r"^\W*(?:/\s*\w+\s*)?cua\s*vo\b"), "_vo"),
+          (re.compile(r"^\W*(?:/\s*\w+\s*)?cua\s*chong\b"), "_chong"))
+MIN_CELLS = 6  # fewer regular boxes than this is not an ID row
+MAX_CELLS = 14
+# a digit of an ID read with less probability than this is "unsure" (on generated forms
+# with held-out handwriting, sure digits below 0.9 were no more often wrong than above)
+ID_SURE = 0.65
+
+
+@dataclass(frozen=True)
+class IdBoxReading:
+    """One box row: what the digit model read in its cells, and the engine's text there."""
+
+    suffix: str  # the person the label names: "" or "_chu_ho", "_me", …
+    label: str  # the label's words as read
+    cells: int  # boxes found in the row (0: no boxes, only what the engine read there)
+    text: str  # one character per filled cell, left to right: a digit, or "?" when unsure
+    probabilities: tuple[float, ...] = ()
+    # per filled cell, the model's three best digits with their probabilities
+    choices: tuple[tuple[tuple[str, float], ...], ...] = ()
+    engine_text: str = ""  # the engine's characters inside the row
+    engine_confidence: float = 0.0
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, top, right, bottom (page pixels)
+    label_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    @property
+    def filled(self) -> int:
+        return len(self.text)
+
+    @property
+    def sure(self) -> bool:
+        """Every filled cell is a digit read with probability ≥ ID_SURE."""
+        return bool(self.text) and "?" not in self.text and \
+            all(p >= ID_SURE for p in self.probabilities)
+
+    @property
+    def engine_digits(self) -> str:
+        return "".join(c for c in self.engine_text if c.isdigit())
+
+
+def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
+                  model=None) -> list[IdBoxReading]:
+    """Every ID box row of a page that follows an ID label, read.
+
+    ``image`` is the cleaned grey page the engine read; ``words`` are in page coordinates
+    and ``scale`` maps them to ``image`` pixels (image = words × scale)."""
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    lines = _lines(words)
+    labels = [hit for ln in lines if (hit := _label(ln)) is not None]
+    if not labels:
+        return []
+    if model is None:
+        from ocr_models.digits import default_model
+
+        model = default_model()
+    cap = _page_cap(words) or float(np.median([w.height for w in words]))
+    out: list[IdBoxReading] = []
+    taken: list[tuple[float, float, float, float]] = []
+    for label_words, tail in labels:
+        row = find_row(image, label_words, cap, scale)
+        if row is None:
+            loose = _written_after(label_words, words, cap, tail)
+            if loose is not None:
+                out.append(loose)
+            continue
+        x0, y0, x1, y1 = row.box
+        box = (int(x0 / scale), int(y0 / scale), int(x1 / scale), int(y1 / scale))
+        if any(_overlap(box, t) for t in taken):
+            continue  # the next line's row claimed by the label above it
+        taken.append(box)
+        text, probs, choices = _read_cells(image, row, model)
+        inside = [w for w in words if box[0] <= w.left + w.width / 2 <= box[2]
+                  and box[1] <= w.top + w.height / 2 <= box[3]]
+        lb = (min(w.left for w in label_words), min(w.top for w in label_words),
+              max(w.left + w.width for w in label_words),
+              max(w.top + w.height for w in label_words))
+        out.append(IdBoxReading(
+            _owner(tail), " ".join(w.text for w in label_words), len(row.sides) - 1, text,
+            probs, choices, "".join(w.text for w in inside),
+            min((w.confidence for w in inside), default=0.0), box, lb))
+    return out
+
+
+def _written_after(label_words: list[Word], words: Sequence[Word], cap: float, tail: str
+                   ) -> IdBoxReading | None:
+    """No boxes after a form's label ("…: " with a colon): what the engine read right of
+    it on the line, as a reading of no cells (``text`` "?"), so that the settle stage
+    keeps the label's field when nobody else made one. Fill-in dots are nothing."""
+    last = label_words[-1]
+    if ":" not in last.text:
+        return None
+    right = last.left + last.width
+    mid = last.top + last.height / 2
+    after = sorted((w for w in words if right <= w.left < right + 14 * cap
+                    and w.top <= mid <= w.top + w.height), key=lambda w: w.left)
+    text = "".join(w.text for w in after)
+    if not re.search(r"\d", text):
+        return None  # a blank (dots), or words: not an ID the engine saw
+    box = (min(w.left for w in after), min(w.top for w in after),
+           max(w.left + w.width for w in after), max(w.top + w.height for w in after))
+    lb = (min(w.left for w in label_words), min(w.top for w in label_words), right,
+          max(w.top + w.height for w in label_words))
+    return IdBoxReading(_owner(tail), " ".join(w.text for w in label_words), 0, "?", (0.0,),
+                        ((),), text, min(w.confidence for w in after), box, lb)
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _owner(tail: str) -> str:
+    for rx, suffix in _OWNER:
+        if rx.match(tail):
+            return suffix
+    return ""
+
+
+def _label(line: list[Word]) -> tuple[list[Word], str] | None:
+    """The label words of an ID label on the line, and the folded text after them."""
+    folded, spans = "", []
+    for w in line:
+        start = len(folded) + (1 if folded else 0)
+        folded = f"{folded} {_fold(w.text)}" if folded else _fold(w.text)
+        spans.append((start, len(folded)))
+    m = _LABEL.search(folded)
+    if m is None:
+        return None
+    # the words up to the label's colon (or its end): "Số định danh cá nhân/CMND:"
+    colon = folded.find(":", m.end())
+    end = colon + 1 if 0 <= colon < m.end() + 30 else m.end()
+    chosen = [w for w, (s, e) in zip(line, spans, strict=True) if s < end and e > m.start()]
+    return chosen, folded[m.end():]
+
+
+# -- the row ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoxRow:
+    """A row of boxes in image pixels: the x of each side (left to right), the top and
+    bottom rules as lines y = a + b·x, and the line thickness."""
+
+    sides: tuple[float, ...]
+    top: tuple[float, float]
+    bottom: tuple[float, float]
+    thickness: int  # of the sides
+    rules: tuple[int, int] = (0, 0)  # thickness of the top and bottom rules (0: as the sides)
+
+    @property
+    def pitch(self) -> float:
+        return (self.sides[-1] - self.sides[0]) / max(1, len(self.sides) - 1)
+
+    def y_top(self, x: float) -> float:
+        return self.top[0] + self.top[1] * x
+
+    def y_bottom(self, x: float) -> float:
+        return self.bottom[0] + self.bottom[1] * x
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        x0, x1 = self.sides[0], self.sides[-1]
+        return (x0, min(self.y_top(x0), self.y_top(x1)), x1,
+                max(self.y_bottom(x0), self.y_bottom(x1)))
+
+
+def find_row(image: np.ndarray, label_words: Sequence[Word], cap: float,
+             scale: float = 1.0) -> BoxRow | None:
+    """The box row after a label: on its line right of it, else on the next line."""
+    s = scale
+    h, w = image.shape[:2]
+    left = min(x.left for x in label_words)
+    right = max(x.left + x.width for x in label_words)
+    top = min(x.top for x in label_words)
+    bottom = max(x.top + x.height for x in label_words)
+    mid = (top + bottom) / 2
+    cap_px = max(cap * s, 6.0)
+    regions = (  # (a box may be three or four capitals tall, and sit low on the line)
+        (right * s - 0.5 * cap_px, mid * s - 4 * cap_px, w, mid * s + 4.5 * cap_px, True),
+        (left * s - 3 * cap_px, bottom * s, w, bottom * s + 6 * cap_px, False),
+    )
+    for x0, y0, x1, y1, same_line in regions:
+        x0, y0 = int(max(0, x0)), int(max(0, y0))
+        x1, y1 = int(min(w, x1)), int(min(h, y1))
+        if x1 - x0 < 4 * cap_px or y1 - y0 < 2 * cap_px:
+            continue
+        row = row_in(image[y0:y1, x0:x1], cap_px)
+        if row is not None and same_line:
+            # on the label's line the boxes span the line's middle (else it is the next
+            # line's row, seen from its right part)
+            line = mid * s - y0
+            if not row.y_top(row.sides[0]) - 0.5 * cap_px <= line <= \
+                    row.y_bottom(row.sides[0]) + 0.5 * cap_px:
+                row = None
+        if row is not None:
+            return BoxRow(tuple(x + x0 for x in row.sides),
+                          (row.top[0] + y0 - row.top[1] * x0, row.top[1]),
+                          (row.bottom[0] + y0 - row.bottom[1] * x0, row.bottom[1]),
+                          row.thickness, row.rules)
+    return None
+
+
+def _ink(crop: np.ndarray) -> np.ndarray:
+    thr, _ = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    # (Otsu puts a two-level page's threshold on its dark level: ink is then that level)
+    return (crop <= min(thr, 200)).astype(np.uint8)
+
+
+def row_in(crop: np.ndarray, cap: float) -> BoxRow | None:
+    """The longest row of regularly spaced boxes in a grey crop (crop coordinates)."""
+    if int(crop.min()) > 190:
+        return None
+    ink = _ink(crop)
+    vk = max(5, int(0.8 * cap))
+    vmask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(
+        cv2.MORPH_RECT, (1, vk)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(vmask, connectivity=8)
+    thin = max(3, int(0.35 * cap))
+    strokes = []
+    for i in range(1, n):
+        x, y, bw, bh, _ = stats[i]
+        if not 1.0 * cap <= bh <= 4.5 * cap or bw > 2 * thin:
+            continue
+        # the side is the columns that run the stroke's whole height: a digit's stroke
+        # touching it widens the component, not the side
+        counts = (labels[y:y + bh, x:x + bw] == i).sum(axis=0)
+        cols = np.nonzero(counts >= 0.8 * counts.max())[0]
+        if len(cols) > thin:
+            continue
+        strokes.append((float(x + cols.mean() + 0.5), float(y), float(y + bh), len(cols)))
+    strokes.sort()
+    chain = _best_chain(strokes, cap)
+    if chain is None:
+        return None
+    xs = np.array([c[0] for c in chain])
+    heights = np.array([c[2] - c[1] for c in chain])
+    full = [c for c, hh in zip(chain, heights, strict=True) if hh >= 0.8 * np.median(heights)]
+    if len(full) < 3:
+        return None
+    fx = np.array([c[0] for c in full])
+    top = _fit(fx, np.array([c[1] for c in full]))
+    bottom = _fit(fx, np.array([c[2] for c in full]))
+    thickness = int(np.median([c[3] for c in chain]))
+    sides = _fill_sides(list(xs))
+    row = BoxRow(tuple(sides), top, bottom, max(1, thickness))
+    height = row.y_bottom(sides[0]) - row.y_top(sides[0])
+    if not 0.4 <= row.pitch / max(height, 1.0) <= 2.2:
+        return None
+    if not (_rule(ink, row, row.y_top, thickness) or _rule(ink, row, row.y_bottom, thickness)):
+        return None  # regular strokes with no rule: letters or a table, not boxes
+    if not MIN_CELLS <= len(sides) - 1 <= MAX_CELLS:
+        return None
+    (top, t_top), (bottom, t_bottom) = (_refine_rule(ink, row, fit, height)
+                                        for fit in (row.top, row.bottom))
+    return BoxRow(row.sides, top, bottom, row.thickness, (t_top, t_bottom))
+
+
+def _refine_rule(ink: np.ndarray, row: BoxRow, fit: tuple[float, float], height: float
+                 ) -> tuple[tuple[float, float], int]:
+    """Where the rule estimated from the sides' ends really runs, and how thick it is:
+    the rows (parallel to the estimate) that ink covers most along the row."""
+    a, b = fit
+    h = ink.shape[0]
+    xs = np.arange(int(row.sides[0]), int(row.sides[-1]) + 1)
+    reach = max(3, int(0.2 * height))
+    cover = []
+    for dy in range(-reach, reach + 1):
+        ys = np.clip(np.round(a + b * xs + dy).astype(int), 0, h - 1)
+        cover.append(float(ink[ys, xs].mean()))
+    cover_ = np.array(cover)
+    peak = int(np.argmax(cover_))
+    if cover_[peak] < 0.5:
+        return fit, 0  # no rule there (a missing side of the box): keep the estimate
+    lo = hi = peak
+    while lo > 0 and cover_[lo - 1] >= 0.5 * cover_[peak]:
+        lo -= 1
+    while hi < len(cover_) - 1 and cover_[hi + 1] >= 0.5 * cover_[peak]:
+        hi += 1
+    return (a + (lo + hi) / 2 - reach, b), hi - lo + 1
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """y = a + b·x by least squares, the slope kept to a small residual skew (≤ 2°)."""
+    if len(x) >= 3 and np.ptp(x) > 0:
+        b, a = np.polyfit(x, y, 1)
+        b = float(np.clip(b, -0.035, 0.035))
+        a = float(np.median(y - b * x))
+        return a, b
+    return float(np.median(y)), 0.0
+
+
+def _best_chain(strokes: list[tuple[float, float, float, int]], cap: float
+                ) -> list[tuple[float, float, float, int]] | None:
+    """The best run of strokes of one height band at a regular pitch: the most sides,
+    a side lost in the scan now and then (not two in a row, at most two in all; a digit's
+    strokes between the sides must not make a chain at half the pitch)."""
+    best: list = []
+    best_score = 0.0
+    for i, a in enumerate(strokes):
+        for j in range(i + 1, min(len(strokes), i + 6)):
+            b = strokes[j]
+            pitch = b[0] - a[0]
+            if not 0.8 * cap <= pitch <= 4.5 * cap or not _same_band(a, b):
+                continue
+            chain = [a, b]
+            x, missed, misses = b[0], False, 0
+            while True:
+                nxt = [c for c in strokes if abs(c[0] - (x + pitch)) <= 0.15 * pitch
+                       and _same_band(a, c)]
+                if nxt:
+                    c = min(nxt, key=lambda c: abs(c[0] - (x + pitch)))
+                    chain.append(c)
+                    pitch = (c[0] - chain[0][0]) / round((c[0] - chain[0][0]) / pitch)
+                    x, missed = c[0], False
+                elif not missed and misses < 2:
+                    x, missed, misses = x + pitch, True, misses + 1  # a side lost
+                else:
+                    break
+            score = len(chain) - 0.5 * (misses - (1 if missed else 0))
+            if score > best_score:
+                best, best_score = chain, score
+    return best if len(best) >= 4 else None
+
+
+def _same_band(a: tuple, b: tuple) -> bool:
+    """Two strokes that run between the same two rules: nearly the same top and bottom."""
+    overlap = min(a[2], b[2]) - max(a[1], b[1])
+    return overlap >= 0.8 * max(a[2] - a[1], b[2] - b[1])
+
+
+def _fill_sides(xs: list[float]) -> list[float]:
+    """Sides at the row's pitch, with the lost ones put back."""
+    gaps = np.diff(xs)
+    pitch = float(np.median(gaps))
+    out = [xs[0]]
+    for x in xs[1:]:
+        k = max(1, round((x - out[-1]) / pitch))
+        for m in range(1, k):
+            out.append(out[-1] + (x - out[-1]) * m / k)
+        out.append(x)
+    return out
+
+
+def _rule(ink: np.ndarray, row: BoxRow, y_of, thickness: int) -> bool:
+    """Whether a horizontal rule runs along y_of(x) over the row (most of its length)."""
+    h = ink.shape[0]
+    reach = max(2, thickness + 1)
+    hits, total = 0, 0
+    for x in range(int(row.sides[0]), int(row.sides[-1]) + 1):
+        y = int(round(y_of(x)))
+        total += 1
+        if ink[max(0, y - reach): min(h, y + reach + 1), x].any():
+            hits += 1
+    return total > 0 and hits >= 0.7 * total
+
+
+# -- the cells -------------------------------------------------------------------------------------
+
+
+def _read_cells(image: np.ndarray, row: BoxRow, model
+                ) -> tuple[str, tuple[float, ...], tuple[tuple[tuple[str, float], ...], ...]]:
+    """The filled cells read: text ("?" where unsure), the read digits' probabilities and
+    each cell's three best digits."""
+    glyphs = cell_glyphs(image, row)
+    filled = [g for g in glyphs if g is not None]
+    if not filled:
+        return "", (), ()
+    from ocr_models.digits import LABELS, REJECT, normalise
+
+    probs = model.probabilities(np.stack([normalise(g) for g in filled]))
+    text, read, choices = "", [], []
+    for p in probs:
+        order = [int(i) for i in np.argsort(p)[::-1]]
+        best = order[0]
+        sure = best != REJECT and p[best] >= ID_SURE
+        text += LABELS[best] if sure else "?"
+        read.append(float(p[best]) if best != REJECT else 0.0)
+        choices.append(tuple((LABELS[i], float(p[i])) for i in order if i != REJECT)[:3])
+    return text, tuple(read), tuple(choices)
+
+
+def cell_glyphs(image: np.ndarray, row: BoxRow) -> list[np.ndarray | None]:
+    """The ink of each cell (ink high), box lines taken out; ``None`` for an empty cell."""
+    h, w = image.shape[:2]
+    pitch, t = row.pitch, row.thickness
+    x0 = int(max(0, row.sides[0] - 0.5 * pitch))
+    x1 = int(min(w, row.sides[-1] + 0.5 * pitch))
+    height = row.y_bottom(row.sides[0]) - row.y_top(row.sides[0])
+    y0 = int(max(0, min(row.y_top(row.sides[0]), row.y_top(row.sides[-1])) - 0.6 * height))
+    y1 = int(min(h, max(row.y_bottom(row.sides[0]), row.y_bottom(row.sides[-1]))
+                 + 0.4 * height))
+    crop = image[y0:y1, x0:x1]
+    if crop.size == 0:
+        return [None] * (len(row.sides) - 1)
+    ink = _ink(crop)
+    # the box lines, from the row's geometry (a digit's own straight stroke is not one)
+    half = t / 2 + 1.5
+    vert = np.zeros_like(ink)
+    horiz = np.zeros_like(ink)
+    for sx in row.sides:
+        ya, yb = row.y_top(sx) - y0 - half, row.y_bottom(sx) - y0 + half
+        cv2.rectangle(vert, (int(sx - x0 - half), int(ya)), (int(round(sx - x0 + half)),
+                                                            int(round(yb))), 1, -1)
+    xs = np.arange(int(row.sides[0] - x0 - half), int(row.sides[-1] - x0 + half) + 1)
+    for y_of, rule in ((row.y_top, row.rules[0]), (row.y_bottom, row.rules[1])):
+        reach = (rule or t) / 2 + 1.5
+        for x in xs:
+            if 0 <= x < ink.shape[1]:
+                yc = y_of(x + x0) - y0
+                horiz[max(0, int(yc - reach)): int(round(yc + reach)) + 1, x] = 1
+    glyph = ink & (1 - vert) & (1 - horiz)
+    # strokes that cross a line are kept: line pixels with the glyph's ink on both sides
+    span = 2 * int(half) + 3
+    # (not across the sides: two digits touching one side from both of its sides would
+    # be joined through it)
+    glyph = glyph | (ink & horiz & (1 - vert) & _both_sides(glyph, span, axis=0))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(glyph, connectivity=8)
+    out: list[np.ndarray | None] = []
+    min_area = max(4.0, 0.012 * height * height)
+    for k in range(len(row.sides) - 1):
+        la, lb = row.sides[k] - x0, row.sides[k + 1] - x0
+        ids = []
+        for i in range(1, n):
+            bx, by, bw, bh, area = stats[i]
+            cx = bx + bw / 2
+            if not la <= cx <= lb or area < min_area:
+                continue
+            cell_top = row.y_top(cx + x0) - y0
+            cell_bottom = row.y_bottom(cx + x0) - y0
+            if by > cell_bottom + half + 2 or by + bh < cell_top - half - 2:
+                continue  # wholly above or below the box, not cut by its rule: other ink
+            if bh < 0.2 * height and bw < 0.2 * pitch:
+                continue  # a speck
+            ids.append(i)
+        if not ids:
+            out.append(None)
+            continue
+        sub = np.isin(labels, ids)
+        ys, xs_ = np.nonzero(sub)
+        if ys.max() - ys.min() + 1 < 0.3 * height:
+            out.append(None)  # a dash or a dot: no digit
+            continue
+        ya, yb, xa, xb = ys.min(), ys.max() + 1, xs_.min(), xs_.max() + 1
+        cell = np.where(sub[ya:yb, xa:xb], 255 - crop[ya:yb, xa:xb], 0).astype(np.uint8)
+        out.append(cell)
+    return out
+
+
+def _both_sides(glyph: np.ndarray, span: int, axis: int) -> np.ndarray:
+    """Pixels with glyph ink within ``span`` on both sides along ``axis`` (0: above and
+    below, 1: left and right)."""
+    reach = span // 2 + 1
+    before = np.zeros_like(glyph)
+    after = np.zeros_like(glyph)
+    for d in range(1, reach + 1):
+        before |= np.roll(glyph, d, axis=axis)
+        after |= np.roll(glyph, -d, axis=axis)
+    return before & after
