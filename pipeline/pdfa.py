@@ -4,7 +4,7 @@ This module owns:
 
 - :func:`write_page_pdf`: one page = the page image covering the whole page plus an invisible
   text layer (render mode 3) that puts each OCR word over its box. A page array is stored
-  compactly (:mod:`pipeline.page.encode`: CCITT G4 for bilevel pages, a G4 text mask over a
+  compactly (:mod:`pipeline.page.encode`: JBIG2 for bilevel pages, a JBIG2 text mask over a
   half-resolution JPEG for scans); image files are embedded as they are (JPEG as DCTDecode,
   no re-encode; anything else decoded with Pillow and Flate-compressed).
 - :func:`replace_text_layer`: rewrites a one-page PDF's text layer alone, for the words the
@@ -353,7 +353,7 @@ class ImageLayer(Protocol):
     """One encoded image drawn over the whole page (made by :mod:`pipeline.page.encode`)."""
 
     data: bytes
-    filter: str  # "/CCITTFaxDecode" | "/DCTDecode" | "/FlateDecode"
+    filter: str  # "/JBIG2Decode" | "/DCTDecode" | "/FlateDecode"
     width: int
     height: int
     colour_space: str | None  # None for a stencil mask
@@ -396,7 +396,7 @@ def write_page_pdf(image: Path | str | LayeredImage, out_pdf: Path, *, dpi: floa
     """One-page PDF: the page image covering the whole page and an invisible text layer.
 
     ``image`` is an image file or a page image already encoded as layers
-    (:func:`pipeline.page.encode.encode_page`: CCITT G4 for bilevel pages, a G4 text mask
+    (:func:`pipeline.page.encode.encode_page`: JBIG2 for bilevel pages, a JBIG2 text mask
     over a half-resolution JPEG for scans, or one JPEG), drawn in order over the page.
 
     A file is embedded as it is: JPEG without re-encoding (DCTDecode; an EXIF orientation is

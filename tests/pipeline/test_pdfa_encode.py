@@ -94,7 +94,7 @@ def _images(pdf: Path) -> list[pikepdf.Object]:
 
 
 @needs_poppler
-def test_bilevel_page_is_one_ccitt_image_under_100_kb(tmp_path: Path) -> None:
+def test_bilevel_page_is_one_jbig2_image_under_100_kb(tmp_path: Path) -> None:
     page = np.where(_text_page() < 128, 0, 255).astype(np.uint8)  # a 1-bit scan
     # deskewing greys a 1-bit page's stroke edges: still a bilevel page
     turned = cv2.warpAffine(page, cv2.getRotationMatrix2D((1240, 1754), 0.7, 1.0),
@@ -104,7 +104,7 @@ def test_bilevel_page_is_one_ccitt_image_under_100_kb(tmp_path: Path) -> None:
         assert encoded.kind == "bilevel"
         pdf = write_page_pdf(encoded, tmp_path / "bilevel.pdf", dpi=300, words=[])
         [(filter_, stencil, _)] = _images(pdf)
-        assert filter_ == pikepdf.Name.CCITTFaxDecode and not stencil
+        assert filter_ == pikepdf.Name.JBIG2Decode and not stencil
         assert pdf.stat().st_size <= 100_000
     # lossless for a 1-bit page: the image is the page, pixel for pixel, and so looks
     pdf = write_page_pdf(page, tmp_path / "exact.pdf", dpi=300, words=[])
@@ -123,7 +123,7 @@ def test_colour_scan_is_a_mask_over_a_background_and_looks_the_same(tmp_path: Pa
     pdf = write_page_pdf(page, tmp_path / "mrc.pdf", dpi=300, words=[])
     kinds = _images(pdf)
     assert [k[:2] for k in kinds] == [(pikepdf.Name.DCTDecode, False),
-                                      (pikepdf.Name.CCITTFaxDecode, True)]
+                                      (pikepdf.Name.JBIG2Decode, True)]
     assert pdf.stat().st_size <= 300_000
     # the old encoding (one JPEG at quality 80) is several times larger
     old = write_page_pdf(page, tmp_path / "jpeg.pdf", dpi=300, words=[], images="jpeg")
