@@ -15,7 +15,9 @@ stage OCR'd, grey or BGR) into one or more image layers for :mod:`pipeline.pdfa`
   they stay in the background, which is kept at a quality that shows them well.
 - **jpeg**: one JPEG of the page, when the mask would not pay (photos, halftones, pages with
   more mask than text could make) or the page is low-resolution (below 200 dpi a binarised
-  mask makes letters jagged; such pages are small anyway);
+  mask makes letters jagged). Below 200 dpi the paper's grain is smoothed away first
+  (:func:`flatten_paper`: the writing stays as scanned), and a page of 140 dpi or more
+  that still exceeds 250 KB steps down to quality 65, then 55;
 - **lossless**: below 200 dpi, the page Flate-compressed when that costs at most 1.5 times
   the JPEG (screenshots: JPEG ringing around small letters costs the OCR dearly).
 
@@ -46,6 +48,12 @@ BACKGROUND_DPI = 150  # the MRC background's resolution (colour and grey tones o
 BACKGROUND_QUALITY = 55  # JPEG quality of the MRC background: paper, seals, photos
 PLAIN_QUALITY = 70  # JPEG quality when a page of 200 dpi or more is one JPEG (compact mode)
 LOW_DPI_QUALITY = 75  # ... and below 200 dpi, where every pixel is part of a letter
+# A page one JPEG must not exceed (bytes), when lower qualities can keep it under: a dense
+# 150-dpi page at quality 75 is 300-350 KB. Only from STEP_DOWN_MIN_DPI: on 100-dpi pages a
+# lower quality cost Tesseract up to 15 % CER, on 150-dpi ones nothing measurable.
+PLAIN_BUDGET = 250_000
+STEP_DOWN_QUALITIES = (65, 55)
+STEP_DOWN_MIN_DPI = 140
 LOSSLESS_MAX_RATIO = 1.5  # below 200 dpi: lossless (Flate) if at most this much larger
 PLAIN_MAX_DPI = 200  # a page that falls back to one JPEG is not stored above this
 MASK_MAX_SHARE = 0.25  # a mask covering more of the page than this is a photo, not text
@@ -53,6 +61,10 @@ BILEVEL_MID_PER_BLACK = 2.0  # see _is_bilevel
 COLOUR_SPREAD = 48  # max-min over B,G,R above this: a coloured pixel (seal), not ink
 INK_DARKNESS = 0.6  # ink is darker than this share of the paper's brightness around it ...
 INK_MAX_GREY = 170  # ... and darker than this in absolute terms
+# Paper grain: pixels within FLAT_FROM noise deviations of the paper's tone become the paper's
+# smooth tone, those past FLAT_TO keep theirs, a blend between (see flatten_paper)
+FLAT_FROM, FLAT_TO = 2.5, 5.0
+FLAT_MIN_NOISE = 1.0  # grain below this (grey levels) is left alone
 
 
 @dataclass
@@ -177,6 +189,40 @@ def ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
     return ink
 
 
+def flatten_paper(image: np.ndarray, dpi: float) -> np.ndarray:
+    """The page with the grain of its paper smoothed away, for a JPEG that spends its bytes
+    on the writing, not on noise (a grainy 100-dpi scan at quality 75: 190 KB, flattened
+    100 KB).
+
+    Each pixel is compared with the paper's smooth tone around it (:func:`_background`, per
+    channel): ``dev`` is how much darker it is in its darkest-going channel, so a red or
+    yellow mark counts as much as a grey one. The page's noise is the spread of ``dev`` over
+    the paper (median absolute deviation); pixels within ``FLAT_FROM`` deviations of the
+    paper become the smooth paper tone, pixels past ``FLAT_TO`` (letters, their anti-aliased
+    edges, seals) stay exactly as scanned, with a blend between. A clean page (noise below
+    ``FLAT_MIN_NOISE``) is returned as it is. Only the stored picture is flattened, after
+    OCR: in the page stage's own tests, Tesseract read the flattened pages as well as or
+    better than the grainy ones."""
+    channels = list(cv2.split(image)) if image.ndim == 3 else [image]
+    paper = [_background(c, dpi) for c in channels]
+    dev = paper[0].astype(np.int16) - channels[0]
+    for tone, c in zip(paper[1:], channels[1:], strict=True):
+        dev = np.maximum(dev, tone.astype(np.int16) - c)
+    sample = dev[::2, ::2]
+    sample = sample[np.abs(sample) < 40]  # the paper, not the writing
+    if sample.size < 1000:
+        return image
+    centre = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample - centre)))
+    if noise < FLAT_MIN_NOISE:
+        return image
+    low, high = centre + FLAT_FROM * noise, centre + FLAT_TO * noise
+    keep = np.clip((dev - low) / (high - low), 0, 1).astype(np.float32)
+    out = [cv2.convertScaleAbs(t + keep * (c.astype(np.float32) - t))
+           for t, c in zip(paper, channels, strict=True)]
+    return cv2.merge(out) if image.ndim == 3 else out[0]
+
+
 def _spread(image: np.ndarray) -> np.ndarray:
     """max - min over the colour channels (0 for neutral grey), with OpenCV: numpy's
     reductions over a 3-long last axis are ten times slower on a full page."""
@@ -204,7 +250,9 @@ def _mrc(image: np.ndarray, dpi: float, ink: np.ndarray) -> EncodedPage:
                            interpolation=cv2.INTER_AREA)
     if clean.ndim == 3 and not _has_colour(clean):
         clean = _grey(clean)
-    background = _jpeg_layer(clean, BACKGROUND_QUALITY)
+    # grainy paper costs the background JPEG a fifth of its size on noisy scans (nothing on
+    # the real scans of ../shared/realdev, whose grain at 150 dpi is below a grey level)
+    background = _jpeg_layer(flatten_paper(clean, min(dpi, BACKGROUND_DPI)), BACKGROUND_QUALITY)
     return EncodedPage("mrc", width, height, [background, mask_layer])
 
 
@@ -229,14 +277,21 @@ def _plain(image: np.ndarray, dpi: float) -> EncodedPage:
                            interpolation=cv2.INTER_AREA)
     if small.ndim == 3 and not _has_colour(small):
         small = _grey(small)
-    quality = LOW_DPI_QUALITY if dpi < MIN_MRC_DPI else PLAIN_QUALITY
-    layer = _jpeg_layer(small, quality)
-    if dpi < MIN_MRC_DPI:
-        # screenshots and small scans: every pixel is part of a letter and JPEG's ringing
-        # costs the OCR more than the few bytes it saves; lossless when it is not much larger
-        flat = _flate_layer(small)
-        if len(flat.data) <= LOSSLESS_MAX_RATIO * len(layer.data):
-            return EncodedPage("lossless", width, height, [flat])
+    if dpi >= MIN_MRC_DPI:  # photos, halftones, texture: as they are
+        return EncodedPage("jpeg", width, height, [_jpeg_layer(small, PLAIN_QUALITY)])
+    flat = flatten_paper(small, dpi)
+    layer = _jpeg_layer(flat, LOW_DPI_QUALITY)
+    if dpi >= STEP_DOWN_MIN_DPI:
+        for quality in STEP_DOWN_QUALITIES:
+            if len(layer.data) <= PLAIN_BUDGET:
+                break
+            layer = _jpeg_layer(flat, quality)
+    # screenshots and small scans: every pixel is part of a letter and JPEG's ringing costs
+    # the OCR more than the few bytes it saves; lossless (the page exactly as it came) when
+    # that is not much larger
+    exact = _flate_layer(small)
+    if len(exact.data) <= LOSSLESS_MAX_RATIO * len(layer.data):
+        return EncodedPage("lossless", width, height, [exact])
     return EncodedPage("jpeg", width, height, [layer])
 
 
