@@ -330,3 +330,23 @@ def test_whitespace_in_words(tmp_path: Path, grey_jpeg: Path) -> None:
              _w("Việt", 320, 100, 100, 50, 0)]
     out = write_page_pdf(grey_jpeg, tmp_path / "spaces.pdf", dpi=DPI, words=words)
     assert _pdftotext(out).split() == ["Hà", "Nội", "Việt"]
+
+
+@needs_poppler
+def test_tounicode_maps_only_the_blocks_the_page_uses(tmp_path: Path, grey_jpeg: Path) -> None:
+    """A Vietnamese page uses a handful of 256-character blocks (Latin, Latin-1, Latin
+    Extended-A/B, Latin Extended Additional, punctuation): its ToUnicode maps those, so it
+    costs a few hundred bytes instead of 1.7 KB, and every character still comes back."""
+    words = [_w("Đồng", 100, 100, 120, 50, 0), _w("–", 240, 100, 20, 50, 0),
+             _w("5€", 280, 100, 60, 50, 0), _w("Thửa", 360, 100, 120, 50, 0),
+             _w("mới", 500, 100, 50, 50, 0), _w("𠀀", 560, 100, 40, 50, 0)]
+    out = write_page_pdf(grey_jpeg, tmp_path / "blocks.pdf", dpi=DPI, words=words)
+    lines = [line for line in _pdftotext(out).splitlines() if line.strip()]
+    assert lines == ["Đồng – 5€ Thửa mới 𠀀"]
+    with pikepdf.open(out) as pdf:
+        cmap = pdf.pages[0].Resources.Font.F0.ToUnicode
+        assert len(cmap.read_raw_bytes()) < 400
+        text = cmap.read_bytes().decode("ascii")
+    ranges = set(re.findall(r"<([0-9A-F]{2})00> <\1FF>", text))
+    # Đ ư in 01, ồ ử ớ in 1E, – € in 20 (𠀀 has a private CID)
+    assert ranges == {"00", "01", "1E", "20"}
