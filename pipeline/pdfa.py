@@ -23,8 +23,10 @@ valid BMP character) that the page's ToUnicode maps to the full character.
 Words of one line share a baseline (the line's bottom) and a font size (the line's height);
 each word is stretched horizontally (``Tz``) to span its box, and a stretched space joins it
 to the next word of the line, so text extraction, search and copy see "word word word".
-Positions are written to 0.01 pt and stretches to 0.1 %: a dense page's text layer is then
-~8.5 KB instead of ~10 KB.
+Positions are written to 0.01 pt and stretches to 0.1 %; a word's position is written only at
+the start of its line or where the stretched space before it could not end exactly on it
+(overlapping boxes), since the space already brings the pen there: a dense page's text layer
+is then ~6 KB instead of ~10 KB.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ GLYPHLESS_FONT = Path(__file__).with_name("data") / "glyphless.ttf"
 FONT_NAME = "GlyphLessFont"  # /BaseFont and /FontName of the text-layer font
 
 FLATE_LEVEL = 6  # zlib level for decoded page images and small streams
+PEN_TOLERANCE = 0.05  # points: a word this close to where the last one left the pen needs no Tm
 KEEP_FILES_OPEN_THRESHOLD = 200  # past this many inputs qpdf reopens files as it needs them
 _JPEG_FORMATS = {"JPEG", "MPO"}
 _JPEG_MODES = {"L": "/DeviceGray", "RGB": "/DeviceRGB"}
@@ -230,18 +233,27 @@ def _text_layer(words: Sequence[Word], scale: float, page_h: float, advance: int
     for line in _lines(kept):
         top = min(w.top for w, _ in line)
         bottom = max(w.top + max(w.height, 1) for w, _ in line)
-        size = max(bottom - top, 1) * scale
-        baseline = page_h - bottom * scale
-        ops.append(f"/F0 {_num(size, 2)} Tf")
+        size_text = _num(max(bottom - top, 1) * scale, 2)
+        size = float(size_text)  # as written: the pen below moves by what readers compute
+        baseline = _num(page_h - bottom * scale, 2)
+        ops.append(f"/F0 {size_text} Tf")
+        pen = math.nan  # where the text matrix stands after the last glyph drawn
         for i, (word, cids) in enumerate(line):
-            width = max(word.width, 1) * scale
-            ops.append(f"1 0 0 1 {_num(word.left * scale, 2)} {_num(baseline, 2)} Tm")
-            ops.append(f"{_num(100 * width / (len(cids) * size * em), 1)} Tz")
+            left = word.left * scale
+            if not abs(pen - left) <= PEN_TOLERANCE:  # a new line, or words that overlap
+                ops.append(f"1 0 0 1 {_num(left, 2)} {baseline} Tm")
+                pen = float(_num(left, 2))
+            stretch = _num(100 * max(word.width, 1) * scale / (len(cids) * size * em), 1)
+            ops.append(f"{stretch} Tz")
             ops.append("<" + b"".join(c.to_bytes(2, "big") for c in cids).hex() + "> Tj")
+            pen += len(cids) * size * em * float(stretch) / 100
             if i + 1 < len(line):
-                gap = (line[i + 1][0].left - word.left - max(word.width, 1)) * scale
-                gap = max(gap, 0.05 * size)
-                ops.append(f"{_num(100 * gap / (size * em), 1)} Tz {space} Tj")
+                # the space spans the gap to the next word, so the pen lands on its left
+                # edge and the next word needs no Tm of its own (a third of the layer's size)
+                gap = max(line[i + 1][0].left * scale - pen, 0.05 * size)
+                stretch = _num(100 * gap / (size * em), 1)
+                ops.append(f"{stretch} Tz {space} Tj")
+                pen += size * em * float(stretch) / 100
     ops.append("ET")
     return "\n".join(ops), encoder
 
