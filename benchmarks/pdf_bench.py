@@ -188,16 +188,20 @@ def _inputs(args: argparse.Namespace, work: Path) -> list[Path]:
 
 
 def _family2(folder: Path, n: int) -> list[Path]:
-    """``n`` second-family pages (seed 0), written once: a rerun keeps the files, so that
-    OCRmyPDF's outputs of the earlier run still count as newer than their input."""
+    """``n`` second-family pages (seed 0), a third each 1-bit, grey and colour scans (the
+    first of each kind among ``3 n`` generated), written once: a rerun keeps the files, so
+    that OCRmyPDF's outputs of the earlier run still count as newer than their input."""
     listing = folder / "truth.json"
-    if listing.is_file():
-        names = [e["file"] for e in json.loads(listing.read_text(encoding="utf-8"))]
-        if len(names) == n and all((folder / name).is_file() for name in names):
-            return [folder / name for name in names]
-    from tests.scangen.family2 import generate_family2
+    entries = json.loads(listing.read_text(encoding="utf-8")) if listing.is_file() else []
+    if len(entries) != 3 * n or not all((folder / e["file"]).is_file() for e in entries):
+        from tests.scangen.family2 import generate_family2
 
-    return [p for p, _, _ in generate_family2(folder, n, seed=0)]
+        generate_family2(folder, 3 * n, seed=0)
+        entries = json.loads(listing.read_text(encoding="utf-8"))
+    per_kind = -(-n // 3)
+    chosen = [[e["file"] for e in entries if e["scan"]["bits"] == bits][:per_kind]
+              for bits in (1, 8, 24)]
+    return [folder / name for names in chosen for name in names][:n]
 
 
 def _sign_and_check(pdfs: list[Path], work: Path) -> dict:
