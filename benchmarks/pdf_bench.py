@@ -1,7 +1,8 @@
 """PDF size benchmark: sohoa's compact page images against OCRmyPDF ``--optimize 2`` and ``3``.
 
-For every page (the real pages of ``../shared/realdev/images`` and a few generated scans),
-from the same input bytes:
+For every page (the real pages of ``../shared/realdev/images``, a few generated scans of the
+first family and ``--family2`` pages of the second: other fonts, prose, 1-bit pages and grainy
+100-300 dpi grey and colour scans), from the same input bytes:
 
 - **size** of the page in the PDF, by kind of page (1-bit, grey, colour): sohoa's one-page PDF
   (:func:`pipeline.pdfa.write_page_pdf` on the page as intake loads it, no text layer) and
@@ -11,8 +12,9 @@ from the same input bytes:
   resolution, compared in grey with the original at 100 dpi (what a screen shows of a page):
   mean absolute difference (0–255) and PSNR;
 - **legibility**, two figures from plain Tesseract (``vie``) on the rendered pages:
-  the **truth CER** on the real pages that carry hand-transcribed ``text_lines`` (line by
-  line, :func:`benchmarks.realdev.line_cer`), for the original image, sohoa's PDF and
+  the **truth CER** on the real pages that carry hand-transcribed ``text_lines`` and on the
+  second-family pages (every line of their truth text), line by line
+  (:func:`benchmarks.realdev.line_cer`), for the original image, sohoa's PDF and
   OCRmyPDF's, pooled over the pages the original itself reads (CER ≤ 20 %: plain
   Tesseract returns nothing useful on turned pages); and the **drift**: Tesseract on the
   rendered page against Tesseract on the original image (0 % = the PDF reads exactly as
@@ -24,7 +26,8 @@ from the same input bytes:
 - **validity** of sohoa's pages assembled into one PDF/A-2b, signed with the demo key:
   ``qpdf --check`` and ``pdfsig``.
 
-    .venv/bin/python benchmarks/pdf_bench.py [--generated 4] [--cer-pages 12] [--out DIR]
+    .venv/bin/python benchmarks/pdf_bench.py [--generated 4] [--family2 12] [--cer-pages 12]
+                                             [--out DIR]
 
 Needs the ``bench`` extra (``ocrmypdf``; ``pngquant`` from the system packages makes its
 ``--optimize 2/3`` complete). Not a test: it prints figures, with the targets beside them.
@@ -69,13 +72,37 @@ TARGETS = {"1-bit": 100_000, "grey": 300_000, "colour": 300_000}
 
 
 def _kind(path: Path, colour: bool) -> str:
+    """1-bit, grey or colour: as the file holds it; a generated page of the second family as
+    it was scanned (a colour scan of black-on-white text is a colour page there)."""
+    entry = _family2_truth(path) if _source(path) == "gen2" else None
+    if entry is not None:
+        return {1: "1-bit", 8: "grey"}.get(entry["scan"]["bits"], "colour")
     with Image.open(path) as img:
         if img.mode == "1":
             return "1-bit"
     return "colour" if colour else "grey"
 
 
+def _source(src: Path) -> str:
+    """"real", "gen" (the first family) or "gen2" (the second)."""
+    return "real" if src.parent == REALDEV else "gen2" if src.name.startswith("f2_") else "gen"
+
+
+def _family2_truth(src: Path) -> dict | None:
+    """The second family's truth.json entry of ``src`` ({"truth", "scan"})."""
+    listing = src.parent / "truth.json"
+    if not listing.is_file():
+        return None
+    for entry in json.loads(listing.read_text(encoding="utf-8")):
+        if entry["file"] == src.name:
+            return entry
+    return None
+
+
 def _text_lines(src: Path) -> list[str]:
+    if _source(src) == "gen2":
+        entry = _family2_truth(src)
+        return entry["truth"]["text"].split("\n") if entry else []
     truth = TRUTH / f"{src.stem}.json"
     if src.parent != REALDEV or not truth.is_file():
         return []
@@ -155,7 +182,26 @@ def _inputs(args: argparse.Namespace, work: Path) -> list[Path]:
         files += [p for p, _ in generate_set(gen, args.generated, seed=7, fmt="jpg")]
         files += [p for p, _ in generate_set(gen / "png", max(1, args.generated // 2), seed=8,
                                              fmt="png", level="clean")]
+    if args.family2:
+        files += _family2(work / "family2", args.family2)
     return files
+
+
+def _family2(folder: Path, n: int) -> list[Path]:
+    """``n`` second-family pages (seed 0), a third each 1-bit, grey and colour scans (the
+    first of each kind among ``3 n`` generated), written once: a rerun keeps the files, so
+    that OCRmyPDF's outputs of the earlier run still count as newer than their input."""
+    listing = folder / "truth.json"
+    entries = json.loads(listing.read_text(encoding="utf-8")) if listing.is_file() else []
+    if len(entries) != 3 * n or not all((folder / e["file"]).is_file() for e in entries):
+        from tests.scangen.family2 import generate_family2
+
+        generate_family2(folder, 3 * n, seed=0)
+        entries = json.loads(listing.read_text(encoding="utf-8"))
+    per_kind = -(-n // 3)
+    chosen = [[e["file"] for e in entries if e["scan"]["bits"] == bits][:per_kind]
+              for bits in (1, 8, 24)]
+    return [folder / name for names in chosen for name in names][:n]
 
 
 def _sign_and_check(pdfs: list[Path], work: Path) -> dict:
@@ -175,6 +221,8 @@ def _sign_and_check(pdfs: list[Path], work: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--generated", type=int, default=4, help="generated scans to add")
+    parser.add_argument("--family2", type=int, default=12,
+                        help="generated pages of the second family to add")
     parser.add_argument("--limit", type=int, default=0, help="only the first N real pages")
     parser.add_argument("--every", type=int, default=1, help="every k-th real page only")
     parser.add_argument("--cer-pages", type=int, default=12,
@@ -201,7 +249,8 @@ def main() -> None:
         seconds = time.perf_counter() - started
         ours = write_page_pdf(encoded, work / f"{n:03d}-ours.pdf", dpi=loaded.dpi, words=[])
         ours_pdfs.append(ours)
-        row = {"file": src.name, "kind": kind, "encoding": encoded.kind, "dpi": round(dpi),
+        row = {"file": src.name, "source": _source(src), "kind": kind,
+               "encoding": encoded.kind, "dpi": round(dpi),
                "input": src.stat().st_size, "encode_s": seconds, "pdfs": {"ours": ours}}
         for level in peers:
             out = work / f"{src.parent.name}-{src.stem}-O{level}.pdf"
@@ -244,7 +293,8 @@ def main() -> None:
             figures += f"  original truth {row['original']['truth_cer']:.2%}"
         if "q95" in row:
             figures += f"  q95 drift {row['q95']['cer']:.2%}"
-        print(f"{src.name:18} {kind:6} {row['encoding']:7} {row['dpi']:4} dpi  {figures}  "
+        print(f"{src.name:18} {row['source']:4} {kind:6} {row['encoding']:8} {row['dpi']:4} dpi"
+              f"  {figures}  "
               f"{seconds:.2f}s", flush=True)
     _summary(rows)
     validity = _sign_and_check(ours_pdfs, work)
@@ -258,18 +308,21 @@ def main() -> None:
 
 def _summary(rows: list[dict]) -> None:
     names = [k for k in ("ours", "O2", "O3") if any(k in r for r in rows)]
-    print("\nsize per page (KB: mean / max) by kind of page; target for ours beside it")
-    for kind in ("1-bit", "grey", "colour"):
-        group = [r for r in rows if r["kind"] == kind]
-        if not group:
-            continue
-        cells = []
-        for name in names:
-            sizes = [r[name]["bytes"] / 1024 for r in group if name in r]
-            cells.append(f"{name} {np.mean(sizes):6.1f} / {max(sizes):6.1f}" if sizes else
-                         f"{name} -")
-        print(f"  {kind:6} ({len(group):2} pages)  " + "   ".join(cells)
-              + f"   target ≤ {TARGETS[kind] // 1000} KB")
+    print("\nsize per page (KB: mean / max) by source and kind of page; target for ours beside"
+          " it (real: ../shared/realdev; gen: first generated family; gen2: second family)")
+    for source in ("real", "gen", "gen2"):
+        for kind in ("1-bit", "grey", "colour"):
+            group = [r for r in rows if r.get("source", "real") == source and r["kind"] == kind]
+            if not group:
+                continue
+            cells = []
+            for name in names:
+                sizes = [r[name]["bytes"] / 1024 for r in group if name in r]
+                cells.append(f"{name} {np.mean(sizes):6.1f} / {max(sizes):6.1f}" if sizes else
+                             f"{name} -")
+            over = sum(r["ours"]["bytes"] > TARGETS[kind] for r in group)
+            print(f"  {source:4} {kind:6} ({len(group):2} pages)  " + "   ".join(cells)
+                  + f"   target ≤ {TARGETS[kind] // 1000} KB ({over} over)")
     common = [r for r in rows if all(n in r for n in names)]
     print(f"\non the {len(common)} pages every tool wrote:")
     for name in names:
@@ -284,15 +337,17 @@ def _summary(rows: list[dict]) -> None:
     if drift:
         floor = sum(e["cer"] * e["chars"] for e in drift) / max(1, sum(e["chars"] for e in drift))
         print(f"  drift floor (the original as a full-resolution q95 JPEG): {floor:6.2%}")
-    _truth_summary(common, names)
+    for source in ("real", "gen2"):
+        _truth_summary([r for r in common if r.get("source", "real") == source], names, source)
     inputs = sum(r["input"] for r in common) / 1e6
     print(f"  input files {inputs:.2f} MB; encode time per page: mean "
           f"{np.mean([r['encode_s'] for r in rows]):.2f} s, max "
           f"{max(r['encode_s'] for r in rows):.2f} s")
 
 
-def _truth_summary(rows: list[dict], names: list[str]) -> None:
-    """Pooled truth CER (hand-transcribed lines) of the original and every tool's PDF."""
+def _truth_summary(rows: list[dict], names: list[str], source: str) -> None:
+    """Pooled truth CER (hand-transcribed or generated lines) of the original and every
+    tool's PDF."""
     scored = [r for r in rows if "original" in r and all("truth_cer" in r[n] for n in names)]
     readable = [r for r in scored if r["original"]["truth_cer"] <= READABLE_CER]
     if not readable:
@@ -304,8 +359,9 @@ def _truth_summary(rows: list[dict], names: list[str]) -> None:
         worse = sum(r[name]["truth_cer"] > r["original"]["truth_cer"] + 1e-9 for r in readable)
         cells.append(f"{name} {edits / chars:6.2%}" + ("" if name == "original" else
                                                         f" ({worse} pages worse)"))
-    print(f"\ntruth CER, plain Tesseract on the rendered page, {len(readable)} real pages with "
-          f"text_lines ({len(scored) - len(readable)} left out: the original reads "
+    what = "real pages with text_lines" if source == "real" else "second-family pages"
+    print(f"\ntruth CER, plain Tesseract on the rendered page, {len(readable)} {what} "
+          f"({len(scored) - len(readable)} left out: the original reads "
           f"> {READABLE_CER:.0%}), {chars} chars:\n  " + "   ".join(cells))
 
 

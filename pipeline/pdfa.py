@@ -4,7 +4,7 @@ This module owns:
 
 - :func:`write_page_pdf`: one page = the page image covering the whole page plus an invisible
   text layer (render mode 3) that puts each OCR word over its box. A page array is stored
-  compactly (:mod:`pipeline.page.encode`: CCITT G4 for bilevel pages, a G4 text mask over a
+  compactly (:mod:`pipeline.page.encode`: JBIG2 for bilevel pages, a JBIG2 text mask over a
   half-resolution JPEG for scans); image files are embedded as they are (JPEG as DCTDecode,
   no re-encode; anything else decoded with Pillow and Flate-compressed).
 - :func:`replace_text_layer`: rewrites a one-page PDF's text layer alone, for the words the
@@ -23,8 +23,10 @@ valid BMP character) that the page's ToUnicode maps to the full character.
 Words of one line share a baseline (the line's bottom) and a font size (the line's height);
 each word is stretched horizontally (``Tz``) to span its box, and a stretched space joins it
 to the next word of the line, so text extraction, search and copy see "word word word".
-Positions are written to 0.01 pt and stretches to 0.1 %: a dense page's text layer is then
-~8.5 KB instead of ~10 KB.
+Positions are written to 0.01 pt and stretches to 0.1 %; a word's position is written only at
+the start of its line or where the stretched space before it could not end exactly on it
+(overlapping boxes), since the space already brings the pen there: a dense page's text layer
+is then ~6 KB instead of ~10 KB.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import os
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +56,7 @@ GLYPHLESS_FONT = Path(__file__).with_name("data") / "glyphless.ttf"
 FONT_NAME = "GlyphLessFont"  # /BaseFont and /FontName of the text-layer font
 
 FLATE_LEVEL = 6  # zlib level for decoded page images and small streams
+PEN_TOLERANCE = 0.05  # points: a word this close to where the last one left the pen needs no Tm
 KEEP_FILES_OPEN_THRESHOLD = 200  # past this many inputs qpdf reopens files as it needs them
 _JPEG_FORMATS = {"JPEG", "MPO"}
 _JPEG_MODES = {"L": "/DeviceGray", "RGB": "/DeviceRGB"}
@@ -87,10 +90,12 @@ def _cid_to_gid_map() -> bytes:
     return zlib.compress(b"\x00\x01" * 65536, 9)
 
 
-def _tounicode_cmap(extra: dict[int, int]) -> bytes:
-    """ToUnicode CMap: identity for BMP code units, plus ``extra`` (CID -> code point)."""
+def _tounicode_cmap(blocks: Iterable[int], extra: dict[int, int]) -> bytes:
+    """ToUnicode CMap: identity for the BMP code units of the 256-unit ``blocks`` (high bytes)
+    the page uses, plus ``extra`` (CID -> code point). Only the used blocks: a Vietnamese page
+    needs four to six of them, and the whole BMP would cost 1.7 KB a page."""
     ranges = [f"<{hi:02X}00> <{hi:02X}FF> <{hi:02X}00>"
-              for hi in range(256) if not _PUA_FIRST >> 8 <= hi <= _PUA_LAST >> 8]
+              for hi in sorted(set(blocks)) if not _PUA_FIRST >> 8 <= hi <= _PUA_LAST >> 8]
     parts = [
         "/CIDInit /ProcSet findresource begin",
         "12 dict begin",
@@ -116,13 +121,10 @@ def _tounicode_cmap(extra: dict[int, int]) -> bytes:
     return zlib.compress("\n".join(parts).encode("ascii"), 9)
 
 
-@lru_cache(maxsize=1)
-def _base_tounicode() -> bytes:
-    return _tounicode_cmap({})
-
-
-def _add_font(pdf: pikepdf.Pdf, extra: dict[int, int]) -> pikepdf.Object:
-    """The Type0 glyphless font (indirect), with its ToUnicode CMap."""
+def _add_font(pdf: pikepdf.Pdf, blocks: Iterable[int], extra: dict[int, int]
+              ) -> pikepdf.Object:
+    """The Type0 glyphless font (indirect), with its ToUnicode CMap for the CIDs in use
+    (``blocks``: their high bytes; ``extra``: private CIDs of non-BMP characters)."""
     font_data, advance = _font_metrics()
     font_file = pdf.make_stream(b"", Length1=len(font_data))
     font_file.write(zlib.compress(font_data, 9), filter=Name.FlateDecode)
@@ -140,8 +142,7 @@ def _add_font(pdf: pikepdf.Pdf, extra: dict[int, int]) -> pikepdf.Object:
         FontDescriptor=descriptor, DW=advance, CIDToGIDMap=cid_map,
     ))
     to_unicode = pdf.make_stream(b"")
-    to_unicode.write(_tounicode_cmap(extra) if extra else _base_tounicode(),
-                     filter=Name.FlateDecode)
+    to_unicode.write(_tounicode_cmap(blocks, extra), filter=Name.FlateDecode)
     return pdf.make_indirect(Dictionary(
         Type=Name.Font, Subtype=Name.Type0, BaseFont=Name("/" + FONT_NAME),
         Encoding=Name("/Identity-H"), DescendantFonts=Array([cid_font]), ToUnicode=to_unicode,
@@ -162,6 +163,7 @@ class _Encoder:
 
     def __init__(self) -> None:
         self.extra: dict[int, int] = {}  # CID -> code point, for the ToUnicode CMap
+        self.blocks: set[int] = {0x00}  # high bytes of the BMP CIDs used (0x00: the space)
         self._by_cp: dict[int, int] = {}
 
     def encode(self, text: str) -> list[int]:
@@ -174,12 +176,14 @@ class _Encoder:
                 continue  # control characters and lone surrogates: nothing to show
             if cp <= 0xFFFF:
                 cids.append(cp)
+                self.blocks.add(cp >> 8)
                 continue
             cid = self._by_cp.get(cp)
             if cid is None:
                 cid = _PUA_FIRST + len(self.extra)
                 if cid > _PUA_LAST:  # > 2048 distinct non-BMP characters on one page
                     cids.append(0xFFFD)
+                    self.blocks.add(0xFF)
                     continue
                 self.extra[cid] = cp
                 self._by_cp[cp] = cid
@@ -216,7 +220,7 @@ def _lines(words: Sequence[_Coded]) -> Iterator[list[_Coded]]:
 
 
 def _text_layer(words: Sequence[Word], scale: float, page_h: float, advance: int
-                ) -> tuple[str, dict[int, int]] | None:
+                ) -> tuple[str, _Encoder] | None:
     """Content-stream text operators for ``words`` (pixel boxes, origin top-left)."""
     encoder = _Encoder()
     coded = [(w, encoder.encode(w.text)) for w in words if w.text]
@@ -229,20 +233,29 @@ def _text_layer(words: Sequence[Word], scale: float, page_h: float, advance: int
     for line in _lines(kept):
         top = min(w.top for w, _ in line)
         bottom = max(w.top + max(w.height, 1) for w, _ in line)
-        size = max(bottom - top, 1) * scale
-        baseline = page_h - bottom * scale
-        ops.append(f"/F0 {_num(size, 2)} Tf")
+        size_text = _num(max(bottom - top, 1) * scale, 2)
+        size = float(size_text)  # as written: the pen below moves by what readers compute
+        baseline = _num(page_h - bottom * scale, 2)
+        ops.append(f"/F0 {size_text} Tf")
+        pen = math.nan  # where the text matrix stands after the last glyph drawn
         for i, (word, cids) in enumerate(line):
-            width = max(word.width, 1) * scale
-            ops.append(f"1 0 0 1 {_num(word.left * scale, 2)} {_num(baseline, 2)} Tm")
-            ops.append(f"{_num(100 * width / (len(cids) * size * em), 1)} Tz")
+            left = word.left * scale
+            if not abs(pen - left) <= PEN_TOLERANCE:  # a new line, or words that overlap
+                ops.append(f"1 0 0 1 {_num(left, 2)} {baseline} Tm")
+                pen = float(_num(left, 2))
+            stretch = _num(100 * max(word.width, 1) * scale / (len(cids) * size * em), 1)
+            ops.append(f"{stretch} Tz")
             ops.append("<" + b"".join(c.to_bytes(2, "big") for c in cids).hex() + "> Tj")
+            pen += len(cids) * size * em * float(stretch) / 100
             if i + 1 < len(line):
-                gap = (line[i + 1][0].left - word.left - max(word.width, 1)) * scale
-                gap = max(gap, 0.05 * size)
-                ops.append(f"{_num(100 * gap / (size * em), 1)} Tz {space} Tj")
+                # the space spans the gap to the next word, so the pen lands on its left
+                # edge and the next word needs no Tm of its own (a third of the layer's size)
+                gap = max(line[i + 1][0].left * scale - pen, 0.05 * size)
+                stretch = _num(100 * gap / (size * em), 1)
+                ops.append(f"{stretch} Tz {space} Tj")
+                pen += size * em * float(stretch) / 100
     ops.append("ET")
-    return "\n".join(ops), encoder.extra
+    return "\n".join(ops), encoder
 
 
 # --------------------------------------------------------------------------- page image
@@ -353,7 +366,7 @@ class ImageLayer(Protocol):
     """One encoded image drawn over the whole page (made by :mod:`pipeline.page.encode`)."""
 
     data: bytes
-    filter: str  # "/CCITTFaxDecode" | "/DCTDecode" | "/FlateDecode"
+    filter: str  # "/JBIG2Decode" | "/DCTDecode" | "/FlateDecode"
     width: int
     height: int
     colour_space: str | None  # None for a stencil mask
@@ -396,7 +409,7 @@ def write_page_pdf(image: Path | str | LayeredImage, out_pdf: Path, *, dpi: floa
     """One-page PDF: the page image covering the whole page and an invisible text layer.
 
     ``image`` is an image file or a page image already encoded as layers
-    (:func:`pipeline.page.encode.encode_page`: CCITT G4 for bilevel pages, a G4 text mask
+    (:func:`pipeline.page.encode.encode_page`: JBIG2 for bilevel pages, a JBIG2 text mask
     over a half-resolution JPEG for scans, or one JPEG), drawn in order over the page.
 
     A file is embedded as it is: JPEG without re-encoding (DCTDecode; an EXIF orientation is
@@ -487,9 +500,9 @@ def _set_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Object, words: Sequence[Word
     layer = _text_layer(words, scale, page_h, advance)
     if layer is None:
         return
-    text_ops, extra = layer
+    text_ops, encoder = layer
     page.Contents.append(_content_stream(pdf, text_ops))
-    page.Resources.Font = Dictionary(F0=_add_font(pdf, extra))
+    page.Resources.Font = Dictionary(F0=_add_font(pdf, encoder.blocks, encoder.extra))
 
 
 def _save_page(pdf: pikepdf.Pdf, out: Path) -> None:

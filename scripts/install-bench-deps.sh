@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# What benchmarks/batch_bench.py compares against: OCRmyPDF (in its own venv, .venv-bench,
+# What benchmarks/batch_bench.py and pdf_bench.py compare against: OCRmyPDF (in its own venv, .venv-bench,
 # so its pins never touch sohoa's) with ghostscript (PDF/A) and unpaper (--clean).
+# pngquant: what OCRmyPDF --optimize 2/3 uses for PNG-like images (pdf_bench.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
-for pkg in ghostscript unpaper tesseract-ocr-osd; do
+for pkg in ghostscript unpaper tesseract-ocr-osd pngquant; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

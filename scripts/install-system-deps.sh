@@ -16,6 +16,7 @@ PACKAGES=(
   chromium                          # headless browser for the web end-to-end test
   wrk                               # HTTP load generator for the web benchmark
   unpaper                           # OCRmyPDF --clean, the OCR benchmark's peer
+  jbig2dec                          # a second JBIG2 decoder: tests check our encoder with it
 )
 
 missing=()

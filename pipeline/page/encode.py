@@ -5,16 +5,19 @@ This module owns :func:`encode_page`, which turns the upright page image (the ar
 stage OCR'd, grey or BGR) into one or more image layers for :mod:`pipeline.pdfa`:
 
 - **bilevel** pages (1-bit scans, also after deskewing has greyed their edges; grey pages
-  whose paper is pure white and that hold no photo): one 1-bit image, CCITT Group 4, at full
-  resolution. A 300-dpi text page is ~40–100 KB instead of ~1 MB as JPEG.
+  whose paper is pure white and that hold no photo): one 1-bit image, JBIG2 (lossless generic
+  region, :mod:`pipeline.page.jbig2`), at full resolution. A 300-dpi text page is ~30–70 KB
+  instead of ~1 MB as JPEG (and 20–30 % less than as CCITT Group 4).
 - **mrc** (mixed raster content) for grey and colour scans: a full-resolution 1-bit mask of
-  the dark, neutral ink (text, lines, black signatures), CCITT G4, painted as a stencil in
+  the dark, neutral ink (text, lines, black signatures), JBIG2, painted as a stencil in
   the ink's own tone over a background JPEG at half resolution from which that ink was
   removed. Coloured marks (red seals, blue signatures and stamps) are not ink of the mask:
   they stay in the background, which is kept at a quality that shows them well.
 - **jpeg**: one JPEG of the page, when the mask would not pay (photos, halftones, pages with
   more mask than text could make) or the page is low-resolution (below 200 dpi a binarised
-  mask makes letters jagged; such pages are small anyway);
+  mask makes letters jagged). Below 200 dpi the paper's grain is smoothed away first
+  (:func:`flatten_paper`: the writing stays as scanned), and a page of 140 dpi or more
+  that still exceeds 250 KB steps down to quality 65, then 55;
 - **lossless**: below 200 dpi, the page Flate-compressed when that costs at most 1.5 times
   the JPEG (screenshots: JPEG ringing around small letters costs the OCR dearly).
 
@@ -22,19 +25,19 @@ stage OCR'd, grey or BGR) into one or more image layers for :mod:`pipeline.pdfa`
 JPEG per page at the page options' quality, for sites that want no binarisation at all.
 
 Every layer covers the whole page; :mod:`pipeline.pdfa` draws them in order. Nothing here
-needs a PDF library: CCITT data comes from Pillow's libtiff writer (one strip), JPEG from
-OpenCV's libjpeg-turbo.
+needs a PDF library: JBIG2 data comes from :mod:`pipeline.page.jbig2`, JPEG from OpenCV's
+libjpeg-turbo.
 """
 
 from __future__ import annotations
 
-import io
 import zlib
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from PIL import Image
+
+from pipeline.page.jbig2 import jbig2_generic
 
 __all__ = ["IMAGE_MODES", "EncodedPage", "Layer", "encode_page"]
 
@@ -45,6 +48,12 @@ BACKGROUND_DPI = 150  # the MRC background's resolution (colour and grey tones o
 BACKGROUND_QUALITY = 55  # JPEG quality of the MRC background: paper, seals, photos
 PLAIN_QUALITY = 70  # JPEG quality when a page of 200 dpi or more is one JPEG (compact mode)
 LOW_DPI_QUALITY = 75  # ... and below 200 dpi, where every pixel is part of a letter
+# A page one JPEG must not exceed (bytes), when lower qualities can keep it under: a dense
+# 150-dpi page at quality 75 is 300-350 KB. Only from STEP_DOWN_MIN_DPI: on 100-dpi pages a
+# lower quality cost Tesseract up to 15 % CER, on 150-dpi ones nothing measurable.
+PLAIN_BUDGET = 250_000
+STEP_DOWN_QUALITIES = (65, 55)
+STEP_DOWN_MIN_DPI = 140
 LOSSLESS_MAX_RATIO = 1.5  # below 200 dpi: lossless (Flate) if at most this much larger
 PLAIN_MAX_DPI = 200  # a page that falls back to one JPEG is not stored above this
 MASK_MAX_SHARE = 0.25  # a mask covering more of the page than this is a photo, not text
@@ -52,6 +61,10 @@ BILEVEL_MID_PER_BLACK = 2.0  # see _is_bilevel
 COLOUR_SPREAD = 48  # max-min over B,G,R above this: a coloured pixel (seal), not ink
 INK_DARKNESS = 0.6  # ink is darker than this share of the paper's brightness around it ...
 INK_MAX_GREY = 170  # ... and darker than this in absolute terms
+# Paper grain: pixels within FLAT_FROM noise deviations of the paper's tone become the paper's
+# smooth tone, those past FLAT_TO keep theirs, a blend between (see flatten_paper)
+FLAT_FROM, FLAT_TO = 2.5, 5.0
+FLAT_MIN_NOISE = 1.0  # grain below this (grey levels) is left alone
 
 
 @dataclass
@@ -59,7 +72,7 @@ class Layer:
     """One image XObject drawn over the whole page."""
 
     data: bytes
-    filter: str  # "/CCITTFaxDecode" | "/DCTDecode" | "/FlateDecode"
+    filter: str  # "/JBIG2Decode" | "/DCTDecode" | "/FlateDecode"
     width: int
     height: int
     colour_space: str | None  # "/DeviceGray" | "/DeviceRGB"; None for a stencil mask
@@ -83,26 +96,6 @@ class EncodedPage:
 # --------------------------------------------------------------------------- encoders
 
 
-def _g4(bits: np.ndarray) -> tuple[bytes, dict]:
-    """CCITT G4 data of a boolean array (True = ink), and its /DecodeParms.
-
-    Pillow writes mode "1" as min-is-black, so libtiff codes white pixels (1) as the
-    "black" runs: ``BlackIs1`` says so and the picture comes out the right way round."""
-    height, width = bits.shape
-    img = Image.fromarray(~bits)  # True = white paper
-    buf = io.BytesIO()
-    img.save(buf, "TIFF", compression="group4", tiffinfo={278: height})  # one strip
-    buf.seek(0)
-    with Image.open(buf) as tif:
-        offsets, counts = tif.tag_v2[273], tif.tag_v2[279]
-    offsets = offsets if isinstance(offsets, tuple) else (offsets,)
-    counts = counts if isinstance(counts, tuple) else (counts,)
-    if len(offsets) != 1:
-        raise RuntimeError("libtiff wrote more than one strip")
-    data = buf.getvalue()[offsets[0]:offsets[0] + counts[0]]
-    return data, {"K": -1, "Columns": width, "Rows": height, "BlackIs1": True}
-
-
 def _jpeg(image: np.ndarray, quality: int) -> bytes:
     """Baseline JPEG with optimised Huffman tables (lossless, 2-7 % smaller than libjpeg's
     default tables)."""
@@ -119,9 +112,10 @@ def _jpeg_layer(image: np.ndarray, quality: int) -> Layer:
                  "/DeviceRGB" if image.ndim == 3 else "/DeviceGray")
 
 
-def _ccitt_layer(ink: np.ndarray) -> Layer:
-    data, parms = _g4(ink)
-    return Layer(data, "/CCITTFaxDecode", ink.shape[1], ink.shape[0], "/DeviceGray", 1, parms)
+def _bilevel_layer(ink: np.ndarray) -> Layer:
+    """1-bit image of ``ink`` (True = black), lossless JBIG2."""
+    return Layer(jbig2_generic(ink), "/JBIG2Decode", ink.shape[1], ink.shape[0],
+                 "/DeviceGray", 1)
 
 
 # --------------------------------------------------------------------------- analysis
@@ -195,6 +189,40 @@ def ink_mask(image: np.ndarray, dpi: float) -> np.ndarray:
     return ink
 
 
+def flatten_paper(image: np.ndarray, dpi: float) -> np.ndarray:
+    """The page with the grain of its paper smoothed away, for a JPEG that spends its bytes
+    on the writing, not on noise (a grainy 100-dpi scan at quality 75: 190 KB, flattened
+    100 KB).
+
+    Each pixel is compared with the paper's smooth tone around it (:func:`_background`, per
+    channel): ``dev`` is how much darker it is in its darkest-going channel, so a red or
+    yellow mark counts as much as a grey one. The page's noise is the spread of ``dev`` over
+    the paper (median absolute deviation); pixels within ``FLAT_FROM`` deviations of the
+    paper become the smooth paper tone, pixels past ``FLAT_TO`` (letters, their anti-aliased
+    edges, seals) stay exactly as scanned, with a blend between. A clean page (noise below
+    ``FLAT_MIN_NOISE``) is returned as it is. Only the stored picture is flattened, after
+    OCR: in the page stage's own tests, Tesseract read the flattened pages as well as or
+    better than the grainy ones."""
+    channels = list(cv2.split(image)) if image.ndim == 3 else [image]
+    paper = [_background(c, dpi) for c in channels]
+    dev = paper[0].astype(np.int16) - channels[0]
+    for tone, c in zip(paper[1:], channels[1:], strict=True):
+        dev = np.maximum(dev, tone.astype(np.int16) - c)
+    sample = dev[::2, ::2]
+    sample = sample[np.abs(sample) < 40]  # the paper, not the writing
+    if sample.size < 1000:
+        return image
+    centre = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample - centre)))
+    if noise < FLAT_MIN_NOISE:
+        return image
+    low, high = centre + FLAT_FROM * noise, centre + FLAT_TO * noise
+    keep = np.clip((dev - low) / (high - low), 0, 1).astype(np.float32)
+    out = [cv2.convertScaleAbs(t + keep * (c.astype(np.float32) - t))
+           for t, c in zip(paper, channels, strict=True)]
+    return cv2.merge(out) if image.ndim == 3 else out[0]
+
+
 def _spread(image: np.ndarray) -> np.ndarray:
     """max - min over the colour channels (0 for neutral grey), with OpenCV: numpy's
     reductions over a 3-long last axis are ten times slower on a full page."""
@@ -207,7 +235,7 @@ def _spread(image: np.ndarray) -> np.ndarray:
 
 def _mrc(image: np.ndarray, dpi: float, ink: np.ndarray) -> EncodedPage:
     height, width = image.shape[:2]
-    mask_layer = _ccitt_layer(ink)
+    mask_layer = _bilevel_layer(ink)
     mask_layer.colour_space, mask_layer.stencil_fill = None, _ink_tone(image, ink)
     # the background without the ink: masked pixels take the lightest value around them, so
     # the JPEG spends little on text. The grey stroke edges outside the mask stay: at 150 dpi
@@ -222,7 +250,9 @@ def _mrc(image: np.ndarray, dpi: float, ink: np.ndarray) -> EncodedPage:
                            interpolation=cv2.INTER_AREA)
     if clean.ndim == 3 and not _has_colour(clean):
         clean = _grey(clean)
-    background = _jpeg_layer(clean, BACKGROUND_QUALITY)
+    # grainy paper costs the background JPEG a fifth of its size on noisy scans (nothing on
+    # the real scans of ../shared/realdev, whose grain at 150 dpi is below a grey level)
+    background = _jpeg_layer(flatten_paper(clean, min(dpi, BACKGROUND_DPI)), BACKGROUND_QUALITY)
     return EncodedPage("mrc", width, height, [background, mask_layer])
 
 
@@ -247,14 +277,21 @@ def _plain(image: np.ndarray, dpi: float) -> EncodedPage:
                            interpolation=cv2.INTER_AREA)
     if small.ndim == 3 and not _has_colour(small):
         small = _grey(small)
-    quality = LOW_DPI_QUALITY if dpi < MIN_MRC_DPI else PLAIN_QUALITY
-    layer = _jpeg_layer(small, quality)
-    if dpi < MIN_MRC_DPI:
-        # screenshots and small scans: every pixel is part of a letter and JPEG's ringing
-        # costs the OCR more than the few bytes it saves; lossless when it is not much larger
-        flat = _flate_layer(small)
-        if len(flat.data) <= LOSSLESS_MAX_RATIO * len(layer.data):
-            return EncodedPage("lossless", width, height, [flat])
+    if dpi >= MIN_MRC_DPI:  # photos, halftones, texture: as they are
+        return EncodedPage("jpeg", width, height, [_jpeg_layer(small, PLAIN_QUALITY)])
+    flat = flatten_paper(small, dpi)
+    layer = _jpeg_layer(flat, LOW_DPI_QUALITY)
+    if dpi >= STEP_DOWN_MIN_DPI:
+        for quality in STEP_DOWN_QUALITIES:
+            if len(layer.data) <= PLAIN_BUDGET:
+                break
+            layer = _jpeg_layer(flat, quality)
+    # screenshots and small scans: every pixel is part of a letter and JPEG's ringing costs
+    # the OCR more than the few bytes it saves; lossless (the page exactly as it came) when
+    # that is not much larger
+    exact = _flate_layer(small)
+    if len(exact.data) <= LOSSLESS_MAX_RATIO * len(layer.data):
+        return EncodedPage("lossless", width, height, [exact])
     return EncodedPage("jpeg", width, height, [layer])
 
 
@@ -281,7 +318,7 @@ def encode_page(image: np.ndarray, dpi: float, mode: str = "compact", *,
     colour = _has_colour(image)
     grey = _grey(image)
     if not colour and _is_bilevel(grey):
-        return EncodedPage("bilevel", width, height, [_ccitt_layer(grey < 128)])
+        return EncodedPage("bilevel", width, height, [_bilevel_layer(grey < 128)])
     if dpi < MIN_MRC_DPI:
         return _plain(image if colour else grey, dpi)
     ink = ink_mask(image if colour else grey, dpi)

@@ -330,3 +330,50 @@ def test_whitespace_in_words(tmp_path: Path, grey_jpeg: Path) -> None:
              _w("Việt", 320, 100, 100, 50, 0)]
     out = write_page_pdf(grey_jpeg, tmp_path / "spaces.pdf", dpi=DPI, words=words)
     assert _pdftotext(out).split() == ["Hà", "Nội", "Việt"]
+
+
+@needs_poppler
+def test_tounicode_maps_only_the_blocks_the_page_uses(tmp_path: Path, grey_jpeg: Path) -> None:
+    """A Vietnamese page uses a handful of 256-character blocks (Latin, Latin-1, Latin
+    Extended-A/B, Latin Extended Additional, punctuation): its ToUnicode maps those, so it
+    costs a few hundred bytes instead of 1.7 KB, and every character still comes back."""
+    words = [_w("Đồng", 100, 100, 120, 50, 0), _w("–", 240, 100, 20, 50, 0),
+             _w("5€", 280, 100, 60, 50, 0), _w("Thửa", 360, 100, 120, 50, 0),
+             _w("mới", 500, 100, 50, 50, 0), _w("𠀀", 560, 100, 40, 50, 0)]
+    out = write_page_pdf(grey_jpeg, tmp_path / "blocks.pdf", dpi=DPI, words=words)
+    lines = [line for line in _pdftotext(out).splitlines() if line.strip()]
+    assert lines == ["Đồng – 5€ Thửa mới 𠀀"]
+    with pikepdf.open(out) as pdf:
+        cmap = pdf.pages[0].Resources.Font.F0.ToUnicode
+        assert len(cmap.read_raw_bytes()) < 400
+        text = cmap.read_bytes().decode("ascii")
+    ranges = set(re.findall(r"<([0-9A-F]{2})00> <\1FF>", text))
+    # Đ ư in 01, ồ ử ớ in 1E, – € in 20 (𠀀 has a private CID)
+    assert ranges == {"00", "01", "1E", "20"}
+
+
+@needs_poppler
+def test_a_long_line_places_every_word_from_one_position(tmp_path: Path,
+                                                          grey_jpeg: Path) -> None:
+    """Words of a line after the first are placed by the stretched space before them, not
+    by a position of their own: no drift along 14 words (uneven gaps and widths), and an
+    overlapping word gets its own position back."""
+    rng = np.random.default_rng(4)
+    words, left = [], 20
+    for i in range(14):  # across the 874-px page
+        text = ["Nguyễn", "Thị", "Hồng", "Nhung", "số", "1234/QĐ-UBND"][i % 6]
+        width = len(text) * int(rng.integers(5, 8))
+        words.append(Word(text, left, 400, width, 30, 0.9, 1, 1, 1))
+        left += width + int(rng.integers(4, 12))
+    last = words[-1]
+    words.append(Word("chồng", last.left + last.width - 2, 400, 40, 30, 0.9, 1, 1, 1))
+    out = write_page_pdf(grey_jpeg, tmp_path / "long.pdf", dpi=DPI, words=words)
+    scale = 72 / DPI
+    found = _bbox_words(out)
+    assert [text for text, *_ in found] == [w.text for w in words]
+    for (_text, x0, _y0, x1, _y1), word in zip(found, words, strict=True):
+        assert x0 == pytest.approx(word.left * scale, abs=0.1)
+        assert x1 == pytest.approx((word.left + word.width) * scale, abs=0.1)
+    with pikepdf.open(out) as pdf:
+        ops = pdf.pages[0].Contents[1].read_bytes().decode("ascii")
+    assert ops.count(" Tm") == 2  # the line's start and the word that overlaps the last
