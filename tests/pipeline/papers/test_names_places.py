@@ -59,8 +59,10 @@ def test_an_issuer_read_from_noise_is_flagged_real_bodies_are_not():
         fields._check_agency(fv)
         return [p.code for p in fv.problems]
 
-    assert problems("Thả") == ["invalid"]  # a glare over "ỦY BAN NHÂN DÂN XÃ QUYẾT THẮNG"
-    assert problems("XÃ QUYẾT THẮNG") == ["invalid"]  # a place alone is not a body
+    assert problems("Thả") == ["agency_unknown"]  # a glare over "ỦY BAN NHÂN DÂN XÃ ..."
+    assert problems("XÃ QUYẾT THẮNG") == ["agency_unknown"]  # a place alone is not a body
+    assert problems("ỦY BAN NHÂN DÂN") == ["agency_partial"]  # its place line lost
+    assert problems("Ủy ban nhân dân") == ["agency_partial"]
     for body in ("Ủy ban nhân dân xã Quyết Thắng", "CHÍNH PHỦ", "SỞ GIÁO DỤC VÀ ĐÀO TẠO",
                  "BAN CHỈ ĐẠO 138 / UBND TỈNH QUẢNG NGÃI", "Sở Tư pháp tỉnh An Giang",
                  "Văn phòng Đăng ký đất đai", "UỶ BAN NHÂN DÂN HUYỆN LÝ NHÂN"):
