@@ -24,6 +24,7 @@ resolution, counts.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -67,7 +68,8 @@ def find_photo(loaded: LoadedPage, hints: CaptureHints | None = None) -> PhotoPa
                        interpolation=cv2.INTER_AREA) if scale < 1 else image
     scale = min(scale, 1.0)
     scanner = hints is None or hints.scanner_dpi
-    quad = find_paper_quad(small, MIN_AREA if scanner else MIN_AREA_CAMERA)
+    quad = find_paper_quad(small, MIN_AREA if scanner else MIN_AREA_CAMERA,
+                           by_sides=not scanner)
     if quad is not None:
         quad = quad / scale
         page, kind = rectify(loaded, quad)
@@ -85,7 +87,8 @@ def find_photo(loaded: LoadedPage, hints: CaptureHints | None = None) -> PhotoPa
 
 # -- the paper's outline -----------------------------------------------------------------------
 
-def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA) -> np.ndarray | None:
+def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA, *,
+                    by_sides: bool = False) -> np.ndarray | None:
     """The paper's four corners (TL, TR, BR, BL) in ``image`` (a small copy), or None.
 
     Candidates come from two masks, "paper-like" pixels (bright and unsaturated, Otsu on
@@ -93,14 +96,22 @@ def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA) -> np.ndarray
     cuts fingers and thin bridges to other papers; each outer contour's convex hull is
     reduced to four corners. A candidate counts when its area, angles and rectified aspect
     are those of a paper, and a sharp, darker surround is seen across at least three
-    sides (a lighting gradient or a scanner's white lid is not an edge)."""
+    sides (a lighting gradient or a scanner's white lid is not an edge).
+
+    With ``by_sides`` (a camera's file), when no outline passes, the paper is looked for
+    once more among quadrilaterals built from the outlines' long straight runs: a paper
+    touching another one, or crossed by a finger, merges with it into one outline whose
+    corners are not the paper's, while three or four of the paper's sides still run
+    straight along it (:func:`_quads_from_sides`)."""
     grey = clean.to_grey(image)
     blurred = cv2.GaussianBlur(grey, (5, 5), 0)
     frame_area = float(grey.shape[0] * grey.shape[1])
     best: tuple[float, np.ndarray] | None = None
+    outlines = []
     for mask in _paper_masks(image, blurred):
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+        outlines.append((mask, sorted(contours, key=cv2.contourArea, reverse=True)[:3]))
+        for contour in outlines[-1][1]:
             area = cv2.contourArea(contour)
             if area < min_area * frame_area:
                 break
@@ -121,7 +132,106 @@ def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA) -> np.ndarray
             rank = quad_area * fit ** 4
             if best is None or rank > best[0]:
                 best = (rank, quad)
+    if best is None and by_sides:
+        for mask, contours in outlines:
+            for contour in contours:
+                if cv2.contourArea(contour) < min_area * frame_area:
+                    break
+                for quad in _quads_from_sides(contour, grey.shape):
+                    points = contour.reshape(-1, 2).astype(np.float32)
+                    if not _plausible(quad, frame_area, min_area) or \
+                            not _straight_sides(quad, points):
+                        continue
+                    inside = _filled_share(mask, quad)
+                    if inside < 0.9 or _edge_score(blurred, quad) is None:
+                        continue
+                    rank = cv2.contourArea(quad) * (inside * _edge_share(blurred, quad)) ** 4
+                    if best is None or rank > best[0]:
+                        best = (rank, quad)
     return None if best is None else best[1]
+
+
+MAX_SIDE_LINES = 8  # the longest straight runs of an outline that sides are chosen from
+
+
+def _quads_from_sides(contour: np.ndarray, frame: tuple[int, int]) -> list[np.ndarray]:
+    """Quadrilaterals whose sides lie on the outline's long straight runs: the runs of a
+    polygon approximation, each refitted to the outline points along it; any four of the
+    longest, paired by direction into opposite sides, meet at four corners. A run along
+    the frame's border (``frame``: height, width) is where the picture ends, not a side."""
+    points = contour.reshape(-1, 2).astype(np.float32)
+    perimeter = cv2.arcLength(contour, True)
+    approx = cv2.approxPolyDP(contour, 0.008 * perimeter, True).reshape(-1, 2)
+    shortest = 0.15 * np.sqrt(cv2.contourArea(contour))
+    lines: list[tuple[float, np.ndarray, np.ndarray]] = []  # support, point, direction
+    for i in range(len(approx)):
+        a, b = approx[i].astype(np.float32), approx[(i + 1) % len(approx)].astype(np.float32)
+        ab = b - a
+        length = float(np.linalg.norm(ab))
+        if length < shortest:
+            continue
+        rel = points - a
+        t = rel @ ab / (length * length)
+        dist = np.abs(rel[:, 0] * ab[1] - rel[:, 1] * ab[0]) / length
+        near = points[(t > -0.05) & (t < 1.05) & (dist < 0.01 * length + 2)]
+        if len(near) < 5 or _on_frame_border(near, frame):
+            continue
+        vx, vy, x0, y0 = cv2.fitLine(near, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((length, np.array([x0, y0], np.float32), np.array([vx, vy], np.float32)))
+    lines = _distinct_lines(sorted(lines, key=lambda line: -line[0]),
+                            0.03 * np.sqrt(cv2.contourArea(contour)))[:MAX_SIDE_LINES]
+    quads = []
+    for four in itertools.combinations(lines, 4):
+        a, b, c, d = four
+        for first, second in (((a, b), (c, d)), ((a, c), (b, d)), ((a, d), (b, c))):
+            (p, q), (r, s) = first, second  # p, q opposite; r, s opposite
+            corners = [_meet(p, r), _meet(r, q), _meet(q, s), _meet(s, p)]
+            if any(corner is None for corner in corners):
+                continue
+            quads.append(order_corners(np.array(corners, np.float32)))
+    return quads
+
+
+def _on_frame_border(points: np.ndarray, frame: tuple[int, int]) -> bool:
+    h, w = frame
+    x, y = points[:, 0], points[:, 1]
+    border = (x <= 1) | (y <= 1) | (x >= w - 2) | (y >= h - 2)
+    return bool(border.mean() > 0.5)
+
+
+def _distinct_lines(lines: list, tolerance: float) -> list:
+    """Lines with one kept per side: runs of the same side (nearly the same direction and
+    offset) after the longest are dropped."""
+    kept: list = []
+    for line in lines:
+        _, p, u = line
+        same = False
+        for _, q, v in kept:
+            if abs(float(u[0] * v[1] - u[1] * v[0])) < 0.07:  # within ~4 degrees
+                offset = abs(float((p - q)[0] * v[1] - (p - q)[1] * v[0]))
+                if offset < tolerance:
+                    same = True
+                    break
+        if not same:
+            kept.append(line)
+    return kept
+
+
+def _meet(first, second) -> np.ndarray | None:
+    (_, p, u), (_, q, v) = first, second
+    m = np.array([u, -v]).T
+    if abs(np.linalg.det(m)) < 0.2:  # nearly parallel: not adjacent sides
+        return None
+    s, _ = np.linalg.solve(m, q - p)
+    return p + s * u
+
+
+def _filled_share(mask: np.ndarray, quad: np.ndarray) -> float:
+    """The share of the quadrilateral that the paper mask covers."""
+    inside = np.zeros_like(mask)
+    cv2.fillConvexPoly(inside, quad.round().astype(np.int32), 255)
+    total = cv2.countNonZero(inside)
+    return cv2.countNonZero(cv2.bitwise_and(inside, mask)) / max(1, total)
 
 
 def _paper_masks(image: np.ndarray, blurred: np.ndarray) -> list[np.ndarray]:
@@ -253,11 +363,37 @@ def _rect_size(quad: np.ndarray) -> tuple[float, float]:
 def _edge_score(grey: np.ndarray, quad: np.ndarray) -> float | None:
     """Median paper-minus-surround brightness across the sides, or None when fewer than
     three sides show a sharp darker surround (sides on the frame edge do not count against)."""
+    good = bad = 0
+    contrasts = []
+    for side in _side_contrasts(grey, quad):
+        if side is None:
+            continue  # the side runs along or out of the frame
+        contrast = float(np.median(side))
+        contrasts.append(contrast)
+        if contrast >= EDGE_CONTRAST:
+            good += 1
+        elif contrast < -EDGE_CONTRAST:
+            bad += 1
+    if good < 3 or bad:
+        return None
+    return float(np.median(contrasts))
+
+
+def _edge_share(grey: np.ndarray, quad: np.ndarray) -> float:
+    """The least share, over the sides inside the frame, of points along a side that have
+    a sharp darker surround: a side drawn across another paper has none along that part."""
+    shares = [float((side >= EDGE_CONTRAST).mean())
+              for side in _side_contrasts(grey, quad) if side is not None]
+    return min(shares, default=0.0)
+
+
+def _side_contrasts(grey: np.ndarray, quad: np.ndarray) -> list[np.ndarray | None]:
+    """Per side, paper-minus-surround brightness at points along it (inside minus outside,
+    a little off the side), or None for a side that runs along or out of the frame."""
     h, w = grey.shape
     d = max(3.0, 0.015 * max(h, w))
     centre = quad.mean(axis=0)
-    good = bad = 0
-    contrasts = []
+    sides: list[np.ndarray | None] = []
     for i in range(4):
         a, b = quad[i], quad[(i + 1) % 4]
         t = np.linspace(0.15, 0.85, 24)[:, None]
@@ -270,18 +406,10 @@ def _edge_score(grey: np.ndarray, quad: np.ndarray) -> float | None:
         ok = (outside[:, 0] >= 0) & (outside[:, 0] < w) & (outside[:, 1] >= 0) & \
              (outside[:, 1] < h)
         if ok.mean() < 0.5:
-            continue  # the side runs along or out of the frame
-        inn = _sample(grey, inside[ok])
-        out = _sample(grey, outside[ok])
-        contrast = float(np.median(inn - out))
-        contrasts.append(contrast)
-        if contrast >= EDGE_CONTRAST:
-            good += 1
-        elif contrast < -EDGE_CONTRAST:
-            bad += 1
-    if good < 3 or bad:
-        return None
-    return float(np.median(contrasts))
+            sides.append(None)
+            continue
+        sides.append(_sample(grey, inside[ok]) - _sample(grey, outside[ok]))
+    return sides
 
 
 def _sample(grey: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -337,15 +465,70 @@ def _frame_filling_photo(small: np.ndarray, hints: CaptureHints) -> bool:
 # -- colours -----------------------------------------------------------------------------------
 
 LIGHT = 110  # a pixel darker than this (luminance) is print, whatever its colour
+INK_CHANNEL = 0.55  # darkest channel under this share of the paper's brightness: printed ink
+GLARE_WINDOW_MM = 6.0  # the print's local contrast is judged over a few text lines
+GLARE_FLOOR = 36  # ink depth (grey levels) below which a window holds no print to restore
+GLARE_MAX_GAIN = 4.0
 
 
 def grey_for_ocr(image: np.ndarray, dpi: float) -> np.ndarray:
     """Grey for a photo: light coloured pixels (guilloche lines, a seal's red, a glare's
-    tint) take their brightest channel, so they fade towards paper, while dark pixels
-    (black, blue and dark red print) keep their luminance; then red seals are whitened as
-    on scans (:func:`clean.grey_without_seals`)."""
+    tint) take their brightest channel, so they fade towards paper, while print keeps its
+    luminance: dark pixels, and saturated ink whose darkest channel is far below the paper
+    (a red title or serial, blue ink), which the brightest channel would hollow out. Red
+    seals are whitened as on scans (:func:`clean.grey_without_seals`); then print that a
+    glare washed out is given back its contrast (:func:`restore_contrast`)."""
     grey = clean.grey_without_seals(image, dpi)
     if image.ndim == 2:
-        return grey
+        return restore_contrast(grey, dpi)
     brightest = image.max(axis=2)
-    return np.where(grey < LIGHT, grey, np.maximum(grey, brightest)).astype(np.uint8)
+    darkest = image.min(axis=2)
+    paper = _paper_level(brightest, dpi)
+    ink = (grey < LIGHT) | (darkest.astype(np.float32) < INK_CHANNEL * paper)
+    faded = np.where(ink, grey, np.maximum(grey, brightest)).astype(np.uint8)
+    return restore_contrast(faded, dpi)
+
+
+def _paper_level(channel: np.ndarray, dpi: float) -> np.ndarray:
+    """The paper's local brightness (float32, full size): a closing wider than strokes and
+    a median, on a ~50-dpi copy, as :func:`clean.normalize_background` does."""
+    factor = max(1, round(dpi / 50))
+    h, w = channel.shape
+    small = cv2.resize(channel, (max(1, w // factor), max(1, h // factor)),
+                       interpolation=cv2.INTER_AREA)
+    small = cv2.morphologyEx(small, cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    small = cv2.medianBlur(small, 9)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+
+
+def restore_contrast(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """Print under a glare is lighter, not gone: where the deepest ink of a window a few
+    text lines wide is shallower than the page's usual print, deepen that window's ink
+    depth (paper minus pixel) by the ratio, at most :data:`GLARE_MAX_GAIN` times. Windows
+    whose ink is shallower than :data:`GLARE_FLOOR` (blank paper, a faded pattern, a
+    glare that left nothing) are left alone, so paper grain is not raised into print."""
+    paper = _paper_level(grey, dpi)
+    depth = np.clip(paper - grey.astype(np.float32), 0, 255)
+    factor = max(1, round(dpi / 50))
+    h, w = grey.shape
+    small = cv2.resize(depth, (max(1, w // factor), max(1, h // factor)),
+                       interpolation=cv2.INTER_AREA)
+    # the window's deepest ink, at ~50 dpi (area-averaging keeps strokes ~half their depth)
+    k = max(3, round(GLARE_WINDOW_MM / 25.4 * dpi / factor)) | 1
+    local = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    local = cv2.GaussianBlur(local, (0, 0), k / 2)
+    printed = local[local >= GLARE_FLOOR]
+    if printed.size < 0.05 * local.size:
+        return grey
+    usual = float(np.percentile(printed, 75))
+    gain = np.where(local >= GLARE_FLOOR, usual / np.maximum(local, 1), 1.0)
+    gain = np.clip(gain, 1.0, GLARE_MAX_GAIN).astype(np.float32)
+    if float(gain.max()) < 1.15:
+        return grey
+    gain = cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR)
+    # paper grain and JPEG ripple sit a few levels deep everywhere: only what lies deeper
+    # is deepened, or the paper round the print would grey over
+    grain = max(6.0, 2.0 * float(np.median(depth)))
+    out = paper - depth - (gain - 1.0) * np.maximum(depth - grain, 0)
+    return np.clip(out, 0, 255).astype(np.uint8)

@@ -159,7 +159,8 @@ LABELS: tuple[Label, ...] = (
     _label(r"nam\s*sinh", "nam_sinh", "year"),
     _label(r"gioi\s*tinh(?:\s*/?\s*sex)?", "gioi_tinh", "choice"),
     _label(r"dan\s*toc", "dan_toc", "choice"),
-    _label(r"quoc\s*tich(?:\s*/\s*nationality)?", "quoc_tich", "choice"),
+    # the card's 7-point English half is often misread ("Quốc tịch / Nung: Việt Nam")
+    _label(r"quoc\s*tich(?:\s*/\s*(?:nationality|[a-z]{2,14}))?", "quoc_tich", "choice"),
     _label(r"noi\s*dang\s*ky\s*khai\s*sinh(?:\s*/\s*place\s*of\s*birth)?",
            "noi_dang_ky_khai_sinh", "address", below=True),
     _label(r"noi\s*dang\s*ky\s*ket\s*hon", "noi_dang_ky_ket_hon", "address"),

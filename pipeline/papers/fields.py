@@ -892,6 +892,7 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
         elif base == "ho_ten" or key.startswith("ho_ten"):
             _check_person_name(fv, facts)
         elif key == "co_quan_ban_hanh":
+            _check_agency(fv)
             _check_place(fv, facts)
         elif base in ADDRESS_KEYS and fv.source == "ocr":
             _check_address(fv, facts)
@@ -976,6 +977,34 @@ def _surname_for(word: str) -> str | None:
 
     matches = [n for n in FAMILY_NAMES if fold(n) == fold(word)]
     return matches[0] if len(matches) == 1 else None
+
+
+_PLACE_UNITS = frozenset({"TỈNH", "THÀNH PHỐ", "TP", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG",
+                          "THỊ TRẤN", "ĐẶC KHU"})
+
+
+_LOCAL_BODIES = frozenset({"uy ban nhan dan", "ubnd", "hoi dong nhan dan", "hdnd"})
+
+
+def _check_agency(fv: FieldValue) -> None:
+    """An issuing body names a kind of body ("Ủy ban nhân dân", "Sở ...", "Bộ ...", "Chính
+    phủ", "Ban chỉ đạo", ...), not only a place: a value that holds none of those words
+    was read from noise (a header under a glare read as "Thả") and is flagged. A local
+    people's committee or council always says whose ("... xã Quyết Thắng"): one without
+    its place lost the line that held it, and is flagged too."""
+    from pipeline.papers.reference import AGENCY_PHRASES
+
+    folded = " ".join(fold(fv.value).replace(",", " ").replace("/", " ").split())
+    if folded in _LOCAL_BODIES:
+        fv.flag(Problem("agency_partial", "Tên cơ quan ban hành thiếu cấp và địa danh",
+                        "a people's committee or council without its place"))
+        return
+    words = f" {folded} "
+    for phrase in AGENCY_PHRASES:
+        if phrase not in _PLACE_UNITS and f" {fold(phrase)} " in words:
+            return
+    fv.flag(Problem("agency_unknown", "Tên cơ quan ban hành không rõ loại cơ quan",
+                    "the issuing body names no known kind of body"))
 
 
 def _check_place(fv: FieldValue, facts: Sequence[PageFacts]) -> None:

@@ -136,6 +136,8 @@ REASON_NAMES: dict[str, str] = {
     "handwritten_read": "viết tay, đã đọc được, cần kiểm tra",
     "unreadable": "có phần không đọc được (dấu ?)",
     "spelling": "có chữ đọc không chắc chắn",
+    "agency_unknown": "không rõ tên cơ quan",
+    "agency_partial": "tên cơ quan thiếu cấp và địa danh",
 }
 
 

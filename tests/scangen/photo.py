@@ -282,13 +282,89 @@ def _light(scene: np.ndarray, rng: random.Random) -> None:
     scene[:] = scene + (255.0 - scene) * glare[:, :, None]
 
 
+@dataclass(frozen=True)
+class Hardship:
+    """What makes a hard photo harder (:func:`hardship`); neutral values change nothing."""
+
+    exposure: float = 1.0  # the whole frame's brightness: < 1 a dim room, > 1 over-exposed
+    shade: float = 0.0  # extra darkening towards one side of the frame (0..1)
+    cast: tuple[float, float, float] = (1.0, 1.0, 1.0)  # lamp colour (B, G, R multipliers)
+    tilt: float = 0.0  # extra perspective: the far edge shorter by this much more
+    long_side: float = 1.0  # the camera's resolution, as a share of the normal one
+    quality: int | None = None  # JPEG quality the phone stores with
+    occluders: int = 0  # objects (a pen, a phone's edge) lying across the paper's margin
+    motion: float = 0.0  # motion blur length, in pixels of a 3000-px frame
+
+
+def hardship(seed: int) -> Hardship:
+    """A drawn set of harder conditions: dim or over-exposed light with a colour cast and
+    deep shading, stronger perspective, a low-resolution camera, heavy JPEG compression,
+    objects over the margin and a shaken hand, each on some of the photos."""
+    rng = random.Random(seed ^ 0x5EED)
+    bright = rng.random() < 0.35
+    return Hardship(
+        exposure=rng.uniform(1.1, 1.3) if bright else rng.uniform(0.45, 0.8),
+        shade=rng.uniform(0.1, 0.45),
+        cast=(rng.uniform(0.75, 1.0), rng.uniform(0.88, 1.0), 1.0),
+        tilt=rng.uniform(0.0, 0.15),
+        long_side=rng.uniform(0.5, 0.8),
+        quality=rng.randint(35, 65),
+        occluders=rng.choice((0, 1, 1, 2)),
+        motion=rng.choice((0.0, 0.0, rng.uniform(3, 9))))
+
+
+def _occluder(scene: np.ndarray, quad: np.ndarray, rng: random.Random) -> None:
+    """A pen or a phone's edge lying across one corner of the paper: a dark or coloured
+    bar that covers the margin (a few per cent of the paper), not the print's middle."""
+    i = rng.randrange(4)
+    corner, centre = quad[i], quad.mean(axis=0)
+    inward = (centre - corner) / (np.linalg.norm(centre - corner) + 1e-6)
+    side = float(np.linalg.norm(quad[(i + 1) % 4] - quad[i]))
+    at = corner + inward * side * rng.uniform(0.03, 0.08)
+    across = np.array([-inward[1], inward[0]]) * side * rng.uniform(0.3, 0.6)
+    width = max(3, round(side * rng.uniform(0.02, 0.05)))
+    colour = rng.choice(((30, 30, 30), (40, 40, 160), (150, 60, 20), (200, 200, 205)))
+    a, b = (at - across).astype(int), (at + across).astype(int)
+    cv2.line(scene, tuple(int(v) for v in a), tuple(int(v) for v in b),
+             tuple(float(c) for c in colour), width, cv2.LINE_AA)
+
+
+def _hard_light(scene: np.ndarray, hard: Hardship, rng: random.Random) -> None:
+    """The room's light: exposure, a lamp's colour cast and a deep shadow over one side."""
+    if hard.exposure == 1.0 and not hard.shade and hard.cast == (1.0, 1.0, 1.0):
+        return
+    h, w = scene.shape[:2]
+    yy, xx = np.mgrid[0:h:8, 0:w:8].astype(np.float32)
+    a = rng.uniform(0, 2 * math.pi)
+    lin = math.cos(a) * xx / w + math.sin(a) * yy / h
+    lin = (lin - lin.min()) / max(1e-6, float(lin.max() - lin.min()))
+    shade = cv2.resize((1.0 - hard.shade * lin ** 1.5).astype(np.float32), (w, h))
+    scene *= shade[:, :, None] * np.array(hard.cast, np.float32)[None, None, :] * hard.exposure
+    np.clip(scene, 0, 255, out=scene)
+
+
+def _motion_blur(scene: np.ndarray, length: float, rng: random.Random) -> np.ndarray:
+    """A shaken hand: a line blur of ``length`` pixels in a random direction."""
+    n = max(3, round(length)) | 1
+    kernel = np.zeros((n, n), np.float32)
+    a = rng.uniform(0, math.pi)
+    c = n // 2
+    dx, dy = math.cos(a) * c, math.sin(a) * c
+    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1.0, 1)
+    return cv2.filter2D(scene, -1, kernel / kernel.sum())
+
+
 def make_photo(seed: int, *, doc_type: str | None = None, long_side: int = 3000,
-               orientation: int | None = None) -> Photo:
+               orientation: int | None = None, hard: Hardship | None = None) -> Photo:
     """One phone photo of one paper, deterministic per ``seed``; ``None`` arguments drawn.
 
     ``orientation``: the EXIF Orientation to store the file with (1, 3, 6 or 8); drawn
     (about one in four sideways) when None. The returned image is what a viewer shows.
+    ``hard``: harder conditions on top of the usual ones (:func:`hardship`); the same
+    seed gives the same paper and scene otherwise.
     """
+    hard = hard or Hardship()
+    long_side = round(long_side * hard.long_side)
     rng = random.Random(seed)
     drawn_type = rng.choice(PHOTO_KINDS)
     doc_type = doc_type or drawn_type
@@ -326,7 +402,7 @@ def make_photo(seed: int, *, doc_type: str | None = None, long_side: int = 3000,
             mult = guilloche(paper.shape[:2], scene_rng, dpi / 200)
             paper = (paper.astype(np.float32) * mult).astype(np.uint8)
     angle = quarter + (u[5] * 2 - 1) * 20
-    tilt = 0.02 + 0.12 * u[6]
+    tilt = 0.02 + 0.12 * u[6] + hard.tilt
     ph, pw = paper.shape[:2]
     quad = _corners(pw, ph, frame, fill, angle, tilt, scene_rng)
 
@@ -336,9 +412,14 @@ def make_photo(seed: int, *, doc_type: str | None = None, long_side: int = 3000,
     _paste(scene, paper, alpha, quad)
     if u[8] < 0.6:
         _finger(scene, quad, scene_rng)
+    for k in range(hard.occluders):
+        _occluder(scene, quad, random.Random(seed * 31 + k))
     _light(scene, scene_rng)
+    _hard_light(scene, hard, random.Random(seed * 17))
     blur = scene_rng.uniform(0.4, 1.3) * long_side / 2600
     scene = cv2.GaussianBlur(scene, (0, 0), blur)
+    if hard.motion:
+        scene = _motion_blur(scene, hard.motion * long_side / 3000, random.Random(seed * 7))
     scene += nrng.standard_normal(scene.shape[:2]).astype(np.float32)[:, :, None] * \
         scene_rng.uniform(2, 6)
     image = Image.fromarray(np.clip(scene, 0, 255).astype(np.uint8), "RGB")
@@ -367,15 +448,18 @@ def encode_photo(photo: Photo, quality: int = 85) -> bytes:
 
 
 def generate_photos(out_dir: Path, n: int, *, seed: int = 0,
-                    kinds: tuple[str, ...] = PHOTO_KINDS) -> list[tuple[Path, Truth]]:
-    """Write ``n`` photos, the ``kinds`` in turn, as ``photo_0000.jpg`` ... and truth.json."""
+                    kinds: tuple[str, ...] = PHOTO_KINDS,
+                    hard: bool = False) -> list[tuple[Path, Truth]]:
+    """Write ``n`` photos, the ``kinds`` in turn, as ``photo_0000.jpg`` ... and truth.json;
+    ``hard``: each under its own drawn :func:`hardship`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results: list[tuple[Path, Truth]] = []
     entries: list[dict] = []
     for i, s in enumerate(sample_seeds(seed, n)):
-        photo = make_photo(s, doc_type=kinds[i % len(kinds)])
-        quality = 70 + s % 23
+        trouble = hardship(s) if hard else None
+        photo = make_photo(s, doc_type=kinds[i % len(kinds)], hard=trouble)
+        quality = trouble.quality if trouble and trouble.quality else 70 + s % 23
         path = out_dir / f"photo_{i:04d}.jpg"
         path.write_bytes(encode_photo(photo, quality))
         entries.append({"file": path.name, "truth": photo.truth.to_dict(),

@@ -140,3 +140,56 @@ def test_card_photo_typed_can_cuoc(tmp_path: Path) -> None:
     assert result.error is None
     assert result.facts is not None and result.facts.page_class.doc_type == "can_cuoc"
     assert shot.truth.fields["so_dinh_danh"] in result.text.replace(" ", "")
+
+
+def test_grey_for_ocr_keeps_a_red_title_whole() -> None:
+    """A land-use certificate's red title: its strokes stay dark through their middle (the
+    brightest channel, red, would hollow them out), while a pink pattern line still fades."""
+    img = np.full((80, 300, 3), 245, np.uint8)
+    img[10:12, :] = (190, 175, 240)  # a pink guilloche line (BGR)
+    img[40:60, 20:280:12] = (90, 80, 235)  # red title strokes in room light, 1/12 of the width
+    grey = photo.grey_for_ocr(img, 300)
+    assert grey[10:12].min() > 215
+    assert grey[40:60, 20:280:12].max() < 140  # its luminance, not its red channel (235)
+
+
+def _lines_of_print(depth_by_column: np.ndarray) -> np.ndarray:
+    """A 300-dpi grey page of text-like strokes whose darkness follows ``depth_by_column``."""
+    page = np.full((600, len(depth_by_column)), 240, np.float32)
+    for y in range(60, 560, 40):
+        for x in range(40, page.shape[1] - 40, 14):
+            page[y:y + 24, x:x + 4] = 240 - depth_by_column[x]
+    return page.astype(np.uint8)
+
+
+def test_print_washed_out_by_glare_gets_its_contrast_back() -> None:
+    depth = np.full(900, 200.0)
+    depth[500:800] = 60.0  # a glare over this part: print at 180 on 240 paper
+    page = _lines_of_print(depth)
+    page[300:560, 100:400] = 240  # blank paper, with some grain
+    grain = np.random.default_rng(1).normal(0, 2, (260, 300))
+    page[300:560, 100:400] = np.clip(240 + grain, 0, 255).astype(np.uint8)
+    out = photo.restore_contrast(page, 300)
+    glare_strokes = out[60:84, 600:700][page[60:84, 600:700] < 200]
+    assert glare_strokes.mean() < 120  # deepened, close to the rest of the print
+    assert out[100:124, 40:300][page[100:124, 40:300] < 100].mean() < 60  # normal print kept
+    assert out[300:560, 100:400].min() > 215  # blank paper not raised into print
+    assert out[60:84, 600:700][page[60:84, 600:700] > 230].mean() > 225  # paper between
+
+
+def test_paper_touching_another_one_is_found_by_its_sides() -> None:
+    """A sheet whose corner touches another sheet: the two merge into one outline with no
+    four paper corners, yet the sheet is found from its straight sides."""
+    from pipeline.page.intake import LoadedPage
+
+    rng = np.random.default_rng(3)
+    frame = np.clip(rng.normal(0, 6, (900, 1200, 1)) + (70, 95, 130), 0, 255).astype(np.uint8)
+    sheet = np.array([[260, 110], [780, 150], [740, 860], [210, 830]], np.float32)
+    other = np.array([[770, 60], [1250, 20], [1290, 420], [772, 380]], np.int32)
+    cv2.fillConvexPoly(frame, other, (236, 238, 240))  # as white as the sheet
+    cv2.fillConvexPoly(frame, sheet.astype(np.int32), (236, 238, 240))
+    for y in range(200, 780, 30):  # print
+        cv2.line(frame, (300, y), (650, y + 20), (30, 30, 30), 4)
+    found = photo.find_photo(LoadedPage(frame, 72.0, True), CAMERA)
+    assert found is not None and found.kind == "sheet"
+    assert np.abs(found.quad - sheet).max() < 0.03 * 1200

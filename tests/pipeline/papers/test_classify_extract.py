@@ -525,6 +525,12 @@ def test_card_nationality_wrapped_onto_two_lines():
     assert doc.values()["quoc_tich"] == "Việt Nam"
 
 
+def test_card_nationality_under_a_misread_english_label():
+    front = [ln.replace("Nationality:", "Nung:") for ln in CARD_FRONT]  # as a photo read it
+    [doc] = build(front)
+    assert doc.values()["quoc_tich"] == "Việt Nam"
+
+
 def test_unreadable_scrap_beside_a_name_is_flagged_not_dropped_silently():
     page = [line.replace("TRẦN MINH KHÔI", "TRẦN MINH lai)") for line in BIRTH_CERTIFICATE]
     [doc] = build(page)

@@ -53,6 +53,22 @@ def test_place_read_two_other_ways_is_flagged():
     assert [p.code for p in fv.problems] == ["disagrees"]
 
 
+def test_an_issuer_read_from_noise_is_flagged_real_bodies_are_not():
+    def problems(value: str) -> list[str]:
+        fv = FieldValue(value, 0.9, "ocr")
+        fields._check_agency(fv)
+        return [p.code for p in fv.problems]
+
+    assert problems("Thả") == ["agency_unknown"]  # a glare over "ỦY BAN NHÂN DÂN XÃ ..."
+    assert problems("XÃ QUYẾT THẮNG") == ["agency_unknown"]  # a place alone is not a body
+    assert problems("ỦY BAN NHÂN DÂN") == ["agency_partial"]  # its place line lost
+    assert problems("Ủy ban nhân dân") == ["agency_partial"]
+    for body in ("Ủy ban nhân dân xã Quyết Thắng", "CHÍNH PHỦ", "SỞ GIÁO DỤC VÀ ĐÀO TẠO",
+                 "BAN CHỈ ĐẠO 138 / UBND TỈNH QUẢNG NGÃI", "Sở Tư pháp tỉnh An Giang",
+                 "Văn phòng Đăng ký đất đai", "UỶ BAN NHÂN DÂN HUYỆN LÝ NHÂN"):
+        assert problems(body) == [], body
+
+
 def test_given_names_spelled_with_a_final_y_are_syllables():
     # hunspell-vi lists "mi", "vi", "thi" but not the spellings names keep
     for name in ("Nguyễn Mai Ngọc My", "Trần Thảo Vy", "Lê Anh Thy", "Lê Văn Huy"):
