@@ -25,8 +25,16 @@ processes sohoa spawns, OCRmyPDF and everything it spawns), with the targets bes
 ``--real [DIR]`` adds line-by-line CER on the ``text_lines`` of ``../shared/realdev`` for
 sohoa and plain Tesseract (``benchmarks/realdev.py``).
 
+Per-page baseline ("no page worse than before by more than 0.2 points"): ``--write-baseline
+FILE`` stores sohoa's CER of every page under a stable id (generator family, seed, index:
+``f1-s1-0003``; real pages by name) with the command, the code commit and the engine;
+``--baseline FILE`` compares a run (or ``--report`` of saved runs) with it, prints every page
+worse by more than ``--tolerance`` (0.2 points) and, with ``--check``, exits non-zero when
+there is one. The committed baseline is ``benchmarks/baselines/ocr_pages.json``.
+
     .venv/bin/python benchmarks/ocr_bench.py --pages 30 --family2-pages 30 [--seed 1] \
-        [--real] [--no-ocrmypdf] [--out bench-out] [--json figures.json]
+        [--real] [--no-ocrmypdf] [--out bench-out] [--json figures.json] \
+        [--write-baseline FILE | --baseline FILE [--check]]
 
 Not a test: it prints figures.
 """
@@ -69,6 +77,8 @@ CER_FORM_TARGET = 0.005  # form pages
 SECONDS_TARGET = 3.5  # per page per core
 PEER_SPEED_TARGET = 3.0  # x OCRmyPDF's pages per minute
 OCRMYPDF_ARGS = ("--rotate-pages", "--deskew", "--clean", "-l", "vie", "--jobs", "1")
+BASELINE = REPO / "benchmarks" / "baselines" / "ocr_pages.json"
+BASELINE_TOLERANCE = 0.002  # 0.2 CER points: "no page worse than before by more than"
 
 
 # -- scoring ----------------------------------------------------------------------------------
@@ -322,9 +332,24 @@ def main() -> int:
     parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
                         help="only print the report of earlier --json files, merged (runs "
                              "split by family or machine)")
+    parser.add_argument("--write-baseline", type=Path, metavar="FILE",
+                        help="write sohoa's per-page CER (stable page ids) as a baseline "
+                             f"(the committed one: {BASELINE.relative_to(REPO)})")
+    parser.add_argument("--baseline", type=Path, nargs="?", const=BASELINE, default=None,
+                        metavar="FILE", help="compare per-page CER with a baseline (default "
+                                             f"{BASELINE.relative_to(REPO)})")
+    parser.add_argument("--tolerance", type=float, default=BASELINE_TOLERANCE * 100,
+                        metavar="POINTS", help="a page is worse when its CER rose by more "
+                                               "than this many points (default 0.2)")
+    parser.add_argument("--check", action="store_true",
+                        help="with --baseline: exit 1 when any page is worse")
     args = parser.parse_args()
+    args.tolerance /= 100
+    if args.check and not args.baseline:
+        parser.error("--check needs --baseline")
     if args.report:
-        return report_files(args.report)
+        return report_files(args.report, baseline=args.baseline, tolerance=args.tolerance,
+                            check=args.check)
     one_core()
     f2_pages = args.pages if args.family2_pages is None else args.family2_pages
 
@@ -337,13 +362,15 @@ def main() -> int:
     print(f"generating {args.pages} family-1 and {f2_pages} family-2 pages (seed {args.seed}) "
           f"in {args.out} ...", file=sys.stderr)
     pages: list[tuple[Path, dict]] = []
-    for path, truth in generate_set(args.out / "family1", args.pages, seed=args.seed,
-                                    level="degraded", fmt=args.format,
-                                    blank_every=args.blank_every):
-        pages.append((path, {"truth": truth, "family": page_family(1, truth.doc_type)}))
-    for path, truth, scan in generate_family2(args.out / "family2", f2_pages, seed=args.seed):
+    for i, (path, truth) in enumerate(generate_set(
+            args.out / "family1", args.pages, seed=args.seed, level="degraded",
+            fmt=args.format, blank_every=args.blank_every)):
+        pages.append((path, {"truth": truth, "family": page_family(1, truth.doc_type),
+                             "id": page_id(1, args.seed, i)}))
+    for i, (path, truth, scan) in enumerate(generate_family2(args.out / "family2", f2_pages,
+                                                              seed=args.seed)):
         pages.append((path, {"truth": truth, "family": page_family(2, truth.doc_type, scan.kind),
-                             "scan": scan.to_dict()}))
+                             "scan": scan.to_dict(), "id": page_id(2, args.seed, i)}))
 
     options = PageOptions(engine=resolve_engine(args.engine))
     print(f"sohoa engine: {options.engine}", file=sys.stderr)
@@ -389,6 +416,13 @@ def main() -> int:
         real = run_real(args.real, options)
     if args.json:
         _save(args.json, rows, peaks, real)
+    if args.write_baseline:
+        write_baseline(args.write_baseline, rows, real, engine=str(options.engine),
+                       generator={"format": args.format, "blank_every": args.blank_every,
+                                  "level": "degraded"})
+    if args.baseline:
+        return compare_with_baseline(args.baseline, rows, real, tolerance=args.tolerance,
+                                     check=args.check)
     return 0
 
 
@@ -399,8 +433,10 @@ def _save(path: Path, rows: list[dict], peaks: dict[str, TreePeak], real: dict |
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def report_files(paths: list[Path]) -> int:
-    """Print the report of saved runs as one: pages pooled, memory peaks the largest."""
+def report_files(paths: list[Path], *, baseline: Path | None = None,
+                 tolerance: float = BASELINE_TOLERANCE, check: bool = False) -> int:
+    """Print the report of saved runs as one: pages pooled, memory peaks the largest; with
+    ``baseline``, compare them with it as a fresh run would be."""
     rows: list[dict] = []
     peaks: dict[str, TreePeak] = {}
     own = 0.0
@@ -420,6 +456,8 @@ def report_files(paths: list[Path]) -> int:
         _report(rows, readers, peaks, own)
     if real:
         _print_real(real)
+    if baseline:
+        return compare_with_baseline(baseline, rows, real, tolerance=tolerance, check=check)
     return 0
 
 
@@ -427,7 +465,8 @@ def _row(path: Path, meta: dict, result, texts: dict[str, str], secs: dict[str, 
          cpu: dict[str, float], errors: dict[str, str | None]) -> dict:
     truth = meta["truth"]
     row = {
-        "file": f"{path.parent.name}/{path.name}", "family": meta["family"],
+        "id": meta.get("id"), "file": f"{path.parent.name}/{path.name}",
+        "family": meta["family"],
         "type": truth.doc_type, "dpi": truth.dpi, "scan": meta.get("scan"),
         "blank": truth.blank, "found_blank": result.blank,
         "rotation": truth.rotation, "found_rotation": result.rotation,
@@ -520,6 +559,114 @@ def _report(rows: list[dict], readers: list[str], peaks: dict[str, TreePeak],
     worst = sorted(text, key=lambda r: -r["sohoa_cer"])[:5]
     print("sohoa's worst pages: " + ", ".join(
         f"{r['file']} {r['family']} {r['sohoa_cer']:.2%}" for r in worst))
+
+
+# -- per-page baseline ------------------------------------------------------------------------
+
+
+def page_id(generator_family: int, seed: int, index: int) -> str:
+    """A generated page's stable name: the generators make page ``index`` of a seed the same
+    whatever the set's size (``sample_seeds``), so ``f1-s1-0003`` is one page in every run."""
+    return f"f{generator_family}-s{seed}-{index:04d}"
+
+
+def _git_commit() -> str:
+    """HEAD of the checkout, with ``+dirty`` when tracked files differ from it."""
+    def git(*cmd: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *cmd], capture_output=True, text=True,
+                              check=False).stdout.strip()
+    head = git("rev-parse", "HEAD") or "unknown"
+    return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def baseline_data(rows: list[dict], real: dict | None, *, engine: str,
+                  generator: dict) -> dict:
+    """The baseline document: how it was made, then sohoa's CER per page id (text pages;
+    blank pages carry no text) and per real page (line-by-line CER)."""
+    pages = {r["id"]: {"family": r["family"], "cer": round(r["sohoa_cer"], 6),
+                       "file": r.get("file"),
+                       # CPU seconds for reference only (shared machines vary)
+                       "cpu": {k: round(r[f"{k}_cpu"], 2) for k in READERS
+                               if f"{k}_cpu" in r}}
+             for r in rows if r.get("id") and not r["blank"] and "sohoa_cer" in r}
+    real_pages = {p["page"]: {"cer": round(p["sohoa_cer"], 6), "lines": p["lines"],
+                              "plain_cer": round(p["plain_cer"], 6)}
+                  for p in (real or {}).get("pages", [])}
+    return {"command": " ".join(["python", "benchmarks/ocr_bench.py", *sys.argv[1:]]),
+            "env": {"OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "")},
+            "commit": _git_commit(), "engine": engine, "generator": generator,
+            "tolerance": BASELINE_TOLERANCE, "pages": pages, "real": real_pages}
+
+
+def write_baseline(path: Path, rows: list[dict], real: dict | None, *, engine: str,
+                   generator: dict) -> None:
+    data = baseline_data(rows, real, engine=engine, generator=generator)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n",
+                    encoding="utf-8")
+    print(f"\nbaseline written: {path} ({len(data['pages'])} generated pages, "
+          f"{len(data['real'])} real pages, commit {data['commit'][:12]})")
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A page whose CER rose by more than the tolerance against the baseline."""
+
+    page: str
+    family: str
+    before: float
+    after: float
+
+    @property
+    def points(self) -> float:
+        return 100 * (self.after - self.before)
+
+
+def run_cer(rows: list[dict], real: dict | None) -> dict[str, tuple[str, float]]:
+    """page id -> (family, sohoa CER) of a run: generated text pages and real pages."""
+    out = {r["id"]: (r["family"], r["sohoa_cer"])
+           for r in rows if r.get("id") and not r["blank"] and "sohoa_cer" in r}
+    out.update({p["page"]: ("real", p["sohoa_cer"]) for p in (real or {}).get("pages", [])})
+    return out
+
+
+def baseline_cer(base: dict) -> dict[str, tuple[str, float]]:
+    """page id -> (family, CER) of a baseline document."""
+    out = {k: (v["family"], v["cer"]) for k, v in base.get("pages", {}).items()}
+    out.update({k: ("real", v["cer"]) for k, v in base.get("real", {}).items()})
+    return out
+
+
+def regressions(before: dict[str, tuple[str, float]], now: dict[str, tuple[str, float]], *,
+                tolerance: float = BASELINE_TOLERANCE) -> list[Regression]:
+    """Pages of both whose CER rose from ``before`` to ``now`` by more than ``tolerance``,
+    worst first."""
+    worse = [Regression(page, family, cer, now[page][1])
+             for page, (family, cer) in before.items()
+             if page in now and now[page][1] > cer + tolerance + 1e-9]
+    return sorted(worse, key=lambda w: -w.points)
+
+
+def compare_with_baseline(path: Path, rows: list[dict], real: dict | None, *,
+                          tolerance: float = BASELINE_TOLERANCE, check: bool = False) -> int:
+    """Print every page worse than the baseline by more than ``tolerance``; with ``check``
+    the return code is 1 when there is one (or when no page could be compared)."""
+    base = json.loads(path.read_text(encoding="utf-8"))
+    before, now = baseline_cer(base), run_cer(rows, real)
+    compared = sum(page in now for page in before)
+    worse = regressions(before, now, tolerance=tolerance)
+    better = regressions(now, before, tolerance=tolerance)
+    print(f"\nagainst baseline {path.name} (commit {base.get('commit', '?')[:12]}, engine "
+          f"{base.get('engine', '?')}): {compared} pages compared, {len(before) - compared} "
+          f"baseline pages not in this run")
+    for w in worse:
+        print(f"  WORSE {w.page} ({w.family}): {w.before:.2%} -> {w.after:.2%} "
+              f"(+{w.points:.2f} points)")
+    print(f"pages worse by > {100 * tolerance:.1f} points: {len(worse)}; better by more: "
+          f"{len(better)}")
+    if check and (worse or not compared):
+        return 1
+    return 0
 
 
 # -- real pages -------------------------------------------------------------------------------

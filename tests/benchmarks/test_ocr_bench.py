@@ -109,3 +109,40 @@ def test_saved_runs_report_as_one(bench: ModuleType, tmp_path: Path,
     assert "3.00%" in prose and "MISSED" in prose
     forms = next(line for line in out.splitlines() if line.startswith(bench.FORM_FAMILY))
     assert "0.00%" in forms and forms.rstrip().endswith("ok")
+
+
+def _run_rows() -> tuple[list[dict], dict]:
+    rows = [{"id": "f1-s1-0000", "family": "1-forms", "blank": False, "sohoa_cer": 0.010},
+            {"id": "f1-s1-0001", "family": "1-forms", "blank": True},
+            {"id": "f2-s1-0000", "family": "2-prose", "blank": False, "sohoa_cer": 0.030}]
+    real = {"pages": [{"page": "dev-01", "sohoa_cer": 0.02, "plain_cer": 0.03, "lines": 9}]}
+    return rows, real
+
+
+def test_page_ids_are_stable_names_of_family_seed_and_index(bench: ModuleType) -> None:
+    assert bench.page_id(1, 1, 3) == "f1-s1-0003"
+    assert bench.page_id(2, 7, 12) == "f2-s7-0012"
+
+
+def test_baseline_flags_only_pages_worse_by_more_than_the_tolerance(
+        bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows, real = _run_rows()
+    base = tmp_path / "base.json"
+    bench.write_baseline(base, rows, real, engine="tesseract", generator={"format": "jpg"})
+    data = __import__("json").loads(base.read_text(encoding="utf-8"))
+    assert set(data["pages"]) == {"f1-s1-0000", "f2-s1-0000"}  # blank pages carry no CER
+    assert data["real"]["dev-01"]["cer"] == pytest.approx(0.02) and data["engine"] == "tesseract"
+    assert data["commit"]
+
+    assert bench.compare_with_baseline(base, rows, real, check=True) == 0
+    rows[0]["sohoa_cer"] = 0.0115  # +0.15 points: within the tolerance
+    rows[2]["sohoa_cer"] = 0.0325  # +0.25 points: worse
+    real["pages"][0]["sohoa_cer"] = 0.0  # better
+    capsys.readouterr()
+    assert bench.compare_with_baseline(base, rows, real, check=True) == 1
+    out = capsys.readouterr().out
+    assert "WORSE f2-s1-0000" in out and "f1-s1-0000" not in out
+    assert "worse by > 0.2 points: 1; better by more: 1" in out
+    assert bench.compare_with_baseline(base, rows, real, check=False) == 0
+    # a run sharing no page with the baseline cannot pass a check
+    assert bench.compare_with_baseline(base, [], None, check=True) == 1
