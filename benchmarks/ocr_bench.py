@@ -349,7 +349,8 @@ def main() -> int:
         parser.error("--check needs --baseline")
     if args.report:
         return report_files(args.report, baseline=args.baseline, tolerance=args.tolerance,
-                            check=args.check)
+                            check=args.check, write=args.write_baseline,
+                            engine=resolve_engine(args.engine))
     one_core()
     f2_pages = args.pages if args.family2_pages is None else args.family2_pages
 
@@ -374,6 +375,8 @@ def main() -> int:
 
     options = PageOptions(engine=resolve_engine(args.engine))
     print(f"sohoa engine: {options.engine}", file=sys.stderr)
+    generator = {"format": args.format, "blank_every": args.blank_every, "level": "degraded",
+                 "engine": options.engine}
     rows: list[dict] = []
     with TreeSampler() as sampler, tempfile.TemporaryDirectory(prefix="ocr-bench-") as tmp:
         for n, (path, meta) in enumerate(pages, 1):
@@ -401,7 +404,7 @@ def main() -> int:
             rows.append(_row(path, meta, result, texts, secs, cpu, errors))
             r = rows[-1]
             if args.json:  # a long run interrupted still leaves its figures
-                _save(args.json, rows, sampler.peaks, None)
+                _save(args.json, rows, sampler.peaks, None, generator)
             print(f"[{n}/{len(pages)}] {path.name} {r['family']} dpi={truth.dpi} "
                   f"rot {truth.rotation}->{result.rotation} skew {truth.skew_deg:+.2f}->"
                   f"{result.skew_deg:+.2f} cer " + " ".join(
@@ -415,34 +418,37 @@ def main() -> int:
     if args.real:
         real = run_real(args.real, options)
     if args.json:
-        _save(args.json, rows, peaks, real)
+        _save(args.json, rows, peaks, real, generator)
     if args.write_baseline:
         write_baseline(args.write_baseline, rows, real, engine=str(options.engine),
-                       generator={"format": args.format, "blank_every": args.blank_every,
-                                  "level": "degraded"})
+                       generator=generator)
     if args.baseline:
         return compare_with_baseline(args.baseline, rows, real, tolerance=args.tolerance,
                                      check=args.check)
     return 0
 
 
-def _save(path: Path, rows: list[dict], peaks: dict[str, TreePeak], real: dict | None) -> None:
-    data = {"pages": rows, "real": real, "own_mb": own_peak_mb(),
+def _save(path: Path, rows: list[dict], peaks: dict[str, TreePeak], real: dict | None,
+          generator: dict | None = None) -> None:
+    data = {"pages": rows, "real": real, "own_mb": own_peak_mb(), "generator": generator,
+            "commit": _git_commit(), "command": " ".join(sys.argv[1:]),
             "peaks": {k: {"tree_mb": p.tree_mb, "process_mb": p.process_mb,
                           "largest": p.largest} for k, p in dict(peaks).items()}}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def report_files(paths: list[Path], *, baseline: Path | None = None,
-                 tolerance: float = BASELINE_TOLERANCE, check: bool = False) -> int:
+                 tolerance: float = BASELINE_TOLERANCE, check: bool = False,
+                 write: Path | None = None, engine: str = "") -> int:
     """Print the report of saved runs as one: pages pooled, memory peaks the largest; with
-    ``baseline``, compare them with it as a fresh run would be."""
+    ``baseline``, compare them with it as a fresh run would be; with ``write``, write them
+    as a baseline (``engine``: for runs saved before the JSON named it)."""
     rows: list[dict] = []
     peaks: dict[str, TreePeak] = {}
     own = 0.0
     real = None
-    for path in paths:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    datas = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    for data in datas:
         rows.extend(data.get("pages") or [])
         own = max(own, float(data.get("own_mb") or 0.0))
         real = real or data.get("real")
@@ -456,6 +462,13 @@ def report_files(paths: list[Path], *, baseline: Path | None = None,
         _report(rows, readers, peaks, own)
     if real:
         _print_real(real)
+    if write:
+        generator = next((d["generator"] for d in datas if d.get("generator")), None) or {}
+        write_baseline(write, rows, real, engine=generator.get("engine") or engine,
+                       generator=generator, commit=next(
+                           (d["commit"] for d in datas if d.get("commit")), None),
+                       command=" + ".join(d["command"] for d in datas if d.get("command"))
+                       or None)
     if baseline:
         return compare_with_baseline(baseline, rows, real, tolerance=tolerance, check=check)
     return 0
@@ -580,7 +593,8 @@ def _git_commit() -> str:
 
 
 def baseline_data(rows: list[dict], real: dict | None, *, engine: str,
-                  generator: dict) -> dict:
+                  generator: dict, commit: str | None = None,
+                  command: str | None = None) -> dict:
     """The baseline document: how it was made, then sohoa's CER per page id (text pages;
     blank pages carry no text) and per real page (line-by-line CER)."""
     pages = {r["id"]: {"family": r["family"], "cer": round(r["sohoa_cer"], 6),
@@ -592,15 +606,18 @@ def baseline_data(rows: list[dict], real: dict | None, *, engine: str,
     real_pages = {p["page"]: {"cer": round(p["sohoa_cer"], 6), "lines": p["lines"],
                               "plain_cer": round(p["plain_cer"], 6)}
                   for p in (real or {}).get("pages", [])}
-    return {"command": " ".join(["python", "benchmarks/ocr_bench.py", *sys.argv[1:]]),
+    command = command or " ".join(sys.argv[1:])
+    return {"command": f"OMP_THREAD_LIMIT=1 python benchmarks/ocr_bench.py {command}",
             "env": {"OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "")},
-            "commit": _git_commit(), "engine": engine, "generator": generator,
+            "commit": commit or _git_commit(), "engine": engine, "generator": generator,
             "tolerance": BASELINE_TOLERANCE, "pages": pages, "real": real_pages}
 
 
 def write_baseline(path: Path, rows: list[dict], real: dict | None, *, engine: str,
-                   generator: dict) -> None:
-    data = baseline_data(rows, real, engine=engine, generator=generator)
+                   generator: dict, commit: str | None = None,
+                   command: str | None = None) -> None:
+    data = baseline_data(rows, real, engine=engine, generator=generator, commit=commit,
+                         command=command)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n",
                     encoding="utf-8")
