@@ -446,17 +446,16 @@ def report_files(paths: list[Path], *, baseline: Path | None = None,
     rows: list[dict] = []
     peaks: dict[str, TreePeak] = {}
     own = 0.0
-    real = None
     datas = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
     for data in datas:
         rows.extend(data.get("pages") or [])
         own = max(own, float(data.get("own_mb") or 0.0))
-        real = real or data.get("real")
         for k, p in (data.get("peaks") or {}).items():
             have = peaks.setdefault(k, TreePeak())
             have.tree_mb = max(have.tree_mb, p["tree_mb"])
             if p["process_mb"] > have.process_mb:
                 have.process_mb, have.largest = p["process_mb"], p["largest"]
+    real = merge_real([d["real"] for d in datas if d.get("real")])
     readers = [k for k in READERS if any(f"{k}_cer" in r for r in rows)]
     if rows:
         _report(rows, readers, peaks, own)
@@ -706,7 +705,8 @@ def run_real(directory: Path, options: PageOptions) -> dict:
             with CpuClock() as clock:
                 text, _, _ = run_sohoa(page.image, options)
             plain, _ = run_plain_tesseract(page.image)
-            entry: dict = {"page": page.name, "lines": len(lines), "cpu_seconds": clock.seconds}
+            entry: dict = {"page": page.name, "lines": len(lines), "cpu_seconds": clock.seconds,
+                           "chars": realdev.line_cer(lines, "").chars}
             for k, hyp in (("sohoa", text), ("plain", plain)):
                 score = realdev.line_cer(lines, hyp)
                 totals[k][0] += score.edits
@@ -721,6 +721,30 @@ def run_real(directory: Path, options: PageOptions) -> dict:
     real = {"pages": per_page, "cer": cer, "lost_lines": {k: v[2] for k, v in totals.items()}}
     _print_real(real)
     return real
+
+
+def merge_real(reals: list[dict]) -> dict | None:
+    """Real-page figures of several saved runs (the set split over processes) as one:
+    pages concatenated, pooled CER weighted by each page's truth characters."""
+    if not reals:
+        return None
+    if len(reals) == 1:
+        return reals[0]
+    from benchmarks import realdev
+
+    pages = [p for real in reals for p in real["pages"]]
+    truth: dict[str, list[str]] = {}
+    for p in pages:
+        if "chars" not in p:  # runs saved before entries carried it: count from the set
+            if not truth:
+                truth = {pg.name: pg.text_lines for item in realdev.load_set()
+                         for pg in item.pages}
+            p["chars"] = realdev.line_cer(truth[p["page"]], "").chars
+    chars = sum(p["chars"] for p in pages)
+    cer = {k: sum(p[f"{k}_cer"] * p["chars"] for p in pages) / chars if chars else float("nan")
+           for k in ("sohoa", "plain")}
+    lost = {k: sum(p[f"{k}_lost"] for p in pages) for k in ("sohoa", "plain")}
+    return {"pages": sorted(pages, key=lambda p: p["page"]), "cer": cer, "lost_lines": lost}
 
 
 def _print_real(real: dict) -> None:

@@ -146,3 +146,15 @@ def test_baseline_flags_only_pages_worse_by_more_than_the_tolerance(
     assert bench.compare_with_baseline(base, rows, real, check=False) == 0
     # a run sharing no page with the baseline cannot pass a check
     assert bench.compare_with_baseline(base, [], None, check=True) == 1
+
+
+def test_real_runs_split_over_processes_merge_weighted_by_characters(bench: ModuleType) -> None:
+    a = {"pages": [{"page": "dev-02", "chars": 100, "sohoa_cer": 0.10, "plain_cer": 0.2,
+                    "sohoa_lost": 1, "plain_lost": 0}]}
+    b = {"pages": [{"page": "dev-01", "chars": 900, "sohoa_cer": 0.0, "plain_cer": 0.1,
+                    "sohoa_lost": 0, "plain_lost": 2}]}
+    real = bench.merge_real([a, b])
+    assert [p["page"] for p in real["pages"]] == ["dev-01", "dev-02"]
+    assert real["cer"]["sohoa"] == pytest.approx(0.01)
+    assert real["cer"]["plain"] == pytest.approx(0.11)
+    assert real["lost_lines"] == {"sohoa": 1, "plain": 2}
