@@ -596,15 +596,21 @@ def baseline_data(rows: list[dict], real: dict | None, *, engine: str,
                   command: str | None = None) -> dict:
     """The baseline document: how it was made, then sohoa's CER per page id (text pages;
     blank pages carry no text) and per real page (line-by-line CER)."""
+    # a page that failed (e.g. Tesseract timed out on a crowded machine) is no baseline
+    failed = [r.get("id") or r.get("page") for r in [*rows, *(real or {}).get("pages", [])]
+              if r.get("sohoa_error") or r.get("error")]
+    if failed:
+        print(f"not in the baseline, failed in this run: {', '.join(failed)}", file=sys.stderr)
     pages = {r["id"]: {"family": r["family"], "cer": round(r["sohoa_cer"], 6),
                        "file": r.get("file"),
                        # CPU seconds for reference only (shared machines vary)
                        "cpu": {k: round(r[f"{k}_cpu"], 2) for k in READERS
                                if f"{k}_cpu" in r}}
-             for r in rows if r.get("id") and not r["blank"] and "sohoa_cer" in r}
+             for r in rows if r.get("id") and not r["blank"] and "sohoa_cer" in r
+             and not r.get("sohoa_error")}
     real_pages = {p["page"]: {"cer": round(p["sohoa_cer"], 6), "lines": p["lines"],
                               "plain_cer": round(p["plain_cer"], 6)}
-                  for p in (real or {}).get("pages", [])}
+                  for p in (real or {}).get("pages", []) if not p.get("error")}
     command = command or " ".join(sys.argv[1:])
     return {"command": f"OMP_THREAD_LIMIT=1 python benchmarks/ocr_bench.py {command}",
             "env": {"OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "")},
@@ -703,10 +709,11 @@ def run_real(directory: Path, options: PageOptions) -> dict:
             if not lines:
                 continue
             with CpuClock() as clock:
-                text, _, _ = run_sohoa(page.image, options)
+                text, _, result = run_sohoa(page.image, options)
             plain, _ = run_plain_tesseract(page.image)
             entry: dict = {"page": page.name, "lines": len(lines), "cpu_seconds": clock.seconds,
-                           "chars": realdev.line_cer(lines, "").chars}
+                           "chars": realdev.line_cer(lines, "").chars,
+                           "error": str(result.error) if result.error else None}
             for k, hyp in (("sohoa", text), ("plain", plain)):
                 score = realdev.line_cer(lines, hyp)
                 totals[k][0] += score.edits
@@ -728,11 +735,10 @@ def merge_real(reals: list[dict]) -> dict | None:
     pages concatenated, pooled CER weighted by each page's truth characters."""
     if not reals:
         return None
-    if len(reals) == 1:
-        return reals[0]
     from benchmarks import realdev
 
-    pages = [p for real in reals for p in real["pages"]]
+    # a page in several runs (one read again after a failure): the later file's reading
+    pages = list({p["page"]: p for real in reals for p in real["pages"]}.values())
     truth: dict[str, list[str]] = {}
     for p in pages:
         if "chars" not in p:  # runs saved before entries carried it: count from the set

@@ -158,3 +158,20 @@ def test_real_runs_split_over_processes_merge_weighted_by_characters(bench: Modu
     assert real["cer"]["sohoa"] == pytest.approx(0.01)
     assert real["cer"]["plain"] == pytest.approx(0.11)
     assert real["lost_lines"] == {"sohoa": 1, "plain": 2}
+
+
+def test_failed_pages_stay_out_of_a_baseline_and_a_page_read_again_wins(
+        bench: ModuleType, tmp_path: Path) -> None:
+    rows, real = _run_rows()
+    rows[0]["sohoa_error"] = "tesseract timed out after 180 s"
+    real["pages"].append({"page": "dev-12", "sohoa_cer": 1.0, "plain_cer": 0.01, "lines": 3,
+                          "error": "tesseract timed out after 180 s"})
+    base = tmp_path / "base.json"
+    bench.write_baseline(base, rows, real, engine="tesseract", generator={})
+    data = __import__("json").loads(base.read_text(encoding="utf-8"))
+    assert set(data["pages"]) == {"f2-s1-0000"} and set(data["real"]) == {"dev-01"}
+    again = {"pages": [{"page": "dev-12", "chars": 50, "sohoa_cer": 0.02, "plain_cer": 0.01,
+                        "sohoa_lost": 0, "plain_lost": 0, "error": None}]}
+    merged = bench.merge_real([{"pages": [{**real["pages"][1], "chars": 50, "sohoa_lost": 3,
+                                           "plain_lost": 0}]}, again])
+    assert [(p["page"], p["sohoa_cer"]) for p in merged["pages"]] == [("dev-12", 0.02)]
