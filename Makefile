@@ -51,7 +51,7 @@ lint: venv
 # Figures for the closing notes: OCR quality/speed, sign+store+index cost, index at 1M docs.
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'  # OCRmyPDF, the OCR benchmark's peer
-	$(BIN)/python benchmarks/ocr_bench.py --pages 32 --family2-pages 32 --seed 1 --real
+	$(BIN)/python benchmarks/ocr_bench.py --pages 32 --family2-pages 32 --seed 1 --real --baseline
 	$(BIN)/python benchmarks/fields_bench.py --pages 70 --seed 11
 	$(BIN)/python benchmarks/store_bench.py --docs 200
 	$(BIN)/python benchmarks/index_bench.py --docs 1000000

@@ -25,8 +25,16 @@ processes sohoa spawns, OCRmyPDF and everything it spawns), with the targets bes
 ``--real [DIR]`` adds line-by-line CER on the ``text_lines`` of ``../shared/realdev`` for
 sohoa and plain Tesseract (``benchmarks/realdev.py``).
 
+Per-page baseline ("no page worse than before by more than 0.2 points"): ``--write-baseline
+FILE`` stores sohoa's CER of every page under a stable id (generator family, seed, index:
+``f1-s1-0003``; real pages by name) with the command, the code commit and the engine;
+``--baseline FILE`` compares a run (or ``--report`` of saved runs) with it, prints every page
+worse by more than ``--tolerance`` (0.2 points) and, with ``--check``, exits non-zero when
+there is one. The committed baseline is ``benchmarks/baselines/ocr_pages.json``.
+
     .venv/bin/python benchmarks/ocr_bench.py --pages 30 --family2-pages 30 [--seed 1] \
-        [--real] [--no-ocrmypdf] [--out bench-out] [--json figures.json]
+        [--real] [--no-ocrmypdf] [--out bench-out] [--json figures.json] \
+        [--write-baseline FILE | --baseline FILE [--check]]
 
 Not a test: it prints figures.
 """
@@ -69,6 +77,8 @@ CER_FORM_TARGET = 0.005  # form pages
 SECONDS_TARGET = 3.5  # per page per core
 PEER_SPEED_TARGET = 3.0  # x OCRmyPDF's pages per minute
 OCRMYPDF_ARGS = ("--rotate-pages", "--deskew", "--clean", "-l", "vie", "--jobs", "1")
+BASELINE = REPO / "benchmarks" / "baselines" / "ocr_pages.json"
+BASELINE_TOLERANCE = 0.002  # 0.2 CER points: "no page worse than before by more than"
 
 
 # -- scoring ----------------------------------------------------------------------------------
@@ -322,9 +332,25 @@ def main() -> int:
     parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
                         help="only print the report of earlier --json files, merged (runs "
                              "split by family or machine)")
+    parser.add_argument("--write-baseline", type=Path, metavar="FILE",
+                        help="write sohoa's per-page CER (stable page ids) as a baseline "
+                             f"(the committed one: {BASELINE.relative_to(REPO)})")
+    parser.add_argument("--baseline", type=Path, nargs="?", const=BASELINE, default=None,
+                        metavar="FILE", help="compare per-page CER with a baseline (default "
+                                             f"{BASELINE.relative_to(REPO)})")
+    parser.add_argument("--tolerance", type=float, default=BASELINE_TOLERANCE * 100,
+                        metavar="POINTS", help="a page is worse when its CER rose by more "
+                                               "than this many points (default 0.2)")
+    parser.add_argument("--check", action="store_true",
+                        help="with --baseline: exit 1 when any page is worse")
     args = parser.parse_args()
+    args.tolerance /= 100
+    if args.check and not args.baseline:
+        parser.error("--check needs --baseline")
     if args.report:
-        return report_files(args.report)
+        return report_files(args.report, baseline=args.baseline, tolerance=args.tolerance,
+                            check=args.check, write=args.write_baseline,
+                            engine=resolve_engine(args.engine))
     one_core()
     f2_pages = args.pages if args.family2_pages is None else args.family2_pages
 
@@ -337,16 +363,20 @@ def main() -> int:
     print(f"generating {args.pages} family-1 and {f2_pages} family-2 pages (seed {args.seed}) "
           f"in {args.out} ...", file=sys.stderr)
     pages: list[tuple[Path, dict]] = []
-    for path, truth in generate_set(args.out / "family1", args.pages, seed=args.seed,
-                                    level="degraded", fmt=args.format,
-                                    blank_every=args.blank_every):
-        pages.append((path, {"truth": truth, "family": page_family(1, truth.doc_type)}))
-    for path, truth, scan in generate_family2(args.out / "family2", f2_pages, seed=args.seed):
+    for i, (path, truth) in enumerate(generate_set(
+            args.out / "family1", args.pages, seed=args.seed, level="degraded",
+            fmt=args.format, blank_every=args.blank_every)):
+        pages.append((path, {"truth": truth, "family": page_family(1, truth.doc_type),
+                             "id": page_id(1, args.seed, i)}))
+    for i, (path, truth, scan) in enumerate(generate_family2(args.out / "family2", f2_pages,
+                                                              seed=args.seed)):
         pages.append((path, {"truth": truth, "family": page_family(2, truth.doc_type, scan.kind),
-                             "scan": scan.to_dict()}))
+                             "scan": scan.to_dict(), "id": page_id(2, args.seed, i)}))
 
     options = PageOptions(engine=resolve_engine(args.engine))
     print(f"sohoa engine: {options.engine}", file=sys.stderr)
+    generator = {"format": args.format, "blank_every": args.blank_every, "level": "degraded",
+                 "engine": options.engine}
     rows: list[dict] = []
     with TreeSampler() as sampler, tempfile.TemporaryDirectory(prefix="ocr-bench-") as tmp:
         for n, (path, meta) in enumerate(pages, 1):
@@ -374,7 +404,7 @@ def main() -> int:
             rows.append(_row(path, meta, result, texts, secs, cpu, errors))
             r = rows[-1]
             if args.json:  # a long run interrupted still leaves its figures
-                _save(args.json, rows, sampler.peaks, None)
+                _save(args.json, rows, sampler.peaks, None, generator)
             print(f"[{n}/{len(pages)}] {path.name} {r['family']} dpi={truth.dpi} "
                   f"rot {truth.rotation}->{result.rotation} skew {truth.skew_deg:+.2f}->"
                   f"{result.skew_deg:+.2f} cer " + " ".join(
@@ -388,38 +418,58 @@ def main() -> int:
     if args.real:
         real = run_real(args.real, options)
     if args.json:
-        _save(args.json, rows, peaks, real)
+        _save(args.json, rows, peaks, real, generator)
+    if args.write_baseline:
+        write_baseline(args.write_baseline, rows, real, engine=str(options.engine),
+                       generator=generator)
+    if args.baseline:
+        return compare_with_baseline(args.baseline, rows, real, tolerance=args.tolerance,
+                                     check=args.check)
     return 0
 
 
-def _save(path: Path, rows: list[dict], peaks: dict[str, TreePeak], real: dict | None) -> None:
-    data = {"pages": rows, "real": real, "own_mb": own_peak_mb(),
+def _save(path: Path, rows: list[dict], peaks: dict[str, TreePeak], real: dict | None,
+          generator: dict | None = None) -> None:
+    data = {"pages": rows, "real": real, "own_mb": own_peak_mb(), "generator": generator,
+            "commit": _git_commit(), "command": " ".join(sys.argv[1:]),
             "peaks": {k: {"tree_mb": p.tree_mb, "process_mb": p.process_mb,
                           "largest": p.largest} for k, p in dict(peaks).items()}}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def report_files(paths: list[Path]) -> int:
-    """Print the report of saved runs as one: pages pooled, memory peaks the largest."""
+def report_files(paths: list[Path], *, baseline: Path | None = None,
+                 tolerance: float = BASELINE_TOLERANCE, check: bool = False,
+                 write: Path | None = None, engine: str = "") -> int:
+    """Print the report of saved runs as one: pages pooled, memory peaks the largest; with
+    ``baseline``, compare them with it as a fresh run would be; with ``write``, write them
+    as a baseline (``engine``: for runs saved before the JSON named it)."""
     rows: list[dict] = []
     peaks: dict[str, TreePeak] = {}
     own = 0.0
-    real = None
-    for path in paths:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    datas = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    for data in datas:
         rows.extend(data.get("pages") or [])
         own = max(own, float(data.get("own_mb") or 0.0))
-        real = real or data.get("real")
         for k, p in (data.get("peaks") or {}).items():
             have = peaks.setdefault(k, TreePeak())
             have.tree_mb = max(have.tree_mb, p["tree_mb"])
             if p["process_mb"] > have.process_mb:
                 have.process_mb, have.largest = p["process_mb"], p["largest"]
+    real = merge_real([d["real"] for d in datas if d.get("real")])
     readers = [k for k in READERS if any(f"{k}_cer" in r for r in rows)]
     if rows:
         _report(rows, readers, peaks, own)
     if real:
         _print_real(real)
+    if write:
+        generator = next((d["generator"] for d in datas if d.get("generator")), None) or {}
+        write_baseline(write, rows, real, engine=generator.get("engine") or engine,
+                       generator=generator, commit=next(
+                           (d["commit"] for d in datas if d.get("commit")), None),
+                       command=" + ".join(d["command"] for d in datas if d.get("command"))
+                       or None)
+    if baseline:
+        return compare_with_baseline(baseline, rows, real, tolerance=tolerance, check=check)
     return 0
 
 
@@ -427,7 +477,8 @@ def _row(path: Path, meta: dict, result, texts: dict[str, str], secs: dict[str, 
          cpu: dict[str, float], errors: dict[str, str | None]) -> dict:
     truth = meta["truth"]
     row = {
-        "file": f"{path.parent.name}/{path.name}", "family": meta["family"],
+        "id": meta.get("id"), "file": f"{path.parent.name}/{path.name}",
+        "family": meta["family"],
         "type": truth.doc_type, "dpi": truth.dpi, "scan": meta.get("scan"),
         "blank": truth.blank, "found_blank": result.blank,
         "rotation": truth.rotation, "found_rotation": result.rotation,
@@ -522,6 +573,124 @@ def _report(rows: list[dict], readers: list[str], peaks: dict[str, TreePeak],
         f"{r['file']} {r['family']} {r['sohoa_cer']:.2%}" for r in worst))
 
 
+# -- per-page baseline ------------------------------------------------------------------------
+
+
+def page_id(generator_family: int, seed: int, index: int) -> str:
+    """A generated page's stable name: the generators make page ``index`` of a seed the same
+    whatever the set's size (``sample_seeds``), so ``f1-s1-0003`` is one page in every run."""
+    return f"f{generator_family}-s{seed}-{index:04d}"
+
+
+def _git_commit() -> str:
+    """HEAD of the checkout, with ``+dirty`` when tracked files differ from it."""
+    def git(*cmd: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *cmd], capture_output=True, text=True,
+                              check=False).stdout.strip()
+    head = git("rev-parse", "HEAD") or "unknown"
+    return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def baseline_data(rows: list[dict], real: dict | None, *, engine: str,
+                  generator: dict, commit: str | None = None,
+                  command: str | None = None) -> dict:
+    """The baseline document: how it was made, then sohoa's CER per page id (text pages;
+    blank pages carry no text) and per real page (line-by-line CER)."""
+    # a page that failed (e.g. Tesseract timed out on a crowded machine) is no baseline
+    failed = [r.get("id") or r.get("page") for r in [*rows, *(real or {}).get("pages", [])]
+              if r.get("sohoa_error") or r.get("error")]
+    if failed:
+        print(f"not in the baseline, failed in this run: {', '.join(failed)}", file=sys.stderr)
+    pages = {r["id"]: {"family": r["family"], "cer": round(r["sohoa_cer"], 6),
+                       "file": r.get("file"),
+                       # CPU seconds for reference only (shared machines vary)
+                       "cpu": {k: round(r[f"{k}_cpu"], 2) for k in READERS
+                               if f"{k}_cpu" in r}}
+             for r in rows if r.get("id") and not r["blank"] and "sohoa_cer" in r
+             and not r.get("sohoa_error")}
+    real_pages = {p["page"]: {"cer": round(p["sohoa_cer"], 6), "lines": p["lines"],
+                              "plain_cer": round(p["plain_cer"], 6)}
+                  for p in (real or {}).get("pages", []) if not p.get("error")}
+    command = command or " ".join(sys.argv[1:])
+    return {"command": f"OMP_THREAD_LIMIT=1 python benchmarks/ocr_bench.py {command}",
+            "env": {"OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "")},
+            "commit": commit or _git_commit(), "engine": engine, "generator": generator,
+            "tolerance": BASELINE_TOLERANCE, "pages": pages, "real": real_pages}
+
+
+def write_baseline(path: Path, rows: list[dict], real: dict | None, *, engine: str,
+                   generator: dict, commit: str | None = None,
+                   command: str | None = None) -> None:
+    data = baseline_data(rows, real, engine=engine, generator=generator, commit=commit,
+                         command=command)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n",
+                    encoding="utf-8")
+    print(f"\nbaseline written: {path} ({len(data['pages'])} generated pages, "
+          f"{len(data['real'])} real pages, commit {data['commit'][:12]})")
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A page whose CER rose by more than the tolerance against the baseline."""
+
+    page: str
+    family: str
+    before: float
+    after: float
+
+    @property
+    def points(self) -> float:
+        return 100 * (self.after - self.before)
+
+
+def run_cer(rows: list[dict], real: dict | None) -> dict[str, tuple[str, float]]:
+    """page id -> (family, sohoa CER) of a run: generated text pages and real pages."""
+    out = {r["id"]: (r["family"], r["sohoa_cer"])
+           for r in rows if r.get("id") and not r["blank"] and "sohoa_cer" in r}
+    out.update({p["page"]: ("real", p["sohoa_cer"]) for p in (real or {}).get("pages", [])})
+    return out
+
+
+def baseline_cer(base: dict) -> dict[str, tuple[str, float]]:
+    """page id -> (family, CER) of a baseline document."""
+    out = {k: (v["family"], v["cer"]) for k, v in base.get("pages", {}).items()}
+    out.update({k: ("real", v["cer"]) for k, v in base.get("real", {}).items()})
+    return out
+
+
+def regressions(before: dict[str, tuple[str, float]], now: dict[str, tuple[str, float]], *,
+                tolerance: float = BASELINE_TOLERANCE) -> list[Regression]:
+    """Pages of both whose CER rose from ``before`` to ``now`` by more than ``tolerance``,
+    worst first."""
+    worse = [Regression(page, family, cer, now[page][1])
+             for page, (family, cer) in before.items()
+             if page in now and now[page][1] > cer + tolerance + 1e-9]
+    return sorted(worse, key=lambda w: -w.points)
+
+
+def compare_with_baseline(path: Path, rows: list[dict], real: dict | None, *,
+                          tolerance: float = BASELINE_TOLERANCE, check: bool = False) -> int:
+    """Print every page worse than the baseline by more than ``tolerance``; with ``check``
+    the return code is 1 when there is one (or when no page could be compared)."""
+    base = json.loads(path.read_text(encoding="utf-8"))
+    before, now = baseline_cer(base), run_cer(rows, real)
+    compared = sum(page in now for page in before)
+    worse = regressions(before, now, tolerance=tolerance)
+    better = regressions(now, before, tolerance=tolerance)
+    print(f"\nagainst baseline {path.name} (commit {base.get('commit', '?')[:12]}, engine "
+          f"{base.get('engine', '?')}): {compared} pages compared, {len(before) - compared} "
+          f"baseline pages not in this run")
+    for w in worse:
+        print(f"  WORSE {w.page} ({w.family}): {w.before:.2%} -> {w.after:.2%} "
+              f"(+{w.points:.2f} points)")
+    print(f"pages worse by > {100 * tolerance:.1f} points: {len(worse)}; better by more: "
+          f"{len(better)}")
+    if check and (worse or not compared):
+        return 1
+    return 0
+
+
 # -- real pages -------------------------------------------------------------------------------
 
 
@@ -540,9 +709,11 @@ def run_real(directory: Path, options: PageOptions) -> dict:
             if not lines:
                 continue
             with CpuClock() as clock:
-                text, _, _ = run_sohoa(page.image, options)
+                text, _, result = run_sohoa(page.image, options)
             plain, _ = run_plain_tesseract(page.image)
-            entry: dict = {"page": page.name, "lines": len(lines), "cpu_seconds": clock.seconds}
+            entry: dict = {"page": page.name, "lines": len(lines), "cpu_seconds": clock.seconds,
+                           "chars": realdev.line_cer(lines, "").chars,
+                           "error": str(result.error) if result.error else None}
             for k, hyp in (("sohoa", text), ("plain", plain)):
                 score = realdev.line_cer(lines, hyp)
                 totals[k][0] += score.edits
@@ -557,6 +728,29 @@ def run_real(directory: Path, options: PageOptions) -> dict:
     real = {"pages": per_page, "cer": cer, "lost_lines": {k: v[2] for k, v in totals.items()}}
     _print_real(real)
     return real
+
+
+def merge_real(reals: list[dict]) -> dict | None:
+    """Real-page figures of several saved runs (the set split over processes) as one:
+    pages concatenated, pooled CER weighted by each page's truth characters."""
+    if not reals:
+        return None
+    from benchmarks import realdev
+
+    # a page in several runs (one read again after a failure): the later file's reading
+    pages = list({p["page"]: p for real in reals for p in real["pages"]}.values())
+    truth: dict[str, list[str]] = {}
+    for p in pages:
+        if "chars" not in p:  # runs saved before entries carried it: count from the set
+            if not truth:
+                truth = {pg.name: pg.text_lines for item in realdev.load_set()
+                         for pg in item.pages}
+            p["chars"] = realdev.line_cer(truth[p["page"]], "").chars
+    chars = sum(p["chars"] for p in pages)
+    cer = {k: sum(p[f"{k}_cer"] * p["chars"] for p in pages) / chars if chars else float("nan")
+           for k in ("sohoa", "plain")}
+    lost = {k: sum(p[f"{k}_lost"] for p in pages) for k in ("sohoa", "plain")}
+    return {"pages": sorted(pages, key=lambda p: p["page"]), "cer": cer, "lost_lines": lost}
 
 
 def _print_real(real: dict) -> None:

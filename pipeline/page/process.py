@@ -177,10 +177,11 @@ def _facts(result: PageResult, engine: OcrEngine, ocr_input: np.ndarray, scale: 
            output: _Output, options: PageOptions) -> PageFacts:
     """Classify the page, find its field candidates, read an ID card's QR code, and read
     names, dates and ID numbers a second time from their crops."""
-    from pipeline.papers.qr import find_card_qr
+    from pipeline.papers.qr import find_card_qr, qr_outline
 
     facts = page_facts(result.words, result.text, page=result.index,
-                       find_qr=lambda: find_card_qr(output.image(), page=result.index))
+                       find_qr=lambda: find_card_qr(output.image(), page=result.index),
+                       qr_outline=lambda: qr_outline(output.as_loaded()))
     reread = []
     for cand in facts.candidates:
         disputed = second_reading(cand.words)
@@ -287,6 +288,10 @@ class _Output:
 
     def turn(self, rotation: int, skew: float) -> None:
         self._turn = (rotation, skew)
+
+    def as_loaded(self) -> np.ndarray:
+        """The image as it is now, turned or not (for looks that do not care)."""
+        return self._image
 
     def image(self) -> np.ndarray:
         if self._turn is not None:

@@ -11,13 +11,12 @@ to no paper.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.papers.extract import MOTTO, Line, _is_mrz
-from pipeline.papers.header import Header
+from pipeline.papers.header import Header, similar
 
 # title (folded) -> type; a title line may be split over two lines ("GIẤY XÁC NHẬN" /
 # "TÌNH TRẠNG HÔN NHÂN"), so pairs of consecutive lines are tried too.
@@ -67,8 +66,6 @@ class PageClass:
                 "starts_document": self.starts}
 
 
-def _similar(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def _clean(folded: str) -> str:
@@ -115,7 +112,7 @@ def classify_page(lines: Sequence[Line], blank: bool = False,
         if not 5 <= len(text) <= 110:
             continue
         for title, doc_type in TITLES:
-            score = _similar(text, title)
+            score = similar(text, title, best[0])  # below the best so far it changes nothing
             # a long title may be cut ("TỜ KHAI ĐĂNG KÝ KHAI SINH" read as two lines)
             if text.startswith(title) and len(title) >= 8:
                 score = max(score, 0.9 + 0.1 * len(title) / len(text))

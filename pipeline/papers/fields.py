@@ -162,12 +162,17 @@ class PageFacts:
 
 def page_facts(words, text: str, *, blank: bool = False, page: int = 0,
                qr: CardQr | None = None,
-               find_qr: Callable[[], CardQr | None] | None = None) -> PageFacts:
-    """``find_qr`` (reads the page image) is called only for pages that may be a card."""
+               find_qr: Callable[[], CardQr | None] | None = None,
+               qr_outline: Callable[[], bool] | None = None) -> PageFacts:
+    """``find_qr`` (reads the page image) is called only for pages that may be a card: a
+    card by its text, or an untyped page (a card whose print OCR could not read) when
+    ``qr_outline`` (a cheap look at the image, if given) sees a QR code on it."""
     lines = page_lines(words, text)
     head = read_header([ln.words for ln in lines]) if not blank else None
     pc = classify_page(lines, blank=blank, header=head)
-    if qr is None and find_qr is not None and pc.doc_type in ("can_cuoc", "khac"):
+    may_be_card = pc.doc_type == "can_cuoc" or pc.doc_type == "khac" and (
+        qr_outline is None or qr_outline())
+    if qr is None and find_qr is not None and may_be_card:
         qr = find_qr()
     if pc.doc_type == "khac" and qr is not None:
         pc = PageClass("can_cuoc", 0.95, True, cues=["qr"])

@@ -74,8 +74,22 @@ class Piece(WordBox):
         return " ".join(re.sub(r"[^a-z0-9]", " ", self.folded).split())
 
 
-def _similar(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+def similar(a: str, b: str, at_least: float = 0.0) -> float:
+    """difflib's similarity ratio of ``a`` and ``b``, exact whenever it is ``>= at_least``;
+    below that, possibly only an upper bound of it (still ``< at_least``). Callers that
+    compare with a threshold or a best score so far pass it: most pairs are then settled
+    by difflib's cheap bounds (lengths, letter counts) without the full matching, which
+    cost more than any other step of field extraction."""
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if at_least > 0.0:
+        bound = matcher.real_quick_ratio()
+        if bound < at_least:
+            return bound
+        bound = matcher.quick_ratio()
+        if bound < at_least:
+            return bound
+    return matcher.ratio()
+
 
 
 MOTTO_1 = "cong hoa xa hoi chu nghia viet nam"
@@ -90,7 +104,7 @@ def _motto_start(words: Sequence[Word]) -> int | None:
         if folded[i][:1] != "c":
             continue
         tail = " ".join(folded[i:i + 7])
-        score = _similar(tail[:len(MOTTO_1)], MOTTO_1)
+        score = similar(tail[:len(MOTTO_1)], MOTTO_1, max(best, 0.75))
         if score > best:
             best, at = score, i
     return at if best >= 0.75 else None
@@ -178,20 +192,20 @@ def match_title(piece: Piece) -> str | None:
     if not piece.is_upper or not 3 <= len(text) <= 40:
         return None
     best, score = None, 0.0
+    need = 0.85 if len(text) <= 6 else 0.8
     for key, title in _TITLE_FOLDED.items():
-        s = _similar(text, key)
+        s = similar(text, key, max(score, need))  # below both it changes nothing
         if s > score or (s == score and best and len(title) > len(best)):
             best, score = title, s
-    need = 0.85 if len(text) <= 6 else 0.8
     return best if score >= need else None
 
 
 def is_motto(piece: Piece) -> int:
     """1 for the motto's first line, 2 for its second, 0 otherwise."""
     text = piece.clean
-    if "xa hoi chu nghia" in text or _similar(text[:len(MOTTO_1) + 2], MOTTO_1) >= 0.7:
+    if "xa hoi chu nghia" in text or similar(text[:len(MOTTO_1) + 2], MOTTO_1, 0.7) >= 0.7:
         return 1
-    if ("tu do" in text and "hanh phuc" in text) or _similar(text, MOTTO_2) >= 0.7:
+    if ("tu do" in text and "hanh phuc" in text) or similar(text, MOTTO_2, 0.7) >= 0.7:
         return 2
     return 0
 
@@ -692,7 +706,8 @@ def correct_agency(text: str, vocabulary: frozenset[str],
     if whole is None and len(tokens) >= 2:
         # not a known name letter for letter: the one name the whole line is close to
         line = " ".join(keys)
-        scored = sorted(((_similar(line, " ".join(k)), p) for k, p in by_words.items()
+        # scores below 0.84 neither pass (0.88) nor block a passing one (within 0.04)
+        scored = sorted(((similar(line, " ".join(k), 0.84), p) for k, p in by_words.items()
                          if abs(len(k) - len(tokens)) <= 1), reverse=True)
         if scored and scored[0][0] >= 0.88 and (len(scored) == 1 or
                                                 scored[1][0] < scored[0][0] - 0.04):
@@ -735,8 +750,8 @@ def correct_agency(text: str, vocabulary: frozenset[str],
             continue
         if lexicon is None or core.lower() not in lexicon:
             close = difflib.get_close_matches(upper, list(vocabulary), n=2, cutoff=0.75)
-            if len(close) == 1 or (len(close) == 2 and _similar(upper, close[0]) >
-                                   _similar(upper, close[1]) + 0.1):
+            if len(close) == 1 or (len(close) == 2 and similar(upper, close[0]) >
+                                   similar(upper, close[1]) + 0.1):
                 out.append(lead + close[0] + trail)
                 continue
         out.append(token)

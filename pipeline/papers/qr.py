@@ -64,6 +64,25 @@ def _variants(image: np.ndarray):
     yield cv2.resize(grey, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)
 
 
+def qr_outline(image: np.ndarray) -> bool:
+    """Whether the page shows a QR code's outline (its finder squares) in any of the
+    variants :func:`decode_qr` reads, found by the ArUco-based detector without decoding:
+    ~0.3 s on a text page, where the full search (two detectors on three variants, each
+    decoding) costs 1-2 s. Any quarter-turn or skew: the page need not be upright."""
+    if not hasattr(cv2, "QRCodeDetectorAruco"):
+        return True  # no cheap look: let the full search decide
+    detector = cv2.QRCodeDetectorAruco()
+    for candidate in _variants(image):
+        try:
+            found, _ = detector.detectMulti(candidate)
+        except cv2.error as exc:
+            log.debug("QR outline search failed: %s", exc)
+            return True
+        if found:
+            return True
+    return False
+
+
 def decode_qr(image: np.ndarray) -> list[str]:
     """Every QR payload OpenCV can read on the image (usually zero or one).
 

@@ -109,3 +109,69 @@ def test_saved_runs_report_as_one(bench: ModuleType, tmp_path: Path,
     assert "3.00%" in prose and "MISSED" in prose
     forms = next(line for line in out.splitlines() if line.startswith(bench.FORM_FAMILY))
     assert "0.00%" in forms and forms.rstrip().endswith("ok")
+
+
+def _run_rows() -> tuple[list[dict], dict]:
+    rows = [{"id": "f1-s1-0000", "family": "1-forms", "blank": False, "sohoa_cer": 0.010},
+            {"id": "f1-s1-0001", "family": "1-forms", "blank": True},
+            {"id": "f2-s1-0000", "family": "2-prose", "blank": False, "sohoa_cer": 0.030}]
+    real = {"pages": [{"page": "dev-01", "sohoa_cer": 0.02, "plain_cer": 0.03, "lines": 9}]}
+    return rows, real
+
+
+def test_page_ids_are_stable_names_of_family_seed_and_index(bench: ModuleType) -> None:
+    assert bench.page_id(1, 1, 3) == "f1-s1-0003"
+    assert bench.page_id(2, 7, 12) == "f2-s7-0012"
+
+
+def test_baseline_flags_only_pages_worse_by_more_than_the_tolerance(
+        bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows, real = _run_rows()
+    base = tmp_path / "base.json"
+    bench.write_baseline(base, rows, real, engine="tesseract", generator={"format": "jpg"})
+    data = __import__("json").loads(base.read_text(encoding="utf-8"))
+    assert set(data["pages"]) == {"f1-s1-0000", "f2-s1-0000"}  # blank pages carry no CER
+    assert data["real"]["dev-01"]["cer"] == pytest.approx(0.02) and data["engine"] == "tesseract"
+    assert data["commit"]
+
+    assert bench.compare_with_baseline(base, rows, real, check=True) == 0
+    rows[0]["sohoa_cer"] = 0.0115  # +0.15 points: within the tolerance
+    rows[2]["sohoa_cer"] = 0.0325  # +0.25 points: worse
+    real["pages"][0]["sohoa_cer"] = 0.0  # better
+    capsys.readouterr()
+    assert bench.compare_with_baseline(base, rows, real, check=True) == 1
+    out = capsys.readouterr().out
+    assert "WORSE f2-s1-0000" in out and "f1-s1-0000" not in out
+    assert "worse by > 0.2 points: 1; better by more: 1" in out
+    assert bench.compare_with_baseline(base, rows, real, check=False) == 0
+    # a run sharing no page with the baseline cannot pass a check
+    assert bench.compare_with_baseline(base, [], None, check=True) == 1
+
+
+def test_real_runs_split_over_processes_merge_weighted_by_characters(bench: ModuleType) -> None:
+    a = {"pages": [{"page": "dev-02", "chars": 100, "sohoa_cer": 0.10, "plain_cer": 0.2,
+                    "sohoa_lost": 1, "plain_lost": 0}]}
+    b = {"pages": [{"page": "dev-01", "chars": 900, "sohoa_cer": 0.0, "plain_cer": 0.1,
+                    "sohoa_lost": 0, "plain_lost": 2}]}
+    real = bench.merge_real([a, b])
+    assert [p["page"] for p in real["pages"]] == ["dev-01", "dev-02"]
+    assert real["cer"]["sohoa"] == pytest.approx(0.01)
+    assert real["cer"]["plain"] == pytest.approx(0.11)
+    assert real["lost_lines"] == {"sohoa": 1, "plain": 2}
+
+
+def test_failed_pages_stay_out_of_a_baseline_and_a_page_read_again_wins(
+        bench: ModuleType, tmp_path: Path) -> None:
+    rows, real = _run_rows()
+    rows[0]["sohoa_error"] = "tesseract timed out after 180 s"
+    real["pages"].append({"page": "dev-12", "sohoa_cer": 1.0, "plain_cer": 0.01, "lines": 3,
+                          "error": "tesseract timed out after 180 s"})
+    base = tmp_path / "base.json"
+    bench.write_baseline(base, rows, real, engine="tesseract", generator={})
+    data = __import__("json").loads(base.read_text(encoding="utf-8"))
+    assert set(data["pages"]) == {"f2-s1-0000"} and set(data["real"]) == {"dev-01"}
+    again = {"pages": [{"page": "dev-12", "chars": 50, "sohoa_cer": 0.02, "plain_cer": 0.01,
+                        "sohoa_lost": 0, "plain_lost": 0, "error": None}]}
+    merged = bench.merge_real([{"pages": [{**real["pages"][1], "chars": 50, "sohoa_lost": 3,
+                                           "plain_lost": 0}]}, again])
+    assert [(p["page"], p["sohoa_cer"]) for p in merged["pages"]] == [("dev-12", 0.02)]

@@ -578,3 +578,41 @@ def test_a_number_the_second_reader_disputes_is_flagged_not_changed():
     assert doc.values()["so_dinh_danh"] == "001220123456"
     assert doc.fields["so_dinh_danh"].needs_review
     assert second_reading([Word("a", 0, 0, 1, 1, 0.9)]) is None
+
+
+def test_untyped_page_is_searched_for_a_qr_only_where_an_outline_is_seen():
+    qr = parse_card_qr("001090123456||Nguyễn Văn An|05031990|Nam|Thôn 1, Xã A|01022022")
+    asked: list[str] = []
+
+    def find_qr():
+        asked.append("decode")
+        return qr
+
+    def outline(seen: bool):
+        def look() -> bool:
+            asked.append("look")
+            return seen
+        return look
+
+    facts = facts_of(["Một dòng chữ không rõ"], find_qr=find_qr, qr_outline=outline(False))
+    assert asked == ["look"] and facts.qr is None and facts.page_class.doc_type == "khac"
+    asked.clear()
+    facts = facts_of(["Một dòng chữ không rõ"], find_qr=find_qr, qr_outline=outline(True))
+    assert asked == ["look", "decode"] and facts.page_class.doc_type == "can_cuoc"
+    asked.clear()  # a page typed a card by its text is always searched, no look first
+    facts = facts_of(CARD_FRONT, find_qr=find_qr, qr_outline=outline(False))
+    assert asked == ["decode"] and facts.qr == qr
+
+
+def test_qr_outline_is_seen_on_a_card_scan_at_any_turn_and_not_on_a_text_page():
+    import cv2
+    import numpy as np
+
+    from pipeline.papers.qr import qr_outline
+    from tests.scangen import make_sample
+
+    for seed, doc_type in ((3, "can_cuoc"), (4, "can_cuoc"), (5, "van_ban_hanh_chinh")):
+        sample = make_sample(seed, doc_type=doc_type, side="front", level="mild",
+                             rotation=90 if seed == 4 else 0)
+        image = cv2.cvtColor(np.asarray(sample.image.convert("RGB")), cv2.COLOR_RGB2BGR)
+        assert qr_outline(image) is (doc_type == "can_cuoc"), (seed, doc_type)

@@ -259,3 +259,21 @@ def test_a_body_name_wrapped_mid_compound_is_one_body_under_its_parent():
     ])
     assert " ".join(p.text for p in head.parent) == "UBND TỈNH CÀ MAU"
     assert " ".join(p.text for p in head.issuer) == "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG"
+
+
+def test_similar_is_exact_at_or_above_its_floor_and_below_it_otherwise() -> None:
+    import difflib
+    import random
+
+    from pipeline.papers.header import similar
+
+    rng = random.Random(7)
+    words = ["cong hoa xa hoi chu nghia viet nam", "doc lap tu do hanh phuc", "quyet dinh",
+             "giay khai sinh", "uy ban nhan dan", "so", "cong van", "to khai"]
+    for _ in range(400):
+        a = rng.choice(words)
+        b = "".join(c for c in rng.choice(words) if rng.random() > 0.15)  # OCR-like losses
+        exact = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+        floor = rng.choice([0.0, 0.5, 0.7, 0.75, 0.84, 0.9])
+        got = similar(a, b, floor)
+        assert got == exact if exact >= floor else got < floor
