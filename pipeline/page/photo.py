@@ -106,32 +106,22 @@ def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA, *,
     grey = clean.to_grey(image)
     blurred = cv2.GaussianBlur(grey, (5, 5), 0)
     frame_area = float(grey.shape[0] * grey.shape[1])
-    best: tuple[float, np.ndarray] | None = None
+    paperness = _paperness(image, blurred)
+    otsu, _ = cv2.threshold(paperness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     outlines = []
-    for mask in _paper_masks(image, blurred):
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        outlines.append((mask, sorted(contours, key=cv2.contourArea, reverse=True)[:3]))
-        for contour in outlines[-1][1]:
-            area = cv2.contourArea(contour)
-            if area < min_area * frame_area:
-                break
-            quad = _four_corners(contour)
-            points = contour.reshape(-1, 2).astype(np.float32)
-            for _ in range(3):  # a lobe (glare, finger) pulls a corner off; refits walk back
-                quad = None if quad is None else _refine(quad, points)
-            if quad is None or not _plausible(quad, frame_area, min_area):
-                continue
-            if not _straight_sides(quad, points):
-                continue
-            if _edge_score(blurred, quad) is None:
-                continue
-            # the paper is the biggest quadrilateral that its outline fills (a notch cut by
-            # an edge inside the paper, or a lobe of glare, make the fit worse)
-            quad_area = cv2.contourArea(quad)
-            fit = min(area, quad_area) / max(area, quad_area)
-            rank = quad_area * fit ** 4
-            if best is None or rank > best[0]:
-                best = (rank, quad)
+    best = whole = None  # the best quadrilateral; the best with a sharp edge on every side
+    for level in _paper_levels(paperness, otsu):
+        for mask in _paper_masks(paperness, level):
+            contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            outlines.append((mask, sorted(contours, key=cv2.contourArea, reverse=True)[:3]))
+            for rank, quad, every_side in _outline_quads(outlines[-1][1], blurred, frame_area,
+                                                         min_area):
+                best = _better(best, (rank, quad))
+                if every_side:
+                    whole = _better(whole, (rank, quad))
+        if whole is not None:
+            break
+    best = whole or best
     if best is None and by_sides:
         for mask, contours in outlines:
             for contour in contours:
@@ -146,9 +136,45 @@ def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA, *,
                     if inside < 0.9 or _edge_score(blurred, quad) is None:
                         continue
                     rank = cv2.contourArea(quad) * (inside * _edge_share(blurred, quad)) ** 4
-                    if best is None or rank > best[0]:
-                        best = (rank, quad)
+                    best = _better(best, (rank, quad))
     return None if best is None else best[1]
+
+
+def _better(best: tuple[float, np.ndarray] | None,
+            other: tuple[float, np.ndarray] | None) -> tuple[float, np.ndarray] | None:
+    if other is None:
+        return best
+    return other if best is None or other[0] > best[0] else best
+
+
+def _outline_quads(contours: list[np.ndarray], blurred: np.ndarray, frame_area: float,
+                   min_area: float) -> list[tuple[float, np.ndarray, bool]]:
+    """Paper quadrilaterals fitted to the largest outer outlines of a mask, each with its
+    rank (its area times how well the outline fills it: a notch cut by an edge inside the
+    paper, or a lobe of glare, make the fit worse) and whether every side inside the frame
+    has a sharp darker surround (a side with none was drawn across the paper itself, where
+    shading cut the mask short)."""
+    found = []
+    for contour in contours:
+        area = cv2.contourArea(contour)
+        if area < min_area * frame_area:
+            break
+        quad = _four_corners(contour)
+        points = contour.reshape(-1, 2).astype(np.float32)
+        for _ in range(3):  # a lobe (glare, finger) pulls a corner off; refits walk back
+            quad = None if quad is None else _refine(quad, points)
+        if quad is None or not _plausible(quad, frame_area, min_area):
+            continue
+        if not _straight_sides(quad, points):
+            continue
+        sides = [float(np.median(side)) for side in _side_contrasts(blurred, quad)
+                 if side is not None]
+        if _edge_score(blurred, quad) is None:
+            continue
+        quad_area = cv2.contourArea(quad)
+        fit = min(area, quad_area) / max(area, quad_area)
+        found.append((quad_area * fit ** 4, quad, min(sides) >= EDGE_CONTRAST))
+    return found
 
 
 MAX_SIDE_LINES = 8  # the longest straight runs of an outline that sides are chosen from
@@ -234,23 +260,43 @@ def _filled_share(mask: np.ndarray, quad: np.ndarray) -> float:
     return cv2.countNonZero(cv2.bitwise_and(inside, mask)) / max(1, total)
 
 
-def _paper_masks(image: np.ndarray, blurred: np.ndarray) -> list[np.ndarray]:
-    """Two views of where the paper is, on a copy whose print was closed away (a grey
-    closing wider than strokes and guilloche lines): paper-like pixels cut along the strong
-    edges that remain (so a card touching another paper comes apart), and the same without
-    the cut; holes (photo, print) filled, thin attachments (a finger) opened away."""
+def _paperness(image: np.ndarray, blurred: np.ndarray) -> np.ndarray:
+    """How paper-like each pixel is (bright and unsaturated), on a copy whose print was
+    closed away (a grey closing wider than strokes and guilloche lines)."""
     size = max(blurred.shape)
-    k = max(3, size // 60) | 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     if image.ndim == 3:
         sat = image.max(axis=2).astype(np.int16) - image.min(axis=2)
         paperness = np.clip(blurred.astype(np.int16) - sat, 0, 255).astype(np.uint8)
     else:
         paperness = blurred
     c = max(3, size // 80) | 1
-    paperness = cv2.morphologyEx(paperness, cv2.MORPH_CLOSE,
-                                 cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (c, c)))
-    _, bright = cv2.threshold(paperness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return cv2.morphologyEx(paperness, cv2.MORPH_CLOSE,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (c, c)))
+
+
+SHADED_LEVELS = (1 / 3, 2 / 3)  # of the way from Otsu's level down to the surround's
+
+
+def _paper_levels(paperness: np.ndarray, otsu: float) -> list[float]:
+    """Paper-likeness levels to cut at: Otsu's first; then, for a paper that a lamp lights
+    unevenly (its shaded end falls below Otsu's level together with the table), lower
+    levels between Otsu's and the typical surround's."""
+    below = paperness[paperness < otsu]
+    if below.size == 0:
+        return [otsu]
+    surround = float(np.median(below))
+    return [otsu, *(otsu - share * (otsu - surround) for share in SHADED_LEVELS)]
+
+
+def _paper_masks(paperness: np.ndarray, level: float) -> list[np.ndarray]:
+    """Two views of where the paper is at one paper-likeness level: paper-like pixels cut
+    along the strong edges that remain (so a card touching another paper comes apart),
+    and the same without the cut; holes (photo, print) filled, thin attachments (a
+    finger) opened away."""
+    size = max(paperness.shape)
+    k = max(3, size // 60) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    _, bright = cv2.threshold(paperness, level, 255, cv2.THRESH_BINARY)
     edges = cv2.dilate(cv2.Canny(paperness, 30, 90), np.ones((3, 3), np.uint8))
     masks = []
     for mask in (cv2.bitwise_and(bright, cv2.bitwise_not(edges)), bright):

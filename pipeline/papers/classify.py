@@ -81,6 +81,11 @@ PERSONAL_ID_RUN = re.compile(r"(?<!\d)\d{12}(?!\d)")
 BIRTH_LABELS = re.compile(r"noi\s*sinh|ho\s*,?\s*chu\s*dem\s*,?\s*va\s*ten\s*"
                           r"(?:nguoi\s*)?(?:me|cha)|noi\s*dang\s*ky\s*khai\s*sinh|ngay\s*,?\s*thang\s*,?\s*nam\s*sinh"
                           r"|ghi\s*bang\s*chu")
+# A land-use certificate's labels (when its red title is lost to the guilloche background):
+# the parcel's number, map sheet, area, use, term and origin, printed on every edition.
+LAND_LABELS = re.compile(r"thua\s*dat\s*so|to\s*ban\s*do\s*so|so\s*vao\s*so\s*cap"
+                         r"|muc\s*dich\s*su\s*dung|thoi\s*han\s*su\s*dung"
+                         r"|nguon\s*goc\s*su\s*dung|nguoi\s*su\s*dung\s*dat")
 # A page of an official letter's body or end (page 2 of a decision): no title of its own.
 LETTER_BODY = re.compile(r"^(?:noi\s*nhan\s*:|tm\.?\s*(?:uy\s*ban|ubnd)|kt\.?\s*(?:chu\s*tich"
                          r"|giam\s*doc|bo\s*truong|thu\s*truong)|dieu\s*\d+\s*\.)")
@@ -138,6 +143,8 @@ def classify_page(lines: Sequence[Line], blank: bool = False,
         return PageClass("giay_khai_sinh", 0.75, True, cues=["birth labels"])
     if len({"motto", "issuer", "number", "date", "subject"} & set(cues)) >= 3:
         return PageClass("van_ban_hanh_chinh", 0.8, True, cues=["letter header", *cues])
+    if sum(bool(LAND_LABELS.search(f)) for f in folded) >= 4:
+        return PageClass("giay_chung_nhan_qsdd", 0.75, True, cues=["land labels"])
     has_motto = any(MOTTO.search(f) for f in folded[:12])
     if has_motto and any(LETTER_NUMBER.match(f.strip()) for f in folded[:12]):
         return PageClass("van_ban_hanh_chinh", 0.85, True, cues=["letter number"])

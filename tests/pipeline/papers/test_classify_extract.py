@@ -281,6 +281,32 @@ def test_classify_titles_with_ocr_slips(title):
     assert pc.starts
 
 
+LAND_BODY = [
+    "I. Người sử dụng đất, chủ sở hữu nhà ở và tài sản khác gắn liền với đất",
+    "Bà: LÊ THỊ XUÂN, sinh năm 1963, CCCD số: 096163502632",
+    "a) Thửa đất số: 840, tờ bản đồ số: 22;",
+    "c) Diện tích: 232 m², (bằng chữ: Hai trăm ba mươi hai mét vuông);",
+    "đ) Mục đích sử dụng: Đất ở tại đô thị;",
+    "e) Thời hạn sử dụng: Lâu dài;",
+    "g) Nguồn gốc sử dụng: Nhà nước giao đất có thu tiền sử dụng đất.",
+    "Số vào sổ cấp GCN: VP 92672",
+]
+
+
+def test_classify_land_certificate_by_its_labels():
+    # the red title lost to the guilloche background ("1\Y CHỨNG NHẬN", "quyên SỬ DỤNG")
+    page = [*MOTTO, "1\\Y CHỨNG NHẬN", "quyên SỬ DỤNG ĐẤT", *LAND_BODY]
+    pc = classify_page(lines_of(page))
+    assert pc.doc_type == "giay_chung_nhan_qsdd"
+    assert pc.starts
+    # three of the labels are not enough (a letter may name a parcel)
+    assert classify_page(lines_of([*MOTTO, *LAND_BODY[2:5]])).doc_type != \
+        "giay_chung_nhan_qsdd"
+    # a decision about land keeps its title
+    assert classify_page(lines_of([*MOTTO, "QUYẾT ĐỊNH", *LAND_BODY])).doc_type == \
+        "van_ban_hanh_chinh"
+
+
 def test_classify_prose_is_khac():
     pc = classify_page(lines_of(PROSE))
     assert pc.doc_type == "khac"
