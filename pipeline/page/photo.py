@@ -98,6 +98,12 @@ def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA, *,
     are those of a paper, and a sharp, darker surround is seen across at least three
     sides (a lighting gradient or a scanner's white lid is not an edge).
 
+    Paper-likeness is cut at Otsu's level first. A lamp that shades one end of the paper
+    can drop that end below it with the table, so that the outline ends inside the paper:
+    while no candidate has a sharp surround on every side inside the frame, lower levels
+    are tried (:func:`_paper_levels`), and a candidate with an edge on every side is
+    preferred to one without.
+
     With ``by_sides`` (a camera's file), when no outline passes, the paper is looked for
     once more among quadrilaterals built from the outlines' long straight runs: a paper
     touching another one, or crossed by a finger, merges with it into one outline whose
@@ -109,21 +115,24 @@ def find_paper_quad(image: np.ndarray, min_area: float = MIN_AREA, *,
     paperness = _paperness(image, blurred)
     otsu, _ = cv2.threshold(paperness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     outlines = []
-    best = whole = None  # the best quadrilateral; the best with a sharp edge on every side
-    for level in _paper_levels(paperness, otsu):
+    # the best quadrilateral at Otsu's level; the best with a sharp edge on every side at
+    # any level (lower levels are tried only while there is none)
+    best = whole = None
+    for n, level in enumerate(_paper_levels(paperness, otsu)):
         for mask in _paper_masks(paperness, level):
             contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
             outlines.append((mask, sorted(contours, key=cv2.contourArea, reverse=True)[:3]))
             for rank, quad, every_side in _outline_quads(outlines[-1][1], blurred, frame_area,
                                                          min_area):
-                best = _better(best, (rank, quad))
+                if n == 0:
+                    best = _better(best, (rank, quad))
                 if every_side:
                     whole = _better(whole, (rank, quad))
         if whole is not None:
             break
     best = whole or best
     if best is None and by_sides:
-        for mask, contours in outlines:
+        for mask, contours in outlines[:2]:  # Otsu's level
             for contour in contours:
                 if cv2.contourArea(contour) < min_area * frame_area:
                     break

@@ -307,6 +307,17 @@ def test_classify_land_certificate_by_its_labels():
         "van_ban_hanh_chinh"
 
 
+@pytest.mark.parametrize("serial_line", ["CK 52321554", "CK 52321554 j", "/ CK52321554"])
+def test_land_serial_beside_specks(serial_line):
+    page = [*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY, serial_line]
+    [doc] = build(page)
+    assert doc.fields["so_phat_hanh"].value == "CK 52321554"
+    # a word, not a speck, beside it: not a serial of its own line
+    [doc] = build([*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY,
+                   "Mã CK 52321554 ghi"])
+    assert "so_phat_hanh" not in doc.fields
+
+
 def test_classify_prose_is_khac():
     pc = classify_page(lines_of(PROSE))
     assert pc.doc_type == "khac"
