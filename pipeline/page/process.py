@@ -153,6 +153,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         if ocr.confidence < RETRY_CONFIDENCE:
             ocr, flipped = _better_reading(engine, ocr, ocr_input, options)
             rotation = (rotation + 180) % 360 if flipped else rotation
+        if shot is not None:  # a photo's blur joins tight lines (a two-line issuer) into one
+            ocr = _split_merged_lines(engine, ocr, ocr_input, options)
         result.rotation, result.skew_deg = rotation, skew
         output.turn(rotation, turn)
         scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
@@ -171,6 +173,85 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
             result.facts.idboxes = idbox.read_id_boxes(ocr_input, result.words, scale)
     if options.workdir:
         result.pdf = str(_write_page(output.image(), result, options))
+
+
+MERGED_HEIGHT = 1.7  # a word this many usual text heights tall...
+MERGED_CONFIDENCE = 0.5  # ...read with less confidence spans two lines run together
+MERGED_BETTER = 0.2  # a re-read replaces it when surer by this much on average
+
+
+def _split_merged_lines(engine: OcrEngine, ocr: OcrResult, ocr_input: np.ndarray,
+                        options: PageOptions) -> OcrResult:
+    """Two tight lines read as one: a blurred photo's upper-case issuer block ("ỦY BAN NHÂN
+    DÂN" over "THÀNH PHỐ …", whose tone marks touch the line above) comes out as one
+    line of unsure "words" two lines tall. Each such run of words, with the words of its
+    line beside it (a gap under two text heights), is cut out and read again as a block;
+    the new reading replaces it only when it is clearly surer and its words are of the
+    page's usual height (a seal, signature or portrait read again stays as it was)."""
+    words = list(ocr.words)
+    sure = [w.height for w in words if w.confidence >= 0.8 and len(w.text) >= 2]
+    if len(sure) < 20:
+        return ocr
+    usual = float(np.median(sure))
+    regions: list[list[Word]] = []
+    for line in ocr.lines():
+        line = sorted(line, key=lambda w: w.left)
+        tall = [i for i, w in enumerate(line) if w.height >= MERGED_HEIGHT * usual
+                and w.confidence < MERGED_CONFIDENCE and len(w.text) >= 3]
+        if not tall:
+            continue
+        lo = hi = tall[0]
+        while lo > 0 and line[lo].left - (line[lo - 1].left + line[lo - 1].width) < 2 * usual:
+            lo -= 1
+        while hi + 1 < len(line) and \
+                line[hi + 1].left - (line[hi].left + line[hi].width) < 2 * usual:
+            hi += 1
+        regions.append(line[lo:hi + 1])
+    if not regions:
+        return ocr
+    crops, offsets = [], []
+    h, w = ocr_input.shape[:2]
+    pad, side = round(0.4 * usual), round(1.5 * usual)  # the lower line may be the longer
+    for region in regions:
+        x0 = max(0, min(x.left for x in region) - side)
+        y0 = max(0, min(x.top for x in region) - pad)
+        x1 = min(w, max(x.left + x.width for x in region) + side)
+        y1 = min(h, max(x.top + x.height for x in region) + pad)
+        crops.append(cv2.copyMakeBorder(ocr_input[y0:y1, x0:x1], 12, 12, 12, 12,
+                                        cv2.BORDER_CONSTANT, value=255))
+        offsets.append((x0 - 12, y0 - 12))
+    try:
+        reads = engine.recognize_many(crops, dpis=[OCR_DPI] * len(crops),
+                                      languages=options.languages, line=False)
+    except Exception as exc:  # noqa: BLE001 - the first reading stays
+        log.debug("merged-line re-read failed: %s", exc)
+        return ocr
+    replaced: set[int] = set()
+    added: list[Word] = []
+    for n, (region, read, (x0, y0)) in enumerate(zip(regions, reads, offsets, strict=True)):
+        new = [x for x in read.words if x.text.strip()] if read is not None else []
+        if not new or max(x.height for x in new) > 1.4 * usual:
+            continue
+        before = sum(x.confidence for x in region) / len(region)
+        after = sum(x.confidence for x in new) / len(new)
+        if after < before + MERGED_BETTER:
+            continue
+        log.debug("photo: a merged line read again (%.2f -> %.2f)", before, after)
+        new = [Word(x.text, x.left + x0, x.top + y0, x.width, x.height, x.confidence,
+                    1000 + n * 100 + x.block, x.par, x.line, x.alternatives) for x in new]
+        replaced.update(id(x) for x in region)
+        # unsure fragments of the same two lines that the first reading put on a line of
+        # their own go too (their centre inside what the re-read found)
+        left, right = min(x.left for x in new), max(x.left + x.width for x in new)
+        top, bottom = min(x.top for x in new), max(x.top + x.height for x in new)
+        replaced.update(id(x) for x in words if x.confidence < MERGED_CONFIDENCE
+                        and left <= x.left + x.width / 2 <= right
+                        and top <= x.top + x.height / 2 <= bottom)
+        added += new
+    if not added:
+        return ocr
+    kept = [x for x in words if id(x) not in replaced]
+    return OcrResult(tuple(kept + added), ocr.engine, ocr.size, ocr.meta)
 
 
 def _facts(result: PageResult, engine: OcrEngine, ocr_input: np.ndarray, scale: float,
