@@ -149,6 +149,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         if smooth:
             norm = clean.denoise(norm, dpi)
         ocr_input, ocr_scale = clean.resize_to_dpi(norm, dpi, OCR_DPI)
+        if shot is not None and shot.quad is not None:  # a rectified paper: its real size
+            ocr_input = photo.sharpen_enlarged(ocr_input, ocr_scale)
         ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
         if ocr.confidence < RETRY_CONFIDENCE:
             ocr, flipped = _better_reading(engine, ocr, ocr_input, options)
