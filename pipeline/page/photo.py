@@ -523,7 +523,9 @@ def _frame_filling_photo(small: np.ndarray, hints: CaptureHints) -> bool:
 
 # -- colours -----------------------------------------------------------------------------------
 
-LIGHT = 110  # a pixel darker than this (luminance) is print, whatever its colour
+LIGHT = 0.47  # a pixel darker than this share of the paper's brightness is print, whatever
+# its colour (110 grey levels on paper at 235; a dim room's paper at 120 keeps its pattern
+# lines, darker than 110 there, faded)
 INK_CHANNEL = 0.55  # darkest channel under this share of the paper's brightness: printed ink
 GLARE_WINDOW_MM = 6.0  # the print's local contrast is judged over a few text lines
 GLARE_FLOOR = 36  # ink depth (grey levels) below which a window holds no print to restore
@@ -543,7 +545,7 @@ def grey_for_ocr(image: np.ndarray, dpi: float) -> np.ndarray:
     brightest = image.max(axis=2)
     darkest = image.min(axis=2)
     paper = _paper_level(brightest, dpi)
-    ink = (grey < LIGHT) | (darkest.astype(np.float32) < INK_CHANNEL * paper)
+    ink = (grey < LIGHT * paper) | (darkest.astype(np.float32) < INK_CHANNEL * paper)
     faded = np.where(ink, grey, np.maximum(grey, brightest)).astype(np.uint8)
     return restore_contrast(faded, dpi)
 

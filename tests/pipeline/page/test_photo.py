@@ -193,3 +193,102 @@ def test_paper_touching_another_one_is_found_by_its_sides() -> None:
     found = photo.find_photo(LoadedPage(frame, 72.0, True), CAMERA)
     assert found is not None and found.kind == "sheet"
     assert np.abs(found.quad - sheet).max() < 0.03 * 1200
+
+
+def test_paper_shaded_at_one_end_is_found_whole() -> None:
+    """A land-use certificate lying across the frame, its far end shaded and tinted by the
+    guilloche: that end falls below Otsu's split of the frame with the floor tiles, and
+    the outline found at that level has a side drawn across the paper; a lower level finds
+    the whole sheet."""
+    shot = make_photo(6000024, doc_type="giay_chung_nhan_qsdd", long_side=3000)
+    found = photo.find_photo(_loaded(shot), CAMERA)
+    assert found is not None and found.kind == "sheet"
+    truth = photo.order_corners(np.array(shot.quad, np.float32))
+    error = min(np.abs(np.roll(truth, k, axis=0) - found.quad).max() for k in range(4))
+    assert error < 0.03 * 3000
+
+
+def test_grey_for_ocr_fades_guilloche_in_a_dim_room() -> None:
+    """Under dim light the paper is at ~120 and a pattern line darker than 110: still a
+    pattern line (its brightest channel near the paper's), faded; black print stays."""
+    img = np.full((60, 200, 3), (112, 118, 124), np.uint8)  # dim, slightly warm paper
+    img[10:12, :] = (78, 70, 120)  # a pink guilloche line, dim (BGR)
+    img[30:40, 20:60] = (15, 15, 15)  # black print
+    grey = photo.grey_for_ocr(img, 300)
+    assert grey[10:12].min() >= 115
+    assert grey[30:40, 20:60].max() < 40
+
+
+def test_sharpen_enlarged_only_when_enlarged_much() -> None:
+    page = np.full((200, 200), 240, np.uint8)
+    page[90:110, 50:150] = 60
+    soft = cv2.GaussianBlur(page, (0, 0), 3)
+    assert photo.sharpen_enlarged(soft, 1.5) is soft  # a 200-dpi photo: left alone
+    sharp = photo.sharpen_enlarged(soft, 2.5)
+    edge = slice(85, 115), 100
+    assert np.abs(np.diff(sharp[edge].astype(int))).max() > \
+        np.abs(np.diff(soft[edge].astype(int))).max()
+
+
+class _Rereader:
+    """An engine whose block re-read of a crop returns the given words (crop coordinates)."""
+
+    name = "test"
+
+    def __init__(self, words):
+        self.words, self.crops = words, []
+
+    def recognize_many(self, crops, *, dpis, languages, line):
+        from ocr_models import OcrResult
+
+        assert not line
+        self.crops += crops
+        return [OcrResult(tuple(self.words), "test", (c.shape[1], c.shape[0])) for c in crops]
+
+
+def _page_words(merged_confidence: float):
+    """A page's words at 300 dpi: 30 body words 40 px tall, and an issuer block of two tight
+    lines read as one line of unsure words 90 px tall beside the (separate) motto."""
+    from ocr_models import Word
+
+    body = [Word("chữ", 100 + 80 * (i % 10), 600 + 60 * (i // 10), 60, 40, 0.95, 3, 1,
+                 1 + i // 10) for i in range(30)]
+    merged = [Word("ỦY", 200, 100, 60, 42, 0.96, 1, 1, 1),
+              Word("inânánh...", 270, 96, 300, 90, merged_confidence, 1, 1, 1),
+              Word("CỘNG", 1200, 100, 120, 42, 0.96, 1, 1, 1)]
+    fragment = Word("Y2", 300, 130, 50, 40, 0.3, 2, 1, 1)  # a piece of the lower line
+    return body + merged + [fragment]
+
+
+def test_merged_issuer_lines_read_again() -> None:
+    from ocr_models import OcrResult, Word
+    from pipeline.page.process import PageOptions, _split_merged_lines
+
+    reread = [Word("ỦY", 40, 14, 60, 40, 0.95, 1, 1, 1),
+              Word("BAN", 110, 14, 80, 40, 0.95, 1, 1, 1),
+              Word("THÀNH", 20, 66, 120, 40, 0.93, 1, 1, 2),
+              Word("PHỐ", 150, 66, 80, 40, 0.94, 1, 1, 2)]
+    engine = _Rereader(reread)
+    ocr = OcrResult(tuple(_page_words(0.1)), "test", (1600, 2200))
+    out = _split_merged_lines(engine, ocr, np.full((2200, 1600), 255, np.uint8), PageOptions())
+    texts = [w.text for w in out.words]
+    assert "inânánh..." not in texts and "Y2" not in texts  # the run, and its fragment
+    assert {"BAN", "THÀNH", "PHỐ"} <= set(texts) and "CỘNG" in texts  # the motto stays
+    assert len(engine.crops) == 1 and engine.crops[0].shape[1] < 600  # not the motto
+    thanh = next(w for w in out.words if w.text == "THÀNH")
+    assert thanh.top > 100 and thanh.left < 200  # page coordinates, the longer lower line
+
+
+def test_merged_line_kept_when_the_reread_is_no_surer() -> None:
+    from ocr_models import OcrResult, Word
+    from pipeline.page.process import PageOptions, _split_merged_lines
+
+    ocr = OcrResult(tuple(_page_words(0.45)), "test", (1600, 2200))
+    page = np.full((2200, 1600), 255, np.uint8)
+    unsure = _Rereader([Word("S8", 10, 10, 60, 40, 0.5, 1, 1, 1)])
+    assert _split_merged_lines(unsure, ocr, page, PageOptions()) is ocr
+    tall = _Rereader([Word("seal", 10, 10, 200, 120, 0.95, 1, 1, 1)])  # a seal read again
+    assert _split_merged_lines(tall, ocr, page, PageOptions()) is ocr
+    plain = OcrResult(tuple(_page_words(0.9)), "test", (1600, 2200))  # read surely: no re-read
+    engine = _Rereader([])
+    assert _split_merged_lines(engine, plain, page, PageOptions()) is plain and not engine.crops
