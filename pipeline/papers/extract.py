@@ -405,11 +405,13 @@ def decision_subject(lines: Sequence[Line], page: int = 0) -> Candidate | None:
 
 def land_parts(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
     """The land certificate's serial (``AA 01234567``), printed on a line of its own; a
-    speck read as a one- or two-character word beside it (a guilloche line, a photo's
-    grain) does not hide it."""
+    speck read as a one- or two-character word beside it, or marks after it (a guilloche
+    line, a photo's grain), do not hide it. A ninth digit (one read twice) is kept: the
+    format check flags it."""
     found = []
     for ln in lines:
-        m = re.fullmatch(r"\s*(?:\S{1,2}\s+)?([A-Z]{2})\s*(\d{6,8})(?:\s+\S{1,2})?\s*", ln.text)
+        m = re.fullmatch(r"\s*(?:\S{1,2}\s+)?([A-Z]{2})\s*(\d{6,9})"
+                         r"(?:\s+\S{1,2}|\s*[^\w\s])*\s*", ln.text)
         if m:
             found.append(Candidate("so_phat_hanh", f"{m.group(1)} {m.group(2)}", "code",
                                    list(ln.words), page))

@@ -307,7 +307,8 @@ def test_classify_land_certificate_by_its_labels():
         "van_ban_hanh_chinh"
 
 
-@pytest.mark.parametrize("serial_line", ["CK 52321554", "CK 52321554 j", "/ CK52321554"])
+@pytest.mark.parametrize("serial_line", ["CK 52321554", "CK 52321554 j", "/ CK52321554",
+                                         "CK52321554/ / /"])
 def test_land_serial_beside_specks(serial_line):
     page = [*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY, serial_line]
     [doc] = build(page)
@@ -316,6 +317,11 @@ def test_land_serial_beside_specks(serial_line):
     [doc] = build([*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY,
                    "Mã CK 52321554 ghi"])
     assert "so_phat_hanh" not in doc.fields
+    # a digit too many: kept, and flagged
+    [doc] = build([*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY,
+                   "CK346534626/ / /"])
+    assert doc.fields["so_phat_hanh"].value == "CK 346534626"
+    assert doc.fields["so_phat_hanh"].needs_review
 
 
 def test_classify_prose_is_khac():
