@@ -789,7 +789,13 @@ def _normalise(cand: Candidate) -> str | None:
         return m.group(0) if m else _text(cand.raw)
     if kind == "code":  # "QĐÐ": Tesseract doubles Đ, sometimes as Icelandic Ð (U+00D0)
         code = cand.raw.replace("Đ\u00d0", "Đ").replace("\u00d0", "Đ")  # "QLĐĐ" is real
-        return " ".join(code.replace(":", " ").split()).strip(" .,;")
+        parts = code.replace(":", " ").split()
+        # a speck after the code ("VP 22715. ị"): a word of one or two characters with no
+        # digit and no capital, which no code ends with
+        while len(parts) > 1 and len(parts[-1].strip(".,;")) <= 2 and \
+                not any(c.isdigit() or c.isupper() for c in parts[-1]):
+            parts.pop()
+        return " ".join(parts).strip(" .,;")
     if kind == "agency":
         return _agency(cand.raw)
     return _text(cand.raw)

@@ -317,6 +317,10 @@ def test_land_serial_beside_specks(serial_line):
     [doc] = build([*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY,
                    "Mã CK 52321554 ghi"])
     assert "so_phat_hanh" not in doc.fields
+    # a speck after the book number is no part of it
+    [doc] = build([*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY[:-1],
+                   "Số vào sổ cấp GCN: VP 22715. ị"])
+    assert doc.fields["so_vao_so"].value == "VP 22715"
     # a digit too many: kept, and flagged
     [doc] = build([*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY,
                    "CK346534626/ / /"])
