@@ -185,11 +185,17 @@ def deskew(image: np.ndarray, skew_deg: float, *, fill: int | tuple[int, int, in
                           borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
 
 
-def estimate_geometry(mask: np.ndarray, dpi: float, *, coarse_dpi: float = 75.0) -> Geometry:
-    """Quarter-turn and skew of a page from its ink mask (ink = True)."""
+def estimate_geometry(mask: np.ndarray, dpi: float, *, coarse_dpi: float = 75.0,
+                      direction_from_letters: bool = False) -> Geometry:
+    """Quarter-turn and skew of a page from its ink mask (ink = True).
+
+    ``direction_from_letters``: which way the lines run is judged on letter-sized blobs
+    only (:func:`letters_only`), for a rectified photo of a paper whose printed frame
+    (a land-use certificate's double border) would otherwise outweigh its text."""
     factor = max(1, round(dpi / coarse_dpi))
     small = _downscale_mask(mask, factor)
-    ratio = line_direction_ratio(small)
+    ratio = line_direction_ratio(_downscale_mask(letters_only(mask, dpi), factor)
+                                 if direction_from_letters else small)
     k = 0 if ratio >= 1.0 else 1  # np.rot90 count that makes lines run across
     mask_k = turn_to_upright(mask, 90 * k)
     small_k = turn_to_upright(small, 90 * k)

@@ -140,7 +140,8 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         result.blank = True
     else:
         engine = engine_for(options.engine)
-        geo = geometry.estimate_geometry(clean.ink_mask(norm), dpi)
+        geo = geometry.estimate_geometry(clean.ink_mask(norm), dpi,
+                                         direction_from_letters=shot is not None)
         rotation, skew = geo.rotation, geo.skew_deg
         turn = geometry.skew_to_correct(skew)  # the image is turned by this much
         norm = _upright(norm, rotation, turn, 255)

@@ -292,3 +292,22 @@ def test_merged_line_kept_when_the_reread_is_no_surer() -> None:
     plain = OcrResult(tuple(_page_words(0.9)), "test", (1600, 2200))  # read surely: no re-read
     engine = _Rereader([])
     assert _split_merged_lines(engine, plain, page, PageOptions()) is plain and not engine.crops
+
+
+def test_sideways_certificate_direction_judged_on_letters() -> None:
+    """A land-use certificate lying across: its double printed border runs along and
+    across the page and weighs as much as its text lines in the row and column profiles;
+    judged on letter-sized blobs (as for photos), the lines clearly run down the page."""
+    import random
+
+    from pipeline.page import clean, geometry
+    from tests.scangen.documents import render_page
+
+    page, _, _ = render_page("giay_chung_nhan_qsdd", random.Random(0), dpi=150)
+    grey = cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2GRAY)
+    mask = clean.ink_mask(clean.normalize_background(np.ascontiguousarray(np.rot90(grey, -1)),
+                                                     150))
+    plain = geometry.estimate_geometry(mask, 150)
+    letters = geometry.estimate_geometry(mask, 150, direction_from_letters=True)
+    assert letters.rotation in (90, 270)
+    assert letters.line_score > 2.0 > 1.5 > plain.line_score  # the border blurs the cue
