@@ -723,6 +723,11 @@ def _reconcile(key: str, cand: Candidate, value: str) -> FieldValue:
             best = sound.pop()
             if best != value:
                 fv.value, fv.source = best, f"{cand.source}+reread"
+                if cand.kind == "name" and len(best.split()) < len(value.split()):
+                    # the one sound reading is shorter: a word of the name may be lost
+                    # ("NGUYỄN QUỐC hậu": the lower-case scrap dropped), not settled
+                    fv.flag(Problem("name_partial", "Một lần đọc họ tên có nhiều chữ hơn: "
+                                    + value, f"another reading of the name is longer: {value}"))
             fv.confidence = min(max(fv.confidence, 0.85), 0.9)
             return fv
         if len(sound) > 1:
