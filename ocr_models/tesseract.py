@@ -148,8 +148,13 @@ class _InProcess:
     def read(self, image: np.ndarray, languages: Sequence[str], dpi: int, psm: int,
              timeout: float) -> dict[str, list]:
         lib, api = self._lib, self._api(languages)
-        if image.ndim == 3:
-            image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        if image.dtype == np.uint16:  # as the 16-bit TIFF the program was given reads
+            image = (image >> 8).astype(np.uint8)
+        if image.ndim == 3 and image.shape[2] == 1:
+            image = image[:, :, 0]
+        elif image.ndim == 3:
+            image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA if image.shape[2] == 4
+                                 else cv2.COLOR_BGR2RGB)
         pixels = np.ascontiguousarray(image, dtype=np.uint8)
         height, width = pixels.shape[:2]
         depth = 1 if pixels.ndim == 2 else pixels.shape[2]
