@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -31,7 +31,8 @@ from pipeline.page.slots import _fold, _lines, _page_cap
 # the label, on accent-folded text; OCR slips on "i"/"l"/"1" are tolerated
 _LABEL = re.compile(
     r"(?:ma\s*)?so\s*d[i1l]nh\s*d[a4]nh?(?:\s*c[a4]\s*nh[a4]n)?"
-    r"|(?<![a-z])so\s*(?:[cmnd]{4}(?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?)"  # "cccn"
+    r"|(?<![a-z])so\s*(?:[cmnd]{4}(?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?"  # "cccn"
+    r"|chung\s*minh(?:\s*nhan\s*dan)?)"
     r"|(?<![a-z])(?:cmnd|cccd)(?![a-z])")
 # the person the ID belongs to, when the label says so ("… của chủ hộ")
 _OWNER = ((re.compile(r"^\W*(?:/\s*\w+\s*)?cua\s*chu\s*ho"), "_chu_ho"),
@@ -62,6 +63,9 @@ class IdBoxReading:
     engine_confidence: float = 0.0
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, top, right, bottom (page pixels)
     label_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    # no boxes, but ink written after the label (a number written freehand on the fill-in
+    # line): ``text`` is then the digit model's reading of that ink, glyph by glyph
+    freehand: bool = False
 
     @property
     def filled(self) -> int:
@@ -101,7 +105,14 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
         row = find_row(image, label_words, cap, scale)
         if row is None:
             loose = _written_after(label_words, words, cap, tail)
-            if loose is not None:
+            hand = written_freehand(image, label_words, words, cap, scale, tail, model)
+            if hand is not None and not any(_overlap(hand.box, t) for t in taken):
+                taken.append(hand.box)
+                if loose is not None:  # the engine's digits kept beside the model's
+                    hand = replace(hand, engine_text=loose.engine_text,
+                                   engine_confidence=loose.engine_confidence)
+                out.append(hand)
+            elif loose is not None:
                 out.append(loose)
             continue
         x0, y0, x1, y1 = row.box
@@ -496,3 +507,191 @@ def _both_sides(glyph: np.ndarray, span: int, axis: int) -> np.ndarray:
         before |= np.roll(glyph, d, axis=axis)
         after |= np.roll(glyph, -d, axis=axis)
     return before & after
+
+
+# -- a number written freehand (no boxes) ----------------------------------------------------------
+
+# the ink after a label is "something written" when it holds at least this many glyphs of
+# writing height (leader dots, dashes, rules and printed words taken out first), or one
+# glyph this many capitals wide (digits written joined up)
+INK_GLYPHS = 2
+INK_WIDE = 1.5
+
+
+def written_freehand(image: np.ndarray, label_words: Sequence[Word], words: Sequence[Word],
+                     cap: float, scale: float = 1.0, tail: str = "", model=None
+                     ) -> IdBoxReading | None:
+    """No boxes after the label: whether anything is written on the fill-in line right of
+    it (and on the next line when the label ends its line), and if so the digit model's
+    reading of it, glyph by glyph ("?" for a glyph it is not sure is a digit).
+
+    Leader dots ("……", "....") and dashes are too small to be writing, rules ("___", a
+    printed line) and table lines are taken out by their length, and printed words the
+    engine read with confidence (the next label on the line, the label's own tail) are
+    no writing: ``None`` when nothing else is there (a blank form stays blank)."""
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    for region in _fill_in_regions(label_words, words, cap):
+        found = _ink_glyphs(image, words, region, cap, scale)
+        if found is None:
+            continue
+        glyphs, box = found
+        if model is None:
+            from ocr_models.digits import default_model
+
+            model = default_model()
+        text, probs, choices = _read_glyphs(glyphs, model)
+        lb = (min(w.left for w in label_words), min(w.top for w in label_words),
+              max(w.left + w.width for w in label_words),
+              max(w.top + w.height for w in label_words))
+        return IdBoxReading(_owner(tail), " ".join(w.text for w in label_words), 0,
+                            text or UNSURE, probs or (0.0,), choices or ((),), "", 0.0,
+                            box, lb, freehand=True)
+    return None
+
+
+UNSURE = "?"
+
+
+def _printed(w: Word) -> bool:
+    """A word the engine read as print with confidence: letters, not a guess at ink."""
+    letters = sum(c.isalpha() for c in w.text)
+    return w.confidence >= 0.8 and letters >= 2 and letters >= 0.6 * len(w.text)
+
+
+def _leader(w: Word) -> bool:
+    """A fill-in line's dots or dashes as the engine reads them ("……", "....", "___")."""
+    return bool(w.text) and all(c in ".…·,:;-_–—~'\"`" for c in w.text)
+
+
+def _fill_in_regions(label_words: Sequence[Word], words: Sequence[Word], cap: float
+                     ) -> list[tuple[float, float, float, float]]:
+    """Where a value of the label is written (word coordinates, left, top, right,
+    bottom of the printed line the writing sits on): right of the label on its line, up
+    to the next printed word; then, when nothing printed follows the label on its line
+    and it ends near the text's right edge, the next line from its start to its first
+    printed word."""
+    left = min(w.left for w in label_words)
+    right = max(w.left + w.width for w in label_words)
+    top = min(w.top for w in label_words)
+    bottom = max(w.top + w.height for w in label_words)
+    mid = (top + bottom) / 2
+    text_right = max(w.left + w.width for w in words)
+    text_left = min(w.left for w in words)
+    ids = {id(w) for w in label_words}
+    after = sorted((w for w in words if id(w) not in ids and w.left >= right - 0.5 * cap
+                    and w.top <= mid <= w.top + w.height), key=lambda w: w.left)
+    start = right
+    for w in after:  # the label's own printed tail ("của chủ hộ") right after it
+        if _printed(w) and w.left - start < 1.2 * cap:
+            start = w.left + w.width
+        else:
+            break
+    nxt = next((w for w in after if w.left > start and _printed(w)), None)
+    end = nxt.left - 0.3 * cap if nxt is not None else text_right + 2 * cap
+    regions = []
+    if end - start >= 3 * cap:
+        regions.append((start + 0.2 * cap, top, end, bottom))
+    if nxt is None and text_right - start < 12 * cap:
+        below = [w for w in words if w.top > bottom - 0.2 * cap and w.top < bottom + 3 * cap
+                 and w.left < text_right]
+        line_top = min((w.top for w in below), default=bottom + 0.6 * cap)
+        line = [w for w in below if w.top < line_top + 0.8 * cap]
+        if line:
+            line_bottom = max(w.top + w.height for w in line)
+        else:  # nothing the engine kept on the next line: a line's height below
+            line_top, line_bottom = bottom + 0.6 * cap, bottom + 0.6 * cap + (bottom - top)
+        first = next((w for w in sorted(line, key=lambda w: w.left) if _printed(w)), None)
+        line_end = first.left - 0.3 * cap if first is not None else text_right + 2 * cap
+        line_start = max(text_left, left - 3 * cap) - cap
+        if line_end - line_start >= 3 * cap:
+            regions.append((line_start, line_top, line_end, line_bottom))
+    return regions
+
+
+def _ink_glyphs(image: np.ndarray, words: Sequence[Word],
+                region: tuple[float, float, float, float], cap: float, scale: float
+                ) -> tuple[list[np.ndarray], tuple[int, int, int, int]] | None:
+    """The writing in a fill-in region: its glyphs (ink high, left to right) and their
+    box in word coordinates, or ``None`` when the region is blank."""
+    from pipeline.page.slots import slot_glyphs
+
+    s = scale
+    left, top, right, bottom = region
+    h, w = image.shape[:2]
+    c = max(cap * s, 6.0)
+    # the crop slot_glyphs looks into, a little wider: rules and printed words are
+    # taken out of it first
+    x0, x1 = int(max(0, left * s - 2 * c)), int(min(w, right * s + 2 * c))
+    y0, y1 = int(max(0, top * s - 2.5 * c)), int(min(h, bottom * s + 2 * c))
+    if x1 - x0 < 3 * c or y1 <= y0:
+        return None
+    crop = image[y0:y1, x0:x1].copy()
+    if int(crop.min()) > 190:
+        return None
+    thr, _ = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = (crop < min(thr, 200)).astype(np.uint8)
+    # rules: long horizontal runs (an underline, "____", a table's lines); table sides:
+    # vertical runs taller than writing
+    hk = max(8, int(3 * c))
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
+    vk = max(8, int(2.6 * c))
+    rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    crop[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
+    for word in words:  # printed words: no writing (the next line's label, the tail)
+        if not _printed(word):
+            continue
+        a, b = int(word.left * s) - x0, int(word.top * s) - y0
+        ww, wh = int(round(word.width * s)), int(round(word.height * s))
+        if a + ww < 0 or b + wh < 0 or a > crop.shape[1] or b > crop.shape[0]:
+            continue
+        crop[max(0, b):max(0, b + wh), max(0, a):max(0, a + ww)] = 255
+    glyphs = slot_glyphs(crop, left * s - x0, right * s - x0, top * s - y0,
+                         bottom * s - y0, c)
+    if not glyphs:
+        return None
+    widest = max(g.shape[1] for g in glyphs)
+    if len(glyphs) < INK_GLYPHS and widest < INK_WIDE * c:
+        return None
+    box = (int(left), int(top - 1.6 * cap), int(right), int(bottom + cap))
+    return glyphs, box
+
+
+def _read_glyphs(glyphs: list[np.ndarray], model
+                 ) -> tuple[str, tuple[float, ...], tuple[tuple[tuple[str, float], ...], ...]]:
+    """Each glyph read by the digit model (touching digits cut where the model reads the
+    cut better): the text ("?" where unsure), the read digits' probabilities and each
+    glyph's three best digits."""
+    from ocr_models.digits import LABELS, REJECT, normalise
+    from pipeline.page.slots import _cut
+
+    pieces: list[np.ndarray] = []
+    for glyph in glyphs:
+        gh, gw = glyph.shape
+        options = [[glyph]]
+        for parts in (2, 3, 4):
+            if gw >= (0.3 + 0.45 * (parts - 1)) * gh:
+                cut = _cut(glyph, parts)
+                if len(cut) == parts:
+                    options.append(cut)
+        best, best_score = options[0], -1.0
+        for option in options:
+            p = model.probabilities(np.stack([normalise(g) for g in option]))
+            score = float(np.exp(np.mean([np.log(max(float(q[:REJECT].max()), 1e-6))
+                                          if int(np.argmax(q)) != REJECT else np.log(1e-3)
+                                          for q in p])))
+            if score > best_score + (0.1 if len(option) > 1 else 0):
+                best, best_score = option, score
+        pieces.extend(best)
+    probs = model.probabilities(np.stack([normalise(g) for g in pieces]))
+    text, read, choices = "", [], []
+    for p in probs:
+        order = [int(i) for i in np.argsort(p)[::-1]]
+        top = order[0]
+        sure = top != REJECT and p[top] >= ID_SURE
+        text += LABELS[top] if sure else UNSURE
+        read.append(float(p[top]) if top != REJECT else 0.0)
+        choices.append(tuple((LABELS[i], float(p[i])) for i in order if i != REJECT)[:3])
+    return text, tuple(read), tuple(choices)
