@@ -511,11 +511,17 @@ def _both_sides(glyph: np.ndarray, span: int, axis: int) -> np.ndarray:
 
 # -- a number written freehand (no boxes) ----------------------------------------------------------
 
-# the ink after a label is "something written" when it holds at least this many glyphs of
-# writing height (leader dots, dashes, rules and printed words taken out first), or one
-# glyph this many capitals wide (digits written joined up)
-INK_GLYPHS = 2
-INK_WIDE = 1.5
+# the ink after a label is a number written there when, leader dots, dashes, rules and
+# printed words taken out, it holds at least this many glyphs of writing height (wide
+# blobs of joined-up digits counted as the digits the model reads in them) and at most
+# MAX_GLYPHS, of which at least DIGIT_SHARE are digits the model is sure of: an ID has 9
+# or 12 digits, while a blank line's leftovers — a placeholder "(8)", the "/" of a date
+# blank, an item number the engine misread, the tops of a printed line the engine did
+# not read — came to five at most on the real blank forms of the development set, and
+# whole printed lines the engine did not read are letters (the model's "not a digit")
+INK_GLYPHS = 7
+MAX_GLYPHS = 20
+DIGIT_SHARE = 0.5
 
 
 def written_freehand(image: np.ndarray, label_words: Sequence[Word], words: Sequence[Word],
@@ -531,7 +537,7 @@ def written_freehand(image: np.ndarray, label_words: Sequence[Word], words: Sequ
     no writing: ``None`` when nothing else is there (a blank form stays blank)."""
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    for region in _fill_in_regions(label_words, words, cap):
+    for region in _fill_in_regions(label_words, words, cap, image.shape[1] / scale):
         found = _ink_glyphs(image, words, region, cap, scale)
         if found is None:
             continue
@@ -541,6 +547,9 @@ def written_freehand(image: np.ndarray, label_words: Sequence[Word], words: Sequ
 
             model = default_model()
         text, probs, choices = _read_glyphs(glyphs, model)
+        if not INK_GLYPHS <= len(text) <= MAX_GLYPHS or \
+                sum(c.isdigit() for c in text) < DIGIT_SHARE * len(text):
+            continue
         lb = (min(w.left for w in label_words), min(w.top for w in label_words),
               max(w.left + w.width for w in label_words),
               max(w.top + w.height for w in label_words))
@@ -553,19 +562,31 @@ def written_freehand(image: np.ndarray, label_words: Sequence[Word], words: Sequ
 UNSURE = "?"
 
 
-def _printed(w: Word) -> bool:
-    """A word the engine read as print with confidence: letters, not a guess at ink."""
-    letters = sum(c.isalpha() for c in w.text)
-    return w.confidence >= 0.8 and letters >= 2 and letters >= 0.6 * len(w.text)
+def _printed(w: Word, cap: float = 0.0) -> bool:
+    """A word the engine read as print: letters read with confidence (leader dots and
+    punctuation glued to them aside), or any word read very surely at print height
+    (an item number "3."); handwriting is read unsurely, as the engine's garbage."""
+    core = "".join(c for c in w.text if c not in _LEADERS)
+    letters = sum(c.isalpha() for c in core)
+    if not core:
+        return False
+    if letters >= 2 and letters >= 0.6 * len(core) and (
+            w.confidence >= 0.8 or (w.confidence >= 0.6 and letters >= 3)):
+        return True
+    return w.confidence >= 0.9 and any(c.isalnum() for c in core) and \
+        (not cap or w.height <= 1.6 * cap)
+
+
+_LEADERS = ".…·,:;-_–—~'\"`()"
 
 
 def _leader(w: Word) -> bool:
     """A fill-in line's dots or dashes as the engine reads them ("……", "....", "___")."""
-    return bool(w.text) and all(c in ".…·,:;-_–—~'\"`" for c in w.text)
+    return bool(w.text) and all(c in _LEADERS for c in w.text)
 
 
-def _fill_in_regions(label_words: Sequence[Word], words: Sequence[Word], cap: float
-                     ) -> list[tuple[float, float, float, float]]:
+def _fill_in_regions(label_words: Sequence[Word], words: Sequence[Word], cap: float,
+                     page_width: float) -> list[tuple[float, float, float, float]]:
     """Where a value of the label is written (word coordinates, left, top, right,
     bottom of the printed line the writing sits on): right of the label on its line, up
     to the next printed word; then, when nothing printed follows the label on its line
@@ -577,35 +598,46 @@ def _fill_in_regions(label_words: Sequence[Word], words: Sequence[Word], cap: fl
     bottom = max(w.top + w.height for w in label_words)
     mid = (top + bottom) / 2
     text_right = max(w.left + w.width for w in words)
+    far = max(text_right + 2 * cap, min(page_width, right + 40 * cap))  # the line's end
     text_left = min(w.left for w in words)
     ids = {id(w) for w in label_words}
     after = sorted((w for w in words if id(w) not in ids and w.left >= right - 0.5 * cap
                     and w.top <= mid <= w.top + w.height), key=lambda w: w.left)
     start = right
     for w in after:  # the label's own printed tail ("của chủ hộ") right after it
-        if _printed(w) and w.left - start < 1.2 * cap:
+        if _printed(w, cap) and w.left - start < 1.2 * cap:
             start = w.left + w.width
         else:
             break
-    nxt = next((w for w in after if w.left > start and _printed(w)), None)
-    end = nxt.left - 0.3 * cap if nxt is not None else text_right + 2 * cap
+    nxt = next((w for w in after if w.left > start and _printed(w, cap)), None)
+    end = nxt.left - 0.3 * cap if nxt is not None else far
+    for w in reversed([w for w in after if start < w.left < end]):
+        # the next item's number ("5.", "(6)") just before its printed label
+        if w.left + w.width > end - 1.2 * cap and re.fullmatch(r"\(?\d{1,2}[.)]?:?", w.text):
+            end = w.left - 0.3 * cap
     regions = []
     if end - start >= 3 * cap:
         regions.append((start + 0.2 * cap, top, end, bottom))
-    if nxt is None and text_right - start < 12 * cap:
-        below = [w for w in words if w.top > bottom - 0.2 * cap and w.top < bottom + 3 * cap
-                 and w.left < text_right]
-        line_top = min((w.top for w in below), default=bottom + 0.6 * cap)
-        line = [w for w in below if w.top < line_top + 0.8 * cap]
-        if line:
-            line_bottom = max(w.top + w.height for w in line)
-        else:  # nothing the engine kept on the next line: a line's height below
-            line_top, line_bottom = bottom + 0.6 * cap, bottom + 0.6 * cap + (bottom - top)
-        first = next((w for w in sorted(line, key=lambda w: w.left) if _printed(w)), None)
-        line_end = first.left - 0.3 * cap if first is not None else text_right + 2 * cap
-        line_start = max(text_left, left - 3 * cap) - cap
-        if line_end - line_start >= 3 * cap:
-            regions.append((line_start, line_top, line_end, line_bottom))
+    if nxt is None:  # nothing printed after the label: the writing may go below it
+        printed_below = [w for w in words if id(w) not in ids and _printed(w, cap)
+                         and bottom + 0.3 * cap < w.top < bottom + 5 * cap
+                         and w.left < far and w.left + w.width > left - 3 * cap]
+        next_top = min((w.top for w in printed_below), default=bottom + 5 * cap)
+        # the next line starts where the label's line starts (its item number, or the
+        # column's left edge)
+        line_left = min([left] + [w.left for w in words if w.left < left
+                                  and w.top <= mid <= w.top + w.height])
+        line_start = max(text_left, line_left - 2 * cap) - cap
+        if next_top - bottom >= 1.2 * cap:  # room for a written line before the next one
+            regions.append((line_start, bottom + 0.3 * cap, far,
+                            min(next_top - 0.3 * cap, bottom + 2.5 * cap)))
+        else:  # the next printed line itself, up to its first printed word
+            line = sorted((w for w in printed_below if w.top < next_top + 0.8 * cap),
+                          key=lambda w: w.left)
+            line_end = line[0].left - 0.3 * cap
+            if line_end - line_start >= 3 * cap:
+                regions.append((line_start, next_top, line_end,
+                                max(w.top + w.height for w in line)))
     return regions
 
 
@@ -629,8 +661,7 @@ def _ink_glyphs(image: np.ndarray, words: Sequence[Word],
     crop = image[y0:y1, x0:x1].copy()
     if int(crop.min()) > 190:
         return None
-    thr, _ = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    ink = (crop < min(thr, 200)).astype(np.uint8)
+    ink = _ink(crop)
     # rules: long horizontal runs (an underline, "____", a table's lines); table sides:
     # vertical runs taller than writing
     hk = max(8, int(3 * c))
@@ -640,8 +671,10 @@ def _ink_glyphs(image: np.ndarray, words: Sequence[Word],
     rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN,
                               cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     crop[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
+    ink[rules > 0] = 0
+    _erase_leaders(crop, ink, c)
     for word in words:  # printed words: no writing (the next line's label, the tail)
-        if not _printed(word):
+        if not _printed(word, cap):
             continue
         a, b = int(word.left * s) - x0, int(word.top * s) - y0
         ww, wh = int(round(word.width * s)), int(round(word.height * s))
@@ -652,11 +685,32 @@ def _ink_glyphs(image: np.ndarray, words: Sequence[Word],
                          bottom * s - y0, c)
     if not glyphs:
         return None
-    widest = max(g.shape[1] for g in glyphs)
-    if len(glyphs) < INK_GLYPHS and widest < INK_WIDE * c:
-        return None
     box = (int(left), int(top - 1.6 * cap), int(right), int(bottom + cap))
     return glyphs, box
+
+
+def _erase_leaders(crop: np.ndarray, ink: np.ndarray, cap: float) -> None:
+    """Dotted or dashed fill-in lines: thin rows of the crop that ink covers along much
+    of the written stretch (no line of handwriting does), whited out where writing
+    touches or crosses them."""
+    cols = ink.any(axis=0)
+    if cols.sum() < 3 * cap:
+        return
+    cover = ink[:, cols].mean(axis=1)
+    leader = cover >= LEADER_COVER
+    y = 0
+    while y < len(leader):
+        if not leader[y]:
+            y += 1
+            continue
+        y0 = y
+        while y < len(leader) and leader[y]:
+            y += 1
+        if y - y0 <= max(2, 0.3 * cap):  # a thin row: dots or dashes, not a line of glyphs
+            crop[max(0, y0 - 1): y + 1] = 255
+
+
+LEADER_COVER = 0.25  # share of the written stretch's columns a leader row covers
 
 
 def _read_glyphs(glyphs: list[np.ndarray], model
