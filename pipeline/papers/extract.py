@@ -283,6 +283,16 @@ def _name_tail(prev: Line, nxt: Line) -> bool:
     return nxt.top - (prev.top + prev.height) < 1.2 * prev.height
 
 
+_LEADER_CHARS = " .…·,;-_–—~"
+
+
+def _blank_label(line: Line) -> bool:
+    """A form's next item with its blank left empty ("8. Nơi tạm trú: ……"): a label
+    ending in ":" with nothing but fill-in dots after it — not a value of the label above."""
+    text = line.text.rstrip(_LEADER_CHARS)
+    return text.endswith(":") and any(c.isalpha() for c in text)
+
+
 def extract_lines(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
     """Every labelled value of a page, in reading order, with the person context applied."""
     found: list[Candidate] = []
@@ -309,7 +319,7 @@ def extract_lines(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
             raw, words = _value_span(line, hit.end, stop)
             k = i
             if not raw and hit.label.below and i + 1 < len(lines) \
-                    and not _find_labels(lines[i + 1]):
+                    and not _find_labels(lines[i + 1]) and not _blank_label(lines[i + 1]):
                 k = i + 1
                 raw, words = lines[k].text, list(lines[k].words)
                 used.add(k)
