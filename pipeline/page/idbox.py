@@ -12,6 +12,12 @@ rule above or below them (missing sides and a small residual skew are tolerated;
 fixed positions). Each cell is cut inside its border with the box lines taken out (strokes
 crossing a line are kept), and its ink read with :mod:`ocr_models.digits`.
 
+With no boxes after the label, the number may be written freehand on a fill-in line of
+dots, dashes or a rule, on the label's line or below it (:func:`written_freehand`): the
+leaders, rules and printed words are taken out and what ink is left is read glyph by
+glyph with the same digit model; a blank line makes no reading, so a blank form stays
+blank.
+
 It returns readings, not field values: :mod:`pipeline.papers.digits_settle` decides with
 the ID validator what ``so_dinh_danh`` (or the person's key) becomes, and flags it.
 """
