@@ -52,6 +52,10 @@ MAX_CELLS = 14
 # a digit of an ID read with less probability than this is "unsure" (on generated forms
 # with held-out handwriting, sure digits below 0.9 were no more often wrong than above)
 ID_SURE = 0.65
+# digits the engine read after a label with no boxes and no writing found there count
+# only when read with this confidence (else they are a fill-in line's dots and dashes
+# read as "1"s, as on blank generated forms)
+LOOSE_SURE = 0.5
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,8 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
                     hand = replace(hand, engine_text=loose.engine_text,
                                    engine_confidence=loose.engine_confidence)
                 out.append(hand)
-            elif loose is not None:
-                out.append(loose)
+            elif loose is not None and loose.engine_confidence >= LOOSE_SURE:
+                out.append(loose)  # (unsure digits and no writing: a blank line's dots)
             continue
         x0, y0, x1, y1 = row.box
         box = (int(x0 / scale), int(y0 / scale), int(x1 / scale), int(y1 / scale))
@@ -158,8 +162,9 @@ def _written_after(label_words: list[Word], words: Sequence[Word], cap: float, t
            max(w.left + w.width for w in after), max(w.top + w.height for w in after))
     lb = (min(w.left for w in label_words), min(w.top for w in label_words), right,
           max(w.top + w.height for w in label_words))
+    sure = min(w.confidence for w in after if re.search(r"\d", w.text))
     return IdBoxReading(_owner(tail), " ".join(w.text for w in label_words), 0, "?", (0.0,),
-                        ((),), text, min(w.confidence for w in after), box, lb)
+                        ((),), text, sure, box, lb)
 
 
 def _overlap(a: tuple, b: tuple) -> bool:
@@ -676,9 +681,14 @@ def _ink_glyphs(image: np.ndarray, words: Sequence[Word],
     vk = max(8, int(2.6 * c))
     rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN,
                               cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
-    crop[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
-    ink[rules > 0] = 0
-    _erase_leaders(crop, ink, c)
+    lines = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    lines |= _leader_rows(ink & (1 - lines), c)
+    # writing that crosses a line keeps its stroke there: line pixels with writing
+    # just above and just below
+    rest = ink & (1 - lines)
+    span = 2 * max(2, int(0.12 * c)) + 3
+    crossing = ink & lines & _both_sides(rest, span, axis=0)
+    crop[(lines > 0) & (crossing == 0)] = 255
     for word in words:  # printed words: no writing (the next line's label, the tail)
         if not _printed(word, cap):
             continue
@@ -695,13 +705,13 @@ def _ink_glyphs(image: np.ndarray, words: Sequence[Word],
     return glyphs, box
 
 
-def _erase_leaders(crop: np.ndarray, ink: np.ndarray, cap: float) -> None:
-    """Dotted or dashed fill-in lines: thin rows of the crop that ink covers along much
-    of the written stretch (no line of handwriting does), whited out where writing
-    touches or crosses them."""
+def _leader_rows(ink: np.ndarray, cap: float) -> np.ndarray:
+    """Dotted or dashed fill-in lines: the ink of thin rows that ink covers along much of
+    the written stretch (no line of handwriting does), as a mask."""
+    out = np.zeros_like(ink)
     cols = ink.any(axis=0)
     if cols.sum() < 3 * cap:
-        return
+        return out
     cover = ink[:, cols].mean(axis=1)
     leader = cover >= LEADER_COVER
     y = 0
@@ -713,7 +723,8 @@ def _erase_leaders(crop: np.ndarray, ink: np.ndarray, cap: float) -> None:
         while y < len(leader) and leader[y]:
             y += 1
         if y - y0 <= max(2, 0.3 * cap):  # a thin row: dots or dashes, not a line of glyphs
-            crop[max(0, y0 - 1): y + 1] = 255
+            out[max(0, y0 - 1): y + 1] = ink[max(0, y0 - 1): y + 1]
+    return out
 
 
 LEADER_COVER = 0.25  # share of the written stretch's columns a leader row covers

@@ -315,3 +315,16 @@ def test_nine_box_cmnd_row_is_read() -> None:
         form.page.ops.append(_digit_op(cell, int(d), form.rng, (25, 45, 160), 80, False))
     readings = read_id_boxes(form.image(), form.words)
     assert len(readings) == 1 and readings[0].cells == 9 and readings[0].filled == 9
+
+
+def test_dashes_the_engine_read_as_unsure_digits_are_no_reading() -> None:
+    """A blank dashed line after "Số CMND/CCCD:" that the engine read as "3121911211911"
+    with no confidence (as on a generated blank form): no writing, no reading; the same
+    digits read surely (a printed number) are kept as the engine's."""
+    form = _Form(seed=6)
+    end = form.label(260, 600, "Số CMND/CCCD:", 1)
+    _fill_in(form, end + 20, 2200, 645, "dashes")
+    for conf, expected in ((0.2, []), (0.9, [(0, "?", "3121911211911")])):
+        words = [*form.words, Word("3121911211911", end + 200, 620, 600, 30, conf, 1, 1, 1)]
+        readings = read_id_boxes(form.image(), words)
+        assert [(r.cells, r.text, r.engine_digits) for r in readings] == expected
