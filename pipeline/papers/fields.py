@@ -413,8 +413,10 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
                 fields[target] = fv
             continue
         value = _normalise(cand)
-        if value is None or not any(c.isalnum() for c in value):
-            continue  # a fill-in line's dots or dashes: the blank left empty
+        if value is None or (not any(c.isalnum() for c in value)
+                             and value.strip() not in ("-", "–", "—", "/")):
+            continue  # a fill-in line's dots or dashes: the blank left empty (a lone
+            # printed "-" or "/" is a value: nothing to declare)
         fields[target] = _reconcile(target, cand, value)
     _cross_check_header(fields)
     if doc.doc_type == "can_cuoc":
