@@ -111,11 +111,15 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
     cap = _page_cap(words) or float(np.median([w.height for w in words]))
     out: list[IdBoxReading] = []
     taken: list[tuple[float, float, float, float]] = []
-    for label_words, tail in labels:
-        row = find_row(image, label_words, cap, scale)
+    rows = [find_row(image, label_words, cap, scale) for label_words, _ in labels]
+    # every box row of the page, in page pixels: no label's freehand writing
+    row_boxes = [(int(r.box[0] / scale), int(r.box[1] / scale), int(r.box[2] / scale),
+                  int(r.box[3] / scale)) for r in rows if r is not None]
+    for (label_words, tail), row in zip(labels, rows, strict=True):
         if row is None:
             loose = _written_after(label_words, words, cap, tail)
-            hand = written_freehand(image, label_words, words, cap, scale, tail, model)
+            hand = written_freehand(image, label_words, words, cap, scale, tail, model,
+                                    avoid=row_boxes)
             if hand is not None and not any(_overlap(hand.box, t) for t in taken):
                 taken.append(hand.box)
                 if loose is not None:  # the engine's digits kept beside the model's
@@ -531,12 +535,14 @@ def _both_sides(glyph: np.ndarray, span: int, axis: int) -> np.ndarray:
 # not read — came to five at most on the real blank forms of the development set, and
 # whole printed lines the engine did not read are letters (the model's "not a digit")
 INK_GLYPHS = 7
+ID_LENGTH = 12
 MAX_GLYPHS = 20
 DIGIT_SHARE = 0.5
 
 
 def written_freehand(image: np.ndarray, label_words: Sequence[Word], words: Sequence[Word],
-                     cap: float, scale: float = 1.0, tail: str = "", model=None
+                     cap: float, scale: float = 1.0, tail: str = "", model=None,
+                     avoid: Sequence[tuple[int, int, int, int]] = ()
                      ) -> IdBoxReading | None:
     """No boxes after the label: whether anything is written on the fill-in line right of
     it (and on the next line when the label ends its line), and if so the digit model's
@@ -545,11 +551,12 @@ def written_freehand(image: np.ndarray, label_words: Sequence[Word], words: Sequ
     Leader dots ("……", "....") and dashes are too small to be writing, rules ("___", a
     printed line) and table lines are taken out by their length, and printed words the
     engine read with confidence (the next label on the line, the label's own tail) are
-    no writing: ``None`` when nothing else is there (a blank form stays blank)."""
+    no writing: ``None`` when nothing else is there (a blank form stays blank). ``avoid``:
+    box rows found on the page (page pixels), another label's boxes, no writing either."""
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     for region in _fill_in_regions(label_words, words, cap, image.shape[1] / scale):
-        found = _ink_glyphs(image, words, region, cap, scale)
+        found = _ink_glyphs(image, words, region, cap, scale, avoid)
         if found is None:
             continue
         glyphs, box = found
@@ -558,6 +565,15 @@ def written_freehand(image: np.ndarray, label_words: Sequence[Word], words: Sequ
 
             model = default_model()
         text, probs, choices = _read_glyphs(glyphs, model)
+        # more glyphs than an ID has digits: the unsure ones at the ends are marks (a
+        # printed letter the engine lost, a bracket), not digits
+        lo, hi = 0, len(text)
+        while hi - lo > ID_LENGTH and (text[lo] == UNSURE or text[hi - 1] == UNSURE):
+            if text[lo] == UNSURE:
+                lo += 1
+            else:
+                hi -= 1
+        text, probs, choices = text[lo:hi], probs[lo:hi], choices[lo:hi]
         if not INK_GLYPHS <= len(text) <= MAX_GLYPHS or \
                 sum(c.isdigit() for c in text) < DIGIT_SHARE * len(text):
             continue
@@ -630,15 +646,15 @@ def _fill_in_regions(label_words: Sequence[Word], words: Sequence[Word], cap: fl
     if end - start >= 3 * cap:
         regions.append((start + 0.2 * cap, top, end, bottom))
     if nxt is None:  # nothing printed after the label: the writing may go below it
-        printed_below = [w for w in words if id(w) not in ids and _printed(w, cap)
-                         and bottom + 0.3 * cap < w.top < bottom + 5 * cap
-                         and w.left < far and w.left + w.width > left - 3 * cap]
-        next_top = min((w.top for w in printed_below), default=bottom + 5 * cap)
         # the next line starts where the label's line starts (its item number, or the
         # column's left edge)
         line_left = min([left] + [w.left for w in words if w.left < left
                                   and w.top <= mid <= w.top + w.height])
         line_start = max(text_left, line_left - 2 * cap) - cap
+        printed_below = [w for w in words if id(w) not in ids and _printed(w, cap)
+                         and bottom + 0.3 * cap < w.top < bottom + 5 * cap
+                         and w.left < far and w.left + w.width > line_start]
+        next_top = min((w.top for w in printed_below), default=bottom + 5 * cap)
         if next_top - bottom >= 1.2 * cap:  # room for a written line before the next one
             regions.append((line_start, bottom + 0.3 * cap, far,
                             min(next_top - 0.3 * cap, bottom + 2.5 * cap)))
@@ -653,7 +669,8 @@ def _fill_in_regions(label_words: Sequence[Word], words: Sequence[Word], cap: fl
 
 
 def _ink_glyphs(image: np.ndarray, words: Sequence[Word],
-                region: tuple[float, float, float, float], cap: float, scale: float
+                region: tuple[float, float, float, float], cap: float, scale: float,
+                avoid: Sequence[tuple[int, int, int, int]] = ()
                 ) -> tuple[list[np.ndarray], tuple[int, int, int, int]] | None:
     """The writing in a fill-in region: its glyphs (ink high, left to right) and their
     box in word coordinates, or ``None`` when the region is blank."""
@@ -689,6 +706,10 @@ def _ink_glyphs(image: np.ndarray, words: Sequence[Word],
     span = 2 * max(2, int(0.12 * c)) + 3
     crossing = ink & lines & _both_sides(rest, span, axis=0)
     crop[(lines > 0) & (crossing == 0)] = 255
+    for bx0, by0, bx1, by1 in avoid:  # box rows (with what is written in them)
+        a, b = int((bx0 - cap) * s) - x0, int((by0 - cap) * s) - y0
+        crop[max(0, b):max(0, int((by1 + cap) * s) - y0),
+             max(0, a):max(0, int((bx1 + cap) * s) - x0)] = 255
     for word in words:  # printed words: no writing (the next line's label, the tail)
         if not _printed(word, cap):
             continue
@@ -722,7 +743,11 @@ def _leader_rows(ink: np.ndarray, cap: float) -> np.ndarray:
         y0 = y
         while y < len(leader) and leader[y]:
             y += 1
-        if y - y0 <= max(2, 0.3 * cap):  # a thin row: dots or dashes, not a line of glyphs
+        # a thin run of rows standing out from the rows just above and below it (a
+        # scan's grey speckle covers them all alike): dots or dashes, not glyphs
+        d = max(3, int(0.35 * cap))
+        around = max(cover[max(0, y0 - d)], cover[min(len(cover) - 1, y - 1 + d)])
+        if y - y0 <= max(2, 0.3 * cap) and cover[y0:y].max() >= 2 * around:
             out[max(0, y0 - 1): y + 1] = ink[max(0, y0 - 1): y + 1]
     return out
 
