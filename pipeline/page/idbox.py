@@ -533,10 +533,11 @@ def _both_sides(glyph: np.ndarray, span: int, axis: int) -> np.ndarray:
 # or 12 digits, while a blank line's leftovers — a placeholder "(8)", the "/" of a date
 # blank, an item number the engine misread, the tops of a printed line the engine did
 # not read — came to five at most on the real blank forms of the development set, and
-# whole printed lines the engine did not read are letters (the model's "not a digit")
+# whole printed lines the engine did not read are letters (the model's "not a digit");
+# MAX_GLYPHS leaves room for a box row the row finder missed (its sides read as "1"s)
 INK_GLYPHS = 7
 ID_LENGTH = 12
-MAX_GLYPHS = 20
+MAX_GLYPHS = 30
 DIGIT_SHARE = 0.5
 
 
