@@ -139,7 +139,7 @@ def _label(rx: str, key: str, kind: str, **kw) -> Label:
     return Label(re.compile(rx), key, kind, **kw)
 
 
-_HTEN = r"ho\s*,?\s*chu\s*dem\s*,?\s*(?:va\s*)?ten"
+_HTEN = r"ho\s*[,.]?\s*chu\s*dem\s*[,.]?\s*(?:va\s*)?ten"
 # Longer labels first: the first pattern to claim a stretch of a line wins it.
 LABELS: tuple[Label, ...] = (
     _label(_HTEN + r"\s*nguoi\s*di\s*khai\s*sinh", "ho_ten_nguoi_di_khai_sinh", "name"),
@@ -152,7 +152,7 @@ LABELS: tuple[Label, ...] = (
            below=True),
     _label(r"(?:ho\s*va\s*)?ten\s*/\s*full\s*name", "ho_ten", "name", bare=True, below=True),
     _label(_HTEN, "ho_ten", "name"),
-    _label(r"ngay\s*,?\s*thang\s*,?\s*nam\s*sinh(?:\s*/\s*date\s*of\s*birth)?", "ngay_sinh",
+    _label(r"ngay\s*[,.]?\s*thang\s*[,.]?\s*nam\s*sinh(?:\s*/\s*date\s*of\s*birth)?", "ngay_sinh",
            "date", bare=True, below=True),
     _label(r"ngay\s*sinh\s*/\s*date\s*of\s*birth", "ngay_sinh", "date", bare=True, below=True),
     _label(r"ghi\s*bang\s*chu", "ngay_sinh_bang_chu", "text"),
@@ -175,14 +175,14 @@ LABELS: tuple[Label, ...] = (
     _label(r"dia\s*chi\s*thuong\s*tru", "noi_thuong_tru", "address"),
     _label(r"noi\s*cu\s*tru(?:\s*/\s*place\s*of\s*residence)?", "noi_cu_tru", "address",
            below=True),
-    _label(r"ngay\s*,?\s*thang\s*,?\s*nam\s*dang\s*ky", "ngay_dang_ky", "date"),
-    _label(r"ngay\s*,?\s*thang\s*,?\s*nam\s*het\s*han(?:\s*/\s*date\s*of\s*expiry)?",
+    _label(r"ngay\s*[,.]?\s*thang\s*[,.]?\s*nam\s*dang\s*ky", "ngay_dang_ky", "date"),
+    _label(r"ngay\s*[,.]?\s*thang\s*[,.]?\s*nam\s*het\s*han(?:\s*/\s*date\s*of\s*expiry)?",
            "co_gia_tri_den", "date"),
     _label(r"co\s*gia\s*tri\s*den(?:\s*/\s*date\s*of\s*exp\w*)?", "co_gia_tri_den", "date"),
-    _label(r"ngay\s*,?\s*thang\s*,?\s*nam\s*cap(?:\s*/\s*date\s*of\s*issue)?", "ngay_cap",
+    _label(r"ngay\s*[,.]?\s*thang\s*[,.]?\s*nam\s*cap(?:\s*/\s*date\s*of\s*issue)?", "ngay_cap",
            "date"),
-    _label(r"ngay\s*,?\s*th\w*\s*,?\s*nam\s*/\s*date\s*,?\s*month\s*,?\s*year", "ngay_cap",
-           "date"),
+    _label(r"ngay\s*[,.]?\s*th\w*\s*[,.]?\s*nam\s*/\s*date\s*[,.]?\s*month\s*[,.]?\s*year",
+           "ngay_cap", "date"),
     _label(r"dac\s*diem\s*nhan\s*dang(?:\s*/\s*personal\s*identification)?",
            "dac_diem_nhan_dang", "text"),
     _label(r"tinh\s*trang\s*hon\s*nhan", "tinh_trang_hon_nhan", "text"),
