@@ -454,6 +454,10 @@ def cell_glyphs(image: np.ndarray, row: BoxRow) -> list[np.ndarray | None]:
     # (not across the sides: two digits touching one side from both of its sides would
     # be joined through it)
     glyph = glyph | (ink & horiz & (1 - vert) & _both_sides(glyph, span, axis=0))
+    # and strokes that run along a rule (a seven's bar written on the top rule): where
+    # the ink is thicker than the rule over a stretch, the rule there is the stroke
+    for y_of in (row.y_top, row.y_bottom):
+        glyph = glyph | (ink & (1 - vert) & _along_rule(ink, y_of, x0, y0, xs, pitch))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(glyph, connectivity=8)
     out: list[np.ndarray | None] = []
     min_area = max(4.0, 0.012 * height * height)
@@ -483,6 +487,46 @@ def cell_glyphs(image: np.ndarray, row: BoxRow) -> list[np.ndarray | None]:
         ya, yb, xa, xb = ys.min(), ys.max() + 1, xs_.min(), xs_.max() + 1
         cell = np.where(sub[ya:yb, xa:xb], 255 - crop[ya:yb, xa:xb], 0).astype(np.uint8)
         out.append(cell)
+    return out
+
+
+def _along_rule(ink: np.ndarray, y_of, x0: int, y0: int, xs: np.ndarray, pitch: float
+                ) -> np.ndarray:
+    """The ink of a rule (y = ``y_of(x + x0) - y0`` in ``ink``) where a stroke lies along
+    it: columns whose run of ink through the rule reaches beyond the rule's usual edges
+    (the median over the row) by a stroke's width, over a stretch of at least a sixth of
+    the pitch (a stroke only touching the rule, or a rough edge, is not one)."""
+    h, w = ink.shape
+    cols, ups, downs = [], [], []
+    for x in xs:
+        yc = int(round(y_of(x + x0) - y0))
+        if not (0 <= x < w and 0 <= yc < h) or not ink[yc, x]:
+            continue
+        col = ink[:, x]
+        above = np.nonzero(col[:yc][::-1] == 0)[0]
+        below = np.nonzero(col[yc + 1:] == 0)[0]
+        cols.append((x, yc))
+        ups.append(int(above[0]) if len(above) else yc)
+        downs.append(int(below[0]) if len(below) else h - 1 - yc)
+    out = np.zeros_like(ink)
+    if len(cols) < 10:
+        return out
+    up, down = np.array(ups), np.array(downs)
+    usual_up, usual_down = float(np.median(up)), float(np.median(down))
+    margin = max(2.0, 0.35 * (usual_up + usual_down + 1))  # a third of the rule's width
+    thick = (up > usual_up + margin) | (down > usual_down + margin)
+    # a stroke's edge is ragged: a column or two below the margin does not cut it
+    thick = cv2.morphologyEx(thick.astype(np.uint8)[None], cv2.MORPH_CLOSE,
+                             np.ones((1, 3), np.uint8))[0].astype(bool)
+    least = max(3, int(pitch / 6))
+    start = 0
+    for i in range(1, len(cols) + 1):
+        if i < len(cols) and thick[i] == thick[start] and cols[i][0] == cols[i - 1][0] + 1:
+            continue
+        if thick[start] and i - start >= least:
+            for (x, yc), u, d in zip(cols[start:i], up[start:i], down[start:i], strict=True):
+                out[yc - u: yc + d + 1, x] = 1  # the run through the rule
+        start = i
     return out
 
 
