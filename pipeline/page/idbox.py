@@ -449,33 +449,37 @@ def cell_glyphs(image: np.ndarray, row: BoxRow) -> list[np.ndarray | None]:
                 yc = y_of(x + x0) - y0
                 horiz[max(0, int(yc - reach)): int(round(yc + reach)) + 1, x] = 1
     glyph = ink & (1 - vert) & (1 - horiz)
-    # strokes that cross a line are kept: line pixels with the glyph's ink on both sides
-    span = 2 * int(half) + 3
+    # strokes that cross a rule are kept: rule pixels with the glyph's ink on both sides
+    # (within the band's width: a pixel at one edge has the far side's ink a band away)
+    band = int(2 * max((r or t) / 2 + 1.5 for r in row.rules)) + 3
     # (not across the sides: two digits touching one side from both of its sides would
-    # be joined through it)
-    glyph = glyph | (ink & horiz & (1 - vert) & _both_sides(glyph, span, axis=0))
+    # be joined through it; a stroke over a side is put together by _across_sides)
+    glyph = glyph | (ink & horiz & (1 - vert) & _both_sides(glyph, band, axis=0))
     # and strokes that run along a rule (a seven's bar written on the top rule): where
     # the ink is thicker than the rule over a stretch, the rule there is the stroke
     for y_of in (row.y_top, row.y_bottom):
         glyph = glyph | (ink & (1 - vert) & _along_rule(ink, y_of, x0, y0, xs, pitch))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(glyph, connectivity=8)
-    out: list[np.ndarray | None] = []
     min_area = max(4.0, 0.012 * height * height)
+    # each piece's cell; -1: beyond the row's end sides or a speck (either may still be
+    # the end of a stroke crossing a side), -2: other ink
+    cell_of = np.full(n, -2)
+    for i in range(1, n):
+        bx, by, bw, bh, area = stats[i]
+        cx = bx + bw / 2
+        cell_top = row.y_top(cx + x0) - y0
+        cell_bottom = row.y_bottom(cx + x0) - y0
+        if by > cell_bottom + half + 2 or by + bh < cell_top - half - 2:
+            continue  # wholly above or below the box, not cut by its rule: other ink
+        if area < min_area or (bh < 0.2 * height and bw < 0.2 * pitch):
+            cell_of[i] = -1  # a speck
+            continue
+        k = int(np.searchsorted(np.asarray(row.sides) - x0, cx)) - 1
+        cell_of[i] = k if 0 <= k < len(row.sides) - 1 else -1
+    cell_of = _across_sides(glyph, ink & vert, labels, stats, cell_of, int(2 * half) + 3)
+    out: list[np.ndarray | None] = []
     for k in range(len(row.sides) - 1):
-        la, lb = row.sides[k] - x0, row.sides[k + 1] - x0
-        ids = []
-        for i in range(1, n):
-            bx, by, bw, bh, area = stats[i]
-            cx = bx + bw / 2
-            if not la <= cx <= lb or area < min_area:
-                continue
-            cell_top = row.y_top(cx + x0) - y0
-            cell_bottom = row.y_bottom(cx + x0) - y0
-            if by > cell_bottom + half + 2 or by + bh < cell_top - half - 2:
-                continue  # wholly above or below the box, not cut by its rule: other ink
-            if bh < 0.2 * height and bw < 0.2 * pitch:
-                continue  # a speck
-            ids.append(i)
+        ids = [i for i in range(1, n) if cell_of[i] == k]
         if not ids:
             out.append(None)
             continue
@@ -487,6 +491,40 @@ def cell_glyphs(image: np.ndarray, row: BoxRow) -> list[np.ndarray | None]:
         ya, yb, xa, xb = ys.min(), ys.max() + 1, xs_.min(), xs_.max() + 1
         cell = np.where(sub[ya:yb, xa:xb], 255 - crop[ya:yb, xa:xb], 0).astype(np.uint8)
         out.append(cell)
+    return out
+
+
+def _across_sides(glyph: np.ndarray, side_ink: np.ndarray, labels: np.ndarray,
+                  stats: np.ndarray, cell_of: np.ndarray, reach: int) -> np.ndarray:
+    """A digit written over a side of its box: its piece beyond the side belongs to its
+    cell. Pieces joined through a side (side ink with glyph ink left and right of it)
+    are one stroke; a piece smaller than the biggest piece it is joined to, that is not
+    the main ink of its own cell (a bigger piece is there, or it is a speck or lies
+    beyond the row's end), goes to that piece's cell. Two digits touching one side from
+    both of its sides each stay in their cells (each is the main ink of its own)."""
+    bridge = side_ink & _both_sides(glyph, reach, axis=1)
+    if not bridge.any():
+        return cell_of
+    _, joined = cv2.connectedComponents(glyph | bridge, connectivity=8)
+    on = glyph > 0
+    pairs = np.unique(np.stack([labels[on], joined[on]]), axis=1)
+    area = stats[:, cv2.CC_STAT_AREA]
+    biggest: dict[int, int] = {}
+    for i in range(1, len(cell_of)):
+        if cell_of[i] >= 0:
+            biggest[cell_of[i]] = max(biggest.get(cell_of[i], 0), int(area[i]))
+    out = cell_of.copy()
+    for group in np.unique(pairs[1]):
+        pieces = [int(i) for i in pairs[0][pairs[1] == group] if i > 0]
+        kept = [i for i in pieces if cell_of[i] >= 0]
+        if len(pieces) < 2 or not kept:
+            continue
+        main = max(kept, key=lambda i: area[i])
+        for i in pieces:
+            if i == main or cell_of[i] == cell_of[main] or area[i] >= area[main]:
+                continue
+            if cell_of[i] == -1 or biggest.get(int(cell_of[i]), 0) > area[i]:
+                out[i] = cell_of[main]
     return out
 
 
@@ -530,10 +568,9 @@ def _along_rule(ink: np.ndarray, y_of, x0: int, y0: int, xs: np.ndarray, pitch: 
     return out
 
 
-def _both_sides(glyph: np.ndarray, span: int, axis: int) -> np.ndarray:
-    """Pixels with glyph ink within ``span`` on both sides along ``axis`` (0: above and
+def _both_sides(glyph: np.ndarray, reach: int, axis: int) -> np.ndarray:
+    """Pixels with glyph ink within ``reach`` on both sides along ``axis`` (0: above and
     below, 1: left and right)."""
-    reach = span // 2 + 1
     before = np.zeros_like(glyph)
     after = np.zeros_like(glyph)
     for d in range(1, reach + 1):
