@@ -91,9 +91,9 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
     if not labels:
         return []
     if model is None:
-        from ocr_models.digits import default_model
+        from ocr_models.digits import box_model
 
-        model = default_model()
+        model = box_model()
     cap = _page_cap(words) or float(np.median([w.height for w in words]))
     out: list[IdBoxReading] = []
     taken: list[tuple[float, float, float, float]] = []
