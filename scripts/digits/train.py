@@ -1,4 +1,5 @@
-"""Train the digit CNN and write ``ocr_models/data/digits_cnn.npz`` (development tool).
+"""Train the digit CNN and write its weights (development tool): with the sets of today's
+``build_data.py`` (ID-box cells included) they are ``ocr_models/data/digits_box_cnn.npz``.
 
 Needs torch (training only, not a project dependency) and the set that
 ``build_data.py`` wrote. The architecture must match :class:`ocr_models.digits.DigitModel`:
@@ -7,7 +8,7 @@ and fc2. After training the float16 weights are checked again through the numpy
 inference (the held-out accuracy printed at the end is the shipped model's).
 
     python scripts/digits/train.py /work/scratch/digits/digits_data.npz \
-        ocr_models/data/digits_cnn.npz
+        ocr_models/data/digits_box_cnn.npz
 """
 
 from __future__ import annotations
