@@ -105,9 +105,9 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
     if not labels:
         return []
     if model is None:
-        from ocr_models.digits import default_model
+        from ocr_models.digits import box_model
 
-        model = default_model()
+        model = box_model()
     cap = _page_cap(words) or float(np.median([w.height for w in words]))
     out: list[IdBoxReading] = []
     taken: list[tuple[float, float, float, float]] = []
@@ -475,29 +475,37 @@ def cell_glyphs(image: np.ndarray, row: BoxRow) -> list[np.ndarray | None]:
                 yc = y_of(x + x0) - y0
                 horiz[max(0, int(yc - reach)): int(round(yc + reach)) + 1, x] = 1
     glyph = ink & (1 - vert) & (1 - horiz)
-    # strokes that cross a line are kept: line pixels with the glyph's ink on both sides
-    span = 2 * int(half) + 3
+    # strokes that cross a rule are kept: rule pixels with the glyph's ink on both sides
+    # (within the band's width: a pixel at one edge has the far side's ink a band away)
+    band = int(2 * max((r or t) / 2 + 1.5 for r in row.rules)) + 3
     # (not across the sides: two digits touching one side from both of its sides would
-    # be joined through it)
-    glyph = glyph | (ink & horiz & (1 - vert) & _both_sides(glyph, span, axis=0))
+    # be joined through it; a stroke over a side is put together by _across_sides)
+    glyph = glyph | (ink & horiz & (1 - vert) & _both_sides(glyph, band, axis=0))
+    # and strokes that run along a rule (a seven's bar written on the top rule): where
+    # the ink is thicker than the rule over a stretch, the rule there is the stroke
+    for y_of in (row.y_top, row.y_bottom):
+        glyph = glyph | (ink & (1 - vert) & _along_rule(ink, y_of, x0, y0, xs, pitch))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(glyph, connectivity=8)
-    out: list[np.ndarray | None] = []
     min_area = max(4.0, 0.012 * height * height)
+    # each piece's cell; -1: beyond the row's end sides or a speck (either may still be
+    # the end of a stroke crossing a side), -2: other ink
+    cell_of = np.full(n, -2)
+    for i in range(1, n):
+        bx, by, bw, bh, area = stats[i]
+        cx = bx + bw / 2
+        cell_top = row.y_top(cx + x0) - y0
+        cell_bottom = row.y_bottom(cx + x0) - y0
+        if by > cell_bottom + half + 2 or by + bh < cell_top - half - 2:
+            continue  # wholly above or below the box, not cut by its rule: other ink
+        if area < min_area or (bh < 0.2 * height and bw < 0.2 * pitch):
+            cell_of[i] = -1  # a speck
+            continue
+        k = int(np.searchsorted(np.asarray(row.sides) - x0, cx)) - 1
+        cell_of[i] = k if 0 <= k < len(row.sides) - 1 else -1
+    cell_of = _across_sides(glyph, ink & vert, labels, stats, cell_of, int(2 * half) + 3)
+    out: list[np.ndarray | None] = []
     for k in range(len(row.sides) - 1):
-        la, lb = row.sides[k] - x0, row.sides[k + 1] - x0
-        ids = []
-        for i in range(1, n):
-            bx, by, bw, bh, area = stats[i]
-            cx = bx + bw / 2
-            if not la <= cx <= lb or area < min_area:
-                continue
-            cell_top = row.y_top(cx + x0) - y0
-            cell_bottom = row.y_bottom(cx + x0) - y0
-            if by > cell_bottom + half + 2 or by + bh < cell_top - half - 2:
-                continue  # wholly above or below the box, not cut by its rule: other ink
-            if bh < 0.2 * height and bw < 0.2 * pitch:
-                continue  # a speck
-            ids.append(i)
+        ids = [i for i in range(1, n) if cell_of[i] == k]
         if not ids:
             out.append(None)
             continue
@@ -512,10 +520,83 @@ def cell_glyphs(image: np.ndarray, row: BoxRow) -> list[np.ndarray | None]:
     return out
 
 
-def _both_sides(glyph: np.ndarray, span: int, axis: int) -> np.ndarray:
-    """Pixels with glyph ink within ``span`` on both sides along ``axis`` (0: above and
+def _across_sides(glyph: np.ndarray, side_ink: np.ndarray, labels: np.ndarray,
+                  stats: np.ndarray, cell_of: np.ndarray, reach: int) -> np.ndarray:
+    """A digit written over a side of its box: its piece beyond the side belongs to its
+    cell. Pieces joined through a side (side ink with glyph ink left and right of it)
+    are one stroke; a piece smaller than the biggest piece it is joined to, that is not
+    the main ink of its own cell (a bigger piece is there, or it is a speck or lies
+    beyond the row's end), goes to that piece's cell. Two digits touching one side from
+    both of its sides each stay in their cells (each is the main ink of its own)."""
+    bridge = side_ink & _both_sides(glyph, reach, axis=1)
+    if not bridge.any():
+        return cell_of
+    _, joined = cv2.connectedComponents(glyph | bridge, connectivity=8)
+    on = glyph > 0
+    pairs = np.unique(np.stack([labels[on], joined[on]]), axis=1)
+    area = stats[:, cv2.CC_STAT_AREA]
+    biggest: dict[int, int] = {}
+    for i in range(1, len(cell_of)):
+        if cell_of[i] >= 0:
+            biggest[cell_of[i]] = max(biggest.get(cell_of[i], 0), int(area[i]))
+    out = cell_of.copy()
+    for group in np.unique(pairs[1]):
+        pieces = [int(i) for i in pairs[0][pairs[1] == group] if i > 0]
+        kept = [i for i in pieces if cell_of[i] >= 0]
+        if len(pieces) < 2 or not kept:
+            continue
+        main = max(kept, key=lambda i: area[i])
+        for i in pieces:
+            if i == main or cell_of[i] == cell_of[main] or area[i] >= area[main]:
+                continue
+            if cell_of[i] == -1 or biggest.get(int(cell_of[i]), 0) > area[i]:
+                out[i] = cell_of[main]
+    return out
+
+
+def _along_rule(ink: np.ndarray, y_of, x0: int, y0: int, xs: np.ndarray, pitch: float
+                ) -> np.ndarray:
+    """The ink of a rule (y = ``y_of(x + x0) - y0`` in ``ink``) where a stroke lies along
+    it: columns whose run of ink through the rule reaches beyond the rule's usual edges
+    (the median over the row) by a stroke's width, over a stretch of at least a sixth of
+    the pitch (a stroke only touching the rule, or a rough edge, is not one)."""
+    h, w = ink.shape
+    cols, ups, downs = [], [], []
+    for x in xs:
+        yc = int(round(y_of(x + x0) - y0))
+        if not (0 <= x < w and 0 <= yc < h) or not ink[yc, x]:
+            continue
+        col = ink[:, x]
+        above = np.nonzero(col[:yc][::-1] == 0)[0]
+        below = np.nonzero(col[yc + 1:] == 0)[0]
+        cols.append((x, yc))
+        ups.append(int(above[0]) if len(above) else yc)
+        downs.append(int(below[0]) if len(below) else h - 1 - yc)
+    out = np.zeros_like(ink)
+    if len(cols) < 10:
+        return out
+    up, down = np.array(ups), np.array(downs)
+    usual_up, usual_down = float(np.median(up)), float(np.median(down))
+    margin = max(2.0, 0.35 * (usual_up + usual_down + 1))  # a third of the rule's width
+    thick = (up > usual_up + margin) | (down > usual_down + margin)
+    # a stroke's edge is ragged: a column or two below the margin does not cut it
+    thick = cv2.morphologyEx(thick.astype(np.uint8)[None], cv2.MORPH_CLOSE,
+                             np.ones((1, 3), np.uint8))[0].astype(bool)
+    least = max(3, int(pitch / 6))
+    start = 0
+    for i in range(1, len(cols) + 1):
+        if i < len(cols) and thick[i] == thick[start] and cols[i][0] == cols[i - 1][0] + 1:
+            continue
+        if thick[start] and i - start >= least:
+            for (x, yc), u, d in zip(cols[start:i], up[start:i], down[start:i], strict=True):
+                out[yc - u: yc + d + 1, x] = 1  # the run through the rule
+        start = i
+    return out
+
+
+def _both_sides(glyph: np.ndarray, reach: int, axis: int) -> np.ndarray:
+    """Pixels with glyph ink within ``reach`` on both sides along ``axis`` (0: above and
     below, 1: left and right)."""
-    reach = span // 2 + 1
     before = np.zeros_like(glyph)
     after = np.zeros_like(glyph)
     for d in range(1, reach + 1):
