@@ -12,6 +12,11 @@ prints for the ID keys:
   (target 0), missing; and how many of the right ones are flagged (all of them should be:
   a machine reading of handwriting is always checked by a person).
 
+``--layout`` picks how the forms ask for the ID (``tests/scangen/idbox.py``): ``boxes``
+(12 boxes, the default), ``cmnd9`` (9 boxes, an old CMND number), ``freehand`` (no boxes,
+written on a fill-in line), ``blank`` (that line left empty: any value is an error,
+counted as "blank, value made") or ``mixed`` (one of them per form).
+
     nice -n 10 .venv/bin/python benchmarks/idbox_bench.py --forms 40 --seed 3 --workers 2
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import random
 import sys
 import tempfile
 import time
@@ -30,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline.page.pool import process_files  # noqa: E402
 from pipeline.page.process import PageOptions  # noqa: E402
 from pipeline.papers.fields import documents_for_pages  # noqa: E402
-from tests.scangen.idbox import make_idbox_scan  # noqa: E402
+from tests.scangen.idbox import LAYOUTS, make_idbox_scan  # noqa: E402
 
 
 def main() -> int:
@@ -40,14 +46,17 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--keep", type=Path, help="write the scans here")
     ap.add_argument("--verbose", action="store_true", help="print every wrong ID")
+    ap.add_argument("--layout", default="boxes", choices=(*LAYOUTS, "mixed"))
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="sohoa-idbox-") as tmp:
         out = args.keep or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
         scans, paths = [], []
+        pick = random.Random(args.seed)
         for i in range(args.forms):
-            scan = make_idbox_scan(args.seed * 100_003 + i)
+            layout = pick.choice(LAYOUTS) if args.layout == "mixed" else args.layout
+            scan = make_idbox_scan(args.seed * 100_003 + i, layout=layout)
             path = out / f"form-{i:03d}.png"
             path.write_bytes(scan.image)
             scans.append(scan)
@@ -69,6 +78,14 @@ def main() -> int:
         readings = [r for pg in pages if pg.facts for r in pg.facts.idboxes]
         kind = f"{scan.dpi}dpi {'1-bit' if scan.bilevel else 'grey/colour'}"
         for row in scan.rows:
+            got = fields.get(row.key)
+            if not row.value:  # a blank fill-in line: no value is right
+                what = "blank, none" if got is None else "BLANK, VALUE MADE"
+                outcome[what] += 1
+                by_scan[f"{kind}: {what.split(',')[0].lower()}"] += 1
+                if args.verbose and got is not None:
+                    print(f"  {path.name} {row.key}: blank line, got {got.value}")
+                continue
             rows += 1
             reading = next((r for r in readings if abs(r.box[1] - row.cells[0][1]) <
                             row.cells[0][3] - row.cells[0][1]), None)
@@ -80,7 +97,6 @@ def main() -> int:
                                                                strict=True))
             else:
                 digits_total += len(row.value)
-            got = fields.get(row.key)
             if got is None:
                 what = "missing"
             elif got.value == row.value:
@@ -105,6 +121,9 @@ def main() -> int:
     print(f"wrong, flagged          {outcome['wrong, flagged']}")
     print(f"wrong, unflagged        {outcome['WRONG, UNFLAGGED']}   (target 0)")
     print(f"missing                 {outcome['missing']}")
+    if outcome["blank, none"] or outcome["BLANK, VALUE MADE"]:
+        print(f"blank lines left empty  {outcome['blank, none']}")
+        print(f"blank, value made       {outcome['BLANK, VALUE MADE']}   (target 0)")
     print("\nby scan:")
     for k in sorted(by_scan):
         print(f"  {k:40s} {by_scan[k]}")

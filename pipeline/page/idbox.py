@@ -12,6 +12,12 @@ rule above or below them (missing sides and a small residual skew are tolerated;
 fixed positions). Each cell is cut inside its border with the box lines taken out (strokes
 crossing a line are kept), and its ink read with :mod:`ocr_models.digits`.
 
+With no boxes after the label, the number may be written freehand on a fill-in line of
+dots, dashes or a rule, on the label's line or below it (:func:`written_freehand`): the
+leaders, rules and printed words are taken out and what ink is left is read glyph by
+glyph with the same digit model; a blank line makes no reading, so a blank form stays
+blank.
+
 It returns readings, not field values: :mod:`pipeline.papers.digits_settle` decides with
 the ID validator what ``so_dinh_danh`` (or the person's key) becomes, and flags it.
 """
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -31,7 +37,8 @@ from pipeline.page.slots import _fold, _lines, _page_cap
 # the label, on accent-folded text; OCR slips on "i"/"l"/"1" are tolerated
 _LABEL = re.compile(
     r"(?:ma\s*)?so\s*d[i1l]nh\s*d[a4]nh?(?:\s*c[a4]\s*nh[a4]n)?"
-    r"|(?<![a-z])so\s*(?:[cmnd]{4}(?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?)"  # "cccn"
+    r"|(?<![a-z])so\s*(?:[cmnd]{4}(?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?"  # "cccn"
+    r"|chung\s*minh(?:\s*nhan\s*dan)?)"
     r"|(?<![a-z])(?:cmnd|cccd)(?![a-z])")
 # the person the ID belongs to, when the label says so ("… của chủ hộ")
 _OWNER = ((re.compile(r"^\W*(?:/\s*\w+\s*)?cua\s*chu\s*ho"), "_chu_ho"),
@@ -45,6 +52,10 @@ MAX_CELLS = 14
 # a digit of an ID read with less probability than this is "unsure" (on generated forms
 # with held-out handwriting, sure digits below 0.9 were no more often wrong than above)
 ID_SURE = 0.65
+# digits the engine read after a label with no boxes and no writing found there count
+# only when read with this confidence (else they are a fill-in line's dots and dashes
+# read as "1"s, as on blank generated forms)
+LOOSE_SURE = 0.5
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,9 @@ class IdBoxReading:
     engine_confidence: float = 0.0
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, top, right, bottom (page pixels)
     label_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    # no boxes, but ink written after the label (a number written freehand on the fill-in
+    # line): ``text`` is then the digit model's reading of that ink, glyph by glyph
+    freehand: bool = False
 
     @property
     def filled(self) -> int:
@@ -91,18 +105,29 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
     if not labels:
         return []
     if model is None:
-        from ocr_models.digits import default_model
+        from ocr_models.digits import box_model
 
-        model = default_model()
+        model = box_model()
     cap = _page_cap(words) or float(np.median([w.height for w in words]))
     out: list[IdBoxReading] = []
     taken: list[tuple[float, float, float, float]] = []
-    for label_words, tail in labels:
-        row = find_row(image, label_words, cap, scale)
+    rows = [find_row(image, label_words, cap, scale) for label_words, _ in labels]
+    # every box row of the page, in page pixels: no label's freehand writing
+    row_boxes = [(int(r.box[0] / scale), int(r.box[1] / scale), int(r.box[2] / scale),
+                  int(r.box[3] / scale)) for r in rows if r is not None]
+    for (label_words, tail), row in zip(labels, rows, strict=True):
         if row is None:
             loose = _written_after(label_words, words, cap, tail)
-            if loose is not None:
-                out.append(loose)
+            hand = written_freehand(image, label_words, words, cap, scale, tail, model,
+                                    avoid=row_boxes)
+            if hand is not None and not any(_overlap(hand.box, t) for t in taken):
+                taken.append(hand.box)
+                if loose is not None:  # the engine's digits kept beside the model's
+                    hand = replace(hand, engine_text=loose.engine_text,
+                                   engine_confidence=loose.engine_confidence)
+                out.append(hand)
+            elif loose is not None and loose.engine_confidence >= LOOSE_SURE:
+                out.append(loose)  # (unsure digits and no writing: a blank line's dots)
             continue
         x0, y0, x1, y1 = row.box
         box = (int(x0 / scale), int(y0 / scale), int(x1 / scale), int(y1 / scale))
@@ -141,8 +166,9 @@ def _written_after(label_words: list[Word], words: Sequence[Word], cap: float, t
            max(w.left + w.width for w in after), max(w.top + w.height for w in after))
     lb = (min(w.left for w in label_words), min(w.top for w in label_words), right,
           max(w.top + w.height for w in label_words))
+    sure = min(w.confidence for w in after if re.search(r"\d", w.text))
     return IdBoxReading(_owner(tail), " ".join(w.text for w in label_words), 0, "?", (0.0,),
-                        ((),), text, min(w.confidence for w in after), box, lb)
+                        ((),), text, sure, box, lb)
 
 
 def _overlap(a: tuple, b: tuple) -> bool:
@@ -449,29 +475,37 @@ def cell_glyphs(image: np.ndarray, row: BoxRow) -> list[np.ndarray | None]:
                 yc = y_of(x + x0) - y0
                 horiz[max(0, int(yc - reach)): int(round(yc + reach)) + 1, x] = 1
     glyph = ink & (1 - vert) & (1 - horiz)
-    # strokes that cross a line are kept: line pixels with the glyph's ink on both sides
-    span = 2 * int(half) + 3
+    # strokes that cross a rule are kept: rule pixels with the glyph's ink on both sides
+    # (within the band's width: a pixel at one edge has the far side's ink a band away)
+    band = int(2 * max((r or t) / 2 + 1.5 for r in row.rules)) + 3
     # (not across the sides: two digits touching one side from both of its sides would
-    # be joined through it)
-    glyph = glyph | (ink & horiz & (1 - vert) & _both_sides(glyph, span, axis=0))
+    # be joined through it; a stroke over a side is put together by _across_sides)
+    glyph = glyph | (ink & horiz & (1 - vert) & _both_sides(glyph, band, axis=0))
+    # and strokes that run along a rule (a seven's bar written on the top rule): where
+    # the ink is thicker than the rule over a stretch, the rule there is the stroke
+    for y_of in (row.y_top, row.y_bottom):
+        glyph = glyph | (ink & (1 - vert) & _along_rule(ink, y_of, x0, y0, xs, pitch))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(glyph, connectivity=8)
-    out: list[np.ndarray | None] = []
     min_area = max(4.0, 0.012 * height * height)
+    # each piece's cell; -1: beyond the row's end sides or a speck (either may still be
+    # the end of a stroke crossing a side), -2: other ink
+    cell_of = np.full(n, -2)
+    for i in range(1, n):
+        bx, by, bw, bh, area = stats[i]
+        cx = bx + bw / 2
+        cell_top = row.y_top(cx + x0) - y0
+        cell_bottom = row.y_bottom(cx + x0) - y0
+        if by > cell_bottom + half + 2 or by + bh < cell_top - half - 2:
+            continue  # wholly above or below the box, not cut by its rule: other ink
+        if area < min_area or (bh < 0.2 * height and bw < 0.2 * pitch):
+            cell_of[i] = -1  # a speck
+            continue
+        k = int(np.searchsorted(np.asarray(row.sides) - x0, cx)) - 1
+        cell_of[i] = k if 0 <= k < len(row.sides) - 1 else -1
+    cell_of = _across_sides(glyph, ink & vert, labels, stats, cell_of, int(2 * half) + 3)
+    out: list[np.ndarray | None] = []
     for k in range(len(row.sides) - 1):
-        la, lb = row.sides[k] - x0, row.sides[k + 1] - x0
-        ids = []
-        for i in range(1, n):
-            bx, by, bw, bh, area = stats[i]
-            cx = bx + bw / 2
-            if not la <= cx <= lb or area < min_area:
-                continue
-            cell_top = row.y_top(cx + x0) - y0
-            cell_bottom = row.y_bottom(cx + x0) - y0
-            if by > cell_bottom + half + 2 or by + bh < cell_top - half - 2:
-                continue  # wholly above or below the box, not cut by its rule: other ink
-            if bh < 0.2 * height and bw < 0.2 * pitch:
-                continue  # a speck
-            ids.append(i)
+        ids = [i for i in range(1, n) if cell_of[i] == k]
         if not ids:
             out.append(None)
             continue
@@ -486,13 +520,356 @@ def cell_glyphs(image: np.ndarray, row: BoxRow) -> list[np.ndarray | None]:
     return out
 
 
-def _both_sides(glyph: np.ndarray, span: int, axis: int) -> np.ndarray:
-    """Pixels with glyph ink within ``span`` on both sides along ``axis`` (0: above and
+def _across_sides(glyph: np.ndarray, side_ink: np.ndarray, labels: np.ndarray,
+                  stats: np.ndarray, cell_of: np.ndarray, reach: int) -> np.ndarray:
+    """A digit written over a side of its box: its piece beyond the side belongs to its
+    cell. Pieces joined through a side (side ink with glyph ink left and right of it)
+    are one stroke; a piece smaller than the biggest piece it is joined to, that is not
+    the main ink of its own cell (a bigger piece is there, or it is a speck or lies
+    beyond the row's end), goes to that piece's cell. Two digits touching one side from
+    both of its sides each stay in their cells (each is the main ink of its own)."""
+    bridge = side_ink & _both_sides(glyph, reach, axis=1)
+    if not bridge.any():
+        return cell_of
+    _, joined = cv2.connectedComponents(glyph | bridge, connectivity=8)
+    on = glyph > 0
+    pairs = np.unique(np.stack([labels[on], joined[on]]), axis=1)
+    area = stats[:, cv2.CC_STAT_AREA]
+    biggest: dict[int, int] = {}
+    for i in range(1, len(cell_of)):
+        if cell_of[i] >= 0:
+            biggest[cell_of[i]] = max(biggest.get(cell_of[i], 0), int(area[i]))
+    out = cell_of.copy()
+    for group in np.unique(pairs[1]):
+        pieces = [int(i) for i in pairs[0][pairs[1] == group] if i > 0]
+        kept = [i for i in pieces if cell_of[i] >= 0]
+        if len(pieces) < 2 or not kept:
+            continue
+        main = max(kept, key=lambda i: area[i])
+        for i in pieces:
+            if i == main or cell_of[i] == cell_of[main] or area[i] >= area[main]:
+                continue
+            if cell_of[i] == -1 or biggest.get(int(cell_of[i]), 0) > area[i]:
+                out[i] = cell_of[main]
+    return out
+
+
+def _along_rule(ink: np.ndarray, y_of, x0: int, y0: int, xs: np.ndarray, pitch: float
+                ) -> np.ndarray:
+    """The ink of a rule (y = ``y_of(x + x0) - y0`` in ``ink``) where a stroke lies along
+    it: columns whose run of ink through the rule reaches beyond the rule's usual edges
+    (the median over the row) by a stroke's width, over a stretch of at least a sixth of
+    the pitch (a stroke only touching the rule, or a rough edge, is not one)."""
+    h, w = ink.shape
+    cols, ups, downs = [], [], []
+    for x in xs:
+        yc = int(round(y_of(x + x0) - y0))
+        if not (0 <= x < w and 0 <= yc < h) or not ink[yc, x]:
+            continue
+        col = ink[:, x]
+        above = np.nonzero(col[:yc][::-1] == 0)[0]
+        below = np.nonzero(col[yc + 1:] == 0)[0]
+        cols.append((x, yc))
+        ups.append(int(above[0]) if len(above) else yc)
+        downs.append(int(below[0]) if len(below) else h - 1 - yc)
+    out = np.zeros_like(ink)
+    if len(cols) < 10:
+        return out
+    up, down = np.array(ups), np.array(downs)
+    usual_up, usual_down = float(np.median(up)), float(np.median(down))
+    margin = max(2.0, 0.35 * (usual_up + usual_down + 1))  # a third of the rule's width
+    thick = (up > usual_up + margin) | (down > usual_down + margin)
+    # a stroke's edge is ragged: a column or two below the margin does not cut it
+    thick = cv2.morphologyEx(thick.astype(np.uint8)[None], cv2.MORPH_CLOSE,
+                             np.ones((1, 3), np.uint8))[0].astype(bool)
+    least = max(3, int(pitch / 6))
+    start = 0
+    for i in range(1, len(cols) + 1):
+        if i < len(cols) and thick[i] == thick[start] and cols[i][0] == cols[i - 1][0] + 1:
+            continue
+        if thick[start] and i - start >= least:
+            for (x, yc), u, d in zip(cols[start:i], up[start:i], down[start:i], strict=True):
+                out[yc - u: yc + d + 1, x] = 1  # the run through the rule
+        start = i
+    return out
+
+
+def _both_sides(glyph: np.ndarray, reach: int, axis: int) -> np.ndarray:
+    """Pixels with glyph ink within ``reach`` on both sides along ``axis`` (0: above and
     below, 1: left and right)."""
-    reach = span // 2 + 1
     before = np.zeros_like(glyph)
     after = np.zeros_like(glyph)
     for d in range(1, reach + 1):
         before |= np.roll(glyph, d, axis=axis)
         after |= np.roll(glyph, -d, axis=axis)
     return before & after
+
+
+# -- a number written freehand (no boxes) ----------------------------------------------------------
+
+# the ink after a label is a number written there when, leader dots, dashes, rules and
+# printed words taken out, it holds at least this many glyphs of writing height (wide
+# blobs of joined-up digits counted as the digits the model reads in them) and at most
+# MAX_GLYPHS, of which at least DIGIT_SHARE are digits the model is sure of: an ID has 9
+# or 12 digits, while a blank line's leftovers — a placeholder "(8)", the "/" of a date
+# blank, an item number the engine misread, the tops of a printed line the engine did
+# not read — came to five at most on the real blank forms of the development set, and
+# whole printed lines the engine did not read are letters (the model's "not a digit");
+# MAX_GLYPHS leaves room for a box row the row finder missed (its sides read as "1"s)
+INK_GLYPHS = 7
+ID_LENGTH = 12
+MAX_GLYPHS = 30
+DIGIT_SHARE = 0.5
+
+
+def written_freehand(image: np.ndarray, label_words: Sequence[Word], words: Sequence[Word],
+                     cap: float, scale: float = 1.0, tail: str = "", model=None,
+                     avoid: Sequence[tuple[int, int, int, int]] = ()
+                     ) -> IdBoxReading | None:
+    """No boxes after the label: whether anything is written on the fill-in line right of
+    it (and on the next line when the label ends its line), and if so the digit model's
+    reading of it, glyph by glyph ("?" for a glyph it is not sure is a digit).
+
+    Leader dots ("……", "....") and dashes are too small to be writing, rules ("___", a
+    printed line) and table lines are taken out by their length, and printed words the
+    engine read with confidence (the next label on the line, the label's own tail) are
+    no writing: ``None`` when nothing else is there (a blank form stays blank). ``avoid``:
+    box rows found on the page (page pixels), another label's boxes, no writing either."""
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    for region in _fill_in_regions(label_words, words, cap, image.shape[1] / scale):
+        found = _ink_glyphs(image, words, region, cap, scale, avoid)
+        if found is None:
+            continue
+        glyphs, box = found
+        if model is None:
+            from ocr_models.digits import default_model
+
+            model = default_model()
+        text, probs, choices = _read_glyphs(glyphs, model)
+        # more glyphs than an ID has digits: the unsure ones at the ends are marks (a
+        # printed letter the engine lost, a bracket), not digits
+        lo, hi = 0, len(text)
+        while hi - lo > ID_LENGTH and (text[lo] == UNSURE or text[hi - 1] == UNSURE):
+            if text[lo] == UNSURE:
+                lo += 1
+            else:
+                hi -= 1
+        text, probs, choices = text[lo:hi], probs[lo:hi], choices[lo:hi]
+        if not INK_GLYPHS <= len(text) <= MAX_GLYPHS or \
+                sum(c.isdigit() for c in text) < DIGIT_SHARE * len(text):
+            continue
+        lb = (min(w.left for w in label_words), min(w.top for w in label_words),
+              max(w.left + w.width for w in label_words),
+              max(w.top + w.height for w in label_words))
+        return IdBoxReading(_owner(tail), " ".join(w.text for w in label_words), 0,
+                            text or UNSURE, probs or (0.0,), choices or ((),), "", 0.0,
+                            box, lb, freehand=True)
+    return None
+
+
+UNSURE = "?"
+
+
+def _printed(w: Word, cap: float = 0.0) -> bool:
+    """A word the engine read as print: letters read with confidence (leader dots and
+    punctuation glued to them aside), or any word read very surely at print height
+    (an item number "3."); handwriting is read unsurely, as the engine's garbage."""
+    core = "".join(c for c in w.text if c not in _LEADERS)
+    letters = sum(c.isalpha() for c in core)
+    if not core:
+        return False
+    if letters >= 2 and letters >= 0.6 * len(core) and (
+            w.confidence >= 0.8 or (w.confidence >= 0.6 and letters >= 3)):
+        return True
+    return w.confidence >= 0.9 and any(c.isalnum() for c in core) and \
+        (not cap or w.height <= 1.6 * cap)
+
+
+_LEADERS = ".…·,:;-_–—~'\"`()"
+
+
+def _leader(w: Word) -> bool:
+    """A fill-in line's dots or dashes as the engine reads them ("……", "....", "___")."""
+    return bool(w.text) and all(c in _LEADERS for c in w.text)
+
+
+def _fill_in_regions(label_words: Sequence[Word], words: Sequence[Word], cap: float,
+                     page_width: float) -> list[tuple[float, float, float, float]]:
+    """Where a value of the label is written (word coordinates, left, top, right,
+    bottom of the printed line the writing sits on): right of the label on its line, up
+    to the next printed word; then, when nothing printed follows the label on its line
+    and it ends near the text's right edge, the next line from its start to its first
+    printed word."""
+    left = min(w.left for w in label_words)
+    right = max(w.left + w.width for w in label_words)
+    top = min(w.top for w in label_words)
+    bottom = max(w.top + w.height for w in label_words)
+    mid = (top + bottom) / 2
+    text_right = max(w.left + w.width for w in words)
+    far = max(text_right + 2 * cap, min(page_width, right + 40 * cap))  # the line's end
+    text_left = min(w.left for w in words)
+    ids = {id(w) for w in label_words}
+    after = sorted((w for w in words if id(w) not in ids and w.left >= right - 0.5 * cap
+                    and w.top <= mid <= w.top + w.height), key=lambda w: w.left)
+    start = right
+    for w in after:  # the label's own printed tail ("của chủ hộ") right after it
+        if _printed(w, cap) and w.left - start < 1.2 * cap:
+            start = w.left + w.width
+        else:
+            break
+    nxt = next((w for w in after if w.left > start and _printed(w, cap)), None)
+    end = nxt.left - 0.3 * cap if nxt is not None else far
+    for w in reversed([w for w in after if start < w.left < end]):
+        # the next item's number ("5.", "(6)") just before its printed label
+        if w.left + w.width > end - 1.2 * cap and re.fullmatch(r"\(?\d{1,2}[.)]?:?", w.text):
+            end = w.left - 0.3 * cap
+    regions = []
+    if end - start >= 3 * cap:
+        regions.append((start + 0.2 * cap, top, end, bottom))
+    if nxt is None:  # nothing printed after the label: the writing may go below it
+        # the next line starts where the label's line starts (its item number, or the
+        # column's left edge)
+        line_left = min([left] + [w.left for w in words if w.left < left
+                                  and w.top <= mid <= w.top + w.height])
+        line_start = max(text_left, line_left - 2 * cap) - cap
+        printed_below = [w for w in words if id(w) not in ids and _printed(w, cap)
+                         and bottom + 0.3 * cap < w.top < bottom + 5 * cap
+                         and w.left < far and w.left + w.width > line_start]
+        next_top = min((w.top for w in printed_below), default=bottom + 5 * cap)
+        if next_top - bottom >= 1.2 * cap:  # room for a written line before the next one
+            regions.append((line_start, bottom + 0.3 * cap, far,
+                            min(next_top - 0.3 * cap, bottom + 2.5 * cap)))
+        else:  # the next printed line itself, up to its first printed word
+            line = sorted((w for w in printed_below if w.top < next_top + 0.8 * cap),
+                          key=lambda w: w.left)
+            line_end = line[0].left - 0.3 * cap
+            if line_end - line_start >= 3 * cap:
+                regions.append((line_start, next_top, line_end,
+                                max(w.top + w.height for w in line)))
+    return regions
+
+
+def _ink_glyphs(image: np.ndarray, words: Sequence[Word],
+                region: tuple[float, float, float, float], cap: float, scale: float,
+                avoid: Sequence[tuple[int, int, int, int]] = ()
+                ) -> tuple[list[np.ndarray], tuple[int, int, int, int]] | None:
+    """The writing in a fill-in region: its glyphs (ink high, left to right) and their
+    box in word coordinates, or ``None`` when the region is blank."""
+    from pipeline.page.slots import slot_glyphs
+
+    s = scale
+    left, top, right, bottom = region
+    h, w = image.shape[:2]
+    c = max(cap * s, 6.0)
+    # the crop slot_glyphs looks into, a little wider: rules and printed words are
+    # taken out of it first
+    x0, x1 = int(max(0, left * s - 2 * c)), int(min(w, right * s + 2 * c))
+    y0, y1 = int(max(0, top * s - 2.5 * c)), int(min(h, bottom * s + 2 * c))
+    if x1 - x0 < 3 * c or y1 <= y0:
+        return None
+    crop = image[y0:y1, x0:x1].copy()
+    if int(crop.min()) > 190:
+        return None
+    ink = _ink(crop)
+    # rules: long horizontal runs (an underline, "____", a table's lines); table sides:
+    # vertical runs taller than writing
+    hk = max(8, int(3 * c))
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
+    vk = max(8, int(2.6 * c))
+    rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    lines = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    lines |= _leader_rows(ink & (1 - lines), c)
+    # writing that crosses a line keeps its stroke there: line pixels with writing
+    # just above and just below
+    rest = ink & (1 - lines)
+    span = 2 * max(2, int(0.12 * c)) + 3
+    crossing = ink & lines & _both_sides(rest, span, axis=0)
+    crop[(lines > 0) & (crossing == 0)] = 255
+    for bx0, by0, bx1, by1 in avoid:  # box rows (with what is written in them)
+        a, b = int((bx0 - cap) * s) - x0, int((by0 - cap) * s) - y0
+        crop[max(0, b):max(0, int((by1 + cap) * s) - y0),
+             max(0, a):max(0, int((bx1 + cap) * s) - x0)] = 255
+    for word in words:  # printed words: no writing (the next line's label, the tail)
+        if not _printed(word, cap):
+            continue
+        a, b = int(word.left * s) - x0, int(word.top * s) - y0
+        ww, wh = int(round(word.width * s)), int(round(word.height * s))
+        if a + ww < 0 or b + wh < 0 or a > crop.shape[1] or b > crop.shape[0]:
+            continue
+        crop[max(0, b):max(0, b + wh), max(0, a):max(0, a + ww)] = 255
+    glyphs = slot_glyphs(crop, left * s - x0, right * s - x0, top * s - y0,
+                         bottom * s - y0, c)
+    if not glyphs:
+        return None
+    box = (int(left), int(top - 1.6 * cap), int(right), int(bottom + cap))
+    return glyphs, box
+
+
+def _leader_rows(ink: np.ndarray, cap: float) -> np.ndarray:
+    """Dotted or dashed fill-in lines: the ink of thin rows that ink covers along much of
+    the written stretch (no line of handwriting does), as a mask."""
+    out = np.zeros_like(ink)
+    cols = ink.any(axis=0)
+    if cols.sum() < 3 * cap:
+        return out
+    cover = ink[:, cols].mean(axis=1)
+    leader = cover >= LEADER_COVER
+    y = 0
+    while y < len(leader):
+        if not leader[y]:
+            y += 1
+            continue
+        y0 = y
+        while y < len(leader) and leader[y]:
+            y += 1
+        # a thin run of rows standing out from the rows just above and below it (a
+        # scan's grey speckle covers them all alike): dots or dashes, not glyphs
+        d = max(3, int(0.35 * cap))
+        around = max(cover[max(0, y0 - d)], cover[min(len(cover) - 1, y - 1 + d)])
+        if y - y0 <= max(2, 0.3 * cap) and cover[y0:y].max() >= 2 * around:
+            out[max(0, y0 - 1): y + 1] = ink[max(0, y0 - 1): y + 1]
+    return out
+
+
+LEADER_COVER = 0.25  # share of the written stretch's columns a leader row covers
+
+
+def _read_glyphs(glyphs: list[np.ndarray], model
+                 ) -> tuple[str, tuple[float, ...], tuple[tuple[tuple[str, float], ...], ...]]:
+    """Each glyph read by the digit model (touching digits cut where the model reads the
+    cut better): the text ("?" where unsure), the read digits' probabilities and each
+    glyph's three best digits."""
+    from ocr_models.digits import LABELS, REJECT, normalise
+    from pipeline.page.slots import _cut
+
+    pieces: list[np.ndarray] = []
+    for glyph in glyphs:
+        gh, gw = glyph.shape
+        options = [[glyph]]
+        for parts in (2, 3, 4):
+            if gw >= (0.3 + 0.45 * (parts - 1)) * gh:
+                cut = _cut(glyph, parts)
+                if len(cut) == parts:
+                    options.append(cut)
+        best, best_score = options[0], -1.0
+        for option in options:
+            p = model.probabilities(np.stack([normalise(g) for g in option]))
+            score = float(np.exp(np.mean([np.log(max(float(q[:REJECT].max()), 1e-6))
+                                          if int(np.argmax(q)) != REJECT else np.log(1e-3)
+                                          for q in p])))
+            if score > best_score + (0.1 if len(option) > 1 else 0):
+                best, best_score = option, score
+        pieces.extend(best)
+    probs = model.probabilities(np.stack([normalise(g) for g in pieces]))
+    text, read, choices = "", [], []
+    for p in probs:
+        order = [int(i) for i in np.argsort(p)[::-1]]
+        top = order[0]
+        sure = top != REJECT and p[top] >= ID_SURE
+        text += LABELS[top] if sure else UNSURE
+        read.append(float(p[top]) if top != REJECT else 0.0)
+        choices.append(tuple((LABELS[i], float(p[i])) for i in order if i != REJECT)[:3])
+    return text, tuple(read), tuple(choices)

@@ -478,7 +478,8 @@ def slot_glyphs(image: np.ndarray, left: float, right: float, top: float, bottom
     if int(crop.min()) > 190:
         return []
     thr, _ = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    ink = (crop < min(thr, 200)).astype(np.uint8)
+    # (Otsu puts a two-level crop's threshold on its dark level: ink is that level too)
+    ink = (crop <= min(thr, 200)).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     band_top, band_bottom = top - y0, bottom - y0
     lo, hi = left - x0, right - x0  # the slot's edges in crop columns

@@ -249,6 +249,7 @@ def _real(year: int, month: int, day: int, today: date) -> bool:
 # -- personal IDs written into boxes ---------------------------------------------------------------
 
 ID_DIGITS = 12
+CMND_DIGITS = 9  # an old identity card (CMND) number
 
 
 def settle_id_boxes(fields: dict, facts: Sequence) -> None:
@@ -270,10 +271,14 @@ def settle_id_boxes(fields: dict, facts: Sequence) -> None:
     * otherwise → the box reading as it is, ``?`` for each unsure digit, flagged
       ``unreadable`` (and ``handwritten``); the validator adds what it finds wrong.
 
-    A form's label with no boxes after it but digits the engine read there (a reading of
-    no cells) keeps its field when the field stage made none: the engine's digits when
-    they are a valid ID (as the field stage would take them), else "?" flagged
-    ``unreadable``.
+    A row of 9 boxes with 9 sure digits is an old CMND number: kept, flagged
+    ``handwritten`` (the ID validator adds that it is no 12-digit ID).
+
+    A form's label with no boxes after it (a reading of no cells) keeps its field when the
+    field stage made none, see :func:`_settle_loose`: the engine's digits when they are a
+    valid ID, else what the digit model read of the ink written freehand there, flagged
+    ``handwritten`` (and ``unreadable`` unless it is a valid ID), else "?" flagged
+    ``unreadable``. A blank fill-in line makes no reading, so no field.
     """
     for fact in facts:
         for row in getattr(fact, "idboxes", None) or []:
@@ -319,9 +324,10 @@ def _settle_id(fields: dict, key: str, row, page: int) -> None:
         return len(text) == ID_DIGITS and text.isdigit() and \
             not check_personal_id(text, born, None, sex)
 
+    if row.cells == 0:
+        _settle_loose(fields, key, row, page, valid)
+        return
     fv = fields.get(key)
-    if row.cells == 0 and fv is not None:
-        return  # no boxes: the field stage read the label's value itself
     engine = "".join(c for c in fv.value if c.isdigit()) if fv is not None else \
         row.engine_digits
     engine_ok = valid(engine)
@@ -340,11 +346,6 @@ def _settle_id(fields: dict, key: str, row, page: int) -> None:
               f"chưa chắc được chọn theo cấu trúc số định danh: {read}",
               f"ID handwritten in boxes, read by the digit model: {row.text}; unsure "
               f"digits chosen by the ID structure: {read}")
-        return
-    if engine_ok and row.cells == 0:  # a printed ID after a label the field stage missed
-        from pipeline.papers.fields import FieldValue
-
-        fields[key] = FieldValue(engine, row.engine_confidence, "ocr", page)
         return
     if engine_ok:
         agree = read == engine or (not read and row.text == engine)
@@ -368,12 +369,9 @@ def _settle_id(fields: dict, key: str, row, page: int) -> None:
     fv = _field(fields, key, row.text, page, new_flag=False)
     fv.value, fv.source = row.text, "ocr+digits"
     fv.confidence = min(fv.confidence, 0.5)
-    if row.cells == 0:  # no boxes and nothing valid read after the label
-        fv.confidence = 0.0
-        _flag(fv, "unreadable", f"Số định danh không đọc được: {row.engine_text}",
-              "personal ID could not be read")
-        return
     _flag_id_read(fv, row)
+    if row.cells == CMND_DIGITS and row.filled == CMND_DIGITS and row.sure:
+        return  # an old 9-digit CMND number, every digit read: flagged handwritten
     if "?" in row.text or row.filled != ID_DIGITS:
         fv.confidence = 0.0
         _flag(fv, "unreadable",
@@ -381,6 +379,62 @@ def _settle_id(fields: dict, key: str, row, page: int) -> None:
               f"{row.filled}/{row.cells} ô có chữ",
               f"handwritten ID: {row.text.count('?')} digits unread, "
               f"{row.filled} of {row.cells} boxes written")
+
+
+def _settle_loose(fields: dict, key: str, row, page: int, valid) -> None:
+    """A label with no boxes after it (a reading of no cells): the engine's digits there,
+    or — when something is written freehand on the fill-in line — the digit model's
+    reading of that ink.
+
+    * the field stage's value is a valid ID (or it made one and nothing is written
+      freehand) → kept as it is;
+    * the engine's digits after the label are a valid ID → they are the value;
+    * the ink read freehand is a sure valid ID (or one or two unsure checkable digits
+      resolve to one) → that, flagged ``handwritten``;
+    * otherwise → what was read ("?" per glyph not read, and a trailing "?" when fewer
+      than 12 digits were read), flagged ``handwritten`` and ``unreadable``: never a
+      valid ID. Without freehand ink, "?" flagged ``unreadable``.
+    """
+    from pipeline.papers.fields import FieldValue
+
+    fv = fields.get(key)
+    if fv is not None and (not row.freehand or valid(_digits(fv.value))):
+        return  # the field stage read the label's value itself
+    engine = row.engine_digits
+    if valid(engine):  # a printed ID after a label the field stage missed
+        fields[key] = FieldValue(engine, row.engine_confidence, "ocr", page)
+        return
+    if not row.freehand:  # digits the engine read there, no valid ID, no ink read
+        fv = _field(fields, key, row.text, page, new_flag=False)
+        fv.value, fv.source, fv.confidence = row.text, "ocr+digits", 0.0
+        _flag(fv, "unreadable", f"Số định danh không đọc được: {row.engine_text}",
+              "personal ID could not be read")
+        return
+    read = row.text if row.sure and valid(row.text) else _resolve(row, valid)
+    if read:
+        fv = FieldValue(read, 0.5, "ocr+digits", page)
+        _flag(fv, "handwritten",
+              f"Số định danh viết tay (không có ô), đọc bằng mô hình chữ số: {row.text}",
+              f"ID handwritten without boxes, read by the digit model: {row.text}")
+        fields[key] = fv
+        return
+    digits = sum(c.isdigit() for c in row.text)
+    value = row.text if UNREAD in row.text or digits >= ID_DIGITS else row.text + UNREAD
+    fv = FieldValue(value, 0.0, "ocr+digits", page)
+    _flag(fv, "handwritten",
+          f"Số định danh viết tay (không có ô), đọc bằng mô hình chữ số: {row.text}",
+          f"ID handwritten without boxes, read by the digit model: {row.text}")
+    _flag(fv, "unreadable",
+          f"Số định danh viết tay không đọc được hết: {row.text.count(UNREAD)} chữ không "
+          f"đọc được, {digits} chữ số đọc được" + (
+              f"; máy đọc chữ in: {row.engine_text}" if row.engine_text else ""),
+          f"handwritten ID not fully read: {row.text.count(UNREAD)} glyphs unread, "
+          f"{digits} digits read")
+    fields[key] = fv
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 STRUCTURED = 6  # the province code, century/sex digit and birth year: checkable digits

@@ -139,7 +139,7 @@ def _label(rx: str, key: str, kind: str, **kw) -> Label:
     return Label(re.compile(rx), key, kind, **kw)
 
 
-_HTEN = r"ho\s*,?\s*chu\s*dem\s*,?\s*(?:va\s*)?ten"
+_HTEN = r"ho\s*[,.]?\s*chu\s*dem\s*[,.]?\s*(?:va\s*)?ten"
 # Longer labels first: the first pattern to claim a stretch of a line wins it.
 LABELS: tuple[Label, ...] = (
     _label(_HTEN + r"\s*nguoi\s*di\s*khai\s*sinh", "ho_ten_nguoi_di_khai_sinh", "name"),
@@ -152,7 +152,7 @@ LABELS: tuple[Label, ...] = (
            below=True),
     _label(r"(?:ho\s*va\s*)?ten\s*/\s*full\s*name", "ho_ten", "name", bare=True, below=True),
     _label(_HTEN, "ho_ten", "name"),
-    _label(r"ngay\s*,?\s*thang\s*,?\s*nam\s*sinh(?:\s*/\s*date\s*of\s*birth)?", "ngay_sinh",
+    _label(r"ngay\s*[,.]?\s*thang\s*[,.]?\s*nam\s*sinh(?:\s*/\s*date\s*of\s*birth)?", "ngay_sinh",
            "date", bare=True, below=True),
     _label(r"ngay\s*sinh\s*/\s*date\s*of\s*birth", "ngay_sinh", "date", bare=True, below=True),
     _label(r"ghi\s*bang\s*chu", "ngay_sinh_bang_chu", "text"),
@@ -175,14 +175,14 @@ LABELS: tuple[Label, ...] = (
     _label(r"dia\s*chi\s*thuong\s*tru", "noi_thuong_tru", "address"),
     _label(r"noi\s*cu\s*tru(?:\s*/\s*place\s*of\s*residence)?", "noi_cu_tru", "address",
            below=True),
-    _label(r"ngay\s*,?\s*thang\s*,?\s*nam\s*dang\s*ky", "ngay_dang_ky", "date"),
-    _label(r"ngay\s*,?\s*thang\s*,?\s*nam\s*het\s*han(?:\s*/\s*date\s*of\s*expiry)?",
+    _label(r"ngay\s*[,.]?\s*thang\s*[,.]?\s*nam\s*dang\s*ky", "ngay_dang_ky", "date"),
+    _label(r"ngay\s*[,.]?\s*thang\s*[,.]?\s*nam\s*het\s*han(?:\s*/\s*date\s*of\s*expiry)?",
            "co_gia_tri_den", "date"),
     _label(r"co\s*gia\s*tri\s*den(?:\s*/\s*date\s*of\s*exp\w*)?", "co_gia_tri_den", "date"),
-    _label(r"ngay\s*,?\s*thang\s*,?\s*nam\s*cap(?:\s*/\s*date\s*of\s*issue)?", "ngay_cap",
+    _label(r"ngay\s*[,.]?\s*thang\s*[,.]?\s*nam\s*cap(?:\s*/\s*date\s*of\s*issue)?", "ngay_cap",
            "date"),
-    _label(r"ngay\s*,?\s*th\w*\s*,?\s*nam\s*/\s*date\s*,?\s*month\s*,?\s*year", "ngay_cap",
-           "date"),
+    _label(r"ngay\s*[,.]?\s*th\w*\s*[,.]?\s*nam\s*/\s*date\s*[,.]?\s*month\s*[,.]?\s*year",
+           "ngay_cap", "date"),
     _label(r"dac\s*diem\s*nhan\s*dang(?:\s*/\s*personal\s*identification)?",
            "dac_diem_nhan_dang", "text"),
     _label(r"tinh\s*trang\s*hon\s*nhan", "tinh_trang_hon_nhan", "text"),
@@ -283,6 +283,16 @@ def _name_tail(prev: Line, nxt: Line) -> bool:
     return nxt.top - (prev.top + prev.height) < 1.2 * prev.height
 
 
+_LEADER_CHARS = " .…·,;-_–—~"
+
+
+def _blank_label(line: Line) -> bool:
+    """A form's next item with its blank left empty ("8. Nơi tạm trú: ……"): a label
+    ending in ":" with nothing but fill-in dots after it — not a value of the label above."""
+    text = line.text.rstrip(_LEADER_CHARS)
+    return text.endswith(":") and any(c.isalpha() for c in text)
+
+
 def extract_lines(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
     """Every labelled value of a page, in reading order, with the person context applied."""
     found: list[Candidate] = []
@@ -309,7 +319,7 @@ def extract_lines(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
             raw, words = _value_span(line, hit.end, stop)
             k = i
             if not raw and hit.label.below and i + 1 < len(lines) \
-                    and not _find_labels(lines[i + 1]):
+                    and not _find_labels(lines[i + 1]) and not _blank_label(lines[i + 1]):
                 k = i + 1
                 raw, words = lines[k].text, list(lines[k].words)
                 used.add(k)

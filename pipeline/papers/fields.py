@@ -47,6 +47,7 @@ from pipeline.papers.qr import CardQr
 from pipeline.papers.reference import ETHNIC_GROUPS
 from pipeline.papers.subject import settle_subject
 from pipeline.papers.validate import (
+    PERSONAL_ID,
     Problem,
     check_choice,
     check_date,
@@ -124,7 +125,11 @@ class Document:
             pid, name = self.fields.get("so_dinh_danh" + suffix), \
                 self.fields.get("ho_ten" + suffix)
             if pid or name:
-                pid_value = pid.value if pid and UNREAD not in pid.value else None
+                # a partly read ID, one not read in full or an old 9-digit CMND number is
+                # no CCCD to export
+                pid_value = pid.value if pid and UNREAD not in pid.value \
+                    and PERSONAL_ID.match(pid.value) \
+                    and not any(p.code == "unreadable" for p in pid.problems) else None
                 return pid_value, (name.value if name else None)
         return None, None
 
@@ -408,8 +413,10 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
                 fields[target] = fv
             continue
         value = _normalise(cand)
-        if value is None:
-            continue
+        if value is None or (not any(c.isalnum() for c in value)
+                             and value.strip() not in ("-", "–", "—", "/")):
+            continue  # a fill-in line's dots or dashes: the blank left empty (a lone
+            # printed "-" or "/" is a value: nothing to declare)
         fields[target] = _reconcile(target, cand, value)
     _cross_check_header(fields)
     if doc.doc_type == "can_cuoc":

@@ -8,11 +8,17 @@ Sources (see ``ocr_models/data/README.md`` for licences):
 * digits rendered from the free fonts installed here (DejaVu, Liberation, Noto), with
   stamp and numbering-machine wear (broken strokes, uneven ink, speckle, blur, 1-bit);
 * a "not a digit" class: letters and marks rendered from the same fonts (what sits at the
-  edges of a slot: "Số", ":", the code's letters, dots of fill-in lines).
+  edges of a slot: "Số", ":", the code's letters, dots of fill-in lines);
+* ID-box cells (``box_cells.py``): the MNIST digits written into drawn rows of printed
+  boxes, scanned, and cut out again by the ID-box reader's own code, with what its line
+  removal leaves (rule stubs, strokes cut where they crossed a rule); what empty cells
+  leave is "not a digit".
 
 Every sample goes through :func:`ocr_models.digits.normalise`, the function inference uses.
-The held-out set is 15 % of MNIST and UCI, plus every rendering from the held-out font
-families (Liberation Mono, Noto Serif), so it measures fonts the model never saw.
+The held-out set is 15 % of MNIST (:func:`held_out_mnist`, the split the test
+generator's handwriting is taken from) and of UCI, plus every rendering from the held-out
+font families (Liberation Mono, Noto Serif), so it measures fonts the model never saw, and
+box cells written with the held-out MNIST digits only.
 
     python scripts/digits/build_data.py /work/scratch/digits
 """
@@ -29,13 +35,19 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from box_cells import box_cell_samples, elastic  # noqa: E402
+
 from ocr_models.digits import REJECT, normalise  # noqa: E402
 
 SEED = 14
+HELD_SHARE = 0.15
 HELD_OUT_FONTS = ("LiberationMono", "NotoSerif-")
 # letters that could pass for a digit (O o I l S B Z g q b G) are left out
 NOT_DIGITS = "ốỐQĐCTUNDTrKHVPXaăâcdđeêhkmnprtuưvxyAEFHJKLMNRVWXY:;-"
-SOURCES = ("mnist", "uci", "font", "reject")
+SOURCES = ("mnist", "uci", "font", "reject", "cell")
+CELL_COPIES = 2  # box-cell samples per MNIST training digit
+FONT_COPIES = 22  # renderings per digit and font (stamped and printed numbers)
 
 
 def fonts() -> list[str]:
@@ -56,6 +68,13 @@ def mnist(data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
         xs.append(imgs)
         ys.append(np.full(len(imgs), d))
     return np.concatenate(xs), np.concatenate(ys)
+
+
+def held_out_mnist(n: int) -> np.ndarray:
+    """Which of the ``n`` MNIST digits (files 0.json … 9.json in order) are held out: the
+    first draw of ``default_rng(SEED)``. ``heldout_sheet.py`` takes the test generator's
+    handwriting from this split, and a test checks it; never change it."""
+    return np.random.default_rng(SEED).random(n) < HELD_SHARE
 
 
 def uci() -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +134,8 @@ def augment_hand(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     another slant."""
     big = cv2.resize(img, (56, 56), interpolation=cv2.INTER_LINEAR)
     big = np.pad(big, 8)
+    if rng.random() < 0.5:
+        big = elastic(big, rng, alpha=rng.uniform(0.8, 2.0), sigma=5.0)
     return wear(big, rng, stamp=False)
 
 
@@ -134,7 +155,7 @@ def cross_seven(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def main(data_dir: Path) -> None:
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(SEED + 1)  # (the MNIST split has its own draw)
     xs: list[np.ndarray] = []
     ys: list[int] = []
     src: list[int] = []
@@ -146,8 +167,10 @@ def main(data_dir: Path) -> None:
         src.append(SOURCES.index(source))
         test.append(held)
 
-    for name, (imgs, labels), copies in (("mnist", mnist(data_dir), 3), ("uci", uci(), 1)):
-        held = rng.random(len(imgs)) < 0.15
+    digits = mnist(data_dir)
+    for name, (imgs, labels), copies in (("mnist", digits, 3), ("uci", uci(), 1)):
+        held = held_out_mnist(len(imgs)) if name == "mnist" else \
+            rng.random(len(imgs)) < HELD_SHARE
         for img, label, h in zip(imgs, labels, held, strict=True):
             if img.shape[0] == 8:
                 img = cv2.resize(img, (24, 24), interpolation=cv2.INTER_CUBIC)
@@ -161,10 +184,17 @@ def main(data_dir: Path) -> None:
                 if label == 1 and rng.random() < 0.5:  # "1" as a bare slanted stroke
                     aug = augment_hand(_slash(rng), rng)
                 add(aug, int(label), name, False)
+    imgs, labels = digits
+    held = held_out_mnist(len(imgs))
+    for copy in range(CELL_COPIES + 1):
+        part = held if copy == 0 else ~held  # the held-out digits in cells once
+        order = rng.permutation(np.nonzero(part)[0])
+        for glyph, label in box_cell_samples(imgs[order], labels[order], rng):
+            add(glyph, label, "cell", copy == 0)
     for font in fonts():
         held = any(k in Path(font).name for k in HELD_OUT_FONTS)
         for digit in range(10):
-            for _ in range(14):
+            for _ in range(FONT_COPIES):
                 ink = wear(render(font, str(digit), int(rng.integers(28, 56))), rng,
                            stamp=rng.random() < 0.6)
                 if digit == 7 and rng.random() < 0.2:

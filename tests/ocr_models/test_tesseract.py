@@ -65,3 +65,60 @@ def test_orientation_prefers_upright_text() -> None:
 def test_fewer_than_two_crops(count: int) -> None:
     crops = [_crop(LINES[:1], 30)] * count
     assert len(TesseractEngine().recognize_many(crops, dpis=[201] * count, line=True)) == count
+
+
+@pytest.fixture
+def backend(monkeypatch):
+    """Switch the Tesseract backend for one test (``inproc`` or ``cli``)."""
+    from ocr_models import tesseract
+
+    def use(name: str) -> None:
+        monkeypatch.setenv(tesseract.BACKEND_ENV, name)
+        tesseract._inprocess.cache_clear()
+        tesseract._probe.cache_clear()
+
+    yield use
+    monkeypatch.delenv(tesseract.BACKEND_ENV, raising=False)
+    tesseract._inprocess.cache_clear()
+    tesseract._probe.cache_clear()
+
+
+def test_in_process_and_program_read_alike(backend) -> None:
+    """The library in process and the program read the same words, boxes and
+    confidences (the program runs on the same libtesseract), page and crops alike."""
+    from ocr_models import tesseract
+
+    page, crops = _crop(LINES, 34), [_crop((t,), 30) for t in LINES]
+    readings = {}
+    for mode in ("inproc", "cli"):
+        backend(mode)
+        assert (tesseract._inprocess() is not None) == (mode == "inproc")
+        engine = TesseractEngine()
+        readings[mode] = [engine.recognize(page, dpi=201),
+                          *engine.recognize_many(crops, dpis=[150, 201, 240], line=True)]
+    for inproc, program in zip(readings["inproc"], readings["cli"], strict=True):
+        _same(inproc, program)
+    assert "Nguyễn Thị Hồng Nhung" in readings["inproc"][0].text
+
+
+def test_in_process_runaway_page_is_stopped(backend) -> None:
+    """A page that takes longer than the engine's time limit is an engine error, as a
+    timed-out program is: the batch goes on."""
+    from ocr_models import tesseract
+    from ocr_models.base import OcrEngineError
+
+    backend("inproc")
+    assert tesseract._inprocess() is not None
+    page = np.vstack([_crop(LINES, 30)] * 12)
+    engine = TesseractEngine(timeout=0.001)
+    with pytest.raises(OcrEngineError, match="timed out"):
+        engine.recognize(page)
+
+
+def test_tsv_rows_parse_as_pytesseract_gives_them() -> None:
+    from ocr_models.tesseract import _parse_tsv
+
+    data = _parse_tsv("1\t1\t0\t0\t0\t0\t0\t0\t10\t10\t-1\t\n"
+                      "5\t1\t1\t1\t1\t1\t3\t4\t5\t6\t91.5\t2024\n")
+    assert data["text"] == ["", "2024"] and data["conf"] == [-1, 91]
+    assert data["left"] == [0, 3] and data["line_num"] == [0, 1]

@@ -6,6 +6,11 @@ declaration): printed labels and values, and after an ID label ("Số định da
 handwritten digit, on the label's line or on the next one; sometimes a second row for the
 householder's ID.
 
+``layout`` varies how the ID is asked for: ``"boxes"`` (the row of 12 boxes above),
+``"cmnd9"`` (an old 9-digit CMND number into a row of 9 boxes), ``"freehand"`` (no boxes:
+the number written freehand on a printed fill-in line of dots, dashes or a rule, on the
+label's line or on the next one) and ``"blank"`` (that fill-in line left empty: no value).
+
 The handwriting is MNIST digits that the digit model was never trained on
 (``tests/data/handdigits/mnist_heldout.npz``, written by
 ``scripts/digits/heldout_sheet.py`` from the model's held-out split): in blue or black
@@ -115,9 +120,36 @@ def _box_row(page: Page, x: float, bottom: float, pitch: int, height: int, n: in
     return cells
 
 
-def render_idbox_form(rng: random.Random, dpi: int = 300
+LAYOUTS = ("boxes", "cmnd9", "freehand", "blank")
+
+
+def _fill_in_line(page: Page, x0: float, x1: float, baseline: float, cap: float, kind: str,
+                  color: tuple[int, int, int]) -> None:
+    """A printed fill-in line from x0 to x1 on the baseline: dots ("……"), dashes or a
+    rule ("____")."""
+    def op(img: Image.Image, draw: ImageDraw.ImageDraw) -> None:
+        if kind == "rule":
+            t = max(1, round(cap * 0.06))
+            draw.rectangle((x0, baseline + 1, x1, baseline + t), fill=color)
+            return
+        step = cap * (0.38 if kind == "dots" else 0.7)
+        r = max(1.0, cap * 0.07)
+        x = x0
+        while x < x1:
+            if kind == "dots":
+                draw.ellipse((x - r, baseline - 2 * r, x + r, baseline), fill=color)
+            else:
+                draw.rectangle((x, baseline - cap * 0.4, x + step * 0.55,
+                                baseline - cap * 0.4 + max(1, round(cap * 0.07))), fill=color)
+            x += step
+
+    page.ops.append(op)
+
+
+def render_idbox_form(rng: random.Random, dpi: int = 300, layout: str = "boxes"
                       ) -> tuple[Image.Image, str, dict[str, str], list[IdBoxTruth]]:
-    """A clean filled form: (RGB image, printed text, printed field values, box rows)."""
+    """A clean filled form: (RGB image, printed text, printed field values, ID rows; a
+    ``"blank"`` row's value is "")."""
     st = Style.draw(rng)
     home = random_place(rng)
     issuer = commune_issuer(home)
@@ -141,6 +173,12 @@ def render_idbox_form(rng: random.Random, dpi: int = 300
               "gioi_tinh": person.sex}
 
     def id_row(number: str, label: str, key: str, pid: str) -> None:
+        if layout in ("freehand", "blank"):
+            return written_row(number, label, key, pid)
+        if layout == "cmnd9":  # an old 9-digit identity card number
+            pid = str(rng.randrange(1, 4)) + "".join(str(rng.randrange(10)) for _ in range(8))
+            owner = " của chủ hộ" if label.endswith("chủ hộ") else ""
+            label = rng.choice(("Số CMND", "Số CMND/CCCD", "Số chứng minh nhân dân")) + owner
         spans = flow.para(f"{number}. {label}:", **para_kw)
         x_end, baseline = spans[-1][1], spans[-1][2]
         cap = page.pt(st.body) * 0.7
@@ -158,6 +196,41 @@ def render_idbox_form(rng: random.Random, dpi: int = 300
         cells = _box_row(page, x, bottom, pitch, height, len(pid), thick, box_color)
         for cell, digit in zip(cells, pid, strict=True):
             page.ops.append(_digit_op(cell, int(digit), rng, pen, pitch, rng.random() < 0.15))
+        rows.append(IdBoxTruth(key, pid, cells))
+
+    def written_row(number: str, label: str, key: str, pid: str) -> None:
+        """The label, then a fill-in line (on its line, or the next one when the label
+        ends the line) with the number written freehand on it (or left blank)."""
+        cap = page.pt(st.body) * 0.7
+        spans = flow.para(f"{number}. {label}:", **para_kw)
+        x_end, baseline = spans[-1][1], spans[-1][2]
+        kind = rng.choice(("dots", "dots", "dots", "dashes", "rule"))
+        color = (22, 22, 26)
+        if rng.random() < 0.3:  # the fill-in line on the next line
+            x = flow.x0 + page.mm(rng.uniform(0, 8))
+            baseline = round(flow.y + page.pt(st.body) * 0.93 + page.mm(1))
+            flow.y = round(baseline + page.mm(3))
+        else:
+            x = x_end + page.mm(rng.uniform(1.0, 2.5))
+            flow.y = max(flow.y, round(baseline + page.mm(3)))
+        _fill_in_line(page, x, flow.x1, baseline, cap, kind, color)
+        if layout == "blank":
+            rows.append(IdBoxTruth(key, ""))
+            return
+        cell_h = cap * rng.uniform(1.4, 2.0)  # a digit is 0.62–0.92 of it
+        pitch = cell_h * rng.uniform(0.5, 0.7)
+        groups = rng.random() < 0.3  # "079 203 001 234"
+        xx = x + page.mm(rng.uniform(1, 8))
+        lift = cap * rng.uniform(-0.1, 0.25)  # above the dots, or sitting on them
+        cells = []
+        for k, digit in enumerate(pid):
+            if groups and k and k % 3 == 0:
+                xx += pitch * 0.6
+            bottom = baseline - lift + rng.uniform(-0.08, 0.08) * cell_h
+            cell = (round(xx), round(bottom - cell_h), round(xx + pitch), round(bottom))
+            cells.append(cell)
+            page.ops.append(_digit_op(cell, int(digit), rng, pen, round(pitch), False))
+            xx += pitch * rng.uniform(0.9, 1.1)
         rows.append(IdBoxTruth(key, pid, cells))
 
     flow.para(kv("1. Họ, chữ đệm và tên", person.name_upper, "b"), **para_kw)
@@ -195,14 +268,17 @@ class IdBoxScan:
     rows: list[IdBoxTruth]
 
 
-def make_idbox_scan(seed: int, *, dpi: int | None = None, bilevel: bool | None = None
-                    ) -> IdBoxScan:
-    """One scanned form (every random choice from ``random.Random(seed)``)."""
+def make_idbox_scan(seed: int, *, dpi: int | None = None, bilevel: bool | None = None,
+                    layout: str = "boxes") -> IdBoxScan:
+    """One scanned form (every random choice from ``random.Random(seed)``; ``layout`` one
+    of :data:`LAYOUTS`)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}")
     rng = random.Random(seed)
     dpi_ = rng.choice((150, 200, 200, 300))
     bilevel_ = rng.random() < 0.4
     dpi, bilevel = dpi or dpi_, bilevel_ if bilevel is None else bilevel
-    image, _, fields, rows = render_idbox_form(rng, dpi)
+    image, _, fields, rows = render_idbox_form(rng, dpi, layout)
     skew_deg = rng.uniform(-1.5, 1.5)
     scanned = degrade(image, rng, rotation=0, skew_deg=skew_deg, blur=rng.uniform(0.2, 0.8),
                       noise=rng.uniform(0, 5), lighting=rng.uniform(0, 0.15),

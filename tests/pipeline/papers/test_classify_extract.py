@@ -678,3 +678,33 @@ def test_a_shorter_sound_name_reading_is_flagged():
     father = doc.fields["ho_ten_cha"]
     assert father.needs_review
     assert "name_partial" in [p.code for p in father.problems]
+
+
+def test_blank_form_items_make_no_fields() -> None:
+    """A blank form (as the real CT01 of the development set): a label whose fill-in line
+    holds only dots or dashes makes no field, and the next item's label ("Nơi tạm trú:")
+    is not the value of a label above it that may continue on the next line."""
+    docs = build(["TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ",
+                  "1. Họ, chữ đệm và tên: ..............................",
+                  "4. Số định danh cá nhân: ........................ -",
+                  "7. Nơi thường trú:",
+                  "8. Nơi tạm trú: ..................................",
+                  "9. Nghề nghiệp: ______________"])
+    assert docs[0].doc_type == "to_khai"
+    assert docs[0].fields == {}
+    docs = build(["TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ", "7. Nơi thường trú:",
+                  "Thôn Trung, Xã Long Thạnh, Huyện Cao Lộc, Tỉnh Lạng Sơn"])
+    assert docs[0].fields["noi_thuong_tru"].value.startswith("Thôn Trung")
+
+
+def test_date_labels_read_with_periods_for_commas() -> None:
+    """The engine often reads the commas of "Ngày, tháng, năm" as periods (a generated
+    card back of fields_bench seed 11: "Ngày. tháng. năm / Date, month, year: 08/04/2024"):
+    the label is still found and its value kept."""
+    back = [CARD_BACK[0], "Ngày. tháng. năm / Date, month, year: 08/04/2024"]
+    [doc] = build(CARD_FRONT, back)
+    assert doc.fields["ngay_cap"].value == "2024-04-08"
+    [doc] = build(["TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ", "1. Họ. chữ đệm và tên: TRẦN MINH KHÔI",
+                   "2. Ngày. tháng. năm sinh: 05/03/1990"])
+    assert doc.fields["ngay_sinh"].value == "1990-03-05"
+    assert doc.fields["ho_ten"].value == "Trần Minh Khôi"

@@ -148,3 +148,58 @@ def test_label_without_boxes_keeps_its_field() -> None:
     fields = {"so_dinh_danh": FieldValue(OTHER, 0.9)}
     settle_id_boxes(fields, _facts(loose(PID)))
     assert fields["so_dinh_danh"].value == OTHER and not fields["so_dinh_danh"].problems
+
+
+def _freehand(text: str, prob: float = 0.95, engine: str = "") -> IdBoxReading:
+    """A number written freehand on the fill-in line after the label (no boxes)."""
+    return IdBoxReading("", "Số CCCD:", 0, text,
+                        tuple(0.0 if c == "?" else prob for c in text),
+                        tuple(((c, prob), ("1", 0.02)) for c in text), engine, 0.1,
+                        (300, 100, 900, 140), (50, 105, 280, 135), freehand=True)
+
+
+def test_freehand_number_not_read_in_full_is_kept_flagged_and_never_an_id() -> None:
+    """Ink written after the label, nothing valid read: the field is made with what the
+    digit model read ("?" where it was unsure), flagged handwritten and unreadable, and
+    is nobody's MaChuGiayTo — also when every glyph read was a sure digit but some are
+    missing (a "?" marks the missing part)."""
+    for text, value in (("0792030?1234", "0792030?1234"), ("07920300123", "07920300123?"),
+                        ("???????", "???????")):
+        fields: dict = {}
+        settle_id_boxes(fields, _facts(_freehand(text)))
+        fv = fields["so_dinh_danh"]
+        assert fv.value == value
+        assert {"handwritten", "unreadable"} <= _codes(fv) and fv.needs_review
+        assert fv.confidence == 0.0 and portal_value("so_dinh_danh", fv.value) is None
+        assert Document("to_khai", [0], 0.9, fields).owner()[0] is None
+
+
+def test_freehand_sure_valid_id_is_taken_flagged_handwritten() -> None:
+    fields: dict = {}
+    settle_id_boxes(fields, _facts(_freehand(PID)))
+    fv = fields["so_dinh_danh"]
+    assert fv.value == PID and _codes(fv) == {"handwritten"} and fv.source == "ocr+digits"
+
+
+def test_freehand_reading_replaces_the_engine_garbage_but_not_a_valid_id() -> None:
+    """The field stage took the engine's garbage read of the handwriting ("Ø⁄2\\6 Lãi"):
+    the digit model's reading replaces it; a valid ID it read stays."""
+    fields = {"so_dinh_danh": FieldValue("Ø⁄2\\6 Lãi", 0.3)}
+    settle_id_boxes(fields, _facts(_freehand("0792030?1234", engine="Ø⁄2\\6Lãi")))
+    fv = fields["so_dinh_danh"]
+    assert fv.value == "0792030?1234" and {"handwritten", "unreadable"} <= _codes(fv)
+    fields = {"so_dinh_danh": FieldValue(OTHER, 0.9)}
+    settle_id_boxes(fields, _facts(_freehand("0792030?1234")))
+    assert fields["so_dinh_danh"].value == OTHER and not fields["so_dinh_danh"].problems
+
+
+def test_nine_box_cmnd_read_in_full_is_kept_and_never_exported_as_a_cccd() -> None:
+    fields: dict = {}
+    settle_id_boxes(fields, _facts(_row("123456789", cells=9)))
+    fv = fields["so_dinh_danh"]
+    assert fv.value == "123456789" and "handwritten" in _codes(fv)
+    assert "unreadable" not in _codes(fv)
+    assert Document("to_khai", [0], 0.9, fields).owner()[0] is None
+    fields = {}
+    settle_id_boxes(fields, _facts(_row("1234?6789", cells=9)))
+    assert "unreadable" in _codes(fields["so_dinh_danh"])
