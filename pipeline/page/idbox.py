@@ -695,6 +695,33 @@ def _leader(w: Word) -> bool:
     return bool(w.text) and all(c in _LEADERS for c in w.text)
 
 
+WRITTEN_GLYPHS = 3  # glyphs on a dotted line that make it written (a name, a place)
+
+
+def mark_written_blanks(image: np.ndarray, words: Sequence[Word], scale: float,
+                        candidates: Sequence) -> None:
+    """Field candidates whose value was read as a fill-in line's dots or dashes only
+    ("Họ và tên: ……"): ``written`` is set when the image shows writing on that line
+    (leader dots, rules and print taken out as for freehand ID numbers, at least
+    WRITTEN_GLYPHS glyphs left), i.e. the engine dropped handwriting and kept the dots.
+    The field stage then keeps the value as unread and flagged instead of dropping it;
+    a blank form's dotted lines stay blank."""
+    blanks = [c for c in candidates if c.words and not any(ch.isalnum() for ch in c.raw)]
+    if not blanks or not words:
+        return
+    if image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    cap = _page_cap(words) or float(np.median([w.height for w in words]))
+    for cand in blanks:
+        # the dots' box is low and flat: the line the writing sits on is a text line high
+        bottom = max(w.top + w.height for w in cand.words)
+        region = (min(w.left for w in cand.words),
+                  min(bottom - 1.2 * cap, min(w.top for w in cand.words)),
+                  max(w.left + w.width for w in cand.words), bottom)
+        found = _ink_glyphs(image, words, region, cap, scale)
+        cand.written = found is not None and len(found[0]) >= WRITTEN_GLYPHS
+
+
 def _fill_in_regions(label_words: Sequence[Word], words: Sequence[Word], cap: float,
                      page_width: float) -> list[tuple[float, float, float, float]]:
     """Where a value of the label is written (word coordinates, left, top, right,

@@ -174,6 +174,9 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
             result.facts.slots = slots.read_slots(ocr_input, result.words, scale)
             # a personal ID written by hand into a row of boxes after its label
             result.facts.idboxes = idbox.read_id_boxes(ocr_input, result.words, scale)
+            # a value read as a fill-in line's dots only: is anything written on them?
+            idbox.mark_written_blanks(ocr_input, result.words, scale,
+                                      result.facts.candidates)
     if options.workdir:
         result.pdf = str(_write_page(output.image(), result, options))
 

@@ -109,6 +109,9 @@ class Candidate:
     source: str = "ocr"  # ocr | mrz | qr
     alternatives: list[str] = field(default_factory=list)  # other readings of the same words
     reading: object | None = None  # a structured reading (header.NumberReading / DateReading)
+    # only a fill-in line's dots or dashes were read, yet the page image shows writing
+    # there (pipeline.page.idbox.mark_written_blanks): handwriting the engine dropped
+    written: bool = False
 
     @property
     def confidence(self) -> float:

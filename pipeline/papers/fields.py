@@ -130,7 +130,9 @@ class Document:
                 pid_value = pid.value if pid and UNREAD not in pid.value \
                     and PERSONAL_ID.match(pid.value) \
                     and not any(p.code == "unreadable" for p in pid.problems) else None
-                return pid_value, (name.value if name else None)
+                name_value = name.value if name and UNREAD not in name.value \
+                    and not any(p.code == "unreadable" for p in name.problems) else None
+                return pid_value, name_value
         return None, None
 
     def valid_until(self) -> date | None:
@@ -413,6 +415,14 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
                 fields[target] = fv
             continue
         value = _normalise(cand)
+        if cand.written and not any(c.isalnum() for c in cand.raw):
+            # dots read, writing seen on them: a handwritten value the engine dropped is
+            # kept as unread and flagged, never silently missing
+            fv = FieldValue(UNREAD, 0.0, cand.source, cand.page)
+            fv.flag(_HANDWRITTEN)
+            fv.flag(_UNREADABLE)
+            fields[target] = fv
+            continue
         if value is None or (not any(c.isalnum() for c in value)
                              and value.strip() not in ("-", "–", "—", "/")):
             continue  # a fill-in line's dots or dashes: the blank left empty (a lone

@@ -362,3 +362,28 @@ def test_dashes_the_engine_read_as_unsure_digits_are_no_reading() -> None:
         words = [*form.words, Word("3121911211911", end + 200, 620, 600, 30, conf, 1, 1, 1)]
         readings = read_id_boxes(form.image(), words)
         assert [(r.cells, r.text, r.engine_digits) for r in readings] == expected
+
+
+# -- a name or place written by hand, only the dots read -------------------------------------------
+
+
+@pytest.mark.parametrize("kind,bilevel", [("dots", False), ("dashes", True)])
+def test_writing_on_a_blank_read_as_dots_is_seen(kind: str, bilevel: bool) -> None:
+    """"Họ và tên: ……" with only the dots read (the engine dropped the handwriting): the
+    candidate is marked written when ink other than the leader sits on the line, and not
+    when the line is blank."""
+    from pipeline.page.idbox import mark_written_blanks
+    from pipeline.papers.extract import Candidate
+
+    for written in (True, False):
+        form = _Form(seed=6)
+        end = form.label(260, 600, "Họ và tên:", 1)
+        _fill_in(form, end + 20, 2200, 645, kind)
+        if written:  # a handwritten name: held-out digits stand in for cursive letters
+            _freehand(form, end + 80, 640, "3859", height=60, pitch=90)
+            _freehand(form, end + 560, 640, "0762", height=60, pitch=90)
+        dots = Word("." * 60 if kind == "dots" else "-" * 30, end + 20, 630, 2200 - end - 20,
+                    18, 0.4, 1, 1, 1)
+        cand = Candidate("ho_ten", dots.text, "name", [dots])
+        mark_written_blanks(form.image(bilevel), [*form.words, dots], 1.0, [cand])
+        assert cand.written is written

@@ -203,3 +203,21 @@ def test_nine_box_cmnd_read_in_full_is_kept_and_never_exported_as_a_cccd() -> No
     fields = {}
     settle_id_boxes(fields, _facts(_row("1234?6789", cells=9)))
     assert "unreadable" in _codes(fields["so_dinh_danh"])
+
+
+def test_a_blank_with_writing_seen_on_it_is_kept_unread_and_flagged() -> None:
+    """Only the dots of "Họ và tên: ……" read, writing seen on them by the page stage:
+    the field is kept as "?" flagged handwritten + unreadable (never silently missing)
+    and is no owner name; the same dots with nothing written make no field."""
+    from pipeline.papers.fields import build_documents
+
+    dots = Word("." * 40, 300, 120, 900, 12, 0.4, 1, 1, 1)
+    for written in (True, False):
+        cand = Candidate("ho_ten", dots.text, "name", [dots], written=written)
+        doc = build_documents(_facts(cands=[cand]))[0]
+        if written:
+            fv = doc.fields["ho_ten"]
+            assert fv.value == "?" and {"handwritten", "unreadable"} <= _codes(fv)
+            assert doc.owner() == (None, None)
+        else:
+            assert "ho_ten" not in doc.fields
