@@ -434,16 +434,25 @@ def _read_cells(image: np.ndarray, row: BoxRow, model
     filled = [g for g in glyphs if g is not None]
     if not filled:
         return "", (), ()
-    from ocr_models.digits import LABELS, REJECT, normalise
+    from ocr_models.digits import normalise
 
-    probs = model.probabilities(np.stack([normalise(g) for g in filled]))
+    return _decode(model.probabilities(np.stack([normalise(g) for g in filled])))
+
+
+def _decode(probs: np.ndarray
+            ) -> tuple[str, tuple[float, ...], tuple[tuple[tuple[str, float], ...], ...]]:
+    """The digit model's probabilities of each glyph as a reading: the text ("?" where no
+    digit reaches ID_SURE), the read digits' probabilities and each glyph's three best
+    digits."""
+    from ocr_models.digits import LABELS, REJECT
+
     text, read, choices = "", [], []
     for p in probs:
         order = [int(i) for i in np.argsort(p)[::-1]]
-        best = order[0]
-        sure = best != REJECT and p[best] >= ID_SURE
-        text += LABELS[best] if sure else "?"
-        read.append(float(p[best]) if best != REJECT else 0.0)
+        top = order[0]
+        sure = top != REJECT and p[top] >= ID_SURE
+        text += LABELS[top] if sure else UNSURE
+        read.append(float(p[top]) if top != REJECT else 0.0)
         choices.append(tuple((LABELS[i], float(p[i])) for i in order if i != REJECT)[:3])
     return text, tuple(read), tuple(choices)
 
@@ -872,10 +881,10 @@ def _read_glyphs(glyphs: list[np.ndarray], model
     """Each glyph read by the digit model (touching digits cut where the model reads the
     cut better): the text ("?" where unsure), the read digits' probabilities and each
     glyph's three best digits."""
-    from ocr_models.digits import LABELS, REJECT, normalise
+    from ocr_models.digits import REJECT, normalise
     from pipeline.page.slots import _cut
 
-    pieces: list[np.ndarray] = []
+    pieces: list[np.ndarray] = []  # the chosen cut's probabilities, glyph after glyph
     for glyph in glyphs:
         gh, gw = glyph.shape
         options = [[glyph]]
@@ -884,22 +893,13 @@ def _read_glyphs(glyphs: list[np.ndarray], model
                 cut = _cut(glyph, parts)
                 if len(cut) == parts:
                     options.append(cut)
-        best, best_score = options[0], -1.0
+        best, best_score = None, -1.0
         for option in options:
             p = model.probabilities(np.stack([normalise(g) for g in option]))
             score = float(np.exp(np.mean([np.log(max(float(q[:REJECT].max()), 1e-6))
                                           if int(np.argmax(q)) != REJECT else np.log(1e-3)
                                           for q in p])))
-            if score > best_score + (0.1 if len(option) > 1 else 0):
-                best, best_score = option, score
+            if best is None or score > best_score + (0.1 if len(option) > 1 else 0):
+                best, best_score = p, score
         pieces.extend(best)
-    probs = model.probabilities(np.stack([normalise(g) for g in pieces]))
-    text, read, choices = "", [], []
-    for p in probs:
-        order = [int(i) for i in np.argsort(p)[::-1]]
-        top = order[0]
-        sure = top != REJECT and p[top] >= ID_SURE
-        text += LABELS[top] if sure else UNSURE
-        read.append(float(p[top]) if top != REJECT else 0.0)
-        choices.append(tuple((LABELS[i], float(p[i])) for i in order if i != REJECT)[:3])
-    return text, tuple(read), tuple(choices)
+    return _decode(np.asarray(pieces))
