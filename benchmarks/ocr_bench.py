@@ -20,8 +20,9 @@ Readers:
 
 Prints CER/WER per page family for each reader, pages per minute for each, skew and
 quarter-turn accuracy and blank detection for sohoa, and peak memory of each reader's
-process tree (the benchmark samples ``/proc`` for every descendant process: the Tesseract
-processes sohoa spawns, OCRmyPDF and everything it spawns), with the targets beside them.
+process tree (the benchmark samples ``/proc`` for every descendant process: OCRmyPDF and
+everything it spawns; sohoa runs Tesseract inside its own process, so its figure to watch is
+"sohoa worker (this process)", unless ``SOHOA_TESSERACT=cli``), with the targets beside them.
 ``--real [DIR]`` adds line-by-line CER on the ``text_lines`` of ``../shared/realdev`` for
 sohoa and plain Tesseract (``benchmarks/realdev.py``).
 
