@@ -35,7 +35,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -77,11 +77,18 @@ def _probe_cli() -> tuple[str, frozenset[str]]:
 
 def tessdata_dir() -> str | None:
     """The folder of the installed language models: ``TESSDATA_PREFIX``, else where the
-    ``tesseract`` program reads them, else Debian's and the usual places."""
-    found = []
+    ``tesseract`` program reads them, else Debian's and the usual places (the program is
+    asked only when the variable does not say)."""
+    for folder in _tessdata_candidates():
+        if glob.glob(os.path.join(folder, "*.traineddata")):
+            return folder.rstrip("/") + "/"
+    return None
+
+
+def _tessdata_candidates() -> Iterator[str]:
     env = os.environ.get("TESSDATA_PREFIX")
     if env:
-        found += [env, os.path.join(env, "tessdata")]
+        yield from (env, os.path.join(env, "tessdata"))
     exe = shutil.which(pytesseract.pytesseract.tesseract_cmd)
     if exe:
         try:
@@ -89,15 +96,11 @@ def tessdata_dir() -> str | None:
                                      timeout=30, check=False).stdout
             m = re.search(r'languages in "([^"]+)"', listing)
             if m:
-                found.append(m.group(1))
+                yield m.group(1)
         except (OSError, subprocess.SubprocessError):
             pass
-    found += sorted(glob.glob("/usr/share/tesseract-ocr/*/tessdata"), reverse=True)
-    found += ["/usr/share/tessdata", "/usr/local/share/tessdata"]
-    for folder in found:
-        if glob.glob(os.path.join(folder, "*.traineddata")):
-            return folder.rstrip("/") + "/"
-    return None
+    yield from sorted(glob.glob("/usr/share/tesseract-ocr/*/tessdata"), reverse=True)
+    yield from ("/usr/share/tessdata", "/usr/local/share/tessdata")
 
 
 class _InProcess:
