@@ -535,6 +535,38 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert conn.execute(text("SELECT 1")).scalar() == 1
 
 
+def test_connections_opening_a_new_database_together_all_succeed(tmp_path: Path) -> None:
+    """Switching a new file to WAL needs it alone, and SQLite can refuse that at once
+    instead of waiting on its busy timeout: processes opening a new database together
+    failed now and then (seen in CI's concurrent migrations, ~1.5 % of rounds here)."""
+    import threading
+
+    from reuse_index.db import connect, make_engine
+
+    failed: list[BaseException] = []
+    for round_ in range(300):
+        url = f"sqlite:///{tmp_path / f'{round_}.db'}"
+        start = threading.Barrier(8)
+
+        def open_one(url: str = url, start: threading.Barrier = start) -> None:
+            engine = make_engine(url)
+            start.wait()
+            try:
+                with connect(engine) as conn:
+                    assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            except BaseException as exc:  # noqa: BLE001 - collected and reported below
+                failed.append(exc)
+            finally:
+                engine.dispose()
+
+        threads = [threading.Thread(target=open_one) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not failed, failed[:3]
+
+
 def test_a_refused_attach_is_said_in_vietnamese_or_english_from_its_code() -> None:
     from reuse_index import refusal, refusal_text
 
