@@ -164,6 +164,7 @@ def check_date(value: date, kind: str, today: date | None = None) -> list[Proble
 # -- personal ID ----------------------------------------------------------------------------------
 
 PERSONAL_ID = re.compile(r"^\d{12}$")
+OLD_ID_CARD = re.compile(r"^\d{9}$")  # a CMND number, still found on older papers
 
 
 def century_digit(born_year: int, sex: str | None) -> set[int]:
@@ -182,6 +183,9 @@ def century_digit(born_year: int, sex: str | None) -> set[int]:
 def check_personal_id(value: str, born: date | None = None, birth_year: int | None = None,
                       sex: str | None = None) -> list[Problem]:
     """Structure of a 12-digit personal ID, cross-checked with the paper's birth data."""
+    if OLD_ID_CARD.match(value):  # same code: not a personal ID, said for what it is
+        return [Problem("id_format", "Số CMND cũ (9 chữ số), chưa phải số định danh 12 chữ số",
+                        "an old 9-digit ID card (CMND) number, not a 12-digit personal ID")]
     if not PERSONAL_ID.match(value):
         return [Problem("id_format", "Số định danh phải gồm đúng 12 chữ số",
                         "personal ID must be exactly 12 digits")]

@@ -225,6 +225,12 @@ def test_check_personal_id_format(pid):
     assert codes(check_personal_id(pid, date(1990, 3, 5), sex="Nam")) == ["id_format"]
 
 
+def test_an_old_9_digit_id_card_number_is_said_for_what_it_is():
+    problems = check_personal_id("012345678", date(1990, 3, 5), sex="Nam")
+    assert codes(problems) == ["id_format"]
+    assert "CMND" in problems[0].vi and "CMND" in problems[0].en
+
+
 @pytest.mark.parametrize("province", ["000", "003", "005", "047", "097", "999"])
 def test_check_personal_id_unknown_province(province):
     problems = check_personal_id(make_id(province), date(1990, 3, 5), sex="Nam")
