@@ -79,20 +79,32 @@ class PdfAWriter(IncrementalPdfFileWriter):
             self.update_container(metadata)
 
 
+TIGHT_MARGIN_HEX = 64  # hex digits (32 bytes) beyond a dry run's container, without a TSA
+
+
 async def sign_with_time(pdf_signer: signers.PdfSigner, writer: IncrementalPdfFileWriter,
                           output: io.BufferedIOBase, *, when: datetime, text: str,
-                          reserved: int | None) -> int:
+                          reserved: int | None, tight: bool = True) -> int:
     """pyHanko's ``async_sign_pdf``, with the signing time fixed to ``when``.
 
     The same time goes into the signature dictionary (/M) and the visible text, so what
     the reader sees and what the signature says never differ. ``reserved``: bytes for the
-    signature container (estimated with a dry run when ``None``); returned.
+    signature container (estimated with a dry run when ``None``, to the dry run's size and
+    ``TIGHT_MARGIN_HEX`` when ``tight`` and there is no time-stamp authority, else with
+    pyHanko's 50 % margin); returned.
     """
     session = pdf_signer.init_signing_session(writer)
     session.system_time = when
     validation_info = await session.perform_presign_validation(writer)
     if reserved is None:
-        reserved = await session.estimate_signature_container_size(validation_info)
+        # pyHanko reserves 50 % more than a dry run's container for a time-stamp
+        # authority's answer, whose size varies; without one only an ECDSA signature's DER
+        # length can (by a few bytes), so the dry run's size and a small margin do.
+        tight = tight and session.timestamper is None
+        reserved = await session.estimate_signature_container_size(validation_info,
+                                                                   tight=tight)
+        if tight:
+            reserved += TIGHT_MARGIN_HEX
     tbs = session.prepare_tbs_document(validation_info=validation_info,
                                        bytes_reserved=reserved,
                                        appearance_text_params={"sohoa_text": text})

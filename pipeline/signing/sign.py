@@ -117,6 +117,28 @@ class AgencySigner:
     async def _sign_stream(self, pdf_in: io.BufferedIOBase, pdf_out: io.BufferedIOBase, *,
                            texts: tuple[str, ...], when: datetime, reason: str) -> str:
         try:
+            return await self._sign_once(pdf_in, pdf_out, texts=texts, when=when,
+                                         reason=reason, tight=True)
+        except PyHankoSigningError as exc:
+            if "larger than expected" not in str(exc):
+                raise SigningError(f"pyHanko refused to sign: {exc}") from exc
+        # A token whose signature outgrew the dry run's (a key larger than it assumed):
+        # once more, with pyHanko's 50 % margin, kept for the next documents.
+        log.warning("signature larger than its dry run; signing again with a wider margin")
+        self._reserved = None
+        pdf_in.seek(0)
+        pdf_out.seek(0)
+        pdf_out.truncate()
+        try:
+            return await self._sign_once(pdf_in, pdf_out, texts=texts, when=when,
+                                         reason=reason, tight=False)
+        except PyHankoSigningError as exc:
+            raise SigningError(f"pyHanko refused to sign: {exc}") from exc
+
+    async def _sign_once(self, pdf_in: io.BufferedIOBase, pdf_out: io.BufferedIOBase, *,
+                         texts: tuple[str, ...], when: datetime, reason: str,
+                         tight: bool) -> str:
+        try:
             writer = PdfAWriter(pdf_in)
             writer.modified_at = when
             if writer.prev.encrypted:
@@ -133,13 +155,11 @@ class AgencySigner:
                 new_field_spec=fields.SigFieldSpec(name, on_page=0, box=stamp.box))
             reserved = await sign_with_time(pdf_signer, writer, pdf_out, when=when,
                                              text="\n".join(stamp.lines),
-                                             reserved=self._reserved)
+                                             reserved=self._reserved, tight=tight)
             if self._timestamper is None:  # without a TSA the size never changes
                 self._reserved = reserved
-        except SigningError:
+        except (SigningError, PyHankoSigningError):
             raise
-        except PyHankoSigningError as exc:
-            raise SigningError(f"pyHanko refused to sign: {exc}") from exc
         except Exception as exc:  # unreadable or damaged PDF structure
             raise SigningError(
                 f"cannot sign this PDF: {type(exc).__name__}: {exc}",

@@ -669,3 +669,35 @@ def test_validation_keeps_its_event_loop_sound(signed: tuple[Path, signing.Signa
     monkeypatch.setattr(sig_verify, "async_validate_pdf_signature", real)
     assert verify_pdf(path, trust_roots=config.trust_roots) == expected
     assert verify_pdf(path, trust_roots=config.trust_roots) == expected
+
+
+# --------------------------------------------------------------------------- reserved space
+
+
+def _unused_reserved_bytes(data: bytes) -> int:
+    """Bytes of the signature's /Contents left as zero padding after the CMS container."""
+    a, b, c, _ = byte_range(data)
+    hex_body = data[a + b + 1:c - 1]
+    return (len(hex_body) - len(hex_body.rstrip(b"0"))) // 2
+
+
+def test_signature_reserves_little_more_than_it_needs(
+        signed: tuple[Path, signing.SignatureInfo]) -> None:
+    """Without a time-stamp authority the container's size is known from a dry run:
+    pyHanko's 50 % margin (kilobytes of zeros in every stored PDF) is not needed."""
+    path, _ = signed
+    assert _unused_reserved_bytes(path.read_bytes()) <= 64
+
+
+def test_a_signature_larger_than_its_dry_run_is_signed_again_with_room(
+        config: SigningConfig, pdfa: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token whose real signature outgrows the dry run's estimate (a key larger than
+    pyHanko assumed) still signs: once more with the wide margin, kept for the next."""
+    monkeypatch.setattr(adapt, "TIGHT_MARGIN_HEX", -200)  # the tight estimate falls short
+    with load_signer(config) as fresh:
+        for name in ("one.pdf", "two.pdf"):
+            fresh.sign_pdf(pdfa, tmp_path / name, agency_name=AGENCY)
+            report = verify_pdf(tmp_path / name, trust_roots=config.trust_roots)
+            assert report.ok, report.problems
+            assert _unused_reserved_bytes((tmp_path / name).read_bytes()) > 100
