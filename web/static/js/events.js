@@ -98,8 +98,9 @@ export function eventRow(e, columns, testid, opts) {
       : null,
   }, columns.map((c) => {
     const [label, get, cls] = EVENT_COLUMNS[c];
-    return h('td', { class: cls || null, 'data-label': label, title: c === 'detail'
-      ? JSON.stringify(e.detail || {}) : null }, get(e, opts || {}));
+    const raw = c === 'detail' && e.detail && Object.keys(e.detail).length
+      ? JSON.stringify(e.detail) : null; // no "{}" tooltip on an event without details
+    return h('td', { class: cls || null, 'data-label': label, title: raw }, get(e, opts || {}));
   }));
 }
 
