@@ -82,7 +82,9 @@ def test_reindex_reads_the_text_back_from_the_signed_pdfs(home: Path, birth: dic
     code, found, _ = _run(capsys, "search", "--text", "giay khai sinh", "--json")
     assert code == 0 and [d["id"] for d in found] == [birth["id"]]
     with index(home) as idx:
-        assert "Trần Minh Khôi" in (idx.texts([birth["id"]])[birth["id"]] or "")
+        read_back = idx.texts([birth["id"]])[birth["id"]] or ""
+    assert "Trần Minh Khôi" in read_back
+    assert "Bản sao điện tử" not in read_back  # the signature's stamp is not the paper's text
     code, report, _ = _run(capsys, "reindex", "--json")  # nothing left to do
     assert code == 0 and report["indexed"] == 0
 
@@ -117,3 +119,14 @@ def test_an_erased_paper_is_gone_from_the_text_index(home: Path, birth: dict,
                                  "VALUES ('integrity-check', 1)")
         assert (left, words) == (dict.fromkeys(left, 0), 0)
     assert _run(capsys, "search", "--text", "khai sinh")[0] == 1
+
+
+def test_unsigned_revision_is_the_pdf_before_its_first_signature() -> None:
+    from warehouse.reindex import unsigned_revision
+
+    original = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    signed = original + b"2 0 obj\n<</ByteRange [0 10 20 30]>>\nendobj\n%%EOF\n"
+    twice = signed + b"3 0 obj\n<</ByteRange [0 40 50 60]>>\nendobj\n%%EOF\n"
+    assert unsigned_revision(signed) == original
+    assert unsigned_revision(twice) == original
+    assert unsigned_revision(original) == original  # nothing signed: the whole file

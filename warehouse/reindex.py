@@ -4,6 +4,8 @@ Documents indexed before full-text search existed have their owner, fields and n
 indexed by the index's migration, but not their OCR text: the index never kept it. The
 text is in the signed PDF's text layer, so it is read back from there (``pdftotext``),
 from a copy whose SHA-256 matches the index (a damaged file is reported, not indexed).
+Only the revision before the first signature is read: a signature's visible stamp
+("Bản sao điện tử", the agency, the time) is no text of the paper.
 Only documents still without text are read unless ``everything`` is asked; a run that
 stops half-way is simply run again.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -78,7 +81,7 @@ def _one(warehouse: Warehouse, doc_id: str, pdf: Path) -> str | None:
         return "object missing"
     if hashlib.sha256(data).hexdigest() != record.pdf_sha256:
         return "sha256 mismatch"
-    pdf.write_bytes(data)
+    pdf.write_bytes(unsigned_revision(data))
     try:
         text = pdf_text(pdf)
     except SohoaError as exc:
@@ -87,3 +90,19 @@ def _one(warehouse: Warehouse, doc_id: str, pdf: Path) -> str | None:
              for page in text.split("\f")]
     warehouse.index.set_text(doc_id, "\n\n".join(p for p in pages if p))
     return None
+
+
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[")
+_EOF = re.compile(rb"%%EOF[ \t]*(?:\r\n|\r|\n)?")
+
+
+def unsigned_revision(data: bytes) -> bytes:
+    """The PDF as it was before its first signature: a signature is an incremental update
+    after the document's ``%%EOF``, so the bytes up to the last ``%%EOF`` before the first
+    signature dictionary are the whole unsigned document. An unsigned PDF, or one where
+    no such marker is found, is returned whole."""
+    first = _BYTE_RANGE.search(data)
+    if first is None:
+        return data
+    ends = [m.end() for m in _EOF.finditer(data, 0, first.start())]
+    return data[:ends[-1]] if ends else data
