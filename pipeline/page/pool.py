@@ -4,20 +4,28 @@ Pages of all input files form one stream of :class:`~pipeline.page.intake.PageRe
 executor runs :func:`~pipeline.page.process.process_page` on them with a bounded number in
 flight (memory stays flat for a 500-page PDF) and yields results in input order. One
 level of parallelism only: one page per process, Tesseract single-threaded.
+
+Tesseract runs inside the page workers (ocr_models/tesseract.py), so a crash in the
+library (an ``ASSERT_HOST`` abort) kills its worker and breaks the pool. ``PagePool``
+starts a new pool then; the pages that were in flight are read again one at a time, and a
+page that kills a worker a second time is reported as that page's error: the rest of the
+run goes on.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from common.errors import OcrUnavailableError, SohoaError
+from common.errors import OcrUnavailableError, PageProcessingError, SohoaError
 from common.fanout import InProcessExecutor, ordered_map
 from pipeline.page.intake import PageRef, list_pages
 from pipeline.page.process import PageOptions, PageResult, engine_for, process_page
@@ -65,7 +73,46 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)
 
 
-def make_pool(workers: int | None = None) -> ProcessPoolExecutor | InProcessExecutor:
+class PagePool:
+    """A process pool that outlives its workers' deaths: ``restart`` makes a new one.
+
+    ``submit`` never raises for a broken pool: its future fails with
+    ``BrokenProcessPool`` and carries the pool's ``generation``, so that a run restarts a
+    broken pool once however many of its pages come back failed."""
+
+    def __init__(self, workers: int) -> None:
+        self._max_workers = workers
+        self.generation = 0
+        self._pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self._max_workers, initializer=_init_worker,
+                                   mp_context=multiprocessing.get_context("forkserver"))
+
+    def submit(self, fn: Callable[..., object], *args: object, **kwargs: object) -> Future:
+        generation = self.generation
+        try:
+            future = self._pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool as exc:
+            future = Future()
+            future.set_exception(exc)
+        future.sohoa_generation = generation  # type: ignore[attr-defined]
+        return future
+
+    def restart(self, generation: int) -> None:
+        """A new pool, unless the broken one (``generation``) was replaced already."""
+        if generation != self.generation:
+            return
+        log.error("a page worker died (crash in the OCR engine?); starting new workers")
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new()
+        self.generation += 1
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def make_pool(workers: int | None = None) -> PagePool | InProcessExecutor:
     """The page executor: ``workers`` processes (default: cores), in-process for 1.
 
     forkserver, not fork: a forked child inherits OpenCV's thread-pool locks mid-use and
@@ -73,12 +120,64 @@ def make_pool(workers: int | None = None) -> ProcessPoolExecutor | InProcessExec
     workers = workers or default_workers()
     if workers == 1:
         return InProcessExecutor()
-    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                               mp_context=multiprocessing.get_context("forkserver"))
+    return PagePool(workers)
+
+
+@dataclass
+class _Died:
+    """A page whose worker died (it, or another page in flight with it, broke the pool)."""
+
+    generation: int
+
+
+def _guarded(future: Future) -> Future:
+    """``future``, with a broken pool's failure turned into a ``_Died`` result."""
+    outer: Future = Future()
+
+    def settle(done: Future) -> None:
+        if done.cancelled():
+            outer.cancel()
+        elif isinstance(done.exception(), BrokenProcessPool):
+            outer.set_result(_Died(getattr(done, "sohoa_generation", 0)))
+        elif done.exception() is not None:
+            outer.set_exception(done.exception())  # type: ignore[arg-type]
+        else:
+            outer.set_result(done.result())
+
+    future.add_done_callback(settle)
+    return outer
+
+
+def map_pages(pool: Executor | PagePool | InProcessExecutor, fn: Callable[[PageRef], PageResult],
+              refs: Iterable[PageRef], *, window: int) -> Iterator[PageResult]:
+    """``fn(ref)`` for each ref on ``pool``, in order, ``window`` in flight. When a worker
+    dies, the pool is restarted and each page that was in flight is run again alone; a
+    page whose worker dies again is returned with its error, and the rest go on."""
+    for ref, result in ordered_map(lambda ref: _guarded(pool.submit(fn, ref)), refs,
+                                   window=window):
+        if isinstance(result, _Died):
+            result = _again_alone(pool, fn, ref, result.generation)
+        yield result
+
+
+def _again_alone(pool: Executor | PagePool | InProcessExecutor,
+                 fn: Callable[[PageRef], PageResult], ref: PageRef,
+                 generation: int) -> PageResult:
+    if isinstance(pool, PagePool):
+        pool.restart(generation)
+        future = pool.submit(fn, ref)
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            pool.restart(getattr(future, "sohoa_generation", pool.generation))
+    log.error("page %d of a file: its worker process died twice on it", ref.index + 1)
+    return PageResult(source=ref.source, index=ref.index, error=PageProcessingError(
+        ref.source, page=ref.index,
+        detail="the page worker died on this page (a crash in the OCR engine)"))
 
 
 def run_pages(refs: Iterable[PageRef], options: PageOptions, *, workers: int | None = None,
-              executor: Executor | None = None) -> Iterator[PageResult]:
+              executor: Executor | PagePool | None = None) -> Iterator[PageResult]:
     """Process pages in parallel and yield results in the order of ``refs``.
 
     ``executor``: a pool kept across calls (a batch); else one is made for this call."""
@@ -86,9 +185,8 @@ def run_pages(refs: Iterable[PageRef], options: PageOptions, *, workers: int | N
     pool = make_pool(workers) if own else executor
     width = 2 * (getattr(pool, "_max_workers", None) or workers or default_workers())
     try:
-        for _, result in ordered_map(lambda ref: pool.submit(process_page, ref, options),
-                                     refs, window=width):
-            yield result
+        yield from map_pages(pool, functools.partial(process_page, options=options), refs,
+                             window=width)
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
