@@ -447,7 +447,8 @@ def _run(svc: Service, jobs: Jobs, job: ScanJob, request: ScanRequest,
         originals = {str(p): sha256_file(p) for p in paths} if queued else {}
         submit([DossierJob(request, paths)], settings, warehouse.store, warehouse.index,
                options=options, summary=summary, workers=settings.scan_workers,
-               on_page=page_done, on_document=paper)
+               on_page=page_done, on_document=paper,
+               isolated=True)  # an OCR engine crash must not take the server down
         if queued:
             job.state, job.pages_total = "queued_to_workers", summary.pages
             job.message = ("Đã chuyển cho các worker xử lý; xem lại lượt tải lên này để "

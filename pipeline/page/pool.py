@@ -112,13 +112,16 @@ class PagePool:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
-def make_pool(workers: int | None = None) -> PagePool | InProcessExecutor:
-    """The page executor: ``workers`` processes (default: cores), in-process for 1.
+def make_pool(workers: int | None = None, *,
+              isolated: bool = False) -> PagePool | InProcessExecutor:
+    """The page executor: ``workers`` processes (default: cores), in-process for 1 unless
+    ``isolated`` (a long-lived process such as the web server, which a crash in the OCR
+    engine must not take down, reads pages in a worker process even with one worker).
 
     forkserver, not fork: a forked child inherits OpenCV's thread-pool locks mid-use and
     can deadlock on its first cv2 call."""
     workers = workers or default_workers()
-    if workers == 1:
+    if workers == 1 and not isolated:
         return InProcessExecutor()
     return PagePool(workers)
 

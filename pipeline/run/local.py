@@ -20,11 +20,13 @@ log = logging.getLogger(__name__)
 def run_local(jobs: list[DossierJob], scanner_factory: Callable[..., DossierScanner], *,
               workers: int | None, summary: BatchSummary,
               on_page: Callable[[PageResult, int], None] | None = None,
-              on_document: Callable[[ScannedDocument], None] | None = None) -> BatchSummary:
+              on_document: Callable[[ScannedDocument], None] | None = None,
+              isolated: bool = False) -> BatchSummary:
     """Scan every dossier here with one process pool; Ctrl-C stops after cleaning up.
-    ``on_page`` hears of each page done (and the total), ``on_document`` of each paper."""
+    ``on_page`` hears of each page done (and the total), ``on_document`` of each paper;
+    ``isolated``: pages are read in worker processes even with one worker (make_pool)."""
     total = sum(n for _, _, n in count_pages(jobs))
-    pool = make_pool(workers)
+    pool = make_pool(workers, isolated=isolated)
 
     def page_done(page: PageResult, _total: int) -> None:
         if on_page:

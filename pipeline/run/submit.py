@@ -102,9 +102,11 @@ def make_scanner(settings: Settings, store: ObjectStore, index: ReuseIndex, *,
 def submit(jobs: list[DossierJob], settings: Settings, store: ObjectStore, index: ReuseIndex,
            *, options: PageOptions, summary: BatchSummary, workers: int | None = None,
            on_page: Callable[[PageResult, int], None] | None = None,
-           on_document: Callable[[ScannedDocument], None] | None = None) -> BatchSummary:
+           on_document: Callable[[ScannedDocument], None] | None = None,
+           isolated: bool = False) -> BatchSummary:
     """Digitize ``jobs``: queued to the workers when a broker is configured (originals
-    stored and pages recorded here; no key needed here), else here, in one process pool."""
+    stored and pages recorded here; no key needed here), else here, in one process pool
+    (``isolated``: a worker process even for one worker, see ``make_pool``)."""
     if settings.broker_url:
         from pipeline.run import queue  # the broker module: imported only when queueing
 
@@ -119,4 +121,4 @@ def submit(jobs: list[DossierJob], settings: Settings, store: ObjectStore, index
                             workers=workers, **hooks)
 
     return run_local(jobs, factory, workers=workers, summary=summary, on_page=on_page,
-                     on_document=on_document)
+                     on_document=on_document, isolated=isolated)

@@ -55,3 +55,18 @@ def test_pages_in_flight_with_a_crash_are_read_again(tmp_path: Path) -> None:
         assert [r.text for r in results] == [f"page {i}" for i in range(4)]
     finally:
         pool.shutdown()
+
+
+def test_one_worker_reads_in_this_process_unless_isolated() -> None:
+    from common.fanout import InProcessExecutor
+    from pipeline.page.pool import make_pool
+
+    assert isinstance(make_pool(1), InProcessExecutor)  # the CLI's --workers 1, tests
+    pool = make_pool(1, isolated=True)  # the web server: a crash must not take it down
+    try:
+        assert isinstance(pool, PagePool)
+        refs = [PageRef("scan.pdf", i, "pdf", 3) for i in range(3)]
+        results = list(map_pages(pool, crash_on_page_two, refs, window=2))
+        assert [r.error is None for r in results] == [True, True, False]
+    finally:
+        pool.shutdown()
