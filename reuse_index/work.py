@@ -64,6 +64,13 @@ class WorkTable:
         finished = sum(r[0] in ("done", "failed", "dead") for r in rows)
         return finished, (rows[0][1] if rows else 0)
 
+    def attempts(self, sha256: str, page: int) -> tuple[str | None, int]:
+        """(state, attempts) of a work row; (None, 0) when there is none."""
+        with connect(self._engine) as conn:
+            row = conn.execute(select(work.c.state, work.c.attempts).where(
+                work.c.sha256 == sha256, work.c.page == page)).first()
+        return (row[0], int(row[1])) if row else (None, 0)
+
     def state(self, sha256: str, page: int) -> str | None:
         with connect(self._engine) as conn:
             return conn.execute(select(work.c.state).where(

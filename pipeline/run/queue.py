@@ -194,6 +194,7 @@ def ocr_page(sha256: str, original_key: str, source: str, page: int,
                             source=source, page=page, options=ctx.options)
     except Exception as exc:
         if not permanent(exc):
+            _back_to_queued(ctx.index, sha256, page)
             raise  # retried with backoff
         log.warning("page %d of %s failed for good: %s", page + 1, sha256[:12],
                     exc.describe("en") if isinstance(exc, SohoaError) else repr(exc))
@@ -206,6 +207,15 @@ def ocr_page(sha256: str, original_key: str, source: str, page: int,
         assemble.send(sha256, original_key, source, request)
     elif group_finished(ctx.index, group):
         assemble_dossier.send(group, request)
+
+
+def _back_to_queued(index: Any, sha256: str, page: int) -> None:
+    """A try that raised is no crash: the row goes back to ``queued``, so that only tries
+    whose worker died leave it ``running`` (run_page fails a page after CRASH_LIMIT)."""
+    try:
+        index.work.set(sha256, page, "queued")
+    except Exception:  # noqa: BLE001 - the database may be what failed; the retry goes on
+        log.debug("could not put page %d of %s back to queued", page + 1, sha256[:12])
 
 
 def group_finished(index: Any, group: Group) -> bool:

@@ -34,6 +34,8 @@ from storage import ObjectStore, page_keys
 
 log = logging.getLogger(__name__)
 
+CRASH_LIMIT = 3  # tries of a page that each ended with its worker process gone
+
 
 # -- page results as JSON ----------------------------------------------------------------------
 
@@ -135,17 +137,21 @@ def run_page(store: ObjectStore, index: ReuseIndex, *, sha256: str, original_key
     Returns True when every page of the original is now finished (time to assemble)."""
     json_key, pdf_key = page_keys(sha256, page)
     if not store.exists(json_key):
-        index.work.set(sha256, page, "running")
-        with tempfile.TemporaryDirectory(prefix="sohoa-page-") as tmp:
-            refs = list_pages(_local_original(store, original_key))
-            result = process_page(refs[page], replace(options, workdir=tmp))
-            result.source = source
-            if result.error is not None:  # name the user's file, not the local copy
-                result.error.source = source
-            if result.pdf and not result.error:
-                store.put_file(pdf_key, Path(result.pdf), content_type="application/pdf")
-            body = json.dumps(page_to_json(result), ensure_ascii=False).encode()
-            store.put_bytes(json_key, body, content_type="application/json")
+        state, attempts = index.work.attempts(sha256, page)
+        if state == "running" and attempts >= CRASH_LIMIT:
+            # every try ended with the worker gone (the queue's actor puts a row back to
+            # "queued" before a retry): a page that kills the OCR engine is failed, not
+            # handed from worker to worker for ever
+            log.error("page %d of %s: the worker died on it %d times; failed", page + 1,
+                      sha256[:12], attempts)
+            result = PageResult(source=source, index=page, error=PageProcessingError(
+                source, page=page,
+                detail=f"the worker process died on this page {attempts} times"))
+        else:
+            result = _read_page(store, index, sha256=sha256, original_key=original_key,
+                                source=source, page=page, options=options, pdf_key=pdf_key)
+        body = json.dumps(page_to_json(result), ensure_ascii=False).encode()
+        store.put_bytes(json_key, body, content_type="application/json")
         state = "failed" if result.error else "done"
         index.work.set(sha256, page, state,
                        error=result.error.describe("vi") if result.error else None)
@@ -155,6 +161,21 @@ def run_page(store: ObjectStore, index: ReuseIndex, *, sha256: str, original_key
             index.work.set(sha256, page, "done")
     finished, total = index.work.pages_finished(sha256)
     return finished >= total
+
+
+def _read_page(store: ObjectStore, index: ReuseIndex, *, sha256: str, original_key: str,
+               source: str, page: int, options: PageOptions, pdf_key: str) -> PageResult:
+    """OCR the page (its row counted as an attempt) and store its one-page PDF."""
+    index.work.set(sha256, page, "running")
+    with tempfile.TemporaryDirectory(prefix="sohoa-page-") as tmp:
+        refs = list_pages(_local_original(store, original_key))
+        result = process_page(refs[page], replace(options, workdir=tmp))
+        result.source = source
+        if result.error is not None:  # name the user's file, not the local copy
+            result.error.source = source
+        if result.pdf and not result.error:
+            store.put_file(pdf_key, Path(result.pdf), content_type="application/pdf")
+    return result
 
 
 def load_pages(store: ObjectStore, sha256: str, total: int, tmp: Path) -> list[PageResult]:

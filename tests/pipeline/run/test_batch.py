@@ -401,3 +401,95 @@ def test_store_outage_is_retried_then_dead_lettered_and_shown(
     assert status["pages"]["dead"] == 1 and status["dead_lettered"] == 1
     assert status["problems"][0]["state"] == "dead"
     assert status["problems"][0]["dossier"] == "H12-0002"
+
+
+def test_a_page_whose_worker_keeps_dying_is_failed_not_redelivered_for_ever(
+        home: Path, stack: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tesseract runs inside the worker: a page that crashes it kills the worker before
+    any handler runs, and the broker hands the message to the next worker. A page found
+    ``running`` after CRASH_LIMIT such tries is failed with a clear error, and its
+    dossier's assembly goes on without it."""
+    import dramatiq
+    from sqlalchemy import update
+
+    from pipeline.run import queue, work
+    from reuse_index.schema import work as work_rows
+
+    monkeypatch.setattr(queue, "_CONTEXT", None)
+    monkeypatch.setenv("SOHOA_ENGINE", "fake")
+    monkeypatch.setenv("SOHOA_BROKER_URL", "stub://")
+    broker = queue.broker
+    broker.flush_all()
+    for folder in ("H12-0001", "H12-0003", "H12-0004"):
+        shutil.rmtree(stack / folder)
+    (stack / "manifest.csv").unlink()
+    code, out, _ = _run(capsys, "batch", str(stack), *ARGS)
+    assert out["pages"] == 1
+    with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index, \
+            index._engine.begin() as conn:  # three workers died on it, as a crash leaves it
+        conn.execute(update(work_rows).where(work_rows.c.page == 0).values(
+            state="running", attempts=work.CRASH_LIMIT))
+
+    def never(*args, **kwargs):
+        raise AssertionError("the page must not be read a fourth time")
+
+    monkeypatch.setattr(work, "process_page", never)
+    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=1)
+    worker.start()
+    try:
+        broker.join(queue.PAGE_QUEUE, timeout=30_000)
+        broker.join(queue.ASSEMBLE_QUEUE, timeout=30_000)
+        worker.join()
+    finally:
+        worker.stop()
+    code, status, _ = _run(capsys, "status", "--json")
+    # the page failed for good, and its file's assembly ran (its only page: nothing to
+    # store, so it failed too) instead of waiting for ever
+    assert status["pages"]["failed"] == 1 and status["files"]["failed"] == 1
+    assert status["pages"]["running"] == status["files"]["queued"] == 0
+    [problem] = [p for p in status["problems"] if p["page"] == 0]
+    assert problem["state"] == "failed" and problem["attempts"] == work.CRASH_LIMIT
+    assert "Không xử lý được trang này" in problem["error"]
+
+
+def test_a_try_that_raises_puts_the_page_back_to_queued(
+        home: Path, stack: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only tries whose worker died leave a page ``running``: one that raised (retried)
+    does not count towards CRASH_LIMIT."""
+    import dramatiq
+
+    from pipeline.run import queue, work
+    from storage.errors import StoreUnavailableError
+
+    monkeypatch.setattr(queue, "_CONTEXT", None)
+    monkeypatch.setenv("SOHOA_ENGINE", "fake")
+    monkeypatch.setenv("SOHOA_BROKER_URL", "stub://")
+    monkeypatch.setitem(queue.ocr_page.options, "min_backoff", 10)
+    monkeypatch.setitem(queue.ocr_page.options, "max_backoff", 20)
+    broker = queue.broker
+    broker.flush_all()
+    for folder in ("H12-0001", "H12-0003", "H12-0004"):
+        shutil.rmtree(stack / folder)
+    (stack / "manifest.csv").unlink()
+    code, out, _ = _run(capsys, "batch", str(stack), *ARGS)
+    real = work.process_page
+    tries = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        tries["n"] += 1
+        if tries["n"] <= work.CRASH_LIMIT:
+            raise StoreUnavailableError(detail="connection refused")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(work, "process_page", flaky)
+    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=1)
+    worker.start()
+    try:
+        broker.join(queue.PAGE_QUEUE, timeout=30_000)
+        broker.join(queue.ASSEMBLE_QUEUE, timeout=30_000)
+        worker.join()
+    finally:
+        worker.stop()
+    assert tries["n"] == work.CRASH_LIMIT + 1
+    code, status, _ = _run(capsys, "status", "--json")
+    assert status["pages"]["done"] == 1 and status["problems"] == []
