@@ -34,10 +34,11 @@ import numpy as np
 from ocr_models.base import Word
 from pipeline.page.slots import _fold, _lines, _page_cap
 
-# the label, on accent-folded text; OCR slips on "i"/"l"/"1" are tolerated
+# the label, on accent-folded text; OCR slips on "i"/"l"/"1" are tolerated, and a final
+# "D" of "CCCD"/"CMND" read as "p" or "o" ("Số cccp:", at 150 dpi)
 _LABEL = re.compile(
     r"(?:ma\s*)?so\s*d[i1l]nh\s*d[a4]nh?(?:\s*c[a4]\s*nh[a4]n)?"
-    r"|(?<![a-z])so\s*(?:[cmnd]{4}(?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?"  # "cccn"
+    r"|(?<![a-z])so\s*(?:[cmnd]{3}[cmndpo](?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?"  # "cccn"
     r"|chung\s*minh(?:\s*nhan\s*dan)?)"
     r"|(?<![a-z])(?:cmnd|cccd)(?![a-z])")
 # the person the ID belongs to, when the label says so ("… của chủ hộ")
@@ -310,7 +311,7 @@ def row_in(crop: np.ndarray, cap: float) -> BoxRow | None:
     top = _fit(fx, np.array([c[1] for c in full]))
     bottom = _fit(fx, np.array([c[2] for c in full]))
     thickness = int(np.median([c[3] for c in chain]))
-    sides = _fill_sides(list(xs))
+    sides = _fill_sides(_extend_ends(ink, list(xs), top, bottom, thickness))
     row = BoxRow(tuple(sides), top, bottom, max(1, thickness))
     height = row.y_bottom(sides[0]) - row.y_top(sides[0])
     if not 0.4 <= row.pitch / max(height, 1.0) <= 2.2:
@@ -366,10 +367,12 @@ def _best_chain(strokes: list[tuple[float, float, float, int]], cap: float
     best: list = []
     best_score = 0.0
     for i, a in enumerate(strokes):
-        for j in range(i + 1, min(len(strokes), i + 6)):
-            b = strokes[j]
+        # the next few strokes of a's band (strokes of other ink, the line above or
+        # below, do not count: they would push a's neighbour side out of reach)
+        near = [b for b in strokes[i + 1:] if b[0] - a[0] <= 4.5 * cap and _same_band(a, b)]
+        for b in near[:5]:
             pitch = b[0] - a[0]
-            if not 0.8 * cap <= pitch <= 4.5 * cap or not _same_band(a, b):
+            if not 0.8 * cap <= pitch:
                 continue
             chain = [a, b]
             x, missed, misses = b[0], False, 0
@@ -389,6 +392,74 @@ def _best_chain(strokes: list[tuple[float, float, float, int]], cap: float
             if score > best_score:
                 best, best_score = chain, score
     return best if len(best) >= 4 else None
+
+
+# a side the stroke finder lost at either end of the row (a bold digit touching it makes
+# one blob of the two): found again one pitch beyond the end, where a column of ink runs
+# the row's whole height (at least SIDE_COVER of it) and both rules run on to it
+SIDE_COVER = 0.85
+RULE_COVER = 0.8
+
+
+def _extend_ends(ink: np.ndarray, xs: list[float], top: tuple[float, float],
+                 bottom: tuple[float, float], thickness: int) -> list[float]:
+    """The sides ``xs`` of a row (a chain at a regular pitch), with the sides lost at
+    either end put back: one pitch beyond the end (±15 %), a narrow run of columns that
+    ink covers from rule to rule, and the top and bottom rules both running on from the
+    end to it (a row's last box has them; a printed word or the label's colon next to
+    the row, or handwriting over a fill-in line, has not)."""
+    if len(xs) < 2:
+        return xs
+    h, w = ink.shape
+    pitch = (xs[-1] - xs[0]) / max(1, round((xs[-1] - xs[0]) / float(np.median(np.diff(xs)))))
+    reach = max(2, thickness + 1)
+    widest = max(3, 2 * thickness + 2)
+
+    def cover(x: int) -> float:
+        ya = int(round(top[0] + top[1] * x)) + reach
+        yb = int(round(bottom[0] + bottom[1] * x)) - reach
+        if not 0 <= x < w or yb - ya < 3:
+            return 0.0
+        return float(ink[max(0, ya):min(h, yb), x].mean())
+
+    def rule_on(x_from: float, x_to: float) -> bool:
+        lo, hi = sorted((int(round(x_from)), int(round(x_to))))
+        cols = [x for x in range(lo, hi + 1) if 0 <= x < w]
+        if len(cols) < 0.8 * (hi - lo + 1):
+            return False
+        for a, b in (top, bottom):
+            hits = sum(bool(ink[max(0, int(round(a + b * x)) - reach):
+                                min(h, int(round(a + b * x)) + reach + 1), x].any())
+                       for x in cols)
+            if hits < RULE_COVER * len(cols):
+                return False
+        return True
+
+    out = list(xs)
+    for step in (-1, 1):
+        while len(out) <= MAX_CELLS:
+            end = out[0] if step < 0 else out[-1]
+            want = end + step * pitch
+            lo, hi = int(round(want - 0.15 * pitch)), int(round(want + 0.15 * pitch))
+            full = [x for x in range(lo, hi + 1) if cover(x) >= SIDE_COVER]
+            runs: list[list[int]] = []
+            for x in full:
+                if runs and x == runs[-1][-1] + 1:
+                    runs[-1].append(x)
+                else:
+                    runs.append([x])
+            runs = [r for r in runs if len(r) <= widest]
+            if not runs:
+                break
+            run = min(runs, key=lambda r: abs(np.mean(r) - want))
+            x_new = float(np.mean(run)) + 0.5
+            if not rule_on(end, x_new):
+                break
+            if step < 0:
+                out.insert(0, x_new)
+            else:
+                out.append(x_new)
+    return out
 
 
 def _same_band(a: tuple, b: tuple) -> bool:
