@@ -25,7 +25,7 @@ the ID validator what ``so_dinh_danh`` (or the person's key) becomes, and flags 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -94,14 +94,23 @@ class IdBoxReading:
 
 
 def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
-                  model=None) -> list[IdBoxReading]:
+                  model=None, read_lines: LineReader | None = None) -> list[IdBoxReading]:
     """Every ID box row of a page that follows an ID label, read.
 
     ``image`` is the cleaned grey page the engine read; ``words`` are in page coordinates
-    and ``scale`` maps them to ``image`` pixels (image = words × scale)."""
+    and ``scale`` maps them to ``image`` pixels (image = words × scale).
+
+    ``read_lines`` (crops of ``image`` → the engine's words in each, crop pixels): the
+    lines of ink the engine returned nothing for are read again one by one with it (a
+    row of boxes or handwriting on a label's line can make the engine drop the whole
+    line, label and all); what it reads there only serves to find labels here."""
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    cap = _page_cap(words) or (float(np.median([w.height for w in words])) if words else 0.0)
     lines = _lines(words)
+    if read_lines is not None and words and _about_a_person(lines):
+        words = [*words, *_reread_unread_lines(image, words, cap, scale, read_lines)]
+        lines = _lines(words)
     labels = [hit for ln in lines if (hit := _label(ln)) is not None]
     if not labels:
         return []
@@ -112,7 +121,6 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
         # whole IDs than the letters' model (idbox_bench --layout freehand, seeds 11 and
         # 13: 14 of 30 against 7 of 30, digits 57 % against 53 %)
         model = box_model()
-    cap = _page_cap(words) or float(np.median([w.height for w in words]))
     out: list[IdBoxReading] = []
     taken: list[tuple[float, float, float, float]] = []
     rows = [find_row(image, label_words, cap, scale) for label_words, _ in labels]
@@ -148,6 +156,113 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
             _owner(tail), " ".join(w.text for w in label_words), len(row.sides) - 1, text,
             probs, choices, "".join(w.text for w in inside),
             min((w.confidence for w in inside), default=0.0), box, lb))
+    return out
+
+
+LineReader = Callable[[list[np.ndarray]], list[Sequence[Word]]]
+# a line of ink the engine returned no words for: at least this many capitals wide, at
+# most UNREAD_TALL capitals tall (a box row is up to four), and at most UNREAD_LINES of
+# them read again per page (the widest)
+UNREAD_WIDE = 8
+UNREAD_TALL = 5.0
+UNREAD_LINES = 6
+REREAD_BLOCK = 9000  # block numbers of the words read again (their own lines)
+
+
+# a form about a person: where an ID label may be among the lines the engine dropped
+_PERSON = re.compile(r"h[o0]\s*,?\s*(?:chu\s*dem\s*)?(?:va\s*)?ten"
+                     r"|ngay\s*,?\s*thang\s*,?\s*nam\s*sinh"
+                     r"|gioi\s*tinh|noi\s*thuong\s*tru|que\s*quan")
+
+
+def _about_a_person(lines: list[list[Word]]) -> bool:
+    """Whether the page asks about a person (name, birth date, sex, residence) or has an
+    ID label: the pages worth reading dropped lines again for one."""
+    for line in lines:
+        folded = " ".join(_fold(w.text) for w in line)
+        if _PERSON.search(folded) or _LABEL.search(folded):
+            return True
+    return False
+
+
+def unread_lines(image: np.ndarray, words: Sequence[Word], cap: float, scale: float
+                 ) -> list[tuple[int, int, int, int]]:
+    """Lines of ink (image pixels: left, top, right, bottom) where the engine returned
+    no printed word: the page's ink with every word's box taken out, joined along the
+    line, as blobs of a line's height and many capitals wide with no printed word of
+    letters beside them on their line (handwriting after a printed label is not one)."""
+    s = scale
+    c = max(cap * s, 6.0)
+    h, w = image.shape[:2]
+    ink = _ink(image)
+    for word in words:
+        a, b = int(word.left * s - 0.2 * c), int(word.top * s - 0.2 * c)
+        ink[max(0, b):max(0, int((word.top + word.height) * s + 0.2 * c)),
+            max(0, a):max(0, int((word.left + word.width) * s + 0.2 * c))] = 0
+    # specks and the page's edges out; characters of a line joined
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    joined = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (int(1.2 * c), 1)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    # (an item number "4" read alone in the margin does not make its line read)
+    printed = [wd for wd in words if _printed(wd, cap)
+               and sum(ch.isalpha() for ch in wd.text) >= 2]
+    blobs = sorted((int(x), int(y), int(x + bw), int(y + bh))
+                   for x, y, bw, bh, _ in stats[1:]
+                   if 0.6 * c <= bh <= UNREAD_TALL * c and x > 2 and y > 2
+                   and x + bw < w - 2 and y + bh < h - 2)  # (not the scan's border)
+    merged: list[list[int]] = []
+    for x0, y0, x1, y1 in blobs:  # the pieces of one line (a label, then its boxes)
+        for m in merged:
+            overlap = min(m[3], y1) - max(m[1], y0)
+            if overlap >= 0.5 * min(m[3] - m[1], y1 - y0) and x0 - m[2] <= 3 * c:
+                m[:] = [m[0], min(m[1], y0), max(m[2], x1), max(m[3], y1)]
+                break
+        else:
+            merged.append([x0, y0, x1, y1])
+    found = []
+    for x0, y0, x1, y1 in merged:
+        if x1 - x0 < UNREAD_WIDE * c or y1 - y0 > UNREAD_TALL * c:
+            continue
+        if any(y0 <= (wd.top + wd.height / 2) * s <= y1
+               and (wd.left + wd.width) * s >= x0 - 3 * c and wd.left * s <= x1
+               for wd in printed):
+            continue  # a line the engine read (part of it): its words are there
+        found.append((x0, y0, x1, y1))
+    found.sort(key=lambda b: b[0] - b[2])
+    return sorted(found[:UNREAD_LINES], key=lambda b: b[1])
+
+
+def _reread_unread_lines(image: np.ndarray, words: Sequence[Word], cap: float,
+                         scale: float, read_lines: LineReader) -> list[Word]:
+    """The engine's words (page coordinates, lines of their own) in the lines of ink it
+    returned nothing for, read again one line at a time."""
+    bands = unread_lines(image, words, cap, scale)
+    if not bands:
+        return []
+    h, w = image.shape[:2]
+    c = max(cap * scale, 6.0)
+    pad = 12
+    crops, offsets = [], []
+    for x0, y0, x1, y1 in bands:
+        a, b = max(0, int(x0 - c)), max(0, int(y0 - 0.3 * c))
+        crop = image[b:min(h, int(y1 + 0.3 * c)), a:min(w, int(x1 + c))]
+        crops.append(cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
+                                        value=255))
+        offsets.append((a - pad, b - pad))
+    try:
+        reads = read_lines(crops)
+    except Exception:  # noqa: BLE001 - the engine's first reading stays
+        return []
+    out = []
+    for n, (found, (dx, dy)) in enumerate(zip(reads, offsets, strict=True)):
+        for wd in found or ():
+            if not wd.text.strip():
+                continue
+            out.append(Word(wd.text, int(round((wd.left + dx) / scale)),
+                            int(round((wd.top + dy) / scale)),
+                            max(1, int(round(wd.width / scale))),
+                            max(1, int(round(wd.height / scale))), wd.confidence,
+                            REREAD_BLOCK + n, 0, 0))
     return out
 
 
