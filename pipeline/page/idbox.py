@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from ocr_models.base import Word
-from pipeline.page.slots import _fold, _lines, _page_cap
+from pipeline.page.slots import _cap_height, _fold, _label_right, _lines, _page_cap
 
 # the label, on accent-folded text; OCR slips on "i"/"l"/"1" are tolerated, and a final
 # "D" of "CCCD"/"CMND" read as "p" or "o" ("Số cccp:", at 150 dpi)
@@ -103,14 +103,31 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
     ``read_lines`` (crops of ``image`` → the engine's words in each, crop pixels): the
     lines of ink the engine returned nothing for are read again one by one with it (a
     row of boxes or handwriting on a label's line can make the engine drop the whole
-    line, label and all); what it reads there only serves to find labels here."""
+    line, label and all); what it reads there only serves to find labels here (the
+    engine's digits after a label or inside a row are those of ``words`` alone)."""
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    cap = _page_cap(words) or (float(np.median([w.height for w in words])) if words else 0.0)
+    if not words:
+        return []
+    cap = _page_cap(words) or float(np.median([w.height for w in words]))
     lines = _lines(words)
-    if read_lines is not None and words and _about_a_person(lines):
-        words = [*words, *_reread_unread_lines(image, words, cap, scale, read_lines)]
-        lines = _lines(words)
+    out = _read_labels(image, words, words, lines, cap, scale, model)
+    if read_lines is not None and _about_a_person(lines):
+        # what the first pass read (rows, writing, labels) is no dropped line
+        claimed = [b for r in out for b in (r.box, r.label_box)]
+        extra = _reread_unread_lines(image, words, cap, scale, read_lines, claimed)
+        if extra:
+            every = [*words, *extra]
+            out = _read_labels(image, every, words, _lines(every), cap, scale, model)
+    return out
+
+
+def _read_labels(image: np.ndarray, words: Sequence[Word], first: Sequence[Word],
+                 lines: list[list[Word]], cap: float, scale: float, model
+                 ) -> list[IdBoxReading]:
+    """The readings after each ID label of ``lines``: ``first`` are the engine's words
+    of the page (its digits are "the engine's"), ``words`` those with the lines read
+    again."""
     labels = [hit for ln in lines if (hit := _label(ln)) is not None]
     if not labels:
         return []
@@ -129,7 +146,7 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
                   int(r.box[3] / scale)) for r in rows if r is not None]
     for (label_words, tail), row in zip(labels, rows, strict=True):
         if row is None:
-            loose = _written_after(label_words, words, cap, tail)
+            loose = _written_after(label_words, first, cap, tail)
             hand = written_freehand(image, label_words, words, cap, scale, tail,
                                     model, avoid=row_boxes)
             if hand is not None and not any(_overlap(hand.box, t) for t in taken):
@@ -147,7 +164,7 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
             continue  # the next line's row claimed by the label above it
         taken.append(box)
         text, probs, choices = _read_cells(image, row, model)
-        inside = [w for w in words if box[0] <= w.left + w.width / 2 <= box[2]
+        inside = [w for w in first if box[0] <= w.left + w.width / 2 <= box[2]
                   and box[1] <= w.top + w.height / 2 <= box[3]]
         lb = (min(w.left for w in label_words), min(w.top for w in label_words),
               max(w.left + w.width for w in label_words),
@@ -166,7 +183,10 @@ LineReader = Callable[[list[np.ndarray]], list[Sequence[Word]]]
 UNREAD_WIDE = 8
 UNREAD_TALL = 5.0
 UNREAD_LINES = 6
+UNREAD_BESIDE = 8  # capitals: a printed word this near a band's start is of its line
 REREAD_BLOCK = 9000  # block numbers of the words read again (their own lines)
+REREAD_WINDOW = 1.8  # a line's height in capitals, for the windows of a tall band
+REREAD_START = 24  # capitals: the start of a band, where a form's label is
 
 
 # a form about a person: where an ID label may be among the lines the engine dropped
@@ -185,12 +205,15 @@ def _about_a_person(lines: list[list[Word]]) -> bool:
     return False
 
 
-def unread_lines(image: np.ndarray, words: Sequence[Word], cap: float, scale: float
+def unread_lines(image: np.ndarray, words: Sequence[Word], cap: float, scale: float,
+                 claimed: Sequence[tuple[int, int, int, int]] = ()
                  ) -> list[tuple[int, int, int, int]]:
     """Lines of ink (image pixels: left, top, right, bottom) where the engine returned
     no printed word: the page's ink with every word's box taken out, joined along the
     line, as blobs of a line's height and many capitals wide with no printed word of
-    letters beside them on their line (handwriting after a printed label is not one)."""
+    letters beside them on their line (handwriting after a printed label is not one).
+    ``claimed``: boxes (page pixels) of what was read already (a row of boxes, writing
+    after a label): a band mostly inside them is none."""
     s = scale
     c = max(cap * s, 6.0)
     h, w = image.shape[:2]
@@ -203,8 +226,9 @@ def unread_lines(image: np.ndarray, words: Sequence[Word], cap: float, scale: fl
     ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     joined = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (int(1.2 * c), 1)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    # (an item number "4" read alone in the margin does not make its line read)
-    printed = [wd for wd in words if _printed(wd, cap)
+    # (an item number "4" read alone in the margin does not make its line read, nor does
+    # a word boxed over two lines, the engine's reading of lines it ran together)
+    printed = [wd for wd in words if _printed(wd, cap) and wd.height <= 1.8 * cap
                and sum(ch.isalpha() for ch in wd.text) >= 2]
     blobs = sorted((int(x), int(y), int(x + bw), int(y + bh))
                    for x, y, bw, bh, _ in stats[1:]
@@ -223,47 +247,71 @@ def unread_lines(image: np.ndarray, words: Sequence[Word], cap: float, scale: fl
     for x0, y0, x1, y1 in merged:
         if x1 - x0 < UNREAD_WIDE * c or y1 - y0 > UNREAD_TALL * c:
             continue
-        if any(y0 <= (wd.top + wd.height / 2) * s <= y1
-               and (wd.left + wd.width) * s >= x0 - 3 * c and wd.left * s <= x1
+        inside = sum(max(0, min(x1, bx1 * s) - max(x0, bx0 * s)) *
+                     max(0, min(y1, by1 * s) - max(y0, by0 * s))
+                     for bx0, by0, bx1, by1 in claimed)
+        if inside >= 0.5 * (x1 - x0) * (y1 - y0):
+            continue
+        # a line the engine read (part of it): its words are there, centred on it (the
+        # line above's words may reach into a band made tall by handwriting)
+        quarter = (y1 - y0) / 4
+        if any(y0 + quarter <= (wd.top + wd.height / 2) * s <= y1 - quarter
+               and (wd.left + wd.width) * s >= x0 - UNREAD_BESIDE * c and wd.left * s <= x1
                for wd in printed):
-            continue  # a line the engine read (part of it): its words are there
+            continue
         found.append((x0, y0, x1, y1))
     found.sort(key=lambda b: b[0] - b[2])
     return sorted(found[:UNREAD_LINES], key=lambda b: b[1])
 
 
 def _reread_unread_lines(image: np.ndarray, words: Sequence[Word], cap: float,
-                         scale: float, read_lines: LineReader) -> list[Word]:
+                         scale: float, read_lines: LineReader,
+                         claimed: Sequence[tuple[int, int, int, int]] = ()) -> list[Word]:
     """The engine's words (page coordinates, lines of their own) in the lines of ink it
-    returned nothing for, read again one line at a time."""
-    bands = unread_lines(image, words, cap, scale)
+    returned nothing for, read again one line at a time: each band whole, and its
+    start alone; a band taller than a line (handwriting reaching into the line above, a
+    row of boxes) also in windows of a line's height at its bottom, middle and top. Per
+    band, the words of the first reading that holds an ID label are kept (none of a band
+    without one)."""
+    bands = unread_lines(image, words, cap, scale, claimed)
     if not bands:
         return []
     h, w = image.shape[:2]
     c = max(cap * scale, 6.0)
     pad = 12
-    crops, offsets = [], []
-    for x0, y0, x1, y1 in bands:
-        a, b = max(0, int(x0 - c)), max(0, int(y0 - 0.3 * c))
-        crop = image[b:min(h, int(y1 + 0.3 * c)), a:min(w, int(x1 + c))]
-        crops.append(cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
-                                        value=255))
-        offsets.append((a - pad, b - pad))
+    crops, offsets, owner = [], [], []
+    for n, (x0, y0, x1, y1) in enumerate(bands):
+        full = (y0 - 0.3 * c, y1 + 0.3 * c)
+        # the whole band, then its start alone (where a form's label is; handwriting
+        # further on the line can throw the engine off the whole line)
+        windows = [(full, x1 + c)]
+        if x1 - x0 > REREAD_START * c:
+            windows.append((full, x0 + REREAD_START * c))
+        if y1 - y0 > REREAD_WINDOW * c:
+            half = REREAD_WINDOW * c / 2
+            windows += [((mid - half, mid + half), min(x1 + c, x0 + REREAD_START * c))
+                        for mid in (y1 - half, (y0 + y1) / 2, y0 + half)]
+        a = max(0, int(x0 - c))
+        for (top, bottom), right in windows:
+            b = max(0, int(top))
+            crop = image[b:min(h, int(bottom)), a:min(w, int(right))]
+            crops.append(cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
+                                            value=255))
+            offsets.append((a - pad, b - pad))
+            owner.append(n)
     try:
         reads = read_lines(crops)
     except Exception:  # noqa: BLE001 - the engine's first reading stays
         return []
-    out = []
-    for n, (found, (dx, dy)) in enumerate(zip(reads, offsets, strict=True)):
-        for wd in found or ():
-            if not wd.text.strip():
-                continue
-            out.append(Word(wd.text, int(round((wd.left + dx) / scale)),
-                            int(round((wd.top + dy) / scale)),
-                            max(1, int(round(wd.width / scale))),
-                            max(1, int(round(wd.height / scale))), wd.confidence,
-                            REREAD_BLOCK + n, 0, 0))
-    return out
+    chosen: dict[int, list[Word]] = {}
+    for k, (found, (dx, dy), n) in enumerate(zip(reads, offsets, owner, strict=True)):
+        got = [Word(wd.text, int(round((wd.left + dx) / scale)),
+                    int(round((wd.top + dy) / scale)), max(1, int(round(wd.width / scale))),
+                    max(1, int(round(wd.height / scale))), wd.confidence,
+                    REREAD_BLOCK + k, 0, 0) for wd in found or () if wd.text.strip()]
+        if n not in chosen and got and _label(sorted(got, key=lambda wd: wd.left)):
+            chosen[n] = got
+    return [wd for n in sorted(chosen) for wd in chosen[n]]
 
 
 def _written_after(label_words: list[Word], words: Sequence[Word], cap: float, tail: str
@@ -314,8 +362,16 @@ def _label(line: list[Word]) -> tuple[list[Word], str] | None:
     # the words up to the label's colon (or its end): "Số định danh cá nhân/CMND:"
     colon = folded.find(":", m.end())
     end = colon + 1 if 0 <= colon < m.end() + 30 else m.end()
-    chosen = [w for w, (s, e) in zip(line, spans, strict=True) if s < end and e > m.start()]
-    return chosen, folded[m.end():]
+    chosen = [(w, s, e) for w, (s, e) in zip(line, spans, strict=True)
+              if s < end and e > m.start()]
+    last, s, e = chosen[-1]
+    if end < e:  # the engine glued what follows the colon to it ("CCCD:..)25/"): its
+        # box ends where the label's characters would, at the line's print width
+        cap = _cap_height(line)
+        right = _label_right(last, end - s, line, cap)
+        last = replace(last, text=last.text[:end - s],
+                       width=max(1, round(right - last.left)))
+    return [w for w, _, _ in chosen[:-1]] + [last], folded[m.end():]
 
 
 # -- the row ---------------------------------------------------------------------------------------
