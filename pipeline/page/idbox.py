@@ -25,19 +25,20 @@ the ID validator what ``so_dinh_danh`` (or the person's key) becomes, and flags 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from ocr_models.base import Word
-from pipeline.page.slots import _fold, _lines, _page_cap
+from pipeline.page.slots import _cap_height, _fold, _label_right, _lines, _page_cap
 
-# the label, on accent-folded text; OCR slips on "i"/"l"/"1" are tolerated
+# the label, on accent-folded text; OCR slips on "i"/"l"/"1" are tolerated, and a final
+# "D" of "CCCD"/"CMND" read as "p" or "o" ("Số cccp:", at 150 dpi)
 _LABEL = re.compile(
     r"(?:ma\s*)?so\s*d[i1l]nh\s*d[a4]nh?(?:\s*c[a4]\s*nh[a4]n)?"
-    r"|(?<![a-z])so\s*(?:[cmnd]{4}(?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?"  # "cccn"
+    r"|(?<![a-z])so\s*(?:[cmnd]{3}[cmndpo](?![a-z])|can\s*cuoc(?:\s*cong\s*dan)?"  # "cccn"
     r"|chung\s*minh(?:\s*nhan\s*dan)?)"
     r"|(?<![a-z])(?:cmnd|cccd)(?![a-z])")
 # the person the ID belongs to, when the label says so ("… của chủ hộ")
@@ -93,14 +94,40 @@ class IdBoxReading:
 
 
 def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
-                  model=None) -> list[IdBoxReading]:
+                  model=None, read_lines: LineReader | None = None) -> list[IdBoxReading]:
     """Every ID box row of a page that follows an ID label, read.
 
     ``image`` is the cleaned grey page the engine read; ``words`` are in page coordinates
-    and ``scale`` maps them to ``image`` pixels (image = words × scale)."""
+    and ``scale`` maps them to ``image`` pixels (image = words × scale).
+
+    ``read_lines`` (crops of ``image`` → the engine's words in each, crop pixels): the
+    lines of ink the engine returned nothing for are read again one by one with it (a
+    row of boxes or handwriting on a label's line can make the engine drop the whole
+    line, label and all); what it reads there only serves to find labels here (the
+    engine's digits after a label or inside a row are those of ``words`` alone)."""
     if image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if not words:
+        return []
+    cap = _page_cap(words) or float(np.median([w.height for w in words]))
     lines = _lines(words)
+    out = _read_labels(image, words, words, lines, cap, scale, model)
+    if read_lines is not None and _about_a_person(lines):
+        # what the first pass read (rows, writing, labels) is no dropped line
+        claimed = [b for r in out for b in (r.box, r.label_box)]
+        extra = _reread_unread_lines(image, words, cap, scale, read_lines, claimed)
+        if extra:
+            every = [*words, *extra]
+            out = _read_labels(image, every, words, _lines(every), cap, scale, model)
+    return out
+
+
+def _read_labels(image: np.ndarray, words: Sequence[Word], first: Sequence[Word],
+                 lines: list[list[Word]], cap: float, scale: float, model
+                 ) -> list[IdBoxReading]:
+    """The readings after each ID label of ``lines``: ``first`` are the engine's words
+    of the page (its digits are "the engine's"), ``words`` those with the lines read
+    again."""
     labels = [hit for ln in lines if (hit := _label(ln)) is not None]
     if not labels:
         return []
@@ -111,7 +138,6 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
         # whole IDs than the letters' model (idbox_bench --layout freehand, seeds 11 and
         # 13: 14 of 30 against 7 of 30, digits 57 % against 53 %)
         model = box_model()
-    cap = _page_cap(words) or float(np.median([w.height for w in words]))
     out: list[IdBoxReading] = []
     taken: list[tuple[float, float, float, float]] = []
     rows = [find_row(image, label_words, cap, scale) for label_words, _ in labels]
@@ -120,7 +146,7 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
                   int(r.box[3] / scale)) for r in rows if r is not None]
     for (label_words, tail), row in zip(labels, rows, strict=True):
         if row is None:
-            loose = _written_after(label_words, words, cap, tail)
+            loose = _written_after(label_words, first, cap, tail)
             hand = written_freehand(image, label_words, words, cap, scale, tail,
                                     model, avoid=row_boxes)
             if hand is not None and not any(_overlap(hand.box, t) for t in taken):
@@ -138,7 +164,7 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
             continue  # the next line's row claimed by the label above it
         taken.append(box)
         text, probs, choices = _read_cells(image, row, model)
-        inside = [w for w in words if box[0] <= w.left + w.width / 2 <= box[2]
+        inside = [w for w in first if box[0] <= w.left + w.width / 2 <= box[2]
                   and box[1] <= w.top + w.height / 2 <= box[3]]
         lb = (min(w.left for w in label_words), min(w.top for w in label_words),
               max(w.left + w.width for w in label_words),
@@ -148,6 +174,144 @@ def read_id_boxes(image: np.ndarray, words: Sequence[Word], scale: float = 1.0,
             probs, choices, "".join(w.text for w in inside),
             min((w.confidence for w in inside), default=0.0), box, lb))
     return out
+
+
+LineReader = Callable[[list[np.ndarray]], list[Sequence[Word]]]
+# a line of ink the engine returned no words for: at least this many capitals wide, at
+# most UNREAD_TALL capitals tall (a box row is up to four), and at most UNREAD_LINES of
+# them read again per page (the widest)
+UNREAD_WIDE = 8
+UNREAD_TALL = 5.0
+UNREAD_LINES = 6
+UNREAD_BESIDE = 8  # capitals: a printed word this near a band's start is of its line
+REREAD_BLOCK = 9000  # block numbers of the words read again (their own lines)
+REREAD_WINDOW = 1.8  # a line's height in capitals, for the windows of a tall band
+REREAD_START = 24  # capitals: the start of a band, where a form's label is
+
+
+# a form about a person: where an ID label may be among the lines the engine dropped
+_PERSON = re.compile(r"h[o0]\s*,?\s*(?:chu\s*dem\s*)?(?:va\s*)?ten"
+                     r"|ngay\s*,?\s*thang\s*,?\s*nam\s*sinh"
+                     r"|gioi\s*tinh|noi\s*thuong\s*tru|que\s*quan")
+
+
+def _about_a_person(lines: list[list[Word]]) -> bool:
+    """Whether the page asks about a person (name, birth date, sex, residence) or has an
+    ID label: the pages worth reading dropped lines again for one."""
+    for line in lines:
+        folded = " ".join(_fold(w.text) for w in line)
+        if _PERSON.search(folded) or _LABEL.search(folded):
+            return True
+    return False
+
+
+def unread_lines(image: np.ndarray, words: Sequence[Word], cap: float, scale: float,
+                 claimed: Sequence[tuple[int, int, int, int]] = ()
+                 ) -> list[tuple[int, int, int, int]]:
+    """Lines of ink (image pixels: left, top, right, bottom) where the engine returned
+    no printed word: the page's ink with every word's box taken out, joined along the
+    line, as blobs of a line's height and many capitals wide with no printed word of
+    letters beside them on their line (handwriting after a printed label is not one).
+    ``claimed``: boxes (page pixels) of what was read already (a row of boxes, writing
+    after a label): a band mostly inside them is none."""
+    s = scale
+    c = max(cap * s, 6.0)
+    h, w = image.shape[:2]
+    ink = _ink(image)
+    for word in words:
+        a, b = int(word.left * s - 0.2 * c), int(word.top * s - 0.2 * c)
+        ink[max(0, b):max(0, int((word.top + word.height) * s + 0.2 * c)),
+            max(0, a):max(0, int((word.left + word.width) * s + 0.2 * c))] = 0
+    # specks and the page's edges out; characters of a line joined
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    joined = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (int(1.2 * c), 1)))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    # (an item number "4" read alone in the margin does not make its line read, nor does
+    # a word boxed over two lines, the engine's reading of lines it ran together)
+    printed = [wd for wd in words if _printed(wd, cap) and wd.height <= 1.8 * cap
+               and sum(ch.isalpha() for ch in wd.text) >= 2]
+    blobs = sorted((int(x), int(y), int(x + bw), int(y + bh))
+                   for x, y, bw, bh, _ in stats[1:]
+                   if 0.6 * c <= bh <= UNREAD_TALL * c and x > 2 and y > 2
+                   and x + bw < w - 2 and y + bh < h - 2)  # (not the scan's border)
+    merged: list[list[int]] = []
+    for x0, y0, x1, y1 in blobs:  # the pieces of one line (a label, then its boxes)
+        for m in merged:
+            overlap = min(m[3], y1) - max(m[1], y0)
+            if overlap >= 0.5 * min(m[3] - m[1], y1 - y0) and x0 - m[2] <= 3 * c:
+                m[:] = [m[0], min(m[1], y0), max(m[2], x1), max(m[3], y1)]
+                break
+        else:
+            merged.append([x0, y0, x1, y1])
+    found = []
+    for x0, y0, x1, y1 in merged:
+        if x1 - x0 < UNREAD_WIDE * c or y1 - y0 > UNREAD_TALL * c:
+            continue
+        inside = sum(max(0, min(x1, bx1 * s) - max(x0, bx0 * s)) *
+                     max(0, min(y1, by1 * s) - max(y0, by0 * s))
+                     for bx0, by0, bx1, by1 in claimed)
+        if inside >= 0.5 * (x1 - x0) * (y1 - y0):
+            continue
+        # a line the engine read (part of it): its words are there, centred on it (the
+        # line above's words may reach into a band made tall by handwriting)
+        quarter = (y1 - y0) / 4
+        if any(y0 + quarter <= (wd.top + wd.height / 2) * s <= y1 - quarter
+               and (wd.left + wd.width) * s >= x0 - UNREAD_BESIDE * c and wd.left * s <= x1
+               for wd in printed):
+            continue
+        found.append((x0, y0, x1, y1))
+    found.sort(key=lambda b: b[0] - b[2])
+    return sorted(found[:UNREAD_LINES], key=lambda b: b[1])
+
+
+def _reread_unread_lines(image: np.ndarray, words: Sequence[Word], cap: float,
+                         scale: float, read_lines: LineReader,
+                         claimed: Sequence[tuple[int, int, int, int]] = ()) -> list[Word]:
+    """The engine's words (page coordinates, lines of their own) in the lines of ink it
+    returned nothing for, read again one line at a time: each band whole, and its
+    start alone; a band taller than a line (handwriting reaching into the line above, a
+    row of boxes) also in windows of a line's height at its bottom, middle and top. Per
+    band, the words of the first reading that holds an ID label are kept (none of a band
+    without one)."""
+    bands = unread_lines(image, words, cap, scale, claimed)
+    if not bands:
+        return []
+    h, w = image.shape[:2]
+    c = max(cap * scale, 6.0)
+    pad = 12
+    crops, offsets, owner = [], [], []
+    for n, (x0, y0, x1, y1) in enumerate(bands):
+        full = (y0 - 0.3 * c, y1 + 0.3 * c)
+        # the whole band, then its start alone (where a form's label is; handwriting
+        # further on the line can throw the engine off the whole line)
+        windows = [(full, x1 + c)]
+        if x1 - x0 > REREAD_START * c:
+            windows.append((full, x0 + REREAD_START * c))
+        if y1 - y0 > REREAD_WINDOW * c:
+            half = REREAD_WINDOW * c / 2
+            windows += [((mid - half, mid + half), min(x1 + c, x0 + REREAD_START * c))
+                        for mid in (y1 - half, (y0 + y1) / 2, y0 + half)]
+        a = max(0, int(x0 - c))
+        for (top, bottom), right in windows:
+            b = max(0, int(top))
+            crop = image[b:min(h, int(bottom)), a:min(w, int(right))]
+            crops.append(cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
+                                            value=255))
+            offsets.append((a - pad, b - pad))
+            owner.append(n)
+    try:
+        reads = read_lines(crops)
+    except Exception:  # noqa: BLE001 - the engine's first reading stays
+        return []
+    chosen: dict[int, list[Word]] = {}
+    for k, (found, (dx, dy), n) in enumerate(zip(reads, offsets, owner, strict=True)):
+        got = [Word(wd.text, int(round((wd.left + dx) / scale)),
+                    int(round((wd.top + dy) / scale)), max(1, int(round(wd.width / scale))),
+                    max(1, int(round(wd.height / scale))), wd.confidence,
+                    REREAD_BLOCK + k, 0, 0) for wd in found or () if wd.text.strip()]
+        if n not in chosen and got and _label(sorted(got, key=lambda wd: wd.left)):
+            chosen[n] = got
+    return [wd for n in sorted(chosen) for wd in chosen[n]]
 
 
 def _written_after(label_words: list[Word], words: Sequence[Word], cap: float, tail: str
@@ -198,8 +362,16 @@ def _label(line: list[Word]) -> tuple[list[Word], str] | None:
     # the words up to the label's colon (or its end): "Số định danh cá nhân/CMND:"
     colon = folded.find(":", m.end())
     end = colon + 1 if 0 <= colon < m.end() + 30 else m.end()
-    chosen = [w for w, (s, e) in zip(line, spans, strict=True) if s < end and e > m.start()]
-    return chosen, folded[m.end():]
+    chosen = [(w, s, e) for w, (s, e) in zip(line, spans, strict=True)
+              if s < end and e > m.start()]
+    last, s, e = chosen[-1]
+    if end < e:  # the engine glued what follows the colon to it ("CCCD:..)25/"): its
+        # box ends where the label's characters would, at the line's print width
+        cap = _cap_height(line)
+        right = _label_right(last, end - s, line, cap)
+        last = replace(last, text=last.text[:end - s],
+                       width=max(1, round(right - last.left)))
+    return [w for w, _, _ in chosen[:-1]] + [last], folded[m.end():]
 
 
 # -- the row ---------------------------------------------------------------------------------------
@@ -310,7 +482,7 @@ def row_in(crop: np.ndarray, cap: float) -> BoxRow | None:
     top = _fit(fx, np.array([c[1] for c in full]))
     bottom = _fit(fx, np.array([c[2] for c in full]))
     thickness = int(np.median([c[3] for c in chain]))
-    sides = _fill_sides(list(xs))
+    sides = _fill_sides(_extend_ends(ink, list(xs), top, bottom, thickness))
     row = BoxRow(tuple(sides), top, bottom, max(1, thickness))
     height = row.y_bottom(sides[0]) - row.y_top(sides[0])
     if not 0.4 <= row.pitch / max(height, 1.0) <= 2.2:
@@ -366,10 +538,12 @@ def _best_chain(strokes: list[tuple[float, float, float, int]], cap: float
     best: list = []
     best_score = 0.0
     for i, a in enumerate(strokes):
-        for j in range(i + 1, min(len(strokes), i + 6)):
-            b = strokes[j]
+        # the next few strokes of a's band (strokes of other ink, the line above or
+        # below, do not count: they would push a's neighbour side out of reach)
+        near = [b for b in strokes[i + 1:] if b[0] - a[0] <= 4.5 * cap and _same_band(a, b)]
+        for b in near[:5]:
             pitch = b[0] - a[0]
-            if not 0.8 * cap <= pitch <= 4.5 * cap or not _same_band(a, b):
+            if not 0.8 * cap <= pitch:
                 continue
             chain = [a, b]
             x, missed, misses = b[0], False, 0
@@ -389,6 +563,74 @@ def _best_chain(strokes: list[tuple[float, float, float, int]], cap: float
             if score > best_score:
                 best, best_score = chain, score
     return best if len(best) >= 4 else None
+
+
+# a side the stroke finder lost at either end of the row (a bold digit touching it makes
+# one blob of the two): found again one pitch beyond the end, where a column of ink runs
+# the row's whole height (at least SIDE_COVER of it) and both rules run on to it
+SIDE_COVER = 0.85
+RULE_COVER = 0.8
+
+
+def _extend_ends(ink: np.ndarray, xs: list[float], top: tuple[float, float],
+                 bottom: tuple[float, float], thickness: int) -> list[float]:
+    """The sides ``xs`` of a row (a chain at a regular pitch), with the sides lost at
+    either end put back: one pitch beyond the end (±15 %), a narrow run of columns that
+    ink covers from rule to rule, and the top and bottom rules both running on from the
+    end to it (a row's last box has them; a printed word or the label's colon next to
+    the row, or handwriting over a fill-in line, has not)."""
+    if len(xs) < 2:
+        return xs
+    h, w = ink.shape
+    pitch = (xs[-1] - xs[0]) / max(1, round((xs[-1] - xs[0]) / float(np.median(np.diff(xs)))))
+    reach = max(2, thickness + 1)
+    widest = max(3, 2 * thickness + 2)
+
+    def cover(x: int) -> float:
+        ya = int(round(top[0] + top[1] * x)) + reach
+        yb = int(round(bottom[0] + bottom[1] * x)) - reach
+        if not 0 <= x < w or yb - ya < 3:
+            return 0.0
+        return float(ink[max(0, ya):min(h, yb), x].mean())
+
+    def rule_on(x_from: float, x_to: float) -> bool:
+        lo, hi = sorted((int(round(x_from)), int(round(x_to))))
+        cols = [x for x in range(lo, hi + 1) if 0 <= x < w]
+        if len(cols) < 0.8 * (hi - lo + 1):
+            return False
+        for a, b in (top, bottom):
+            hits = sum(bool(ink[max(0, int(round(a + b * x)) - reach):
+                                min(h, int(round(a + b * x)) + reach + 1), x].any())
+                       for x in cols)
+            if hits < RULE_COVER * len(cols):
+                return False
+        return True
+
+    out = list(xs)
+    for step in (-1, 1):
+        while len(out) <= MAX_CELLS:
+            end = out[0] if step < 0 else out[-1]
+            want = end + step * pitch
+            lo, hi = int(round(want - 0.15 * pitch)), int(round(want + 0.15 * pitch))
+            full = [x for x in range(lo, hi + 1) if cover(x) >= SIDE_COVER]
+            runs: list[list[int]] = []
+            for x in full:
+                if runs and x == runs[-1][-1] + 1:
+                    runs[-1].append(x)
+                else:
+                    runs.append([x])
+            runs = [r for r in runs if len(r) <= widest]
+            if not runs:
+                break
+            run = min(runs, key=lambda r: abs(np.mean(r) - want))
+            x_new = float(np.mean(run)) + 0.5
+            if not rule_on(end, x_new):
+                break
+            if step < 0:
+                out.insert(0, x_new)
+            else:
+                out.append(x_new)
+    return out
 
 
 def _same_band(a: tuple, b: tuple) -> bool:

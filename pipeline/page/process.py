@@ -173,7 +173,10 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
             # handwritten/stamped digits of the number and date, read where the labels sit
             result.facts.slots = slots.read_slots(ocr_input, result.words, scale)
             # a personal ID written by hand into a row of boxes after its label
-            result.facts.idboxes = idbox.read_id_boxes(ocr_input, result.words, scale)
+            # (lines the engine dropped, a label's among them, read again one by one)
+            result.facts.idboxes = idbox.read_id_boxes(
+                ocr_input, result.words, scale,
+                read_lines=lambda crops: _read_lines(engine, crops, options))
             # a value read as a fill-in line's dots only: is anything written on them?
             idbox.mark_written_blanks(ocr_input, result.words, scale,
                                       result.facts.candidates)
@@ -334,6 +337,14 @@ def _reread(engine: OcrEngine, ocr_input: np.ndarray, jobs: list[tuple[list[Word
         for (n, _, _), read in zip(group, reads, strict=True):
             texts[n] = nfc(" ".join(w.text for w in read.words)) if read is not None else ""
     return texts
+
+
+def _read_lines(engine: OcrEngine, crops: list[np.ndarray], options: PageOptions
+                ) -> list[tuple[Word, ...]]:
+    """Crops of one line each read in one engine call: the words of each (crop pixels)."""
+    reads = engine.recognize_many(crops, dpis=[OCR_DPI] * len(crops),
+                                  languages=options.languages, line=True)
+    return [read.words if read is not None else () for read in reads]
 
 
 def _read_alone(engine: OcrEngine, crop: np.ndarray, dpi: int, line: bool,

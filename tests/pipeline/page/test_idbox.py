@@ -170,6 +170,72 @@ def test_no_label_no_row_and_a_table_is_not_a_box_row() -> None:
     assert read_id_boxes(form.image(), form.words) == []
 
 
+@pytest.mark.parametrize("end", ["first", "last"])
+def test_a_side_lost_under_a_bold_digit_at_the_row_end_is_put_back(end: str) -> None:
+    """A bold digit touching the first or last side of the row makes one blob of the
+    two: the side is found again one pitch beyond the others (both rules run on to it),
+    so the row keeps its 12 cells and no digit is lost."""
+    form = _Form(seed=6)
+    x, pitch, bottom = 640, 80, 700
+    label_end = form.label(260, 600, "Số CCCD:", 1)
+    assert label_end < x
+    form.row(x, bottom, PID)
+    side = x if end == "first" else x + 12 * pitch
+
+    def blob(img: Image.Image, draw: ImageDraw.ImageDraw) -> None:
+        inward = 1 if end == "first" else -1
+        a, b = sorted((side - inward * 10, side + inward * 50))  # over the side a little
+        draw.ellipse((a, bottom - 80, b, bottom - 12), outline=(15, 15, 20), width=22)
+
+    form.page.ops.append(blob)
+    readings = read_id_boxes(form.image(), form.words)
+    assert len(readings) == 1 and readings[0].cells == 12
+    assert len(readings[0].text) == 12
+
+
+def test_a_label_line_the_engine_dropped_is_read_again() -> None:
+    """The engine returned no word of the label's line (the boxes on it threw it): the
+    lines of ink without words are read again one by one, and the label found there
+    leads to the row. Without a reader, or on a page about no person, nothing."""
+    form = _Form(seed=8)
+    form.label(260, 450, "1. Họ và tên: NGUYỄN VĂN AN", 0)
+    end = form.label(260, 600, "4. Số CMND/CCCD:", 1)
+    form.label(260, 850, "5. Số điện thoại liên hệ: 0912345678", 2)
+    form.row(end + 30, 700, PID)
+    dropped = [w for w in form.words if w.line != 1]
+    calls: list[list[np.ndarray]] = []
+
+    def read_lines(crops: list[np.ndarray]) -> list[list[Word]]:
+        calls.append(crops)
+        # what the engine reads in a line crop: the label at its left (crop pixels)
+        out = []
+        for crop in crops:
+            ys, xs = np.nonzero(crop < 128)
+            x, top = int(xs.min()), int(ys.min())
+            out.append([Word("4.", x, top + 30, 40, 46, 0.95), Word("Số", x + 60, top + 30,
+                                                                     60, 46, 0.95),
+                        Word("CMND/CCCD:", x + 140, top + 30, end - 400, 46, 0.93)])
+        return out
+
+    image = form.image()
+    assert read_id_boxes(image, dropped) == []
+    readings = read_id_boxes(image, dropped, read_lines=read_lines)
+    assert len(calls) == 1  # one engine call for every crop
+    assert len(readings) == 1 and readings[0].cells == 12
+    _check(readings[0], PID)
+    no_person = [w for w in dropped if w.line == 2]
+    calls.clear()
+    assert read_id_boxes(image, no_person, read_lines=read_lines) == [] and not calls
+
+
+def test_a_final_d_read_as_p_still_makes_the_label() -> None:
+    form = _Form()
+    end = form.label(260, 600, "4. Số cccp:", 1)
+    form.row(end + 30, 700, PID)
+    readings = read_id_boxes(form.image(), form.words)
+    assert len(readings) == 1 and readings[0].cells == 12
+
+
 def test_held_out_digits_were_never_trained_on() -> None:
     """The generator's digits are the digit model's held-out MNIST split: the first draw
     of ``default_rng(14)`` over the 10,000 digits, as scripts/digits/build_data.py makes
