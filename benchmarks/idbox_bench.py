@@ -5,7 +5,8 @@ the ID handwritten with MNIST digits the digit model never saw, scanned at 150â€
 grey, colour or 1-bit, skewed), runs the full page pipeline and the document stage, and
 prints for the ID keys:
 
-- rows found (a box row read after the label) out of rows drawn;
+- rows found (a box row read after the label, or a number written freehand after it or on
+  the line below) out of rows drawn;
 - per-digit accuracy over the cells (the reading against the truth, position by position,
   when the row yields as many characters as it has digits);
 - whole IDs right in the field, wrong-and-flagged (``needs_review``), wrong-and-unflagged
@@ -37,6 +38,19 @@ from pipeline.page.pool import process_files  # noqa: E402
 from pipeline.page.process import PageOptions  # noqa: E402
 from pipeline.papers.fields import documents_for_pages  # noqa: E402
 from tests.scangen.idbox import LAYOUTS, make_idbox_scan  # noqa: E402
+
+
+def _reading_for(row, readings: list):
+    """The reading of a drawn row: the one whose box is on the row's line, else (a number
+    written freehand on the line below its label) the nearest one of the same person's
+    label within three line heights."""
+    top, height = row.cells[0][1], row.cells[0][3] - row.cells[0][1]
+    on_line = next((r for r in readings if abs(r.box[1] - top) < height), None)
+    if on_line is not None:
+        return on_line
+    same = [r for r in readings if "so_dinh_danh" + r.suffix == row.key and
+            min(abs(r.box[1] - top), abs(r.label_box[1] - top)) < 3 * height]
+    return min(same, key=lambda r: abs(r.box[1] - top), default=None)
 
 
 def main() -> int:
@@ -87,8 +101,7 @@ def main() -> int:
                     print(f"  {path.name} {row.key}: blank line, got {got.value}")
                 continue
             rows += 1
-            reading = next((r for r in readings if abs(r.box[1] - row.cells[0][1]) <
-                            row.cells[0][3] - row.cells[0][1]), None)
+            reading = _reading_for(row, readings)
             if reading is not None:
                 found += 1
                 digits_total += len(row.value)
