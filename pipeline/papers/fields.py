@@ -929,6 +929,7 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
             _check_place(fv, facts)
         elif base in ADDRESS_KEYS and fv.source == "ocr":
             _check_address(fv, facts)
+            _check_address_words(fv)
         elif base in ("gioi_tinh", "dan_toc", "quoc_tich"):
             problems = check_choice(base, fv.value)
             for p in problems:
@@ -1106,6 +1107,28 @@ def _check_address(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
                             + " / ".join(sorted(seen))))
     if changed:
         fv.value, fv.source = ", ".join(parts), "ocr+context"
+
+
+def _check_address_words(fv: FieldValue) -> None:
+    """A word of an address whose letters make a Vietnamese syllable but whose marks make
+    none ("Cãm Phả" for "Cẩm Phả": a tone misread) was read wrong: the value is flagged.
+    Words whose letters are no Vietnamese syllable at all are left alone (the highlands'
+    "Krông Búk", "Ea Kar"; codes, house numbers), and so are provinces' names as printed.
+    Whatever the context check above changed is looked at as it stands."""
+    from ocr_models.vietnamese import default_lexicon, skeleton
+    from pipeline.papers.reference import agency_vocabulary
+
+    lexicon, vocab = default_lexicon(), agency_vocabulary()
+    doubt = []
+    for word in fv.value.replace("-", " ").split():
+        core = word.strip(".,;:()'\"")
+        if len(core) < 2 or not core.isalpha() or core in lexicon or core.upper() in vocab:
+            continue
+        if lexicon.by_skeleton.get(skeleton(nfc(core).lower())):
+            doubt.append(core)
+    if doubt:
+        fv.flag(Problem("spelling", "Có chữ đọc không chắc chắn: " + ", ".join(doubt),
+                        "doubtful words: " + ", ".join(doubt)))
 
 
 def _name_readings(value: str, facts: Sequence[PageFacts]) -> list[tuple[str, bool]]:
