@@ -293,10 +293,23 @@ def _closest_body(folded: str) -> str | None:
     return AGENCY_BODIES[cut[0]] if len(cut) == 1 else None
 
 
+def _trim_marks(text: str) -> str:
+    """``text`` without the words at its ends that have no letter or digit."""
+    words = text.split()
+    while words and not any(c.isalnum() for c in words[-1]):
+        words.pop()
+    while words and not any(c.isalnum() for c in words[0]):
+        words.pop(0)
+    return " ".join(words)
+
+
 def _agency(raw: str) -> str:
     """'ỦY BAN NHÂN DÂN / PHƯỜNG NGỌC THỤY' -> 'Ủy ban nhân dân phường Ngọc Thụy';
-    'UBND TỈNH AN GIANG / SỞ TƯ PHÁP' -> 'Sở Tư pháp tỉnh An Giang'."""
-    parts = [p.strip() for p in raw.split(" / ") if p.strip()]
+    'UBND TỈNH AN GIANG / SỞ TƯ PHÁP' -> 'Sở Tư pháp tỉnh An Giang'. A mark with no letter
+    or digit at either end of a line ("PHƯỜNG QUYẾT THẮNG -": a speck, a rule's end) is
+    no part of the name."""
+    parts = [_trim_marks(p) for p in raw.split(" / ")]
+    parts = [p for p in parts if p]
     if not parts:
         return raw
 

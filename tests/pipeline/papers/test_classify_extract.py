@@ -320,6 +320,13 @@ def test_classify_land_certificate_by_its_labels():
         "van_ban_hanh_chinh"
 
 
+def test_a_speck_at_the_end_of_the_issuer_line_is_no_part_of_the_name():
+    page = ["ỦY BAN NHÂN DÂN", "PHƯỜNG QUYẾT THẮNG -", "Số: 149/2003", *MOTTO, "GIẤY KHAI SINH",
+            "Họ, chữ đệm, tên: LÊ DIỆU NGỌC LINH"]
+    [doc] = build(page)
+    assert doc.fields["co_quan_ban_hanh"].value == "Ủy ban nhân dân phường Quyết Thắng"
+
+
 def test_land_signer_and_date_read_from_a_blurred_photo():
     # the unit line with words in small letters; a speck read after "năm"
     page = [*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY,
