@@ -384,7 +384,7 @@ def header_parts(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
                                    page))
         elif ln.folded.startswith(("v/v", "v/ v", "v.v")) or subject:
             subject.append(ln)
-        elif ln.is_upper and not found:
+        elif ln.mostly_upper and not found:
             issuer.append(ln)
     if issuer:
         found.append(Candidate("co_quan_ban_hanh", " / ".join(ln.text for ln in issuer),

@@ -293,6 +293,18 @@ def _closest_body(folded: str) -> str | None:
     return AGENCY_BODIES[cut[0]] if len(cut) == 1 else None
 
 
+def _miscased(raw: str) -> bool:
+    """An issuing body's name printed in capitals, a word of which was read in small
+    letters ("PHƯỜNG QUYẾT Phàng"): the engine was unsure of that word's shapes."""
+    for line in raw.split(" / "):
+        words = [w for w in ("".join(c for c in x if c.isalpha()) for x in line.split())
+                 if len(w) >= 2]
+        upper = sum(w.isupper() for w in words)
+        if upper > len(words) / 2 and upper < len(words):
+            return True
+    return False
+
+
 def _trim_marks(text: str) -> str:
     """``text`` without the words at its ends that have no letter or digit."""
     words = text.split()
@@ -441,6 +453,9 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
             continue  # a fill-in line's dots or dashes: the blank left empty (a lone
             # printed "-" or "/" is a value: nothing to declare)
         fields[target] = _reconcile(target, cand, value)
+        if cand.kind == "agency" and _miscased(cand.raw):
+            fields[target].flag(Problem("low_confidence", "Tên cơ quan đọc không chắc chắn",
+                                        "issuer name read with low confidence"))
     _cross_check_header(fields)
     if doc.doc_type == "can_cuoc":
         _card(doc, facts)

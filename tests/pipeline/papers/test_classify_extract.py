@@ -327,6 +327,14 @@ def test_a_speck_at_the_end_of_the_issuer_line_is_no_part_of_the_name():
     assert doc.fields["co_quan_ban_hanh"].value == "Ủy ban nhân dân phường Quyết Thắng"
 
 
+def test_an_issuer_line_with_a_word_in_small_letters_is_kept_and_flagged():
+    page = ["ỦY BAN NHÂN DÂN", "PHƯỜNG QUYẾT Phàng -", "Số: 149/2003", *MOTTO, "GIẤY KHAI SINH",
+            "Họ, chữ đệm, tên: LÊ DIỆU NGỌC LINH"]
+    [doc] = build(page)
+    assert doc.fields["co_quan_ban_hanh"].value == "Ủy ban nhân dân phường Quyết Phàng"
+    assert "low_confidence" in codes(doc, "co_quan_ban_hanh")
+
+
 def test_land_signer_and_date_read_from_a_blurred_photo():
     # the unit line with words in small letters; a speck read after "năm"
     page = [*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY,
@@ -336,6 +344,7 @@ def test_land_signer_and_date_read_from_a_blurred_photo():
     values = doc.values()
     assert values["ngay_cap"] == "2017-02-17"
     assert values["co_quan_ban_hanh"] == "Ủy ban nhân dân thị xã Buôn Hồ"
+    assert "low_confidence" in codes(doc, "co_quan_ban_hanh")  # "buôn" read in small letters
 
 
 @pytest.mark.parametrize("serial_line", ["CK 52321554", "CK 52321554 j", "/ CK52321554",
