@@ -110,7 +110,7 @@ def classify_page(lines: Sequence[Line], blank: bool = False,
         return PageClass("van_ban_hanh_chinh", 0.95, True, cues=[f"title:{header.title}"])
     best: tuple[float, str, str] = (0.0, "khac", "")
     # titles sit in the upper part of the page, in upper case
-    candidates = [ln for ln in lines[:30] if ln.is_upper or ln.text.istitle()]
+    candidates = [ln for ln in lines[:30] if ln.mostly_upper or ln.text.istitle()]
     texts = [_clean(ln.folded) for ln in candidates]
     pairs = texts + [f"{a} {b}" for a, b in zip(texts, texts[1:], strict=False)]
     for text in pairs:

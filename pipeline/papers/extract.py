@@ -81,6 +81,21 @@ class Line(WordBox):
         letters = [c for c in self.text if c.isalpha()]
         return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.85 * len(letters)
 
+    @property
+    def mostly_upper(self) -> bool:
+        """Upper case as a blurred, low-resolution photo is read: Tesseract gives some
+        words of a title or an issuer in capitals back in small letters ("GIẤY khai
+        SINH", "THỊ XÃ buôn HỒ"). Upper case (:attr:`is_upper`), or most words in
+        capitals with two letters in three upper case."""
+        if self.is_upper:
+            return True
+        letters = [c for c in self.text if c.isalpha()]
+        words = [w for w in (''.join(c for c in x.text if c.isalpha()) for x in self.words)
+                 if len(w) >= 2]
+        return len(letters) >= 6 and len(words) >= 2 and \
+            sum(c.isupper() for c in letters) >= 0.6 * len(letters) and \
+            sum(w.isupper() for w in words) > len(words) / 2
+
 
 def page_lines(words: Sequence[Word], text: str) -> list[Line]:
     """Rebuild a page's lines from its words in reading order and its text (one line per
@@ -349,7 +364,8 @@ def extract_lines(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
 
 MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi\s*chu\s*nghia")
 _NUMBER = re.compile(r"^so\s*[:;.]?\s*(\S*\d\S*)")
-_PLACE_DATE = re.compile(r"^([^,]{2,40}),\s*ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
+_PLACE_DATE = re.compile(r"^([^,]{2,40}),\s*ngay\s*[:.,;]?\s*(\d{1,2})\s*thang\s*[:.,;]?"
+                         r"\s*(\d{1,2})\s*nam\s*[:.,;]?\s*(\d{4})")
 UNIT_WORDS = ("thanh pho", "thi tran", "thi xa", "phuong", "huyen", "quan", "tinh", "xa")
 
 
@@ -368,7 +384,7 @@ def header_parts(lines: Sequence[Line], page: int = 0) -> list[Candidate]:
                                    page))
         elif ln.folded.startswith(("v/v", "v/ v", "v.v")) or subject:
             subject.append(ln)
-        elif ln.is_upper and not found:
+        elif ln.mostly_upper and not found:
             issuer.append(ln)
     if issuer:
         found.append(Candidate("co_quan_ban_hanh", " / ".join(ln.text for ln in issuer),
@@ -391,7 +407,7 @@ def signer_agency(lines: Sequence[Line], page: int = 0) -> Candidate | None:
     for i, ln in enumerate(lines):
         f = ln.folded.strip()
         if re.match(r"^(tm\.?\s*)?(uy\s*ban\s*nhan\s*dan|so\s*tai\s*nguyen)", f) \
-                and i + 1 < len(lines) and lines[i + 1].is_upper:
+                and i + 1 < len(lines) and lines[i + 1].mostly_upper:
             unit = lines[i + 1]
             if fold(unit.text).startswith(UNIT_WORDS):
                 text = re.sub(r"^TM\.?\s*", "", ln.text)

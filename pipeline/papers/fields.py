@@ -293,10 +293,35 @@ def _closest_body(folded: str) -> str | None:
     return AGENCY_BODIES[cut[0]] if len(cut) == 1 else None
 
 
+def _miscased(raw: str) -> bool:
+    """An issuing body's name printed in capitals, a word of which was read in small
+    letters ("PHƯỜNG QUYẾT Phàng"): the engine was unsure of that word's shapes."""
+    for line in raw.split(" / "):
+        words = [w for w in ("".join(c for c in x if c.isalpha()) for x in line.split())
+                 if len(w) >= 2]
+        upper = sum(w.isupper() for w in words)
+        if upper > len(words) / 2 and upper < len(words):
+            return True
+    return False
+
+
+def _trim_marks(text: str) -> str:
+    """``text`` without the words at its ends that have no letter or digit."""
+    words = text.split()
+    while words and not any(c.isalnum() for c in words[-1]):
+        words.pop()
+    while words and not any(c.isalnum() for c in words[0]):
+        words.pop(0)
+    return " ".join(words)
+
+
 def _agency(raw: str) -> str:
     """'ỦY BAN NHÂN DÂN / PHƯỜNG NGỌC THỤY' -> 'Ủy ban nhân dân phường Ngọc Thụy';
-    'UBND TỈNH AN GIANG / SỞ TƯ PHÁP' -> 'Sở Tư pháp tỉnh An Giang'."""
-    parts = [p.strip() for p in raw.split(" / ") if p.strip()]
+    'UBND TỈNH AN GIANG / SỞ TƯ PHÁP' -> 'Sở Tư pháp tỉnh An Giang'. A mark with no letter
+    or digit at either end of a line ("PHƯỜNG QUYẾT THẮNG -": a speck, a rule's end) is
+    no part of the name."""
+    parts = [_trim_marks(p) for p in raw.split(" / ")]
+    parts = [p for p in parts if p]
     if not parts:
         return raw
 
@@ -428,6 +453,9 @@ def _fill(doc: Document, facts: Sequence[PageFacts], today: date) -> None:
             continue  # a fill-in line's dots or dashes: the blank left empty (a lone
             # printed "-" or "/" is a value: nothing to declare)
         fields[target] = _reconcile(target, cand, value)
+        if cand.kind == "agency" and _miscased(cand.raw):
+            fields[target].flag(Problem("low_confidence", "Tên cơ quan đọc không chắc chắn",
+                                        "issuer name read with low confidence"))
     _cross_check_header(fields)
     if doc.doc_type == "can_cuoc":
         _card(doc, facts)
@@ -929,6 +957,7 @@ def _validate(doc: Document, spelled: Candidate | None, facts: Sequence[PageFact
             _check_place(fv, facts)
         elif base in ADDRESS_KEYS and fv.source == "ocr":
             _check_address(fv, facts)
+            _check_address_words(fv)
         elif base in ("gioi_tinh", "dan_toc", "quoc_tich"):
             problems = check_choice(base, fv.value)
             for p in problems:
@@ -1106,6 +1135,28 @@ def _check_address(fv: FieldValue, facts: Sequence[PageFacts]) -> None:
                             + " / ".join(sorted(seen))))
     if changed:
         fv.value, fv.source = ", ".join(parts), "ocr+context"
+
+
+def _check_address_words(fv: FieldValue) -> None:
+    """A word of an address whose letters make a Vietnamese syllable but whose marks make
+    none ("Cãm Phả" for "Cẩm Phả": a tone misread) was read wrong: the value is flagged.
+    Words whose letters are no Vietnamese syllable at all are left alone (the highlands'
+    "Krông Búk", "Ea Kar"; codes, house numbers), and so are provinces' names as printed.
+    Whatever the context check above changed is looked at as it stands."""
+    from ocr_models.vietnamese import default_lexicon, skeleton
+    from pipeline.papers.reference import agency_vocabulary
+
+    lexicon, vocab = default_lexicon(), agency_vocabulary()
+    doubt = []
+    for word in fv.value.replace("-", " ").split():
+        core = word.strip(".,;:()'\"")
+        if len(core) < 2 or not core.isalpha() or core in lexicon or core.upper() in vocab:
+            continue
+        if lexicon.by_skeleton.get(skeleton(nfc(core).lower())):
+            doubt.append(core)
+    if doubt:
+        fv.flag(Problem("spelling", "Có chữ đọc không chắc chắn: " + ", ".join(doubt),
+                        "doubtful words: " + ", ".join(doubt)))
 
 
 def _name_readings(value: str, facts: Sequence[PageFacts]) -> list[tuple[str, bool]]:

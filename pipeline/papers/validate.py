@@ -50,7 +50,8 @@ class Problem:
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
 _LONG_DATE = re.compile(
-    r"ng[aà]y\s*(\d{1,2})\s*th[aá]ng\s*(\d{1,2})\s*n[aă]m\s*(\d{4})", re.IGNORECASE)
+    r"ng[aà]y\s*[:.,;]?\s*(\d{1,2})\s*th[aá]ng\s*[:.,;]?\s*(\d{1,2})\s*n[aă]m\s*[:.,;]?\s*(\d{4})",
+    re.IGNORECASE)  # a speck after a word, as a photo's grain is read, is no separator
 
 _DIGIT_WORDS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4,
                 "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9}

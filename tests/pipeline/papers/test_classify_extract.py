@@ -281,6 +281,19 @@ def test_classify_titles_with_ocr_slips(title):
     assert pc.starts
 
 
+@pytest.mark.parametrize("title", ["'GIẦY khai SINH", "GIẤY KHAI sinh"])
+def test_classify_title_with_a_word_read_in_small_letters(title):
+    # a blurred photo's title: Tesseract gives one word of it back in small letters
+    pc = classify([title])
+    assert pc.doc_type == "giay_khai_sinh"
+    assert pc.starts
+
+
+def test_a_sentence_in_small_letters_is_no_title():
+    pc = classify(["Giấy khai sinh của con được cấp ngày hôm nay."])
+    assert pc.doc_type != "giay_khai_sinh"
+
+
 LAND_BODY = [
     "I. Người sử dụng đất, chủ sở hữu nhà ở và tài sản khác gắn liền với đất",
     "Bà: LÊ THỊ XUÂN, sinh năm 1963, CCCD số: 096163502632",
@@ -305,6 +318,33 @@ def test_classify_land_certificate_by_its_labels():
     # a decision about land keeps its title
     assert classify_page(lines_of([*MOTTO, "QUYẾT ĐỊNH", *LAND_BODY])).doc_type == \
         "van_ban_hanh_chinh"
+
+
+def test_a_speck_at_the_end_of_the_issuer_line_is_no_part_of_the_name():
+    page = ["ỦY BAN NHÂN DÂN", "PHƯỜNG QUYẾT THẮNG -", "Số: 149/2003", *MOTTO, "GIẤY KHAI SINH",
+            "Họ, chữ đệm, tên: LÊ DIỆU NGỌC LINH"]
+    [doc] = build(page)
+    assert doc.fields["co_quan_ban_hanh"].value == "Ủy ban nhân dân phường Quyết Thắng"
+
+
+def test_an_issuer_line_with_a_word_in_small_letters_is_kept_and_flagged():
+    page = ["ỦY BAN NHÂN DÂN", "PHƯỜNG QUYẾT Phàng -", "Số: 149/2003", *MOTTO, "GIẤY KHAI SINH",
+            "Họ, chữ đệm, tên: LÊ DIỆU NGỌC LINH"]
+    [doc] = build(page)
+    assert doc.fields["co_quan_ban_hanh"].value == "Ủy ban nhân dân phường Quyết Phàng"
+    assert "low_confidence" in codes(doc, "co_quan_ban_hanh")
+
+
+def test_land_signer_and_date_read_from_a_blurred_photo():
+    # the unit line with words in small letters; a speck read after "năm"
+    page = [*MOTTO, "GIẤY CHỨNG NHẬN", "QUYỀN SỬ DỤNG ĐẤT", *LAND_BODY,
+            "Buôn Hồ, ngày 17 tháng 02 năm: 2017", "TM. ỦY BAN NHÂN DÂN", "THỊ XÃ buôn HỒ",
+            "KT. CHỦ TỊCH"]
+    [doc] = build(page)
+    values = doc.values()
+    assert values["ngay_cap"] == "2017-02-17"
+    assert values["co_quan_ban_hanh"] == "Ủy ban nhân dân thị xã Buôn Hồ"
+    assert "low_confidence" in codes(doc, "co_quan_ban_hanh")  # "buôn" read in small letters
 
 
 @pytest.mark.parametrize("serial_line", ["CK 52321554", "CK 52321554 j", "/ CK52321554",

@@ -128,3 +128,22 @@ def test_two_confident_spellings_of_a_place_flag_the_address():
 def test_an_address_read_alone_is_left_as_it_is():
     fv = _address(ADDRESS, ["Nơi cư trú: " + ADDRESS])
     assert (fv.value, fv.source, fv.problems) == (ADDRESS, "ocr", [])
+
+
+def _words_checked(value: str) -> FieldValue:
+    fv = FieldValue(value, 0.93, "ocr")
+    fields._check_address_words(fv)
+    return fv
+
+
+def test_a_place_word_with_marks_that_make_no_syllable_flags_the_address():
+    fv = _words_checked("Số 119 đường Lê Lợi, Phường Đông Hòa, Thành phố Cãm Phả, Tỉnh Quảng Ninh")
+    assert [p.code for p in fv.problems] == ["spelling"]
+    assert "Cãm" in fv.problems[0].vi
+
+
+def test_highland_names_and_numbers_in_an_address_are_no_doubt():
+    for value in ("Số 115 đường Hùng Vương, Phường Hòa Bình, Thị xã Buôn Hồ, Tỉnh Đắk Lắk",
+                  "Xã Ea Kar, Huyện Krông Búk, Tỉnh Đắk Lắk", "Tổ 5, P. Tân Lập, TP. Vinh",
+                  "Ấp 10, Hồng Phong, Càng Long, Trà Vinh", "Bà Rịa - Vũng Tàu"):
+        assert _words_checked(value).problems == [], value
