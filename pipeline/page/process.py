@@ -29,9 +29,8 @@ from pipeline.papers.fields import PageFacts, page_facts
 log = logging.getLogger(__name__)
 
 OCR_DPI = 300  # Tesseract reads Vietnamese diacritics best around 300 dpi
-NATIVE_OCR_DPI = (240, 285)  # a page this sharp is read as it is: enlarging it to OCR_DPI
-# costs Tesseract 20-50 % more time for no fewer errors (benchmarks/ocr_bench.py); one within
-# 5 % of OCR_DPI is still resampled to it (no time to save, and the reading stays as it was)
+NATIVE_OCR_DPI = 240  # a page this sharp is read as it is: enlarging it to OCR_DPI costs
+# Tesseract 20-50 % more time and gains nothing (benchmarks/ocr_bench.py)
 MAX_WORK_DPI = 350  # above this, analysis runs on a 300-dpi copy
 UPDOWN_SURE = 0.12  # below this the geometric up/down cue asks the OCR engine
 RETRY_CONFIDENCE = 0.6  # a page read with less confidence is also read turned over
@@ -157,7 +156,7 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
             ocr_input = photo.sharpen_enlarged(ocr_input, ocr_scale)
         # the page read: a sharp scan as it is, a coarser one (or a photo) at OCR_DPI; the
         # field re-reads, slots and ID boxes below always work on the OCR_DPI image
-        if shot is None and NATIVE_OCR_DPI[0] <= dpi < NATIVE_OCR_DPI[1]:
+        if shot is None and NATIVE_OCR_DPI <= dpi < OCR_DPI:
             read_input, read_scale, read_dpi = norm, 1.0, round(dpi)
         else:
             read_input, read_scale, read_dpi = ocr_input, ocr_scale, OCR_DPI
