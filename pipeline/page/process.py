@@ -29,8 +29,6 @@ from pipeline.papers.fields import PageFacts, page_facts
 log = logging.getLogger(__name__)
 
 OCR_DPI = 300  # Tesseract reads Vietnamese diacritics best around 300 dpi
-NATIVE_OCR_DPI = 240  # a page this sharp is read as it is: enlarging it to OCR_DPI costs
-# Tesseract 20-50 % more time and gains nothing (benchmarks/ocr_bench.py)
 MAX_WORK_DPI = 350  # above this, analysis runs on a 300-dpi copy
 UPDOWN_SURE = 0.12  # below this the geometric up/down cue asks the OCR engine
 RETRY_CONFIDENCE = 0.6  # a page read with less confidence is also read turned over
@@ -154,24 +152,17 @@ def _process(ref: PageRef, options: PageOptions, result: PageResult) -> None:
         ocr_input, ocr_scale = clean.resize_to_dpi(norm, dpi, OCR_DPI)
         if shot is not None and shot.quad is not None:  # a rectified paper: its real size
             ocr_input = photo.sharpen_enlarged(ocr_input, ocr_scale)
-        # the page read: a sharp scan as it is, a coarser one (or a photo) at OCR_DPI; the
-        # field re-reads, slots and ID boxes below always work on the OCR_DPI image
-        if shot is None and NATIVE_OCR_DPI <= dpi < OCR_DPI:
-            read_input, read_scale, read_dpi = norm, 1.0, round(dpi)
-        else:
-            read_input, read_scale, read_dpi = ocr_input, ocr_scale, OCR_DPI
-        ocr = engine.recognize(read_input, languages=options.languages, dpi=read_dpi)
+        ocr = engine.recognize(ocr_input, languages=options.languages, dpi=OCR_DPI)
         if ocr.confidence < RETRY_CONFIDENCE:
-            ocr, flipped = _better_reading(engine, ocr, read_input, read_dpi, options)
+            ocr, flipped = _better_reading(engine, ocr, ocr_input, options)
             rotation = (rotation + 180) % 360 if flipped else rotation
         if shot is not None:  # a photo's blur joins tight lines (a two-line issuer) into one
             ocr = _split_merged_lines(engine, ocr, ocr_input, options)
         result.rotation, result.skew_deg = rotation, skew
         output.turn(rotation, turn)
-        scale = work_scale * ocr_scale  # OCR_DPI pixels per pixel of the output image
+        scale = work_scale * ocr_scale  # OCR pixels per pixel of the output image
         lexicon = default_lexicon() if options.correct_text else None
-        words = [_rescale(w, work_scale * read_scale, lexicon, options.correct_text)
-                 for w in ocr.words]
+        words = [_rescale(w, scale, lexicon, options.correct_text) for w in ocr.words]
         lines = [line for line in layout.reading_order(_drop_noise(words, lexicon))
                  if not _noise_line(line)]
         result.words = [w for line in lines for w in line]
@@ -412,12 +403,12 @@ def _ask_engine_updown(engine: OcrEngine, norm: np.ndarray, dpi: float, rotation
     return rotation, norm
 
 
-def _better_reading(engine: OcrEngine, ocr: OcrResult, ocr_input: np.ndarray, dpi: int,
+def _better_reading(engine: OcrEngine, ocr: OcrResult, ocr_input: np.ndarray,
                     options: PageOptions) -> tuple[OcrResult, bool]:
     """Low confidence may mean the page is upside down after all: read it turned over
     and keep whichever reading the engine is clearly surer of."""
     turned = np.ascontiguousarray(ocr_input[::-1, ::-1])
-    other = engine.recognize(turned, languages=options.languages, dpi=dpi)
+    other = engine.recognize(turned, languages=options.languages, dpi=OCR_DPI)
     if other.confidence > ocr.confidence + 0.1:
         log.debug("page read upside down (%.2f vs %.2f)", other.confidence, ocr.confidence)
         return other, True
