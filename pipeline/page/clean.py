@@ -58,8 +58,12 @@ def normalize_background(grey: np.ndarray, dpi: float) -> np.ndarray:
     """Divide out the paper's brightness so uneven light and tinted paper become white.
 
     The background is estimated on a small copy: a grey closing with a kernel larger
-    than any stroke removes the ink, a median smooths what is left.
+    than any stroke removes the ink, a median smooths what is left. A black-and-white
+    image (a 1-bit scan) is returned as it is, at no cost: the division leaves black at 0
+    and white at 255 whatever the background (~0.1-0.2 s of CPU a page saved).
     """
+    if grey.ndim == 2 and not cv2.countNonZero(cv2.inRange(grey, 1, 254)):
+        return grey.copy()
     factor = max(1, round(dpi / 50))  # work at ~50 dpi
     small = cv2.resize(grey, (max(1, grey.shape[1] // factor), max(1, grey.shape[0] // factor)),
                        interpolation=cv2.INTER_AREA)

@@ -75,3 +75,28 @@ def test_denoise_is_decided_per_page() -> None:
     bilevel = np.where(page < 128, 0, 255).astype(np.uint8)
     assert clean.is_bilevel(bilevel) and not clean.is_bilevel(grainy)
     assert clean.wants_denoise(bilevel, clean.normalize_background(bilevel, 300), 300)
+
+
+def test_a_black_and_white_page_is_its_own_normalised_background() -> None:
+    """The shortcut for 1-bit scans gives exactly what the division gives (black stays 0,
+    white stays 255 whatever the background), big black areas included; a grey page is
+    still divided."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    page = np.where(rng.random((600, 500)) < 0.3, 0, 255).astype(np.uint8)
+    page[100:400, 50:450] = 0  # a black block: the background estimate is dark there
+    for dpi in (72.0, 300.0):
+        norm = clean.normalize_background(page, dpi)
+        assert norm is not page and np.array_equal(norm, page)
+        grey = page.copy()
+        grey[0, 0] = 128  # one grey pixel: the full estimate runs
+        factor = max(1, round(dpi / 50))
+        small = cv2.resize(grey, (grey.shape[1] // factor, grey.shape[0] // factor),
+                           interpolation=cv2.INTER_AREA)
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
+        back = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), 9)
+        back = cv2.resize(back, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+        divided = cv2.divide(grey, np.maximum(back, 1), scale=255)
+        assert np.array_equal(clean.normalize_background(grey, dpi), divided)
+        assert np.array_equal(divided[1:, 1:], page[1:, 1:])  # what the shortcut returns

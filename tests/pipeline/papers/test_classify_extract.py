@@ -689,6 +689,12 @@ def test_untyped_page_is_searched_for_a_qr_only_where_an_outline_is_seen():
     asked.clear()  # a page typed a card by its text is always searched, no look first
     facts = facts_of(CARD_FRONT, find_qr=find_qr, qr_outline=outline(False))
     assert asked == ["decode"] and facts.qr == qr
+    asked.clear()  # an untyped page of plenty of surely read text is no card: no look
+    prose = ["Những ngôi nhà sàn lợp lá cọ nằm rải rác dưới chân đồi khói bếp bay lên"] * 20
+    facts = facts_of(prose, find_qr=find_qr, qr_outline=outline(True))
+    assert asked == [] and facts.qr is None and facts.page_class.doc_type == "khac"
+    facts = facts_of(prose[:5], find_qr=find_qr, qr_outline=outline(False))
+    assert asked == ["look"]
 
 
 def test_qr_outline_is_seen_on_a_card_scan_at_any_turn_and_not_on_a_text_page():
