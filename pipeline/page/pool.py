@@ -148,6 +148,8 @@ def _guarded(future: Future) -> Future:
             outer.set_result(done.result())
 
     future.add_done_callback(settle)
+    # an early stop cancels what has not started (ordered_map cancels the futures it holds)
+    outer.add_done_callback(lambda done: future.cancel() if done.cancelled() else None)
     return outer
 
 

@@ -70,3 +70,29 @@ def test_one_worker_reads_in_this_process_unless_isolated() -> None:
         assert [r.error is None for r in results] == [True, True, False]
     finally:
         pool.shutdown()
+
+
+def slow_page(ref: PageRef) -> PageResult:
+    import time
+
+    time.sleep(0.3)
+    return PageResult(source=ref.source, index=ref.index, text=f"page {ref.index}")
+
+
+def test_stopping_early_cancels_the_pages_not_started() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    submitted = []
+
+    class Recording(ThreadPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            future = super().submit(fn, *args, **kwargs)
+            submitted.append(future)
+            return future
+
+    with Recording(max_workers=1) as pool:
+        refs = [PageRef("scan.pdf", i, "pdf", 8) for i in range(8)]
+        pages = map_pages(pool, slow_page, refs, window=4)
+        assert next(pages).text == "page 0"
+        pages.close()  # the consumer stops (an error, Ctrl-C)
+        assert sum(f.cancelled() for f in submitted) >= 2
