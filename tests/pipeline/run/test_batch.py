@@ -359,28 +359,49 @@ def test_worker_needs_a_broker(home: Path, capsys) -> None:
     assert code == 2 and "SOHOA_BROKER_URL" in err
 
 
-def test_store_outage_is_retried_then_dead_lettered_and_shown(
-        home: Path, stack: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An object store that stays unreachable: the page is retried (transient), and when
-    retries run out it is dead-lettered and `status` shows it with the error."""
-    import dramatiq
-
-    from pipeline.run import queue, work
-    from storage.errors import StoreUnavailableError
+def _queue_one_page(stack: Path, capsys, monkeypatch: pytest.MonkeyPatch):
+    """The stack cut to one dossier of one page, queued on the stub broker (fake engine);
+    the broker is returned."""
+    from pipeline.run import queue
 
     monkeypatch.setattr(queue, "_CONTEXT", None)
     monkeypatch.setenv("SOHOA_ENGINE", "fake")
     monkeypatch.setenv("SOHOA_BROKER_URL", "stub://")
-    monkeypatch.setitem(queue.ocr_page.options, "max_retries", 1)
-    monkeypatch.setitem(queue.ocr_page.options, "min_backoff", 10)
-    monkeypatch.setitem(queue.ocr_page.options, "max_backoff", 20)
     broker = queue.broker
     broker.flush_all()
     for folder in ("H12-0001", "H12-0003", "H12-0004"):
         shutil.rmtree(stack / folder)
     (stack / "manifest.csv").unlink()
-    code, out, _ = _run(capsys, "batch", str(stack), *ARGS)
+    _, out, _ = _run(capsys, "batch", str(stack), *ARGS)
     assert out["pages"] == 1
+    return broker
+
+
+def _drain(broker, *queues: str, fail_fast: bool = True) -> None:
+    """An in-process dramatiq worker until ``queues`` are empty."""
+    import dramatiq
+
+    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=1)
+    worker.start()
+    try:
+        for name in queues:
+            broker.join(name, timeout=30_000, fail_fast=fail_fast)
+        worker.join()
+    finally:
+        worker.stop()
+
+
+def test_store_outage_is_retried_then_dead_lettered_and_shown(
+        home: Path, stack: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An object store that stays unreachable: the page is retried (transient), and when
+    retries run out it is dead-lettered and `status` shows it with the error."""
+    from pipeline.run import queue, work
+    from storage.errors import StoreUnavailableError
+
+    monkeypatch.setitem(queue.ocr_page.options, "max_retries", 1)
+    monkeypatch.setitem(queue.ocr_page.options, "min_backoff", 10)
+    monkeypatch.setitem(queue.ocr_page.options, "max_backoff", 20)
+    broker = _queue_one_page(stack, capsys, monkeypatch)
 
     attempts = {"n": 0}
 
@@ -389,13 +410,7 @@ def test_store_outage_is_retried_then_dead_lettered_and_shown(
         raise StoreUnavailableError(detail="connection refused")
 
     monkeypatch.setattr(work, "run_page", down)
-    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=1)
-    worker.start()
-    try:
-        broker.join(queue.PAGE_QUEUE, timeout=30_000, fail_fast=False)
-        worker.join()
-    finally:
-        worker.stop()
+    _drain(broker, queue.PAGE_QUEUE, fail_fast=False)
     assert attempts["n"] == 2  # the first try and one retry
     code, status, _ = _run(capsys, "status", "--json")
     assert status["pages"]["dead"] == 1 and status["dead_lettered"] == 1
@@ -409,22 +424,12 @@ def test_a_page_whose_worker_keeps_dying_is_failed_not_redelivered_for_ever(
     any handler runs, and the broker hands the message to the next worker. A page found
     ``running`` after CRASH_LIMIT such tries is failed with a clear error, and its
     dossier's assembly goes on without it."""
-    import dramatiq
     from sqlalchemy import update
 
     from pipeline.run import queue, work
     from reuse_index.schema import work as work_rows
 
-    monkeypatch.setattr(queue, "_CONTEXT", None)
-    monkeypatch.setenv("SOHOA_ENGINE", "fake")
-    monkeypatch.setenv("SOHOA_BROKER_URL", "stub://")
-    broker = queue.broker
-    broker.flush_all()
-    for folder in ("H12-0001", "H12-0003", "H12-0004"):
-        shutil.rmtree(stack / folder)
-    (stack / "manifest.csv").unlink()
-    code, out, _ = _run(capsys, "batch", str(stack), *ARGS)
-    assert out["pages"] == 1
+    broker = _queue_one_page(stack, capsys, monkeypatch)
     with ReuseIndex.from_env({"SOHOA_HOME": str(home)}, home=home) as index, \
             index._engine.begin() as conn:  # three workers died on it, as a crash leaves it
         conn.execute(update(work_rows).where(work_rows.c.page == 0).values(
@@ -434,14 +439,7 @@ def test_a_page_whose_worker_keeps_dying_is_failed_not_redelivered_for_ever(
         raise AssertionError("the page must not be read a fourth time")
 
     monkeypatch.setattr(work, "process_page", never)
-    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=1)
-    worker.start()
-    try:
-        broker.join(queue.PAGE_QUEUE, timeout=30_000)
-        broker.join(queue.ASSEMBLE_QUEUE, timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
+    _drain(broker, queue.PAGE_QUEUE, queue.ASSEMBLE_QUEUE)
     code, status, _ = _run(capsys, "status", "--json")
     # the page failed for good, and its file's assembly ran (its only page: nothing to
     # store, so it failed too) instead of waiting for ever
@@ -456,22 +454,12 @@ def test_a_try_that_raises_puts_the_page_back_to_queued(
         home: Path, stack: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only tries whose worker died leave a page ``running``: one that raised (retried)
     does not count towards CRASH_LIMIT."""
-    import dramatiq
-
     from pipeline.run import queue, work
     from storage.errors import StoreUnavailableError
 
-    monkeypatch.setattr(queue, "_CONTEXT", None)
-    monkeypatch.setenv("SOHOA_ENGINE", "fake")
-    monkeypatch.setenv("SOHOA_BROKER_URL", "stub://")
     monkeypatch.setitem(queue.ocr_page.options, "min_backoff", 10)
     monkeypatch.setitem(queue.ocr_page.options, "max_backoff", 20)
-    broker = queue.broker
-    broker.flush_all()
-    for folder in ("H12-0001", "H12-0003", "H12-0004"):
-        shutil.rmtree(stack / folder)
-    (stack / "manifest.csv").unlink()
-    code, out, _ = _run(capsys, "batch", str(stack), *ARGS)
+    broker = _queue_one_page(stack, capsys, monkeypatch)
     real = work.process_page
     tries = {"n": 0}
 
@@ -482,14 +470,7 @@ def test_a_try_that_raises_puts_the_page_back_to_queued(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(work, "process_page", flaky)
-    worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=1)
-    worker.start()
-    try:
-        broker.join(queue.PAGE_QUEUE, timeout=30_000)
-        broker.join(queue.ASSEMBLE_QUEUE, timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
+    _drain(broker, queue.PAGE_QUEUE, queue.ASSEMBLE_QUEUE)
     assert tries["n"] == work.CRASH_LIMIT + 1
     code, status, _ = _run(capsys, "status", "--json")
     assert status["pages"]["done"] == 1 and status["problems"] == []
