@@ -943,11 +943,6 @@ def _printed(w: Word, cap: float = 0.0) -> bool:
 _LEADERS = ".…·,:;-_–—~'\"`()"
 
 
-def _leader(w: Word) -> bool:
-    """A fill-in line's dots or dashes as the engine reads them ("……", "....", "___")."""
-    return bool(w.text) and all(c in _LEADERS for c in w.text)
-
-
 WRITTEN_GLYPHS = 3  # glyphs on a dotted line that make it written (a name, a place)
 
 

@@ -175,7 +175,8 @@ def _again_alone(pool: Executor | PagePool | InProcessExecutor,
             return future.result()
         except BrokenProcessPool:
             pool.restart(getattr(future, "sohoa_generation", pool.generation))
-    log.error("page %d of a file: its worker process died twice on it", ref.index + 1)
+    log.error("page %d of a file: its worker process died on it, read alone on new "
+              "workers when the pool can start them", ref.index + 1)
     return PageResult(source=ref.source, index=ref.index, error=PageProcessingError(
         ref.source, page=ref.index,
         detail="the page worker died on this page (a crash in the OCR engine)"))
